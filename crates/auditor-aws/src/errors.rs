@@ -1,0 +1,322 @@
+//! SDK error classification: the single place that decides what an AWS error means.
+
+use auditor_model::{Gap, GapKind};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use std::error::Error as StdError;
+use std::fmt;
+
+/// What kind of failure an AWS call met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The caller lacks permission.
+    AccessDenied,
+    /// Throttled beyond the SDK's retries.
+    Throttled,
+    /// The region is not enabled for the account.
+    RegionDisabled,
+    /// The endpoint does not implement this API (HTTP 404/501, or 500 with no error code
+    /// as emulators answer).
+    NotOffered,
+    /// Credentials are missing, invalid or expired.
+    Credentials,
+    /// The endpoint could not be reached (connection refused, DNS, timeout).
+    Unreachable,
+    /// Anything else.
+    Other,
+}
+
+impl ErrorKind {
+    /// A short lowercase label.
+    pub fn label(self) -> &'static str {
+        match self {
+            ErrorKind::AccessDenied => "access denied",
+            ErrorKind::Throttled => "throttled",
+            ErrorKind::RegionDisabled => "region disabled",
+            ErrorKind::NotOffered => "not offered by the endpoint",
+            ErrorKind::Credentials => "credentials",
+            ErrorKind::Unreachable => "endpoint unreachable",
+            ErrorKind::Other => "error",
+        }
+    }
+
+    /// The coverage-gap kind this error leaves behind when it happens during collection.
+    pub fn gap_kind(self) -> GapKind {
+        match self {
+            ErrorKind::AccessDenied => GapKind::AccessDenied,
+            ErrorKind::Throttled => GapKind::Throttled,
+            ErrorKind::RegionDisabled => GapKind::RegionDisabled,
+            ErrorKind::NotOffered => GapKind::NotOffered,
+            ErrorKind::Credentials | ErrorKind::Unreachable | ErrorKind::Other => GapKind::Other,
+        }
+    }
+}
+
+/// A classified error: its kind, AWS's error code (if any) and a one-line message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Classified {
+    /// The class.
+    pub kind: ErrorKind,
+    /// AWS's error code, e.g. `UnauthorizedOperation`.
+    pub code: Option<String>,
+    /// One line, without SDK internals.
+    pub message: String,
+}
+
+impl fmt::Display for Classified {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.code {
+            Some(c) => write!(f, "{} ({c}): {}", self.kind.label(), self.message),
+            None => write!(f, "{}: {}", self.kind.label(), self.message),
+        }
+    }
+}
+
+/// A fatal AWS error on the way to an audit (identity, role assumption): one line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AwsError {
+    /// An AWS call failed.
+    #[error("{api}: {classified}")]
+    Call {
+        /// The API as an IAM action.
+        api: String,
+        /// What went wrong.
+        classified: Classified,
+    },
+    /// The credentials reach another account than the one asked for.
+    #[error("refusing to audit: asked for account {expected}, but the credentials (after role assumption) are for account {actual} ({arn})")]
+    WrongAccount {
+        /// The account asked for.
+        expected: String,
+        /// The account the credentials belong to.
+        actual: String,
+        /// The caller ARN.
+        arn: String,
+    },
+    /// AWS answered without a field it always sends.
+    #[error("{api}: the answer lacks {field}")]
+    Malformed {
+        /// The API.
+        api: String,
+        /// The missing field.
+        field: String,
+    },
+}
+
+impl AwsError {
+    /// The class of the underlying failure, if it was a call.
+    pub fn kind(&self) -> Option<ErrorKind> {
+        match self {
+            AwsError::Call { classified, .. } => Some(classified.kind),
+            _ => None,
+        }
+    }
+}
+
+const ACCESS_DENIED: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnauthorizedAccess",
+    "AuthorizationError",
+    "Forbidden",
+];
+const THROTTLED: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "SlowDown",
+    "PriorRequestNotComplete",
+];
+const CREDENTIALS: &[&str] = &[
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidAccessKeyId",
+    "AuthFailure",
+    "MissingAuthenticationToken",
+];
+const NOT_OFFERED: &[&str] = &[
+    "InvalidAction",
+    "UnknownOperationException",
+    "NotImplemented",
+    "UnsupportedOperation",
+    "UnsupportedOperationException",
+];
+const REGION_DISABLED: &[&str] = &["OptInRequired", "InvalidRegion"];
+
+/// Sorts an SDK error into an [`ErrorKind`] with a one-line message.
+pub fn classify<E>(err: &SdkError<E, HttpResponse>) -> Classified
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+{
+    match err {
+        SdkError::ServiceError(se) => {
+            let status = se.raw().status().as_u16();
+            let code = se.err().code().map(str::to_owned);
+            let message = se
+                .err()
+                .message()
+                .map(one_line)
+                .unwrap_or_else(|| format!("HTTP {status} with no error message"));
+            let kind = match code.as_deref() {
+                Some(c) if ACCESS_DENIED.contains(&c) => ErrorKind::AccessDenied,
+                Some(c) if THROTTLED.contains(&c) => ErrorKind::Throttled,
+                Some(c) if CREDENTIALS.contains(&c) => ErrorKind::Credentials,
+                Some(c) if NOT_OFFERED.contains(&c) => ErrorKind::NotOffered,
+                Some(c) if REGION_DISABLED.contains(&c) => ErrorKind::RegionDisabled,
+                Some(_) => ErrorKind::Other,
+                // Emulators answer APIs they lack with a bare 404/500/501.
+                None if matches!(status, 404 | 500 | 501) => ErrorKind::NotOffered,
+                None if status == 429 => ErrorKind::Throttled,
+                None if status == 403 => ErrorKind::AccessDenied,
+                None => ErrorKind::Other,
+            };
+            Classified {
+                kind,
+                code,
+                message,
+            }
+        }
+        SdkError::ResponseError(re) => {
+            // An answer the SDK could not parse: often an emulator's HTML page for an
+            // unimplemented API.
+            let status = re.raw().status().as_u16();
+            let kind = if matches!(status, 404 | 500 | 501) {
+                ErrorKind::NotOffered
+            } else {
+                ErrorKind::Other
+            };
+            Classified {
+                kind,
+                code: None,
+                message: format!("HTTP {status}, unreadable answer: {}", root_cause(err)),
+            }
+        }
+        SdkError::TimeoutError(_) => Classified {
+            kind: ErrorKind::Unreachable,
+            code: None,
+            message: "the request timed out".into(),
+        },
+        SdkError::DispatchFailure(df) => {
+            let cause = root_cause(err);
+            let kind = if df.is_io() || df.is_timeout() {
+                ErrorKind::Unreachable
+            } else if mentions_credentials(err) {
+                ErrorKind::Credentials
+            } else {
+                ErrorKind::Other
+            };
+            Classified {
+                kind,
+                code: None,
+                message: cause,
+            }
+        }
+        // Construction failures include "no credentials could be loaded".
+        _ => {
+            let kind = if mentions_credentials(err) {
+                ErrorKind::Credentials
+            } else {
+                ErrorKind::Other
+            };
+            Classified {
+                kind,
+                code: None,
+                message: root_cause(err),
+            }
+        }
+    }
+}
+
+/// Turns a failed collection call into a coverage gap.
+pub fn gap<E>(service: &str, region: Option<&str>, api: &str, err: &SdkError<E, HttpResponse>) -> Gap
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+{
+    let c = classify(err);
+    let message = match &c.code {
+        Some(code) => format!("{code}: {}", c.message),
+        None => c.message.clone(),
+    };
+    Gap {
+        service: service.to_owned(),
+        region: region.map(str::to_owned),
+        api: api.to_owned(),
+        kind: c.kind.gap_kind(),
+        message,
+    }
+}
+
+fn mentions_credentials(err: &(dyn StdError + 'static)) -> bool {
+    chain(err).iter().any(|m| {
+        let m = m.to_ascii_lowercase();
+        m.contains("credential") || m.contains("identity")
+    })
+}
+
+fn chain(err: &(dyn StdError + 'static)) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = cur {
+        out.push(e.to_string());
+        cur = e.source();
+    }
+    out
+}
+
+/// The most specific message in an error's source chain, on one line: the SDK's outer
+/// layers ("dispatch failure", "io error") say little a user can act on.
+fn root_cause(err: &(dyn StdError + 'static)) -> String {
+    let msgs = chain(err);
+    // Prefer the deepest message that says something; some layers are empty or generic.
+    let best = msgs
+        .iter()
+        .rev()
+        .find(|m| !m.trim().is_empty() && m.len() > 12)
+        .or_else(|| msgs.last())
+        .cloned()
+        .unwrap_or_default();
+    one_line(&best)
+}
+
+fn one_line(s: &str) -> String {
+    let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    const MAX: usize = 300;
+    if joined.chars().count() > MAX {
+        let cut: String = joined.chars().take(MAX).collect();
+        format!("{cut}…")
+    } else {
+        joined
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_folds_and_bounds() {
+        assert_eq!(one_line("a\n  b\tc"), "a b c");
+        assert!(one_line(&"x ".repeat(400)).ends_with('…'));
+    }
+
+    #[test]
+    fn code_tables_are_disjoint() {
+        let tables = [ACCESS_DENIED, THROTTLED, CREDENTIALS, NOT_OFFERED, REGION_DISABLED];
+        for (i, a) in tables.iter().enumerate() {
+            for b in &tables[i + 1..] {
+                for code in a.iter() {
+                    assert!(!b.contains(code), "{code} is in two classes");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! One path to AWS for every collector.
+//!
+//! - [`AwsOptions`] + [`load_base_config`]: the standard credential chain (environment,
+//!   profiles incl. SSO, web identity, container and instance roles) through aws-config,
+//!   with an optional profile, endpoint override (emulators), adaptive retry and timeouts.
+//! - [`open_account`]: confirms the caller with `sts:GetCallerIdentity`, assumes the audit
+//!   role when the caller is in another account, and refuses any account but the one asked for.
+//! - [`classify`]: the one place where SDK errors are sorted into AccessDenied, throttling,
+//!   region disabled, not offered by the endpoint, credentials, unreachable, other.
+//!
+//! Architecture invariant: the only AWS calls this crate makes are `sts:GetCallerIdentity`
+//! and `sts:AssumeRole`.
+#![deny(missing_docs)]
+
+mod errors;
+mod session;
+
+pub use errors::{classify, gap, AwsError, Classified, ErrorKind};
+pub use session::{load_base_config, open_account, AccountSession, AwsOptions};

@@ -1,0 +1,238 @@
+//! Loading the SDK configuration and opening a session in the audited account.
+
+use crate::errors::{classify, AwsError};
+use auditor_model::AccountId;
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::Credentials;
+use std::time::{Duration, SystemTime};
+
+/// How to reach AWS. Every client of every collector is built from the config these yield.
+#[derive(Debug, Clone)]
+pub struct AwsOptions {
+    /// A named profile from `~/.aws/config` (SSO profiles included); `None` uses the
+    /// default chain (environment, web identity, container, instance).
+    pub profile: Option<String>,
+    /// Overrides every service endpoint (an emulator). `AWS_ENDPOINT_URL` is honoured too.
+    pub endpoint_url: Option<String>,
+    /// Attempts per call, including the first, under the SDK's adaptive retry.
+    pub max_attempts: u32,
+    /// Connect timeout: an unreachable endpoint fails after this, not after minutes.
+    pub connect_timeout: Duration,
+    /// Timeout of one whole operation, retries included.
+    pub operation_timeout: Duration,
+}
+
+impl Default for AwsOptions {
+    fn default() -> Self {
+        AwsOptions {
+            profile: None,
+            endpoint_url: None,
+            max_attempts: 5,
+            connect_timeout: Duration::from_secs(5),
+            operation_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Loads the base SDK configuration: credential chain, home region, endpoint, retry, timeouts.
+///
+/// The home region (for STS and region discovery) comes from the profile or environment,
+/// else `us-east-1`.
+pub async fn load_base_config(opts: &AwsOptions) -> SdkConfig {
+    let mut region_chain = RegionProviderChain::default_provider();
+    if let Some(p) = &opts.profile {
+        region_chain = RegionProviderChain::first_try(
+            aws_config::profile::ProfileFileRegionProvider::builder()
+                .profile_name(p)
+                .build(),
+        )
+        .or_else(RegionProviderChain::default_provider());
+    }
+    let region_chain = region_chain.or_else(Region::from_static("us-east-1"));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(region_chain)
+        .retry_config(RetryConfig::adaptive().with_max_attempts(opts.max_attempts.max(1)))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(opts.connect_timeout)
+                .operation_timeout(opts.operation_timeout)
+                .build(),
+        );
+    if let Some(p) = &opts.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(u) = &opts.endpoint_url {
+        loader = loader.endpoint_url(u);
+    }
+    loader.load().await
+}
+
+/// A confirmed session in the audited account.
+#[derive(Debug, Clone)]
+pub struct AccountSession {
+    /// SDK configuration whose credentials act in [`AccountSession::account`].
+    pub config: SdkConfig,
+    /// The audited account, as confirmed by `sts:GetCallerIdentity`.
+    pub account: AccountId,
+    /// The ARN the audit acts as.
+    pub caller_arn: String,
+    /// The role assumed to get there, if any.
+    pub assumed_role: Option<String>,
+    /// `aws`, `aws-cn` or `aws-us-gov`, from the caller ARN.
+    pub partition: String,
+    /// Whether an endpoint override is in force (emulator): S3 then needs path-style.
+    pub endpoint_overridden: bool,
+}
+
+impl AccountSession {
+    /// The configuration for one region.
+    pub fn for_region(&self, region: &str) -> SdkConfig {
+        self.config
+            .to_builder()
+            .region(Region::new(region.to_owned()))
+            .build()
+    }
+
+    /// The home region (STS, global services).
+    pub fn home_region(&self) -> String {
+        self.config
+            .region()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "us-east-1".into())
+    }
+}
+
+struct Identity {
+    account: String,
+    arn: String,
+}
+
+async fn caller_identity(cfg: &SdkConfig) -> Result<Identity, AwsError> {
+    const API: &str = "sts:GetCallerIdentity";
+    let out = aws_sdk_sts::Client::new(cfg)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| AwsError::Call {
+            api: API.into(),
+            classified: classify(&e),
+        })?;
+    let missing = |field: &str| AwsError::Malformed {
+        api: API.into(),
+        field: field.into(),
+    };
+    Ok(Identity {
+        account: out.account().ok_or_else(|| missing("Account"))?.to_owned(),
+        arn: out.arn().ok_or_else(|| missing("Arn"))?.to_owned(),
+    })
+}
+
+fn partition_of(arn: &str) -> String {
+    arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws").to_owned()
+}
+
+/// Opens a session in `target`: confirms the caller, assumes `role_name` in `target` when
+/// the caller is elsewhere, and confirms again that the credentials act in `target`.
+///
+/// The assumed credentials last one hour (the default maximum for role chaining).
+pub async fn open_account(
+    base: &SdkConfig,
+    target: &AccountId,
+    role_name: &str,
+) -> Result<AccountSession, AwsError> {
+    let endpoint_overridden = base.endpoint_url().is_some();
+    let me = caller_identity(base).await?;
+    if me.account == target.as_str() {
+        return Ok(AccountSession {
+            config: base.clone(),
+            account: target.clone(),
+            partition: partition_of(&me.arn),
+            caller_arn: me.arn,
+            assumed_role: None,
+            endpoint_overridden,
+        });
+    }
+
+    const API: &str = "sts:AssumeRole";
+    let role_arn = format!("arn:{}:iam::{}:role/{}", partition_of(&me.arn), target, role_name);
+    let out = aws_sdk_sts::Client::new(base)
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("auditor")
+        .duration_seconds(3600)
+        .send()
+        .await
+        .map_err(|e| {
+            let mut classified = classify(&e);
+            classified.message = format!("cannot assume {role_arn}: {}", classified.message);
+            AwsError::Call {
+                api: API.into(),
+                classified,
+            }
+        })?;
+    let c = out.credentials().ok_or_else(|| AwsError::Malformed {
+        api: API.into(),
+        field: "Credentials".into(),
+    })?;
+    let expiry = SystemTime::try_from(*c.expiration()).ok();
+    let creds = Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_owned()),
+        expiry,
+        "auditor-assume-role",
+    );
+    let config = base
+        .to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(creds))
+        .build();
+    let now = caller_identity(&config).await?;
+    verify_account(target, &now.account, &now.arn)?;
+    Ok(AccountSession {
+        config,
+        account: target.clone(),
+        partition: partition_of(&now.arn),
+        caller_arn: now.arn,
+        assumed_role: Some(role_arn),
+        endpoint_overridden,
+    })
+}
+
+/// The auditor audits the account asked for and no other.
+fn verify_account(expected: &AccountId, actual: &str, arn: &str) -> Result<(), AwsError> {
+    if actual == expected.as_str() {
+        Ok(())
+    } else {
+        Err(AwsError::WrongAccount {
+            expected: expected.to_string(),
+            actual: actual.to_owned(),
+            arn: arn.to_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_another_account() {
+        let want: AccountId = "111122223333".parse().unwrap();
+        assert!(verify_account(&want, "111122223333", "arn").is_ok());
+        let err = verify_account(&want, "444455556666", "arn:aws:sts::444455556666:assumed-role/x/y")
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("refusing to audit"), "{msg}");
+        assert!(msg.contains("111122223333") && msg.contains("444455556666"), "{msg}");
+    }
+
+    #[test]
+    fn partition_comes_from_the_arn() {
+        assert_eq!(partition_of("arn:aws-cn:sts::1:assumed-role/a/b"), "aws-cn");
+        assert_eq!(partition_of("garbage"), "aws");
+    }
+}

@@ -1,0 +1,41 @@
+//! EC2-001: a security group lets the whole internet in on every protocol or port.
+
+use crate::{declare_check, Check, CheckContext, Emitter};
+
+declare_check! {
+    /// ## What it checks
+    /// Every security group's inbound rules. It fails when a rule admits `0.0.0.0/0` or
+    /// `::/0` on all protocols (`-1`) or on every TCP or UDP port (0-65535).
+    ///
+    /// ## Why it matters
+    /// Such a group exposes every service on every attached interface to the internet,
+    /// including the ones nobody meant to publish (debug ports, metrics, databases).
+    /// Seed 000 asks for node-to-node-only groups; seed 002 for ingress only from internal
+    /// resources such as the load balancer.
+    ///
+    /// ## Remediation
+    /// Replace the rule with rules for the ports the workload serves, from the load
+    /// balancer's security group or known CIDRs:
+    /// `aws ec2 revoke-security-group-ingress --group-id sg-... --ip-permissions ...`.
+    ///
+    /// ## References
+    /// - https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html
+    /// - https://docs.aws.amazon.com/wellarchitected/2023-10-03/framework/sec_network_protection_layered.html
+    pub(crate) struct SgOpenAllTraffic {
+        code: "EC2-001",
+        name: "sg-open-all-traffic",
+        title: "Security group allows all traffic from the internet",
+        service: Ec2,
+        severity: Critical,
+        wa: ["SEC05-BP02"],
+        reads: ["ec2:DescribeSecurityGroups"],
+    }
+}
+
+impl Check for SgOpenAllTraffic {
+    fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
+        super::check_world_exposure(ctx, out, "all protocols and ports", |perm| {
+            super::exposure::is_all_traffic(perm).then(|| super::exposure::describe(perm))
+        });
+    }
+}

@@ -1,0 +1,154 @@
+//! Every check of the auditor, one file each, and the registry that lists them.
+//!
+//! A check is a unit struct declared with [`declare_check!`]: its rustdoc, with the fixed
+//! headings `What it checks` / `Why it matters` / `Remediation` / `References`, *is* the
+//! user documentation (`auditor explain CODE`, the generated `CHECKS.md`), and its metadata
+//! (code, name, severity, WA ids, the API calls it reads) sits next to it.
+//!
+//! Architecture invariant: checks are pure functions of the [`Inventory`] and [`Settings`];
+//! they do no I/O and cannot fail. Data that was not collected yields a "not assessed"
+//! finding with the reason, never a silent pass.
+#![deny(missing_docs)]
+
+pub mod catalog;
+pub mod docs;
+mod ec2;
+mod emit;
+mod registry;
+mod settings;
+
+pub use emit::Emitter;
+pub use registry::{all, by_code, codes_run, run_all, run_check};
+pub use settings::{Settings, TagMatch, DEFAULT_DATABASE_PORTS};
+
+use auditor_model::{Inventory, Service, Severity};
+
+/// Metadata of a check: everything but its logic.
+#[derive(Debug)]
+pub struct CheckMeta {
+    /// Stable code, `<SERVICE>-<NNN>`; never reused once shipped.
+    pub code: &'static str,
+    /// Kebab-case name of the risky condition, e.g. `sg-open-admin-ports`.
+    pub name: &'static str,
+    /// One-line title of what fails.
+    pub title: &'static str,
+    /// The service whose inventory it reads first.
+    pub service: Service,
+    /// Default severity of a failure (a user can remap it in config).
+    pub severity: Severity,
+    /// Well-Architected practice ids, revision [`catalog::REVISION`].
+    pub wa: &'static [&'static str],
+    /// The API calls (IAM actions) whose data it needs.
+    pub reads: &'static [&'static str],
+    /// Markdown documentation, from the check's rustdoc.
+    pub docs: &'static str,
+}
+
+impl CheckMeta {
+    /// The documentation with rustdoc's one-space indentation removed.
+    pub fn doc_text(&self) -> String {
+        self.docs
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim()
+            .to_owned()
+    }
+
+    /// The body of one `## Heading` section of the docs.
+    pub fn section(&self, heading: &str) -> Option<String> {
+        let text = self.doc_text();
+        let mut lines = text.lines();
+        lines.find(|l| l.trim_start_matches('#').trim() == heading && l.starts_with("##"))?;
+        let body: Vec<&str> = lines.take_while(|l| !l.starts_with("## ")).collect();
+        Some(body.join("\n").trim().to_owned())
+    }
+
+    /// The remediation text, on one paragraph, for findings.
+    pub fn remediation(&self) -> String {
+        self.section("Remediation")
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// The data a check reads.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckContext<'a> {
+    /// The account snapshot.
+    pub inventory: &'a Inventory,
+    /// User settings that checks honour (ports, tags, allowed principals).
+    pub settings: &'a Settings,
+}
+
+/// Access to a check's metadata; [`declare_check!`] implements it.
+pub trait HasMeta {
+    /// The metadata.
+    fn meta(&self) -> &'static CheckMeta;
+}
+
+/// A check: metadata plus a pure function from the inventory to findings.
+pub trait Check: HasMeta + Sync {
+    /// Evaluates the inventory, emitting one finding per resource (fail, pass or not assessed).
+    fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>);
+}
+
+/// Declares a check: a unit struct with its rustdoc as documentation and its metadata.
+///
+/// ```ignore
+/// declare_check! {
+///     /// ## What it checks
+///     /// ...
+///     pub struct SgOpenAdminPorts {
+///         code: "EC2-002",
+///         name: "sg-open-admin-ports",
+///         title: "Security group open to the internet on administration ports",
+///         service: Ec2,
+///         severity: High,
+///         wa: ["SEC05-BP02", "SEC06-BP05"],
+///         reads: ["ec2:DescribeSecurityGroups"],
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! declare_check {
+    (
+        $(#[doc = $doc:literal])*
+        $vis:vis struct $name:ident {
+            code: $code:literal,
+            name: $cname:literal,
+            title: $title:literal,
+            service: $service:ident,
+            severity: $sev:ident,
+            wa: [$($wa:literal),* $(,)?],
+            reads: [$($reads:literal),* $(,)?] $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Copy, Default)]
+        $vis struct $name;
+
+        impl $name {
+            /// This check's metadata.
+            $vis const META: $crate::CheckMeta = $crate::CheckMeta {
+                code: $code,
+                name: $cname,
+                title: $title,
+                service: ::auditor_model::Service::$service,
+                severity: ::auditor_model::Severity::$sev,
+                wa: &[$($wa),*],
+                reads: &[$($reads),*],
+                docs: concat!($($doc, "\n"),*),
+            };
+        }
+
+        impl $crate::HasMeta for $name {
+            fn meta(&self) -> &'static $crate::CheckMeta {
+                &Self::META
+            }
+        }
+    };
+}

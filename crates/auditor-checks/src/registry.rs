@@ -1,0 +1,152 @@
+//! The registry: one sorted table of every check. Adding a check is one line here.
+
+use crate::{ec2, Check, CheckContext, Emitter, Settings};
+use auditor_model::{Finding, Inventory};
+
+/// Every check, sorted by code. Codes are never reused; a retired check keeps its line
+/// commented out with the release that removed it.
+static CHECKS: &[&dyn Check] = &[
+    &ec2::SgOpenAllTraffic,
+    &ec2::SgOpenAdminPorts,
+    &ec2::SgOpenDatabasePorts,
+    &ec2::DefaultSgHasRules,
+    &ec2::NaclOpenAdminPorts,
+    &ec2::VpcWithoutFlowLogs,
+    // EC2-007 (VPC endpoints for EKS) arrives with the EKS/ECR collectors.
+    &ec2::InstanceAllowsImdsv1,
+    &ec2::EbsDefaultEncryptionOff,
+    &ec2::IsolatedSubnetHasEgress,
+];
+
+/// Every check, sorted by code.
+pub fn all() -> &'static [&'static dyn Check] {
+    CHECKS
+}
+
+/// Looks a check up by code, case-insensitively.
+pub fn by_code(code: &str) -> Option<&'static dyn Check> {
+    CHECKS
+        .iter()
+        .copied()
+        .find(|c| c.meta().code.eq_ignore_ascii_case(code))
+}
+
+/// Runs every enabled check whose service was collected, in registry order.
+pub fn run_all(inventory: &Inventory, settings: &Settings) -> Vec<Finding> {
+    let ctx = CheckContext {
+        inventory,
+        settings,
+    };
+    let mut findings = Vec::new();
+    let codes = codes_run(inventory, settings);
+    for check in CHECKS.iter().filter(|c| codes.contains(&c.meta().code)) {
+        run_into(*check, &ctx, &mut findings);
+    }
+    findings
+}
+
+/// Runs one check, whatever the inventory's services and the disabled list say.
+pub fn run_check(check: &dyn Check, inventory: &Inventory, settings: &Settings) -> Vec<Finding> {
+    let ctx = CheckContext {
+        inventory,
+        settings,
+    };
+    let mut findings = Vec::new();
+    run_into(check, &ctx, &mut findings);
+    findings
+}
+
+fn run_into(check: &dyn Check, ctx: &CheckContext<'_>, findings: &mut Vec<Finding>) {
+    let meta = check.meta();
+    let severity = ctx
+        .settings
+        .severity_overrides
+        .get(meta.code)
+        .copied()
+        .unwrap_or(meta.severity);
+    let mut out = Emitter::new(meta, severity, findings);
+    check.run(ctx, &mut out);
+}
+
+/// Codes of the checks [`run_all`] runs for this inventory and these settings.
+pub fn codes_run(inventory: &Inventory, settings: &Settings) -> Vec<&'static str> {
+    CHECKS
+        .iter()
+        .map(|c| c.meta())
+        .filter(|m| {
+            inventory.services.contains(&m.service)
+                && !settings.disabled.iter().any(|d| d.eq_ignore_ascii_case(m.code))
+        })
+        .map(|m| m.code)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::catalog;
+
+    #[test]
+    fn codes_are_unique_sorted_and_well_formed() {
+        let codes: Vec<&str> = CHECKS.iter().map(|c| c.meta().code).collect();
+        let mut sorted = codes.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(codes, sorted, "codes must be unique and sorted in the table");
+        for c in CHECKS {
+            let m = c.meta();
+            let (svc, num) = m.code.split_once('-').expect("code has a dash");
+            assert_eq!(svc, m.service.as_str().to_ascii_uppercase(), "{}", m.code);
+            assert!(num.len() == 3 && num.bytes().all(|b| b.is_ascii_digit()), "{}", m.code);
+        }
+    }
+
+    #[test]
+    fn names_are_unique_kebab_case() {
+        let mut names: Vec<&str> = CHECKS.iter().map(|c| c.meta().name).collect();
+        for n in &names {
+            assert!(
+                n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{n}"
+            );
+        }
+        let n = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), n, "duplicate check names");
+    }
+
+    #[test]
+    fn every_wa_id_is_in_the_catalog() {
+        for c in CHECKS {
+            let m = c.meta();
+            assert!(!m.wa.is_empty(), "{} has no WA id", m.code);
+            for id in m.wa {
+                assert!(catalog().get(id).is_some(), "{}: {id} is not in the catalog", m.code);
+            }
+        }
+    }
+
+    #[test]
+    fn every_check_has_its_doc_sections() {
+        for c in CHECKS {
+            let m = c.meta();
+            for h in ["What it checks", "Why it matters", "Remediation", "References"] {
+                let body = m.section(h);
+                assert!(
+                    body.as_deref().is_some_and(|b| !b.is_empty()),
+                    "{}: missing or empty `## {h}`",
+                    m.code
+                );
+            }
+            assert!(!m.reads.is_empty(), "{}: says nothing of the APIs it reads", m.code);
+            assert!(m.reads.iter().all(|r| r.contains(':')), "{}: reads are IAM actions", m.code);
+        }
+    }
+
+    #[test]
+    fn lookup_is_case_insensitive() {
+        assert_eq!(by_code("ec2-002").map(|c| c.meta().code), Some("EC2-002"));
+        assert!(by_code("EC2-999").is_none());
+    }
+}

@@ -1,0 +1,85 @@
+//! Settings that checks honour. The CLI fills them from config; defaults are documented.
+
+use auditor_model::Severity;
+use std::collections::BTreeMap;
+
+/// A tag a resource must carry: key and value (`key=value`), or just the key (`key`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagMatch {
+    /// Tag key.
+    pub key: String,
+    /// Tag value; `None` matches any value.
+    pub value: Option<String>,
+}
+
+impl TagMatch {
+    /// Parses `key=value` or `key`.
+    pub fn parse(s: &str) -> Result<TagMatch, String> {
+        let (k, v) = match s.split_once('=') {
+            Some((k, v)) => (k, Some(v.to_owned())),
+            None => (s, None),
+        };
+        if k.trim().is_empty() {
+            return Err(format!("'{s}' has an empty tag key (expected key=value or key)"));
+        }
+        Ok(TagMatch {
+            key: k.to_owned(),
+            value: v,
+        })
+    }
+
+    /// Whether `tags` carry this tag.
+    pub fn matches(&self, tags: &BTreeMap<String, String>) -> bool {
+        match (tags.get(&self.key), &self.value) {
+            (Some(_), None) => true,
+            (Some(v), Some(want)) => v == want,
+            (None, _) => false,
+        }
+    }
+}
+
+impl std::fmt::Display for TagMatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.value {
+            Some(v) => write!(f, "{}={v}", self.key),
+            None => f.write_str(&self.key),
+        }
+    }
+}
+
+/// What checks read from the user's configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Severity per check code, replacing the check's default.
+    pub severity_overrides: BTreeMap<String, Severity>,
+    /// Codes of checks not to run.
+    pub disabled: Vec<String>,
+    /// Ports counted as administration ports (EC2-002, EC2-005).
+    pub admin_ports: Vec<u16>,
+    /// Ports counted as database and cache ports (EC2-003).
+    pub database_ports: Vec<u16>,
+    /// Tags that mark subnets as data/isolated: no route to a NAT or internet gateway (EC2-010).
+    pub isolated_subnet_tags: Vec<TagMatch>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            severity_overrides: BTreeMap::new(),
+            disabled: Vec::new(),
+            admin_ports: vec![22, 3389],
+            database_ports: DEFAULT_DATABASE_PORTS.to_vec(),
+            isolated_subnet_tags: vec![TagMatch {
+                key: "auditor:isolated".into(),
+                value: Some("true".into()),
+            }],
+        }
+    }
+}
+
+/// MSSQL, Oracle, etcd, MySQL/Aurora, PostgreSQL, CouchDB, Redis/Valkey, Cassandra,
+/// InfluxDB, Elasticsearch/OpenSearch, Memcached, MongoDB.
+pub const DEFAULT_DATABASE_PORTS: &[u16] = &[
+    1433, 1521, 2379, 3306, 5432, 5984, 6379, 7000, 7001, 8086, 9042, 9200, 9300, 11211, 27017,
+    27018,
+];

@@ -1,0 +1,110 @@
+//! Every check against its fixture: `fixtures/<CODE>.json` holds an inventory with good and
+//! bad resources side by side and the status each must get. The test demands exactly those
+//! findings (no more, no fewer), at least one pass and one fail per check, and pins the
+//! findings' evidence in an insta snapshot.
+
+use auditor_checks::{all, run_check, Settings};
+use auditor_model::{Inventory, Status};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(Deserialize)]
+struct Fixture {
+    expect: BTreeMap<String, Status>,
+    inventory: Inventory,
+}
+
+fn fixture_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+#[test]
+fn every_check_meets_its_fixture() {
+    let mut problems = Vec::new();
+    for check in all() {
+        let code = check.meta().code;
+        let path = fixture_dir().join(format!("{code}.json"));
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(format!("{code}: no fixture at {}: {e}", path.display()));
+                continue;
+            }
+        };
+        let fx: Fixture = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{}: malformed fixture: {e}", path.display()));
+        let findings = run_check(*check, &fx.inventory, &Settings::default());
+
+        let got: BTreeMap<String, Status> = findings
+            .iter()
+            .map(|f| {
+                let key = format!("{}/{}", f.resource.region.as_deref().unwrap_or("global"), f.resource.id);
+                (key, f.status)
+            })
+            .collect();
+        assert_eq!(got.len(), findings.len(), "{code}: two findings for one resource");
+        if got != fx.expect {
+            problems.push(format!("{code}: expected {:#?}\ngot {:#?}", fx.expect, got));
+        }
+        for s in [Status::Fail, Status::Pass] {
+            if !fx.expect.values().any(|v| *v == s) {
+                problems.push(format!("{code}: fixture has no {} case", s.as_str()));
+            }
+        }
+        for f in &findings {
+            assert_eq!(f.code, code);
+            assert_eq!(f.fingerprint.len(), 32);
+            match f.status {
+                Status::NotAssessed => assert!(f.status_reason.is_some(), "{code}: not assessed without a reason"),
+                _ => assert!(!f.evidence.is_empty(), "{code}: {} without evidence", f.resource.id),
+            }
+        }
+
+        let pinned: Vec<_> = findings
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "resource": format!("{}/{}", f.resource.region.as_deref().unwrap_or("global"), f.resource.id),
+                    "status": f.status,
+                    "severity": f.severity,
+                    "evidence": f.evidence,
+                    "status_reason": f.status_reason,
+                })
+            })
+            .collect();
+        insta::assert_json_snapshot!(code, pinned);
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n\n"));
+}
+
+#[test]
+fn no_orphaned_fixtures_or_snapshots() {
+    let codes: Vec<&str> = all().iter().map(|c| c.meta().code).collect();
+    for entry in std::fs::read_dir(fixture_dir()).expect("fixtures dir") {
+        let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+        let code = name.trim_end_matches(".json");
+        assert!(codes.contains(&code), "fixture {name} belongs to no registered check");
+    }
+    let snaps = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    if let Ok(dir) = std::fs::read_dir(snaps) {
+        for entry in dir {
+            let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+            let code = name
+                .trim_start_matches("fixtures__")
+                .trim_end_matches(".snap");
+            assert!(codes.contains(&code), "snapshot {name} belongs to no registered check");
+        }
+    }
+}
+
+#[test]
+fn checks_md_is_current() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../CHECKS.md");
+    let want = auditor_checks::docs::checks_markdown();
+    if std::env::var_os("UPDATE_CHECKS_MD").is_some() {
+        std::fs::write(&path, &want).expect("write CHECKS.md");
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(have == want, "CHECKS.md is stale: run `make checks-md` and commit it");
+}

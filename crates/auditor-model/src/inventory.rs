@@ -1,0 +1,41 @@
+//! The inventory: everything the collectors read from one account, plus what they could not.
+
+use crate::{ec2::Ec2Region, Gap};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A snapshot of one account. Checks are pure functions of it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Inventory {
+    /// The audited account.
+    pub account_id: String,
+    /// The partition, `aws` unless in China or GovCloud.
+    #[serde(default = "default_partition")]
+    pub partition: String,
+    /// The regions audited.
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// The services collected; checks of other services do not run.
+    #[serde(default)]
+    pub services: Vec<crate::Service>,
+    /// EC2/VPC data per region.
+    #[serde(default)]
+    pub ec2: BTreeMap<String, Ec2Region>,
+    /// Every API call (or region) whose data is missing, and why.
+    #[serde(default)]
+    pub gaps: Vec<Gap>,
+}
+
+fn default_partition() -> String {
+    "aws".into()
+}
+
+impl Inventory {
+    /// Builds an ARN in this inventory's partition and account.
+    pub fn arn(&self, service: &str, region: &str, resource: &str) -> String {
+        format!(
+            "arn:{}:{}:{}:{}:{}",
+            self.partition, service, region, self.account_id, resource
+        )
+    }
+}

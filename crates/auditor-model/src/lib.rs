@@ -1,0 +1,18 @@
+//! Pure data of the auditor: identifiers, severities, Well-Architected ids, the
+//! inventory that collectors fill, and the findings that checks produce.
+//!
+//! Architecture invariant: nothing in this crate does I/O or knows about the AWS SDK.
+//! Every type here derives `Serialize`/`Deserialize`, so an inventory can be saved and
+//! audited again offline, and check fixtures are plain JSON.
+#![deny(missing_docs)]
+
+mod collected;
+pub mod ec2;
+mod finding;
+mod ids;
+mod inventory;
+
+pub use collected::{Collected, Gap, GapKind};
+pub use finding::{fingerprint, Evidence, Finding, Resource, Status};
+pub use ids::{AccountId, IdError, Service, Severity, WaId};
+pub use inventory::Inventory;

@@ -1,0 +1,125 @@
+//! The EC2/VPC collector: VPCs, subnets, route tables, security groups, network ACLs,
+//! flow logs, instances and the EBS encryption default, per region.
+//!
+//! Architecture invariant: this crate turns SDK outputs into `auditor_model::ec2` types at
+//! its boundary; nothing outside the collectors sees an SDK type. Every list call goes
+//! through the SDK paginator with the largest page size the API allows; every call is a
+//! `Describe*`/`Get*` (read-only).
+#![deny(missing_docs)]
+
+mod convert;
+
+use auditor_model::ec2::Ec2Region;
+use auditor_model::{Collected, Gap};
+use aws_config::SdkConfig;
+use aws_sdk_ec2::types::Filter;
+use aws_sdk_ec2::Client;
+use aws_smithy_async::future::pagination_stream::PaginationStream;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+/// The service name used in coverage gaps.
+pub const SERVICE: &str = "ec2";
+
+/// A region as the account sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRegion {
+    /// e.g. `eu-west-1`.
+    pub name: String,
+    /// False for opt-in regions the account has not enabled.
+    pub enabled: bool,
+}
+
+/// Lists every region the partition has, with whether the account has it enabled
+/// (`ec2:DescribeRegions` with `AllRegions`).
+pub async fn account_regions(cfg: &SdkConfig) -> Result<Vec<AccountRegion>, Gap> {
+    const API: &str = "ec2:DescribeRegions";
+    let out = Client::new(cfg)
+        .describe_regions()
+        .all_regions(true)
+        .send()
+        .await
+        .map_err(|e| auditor_aws::gap(SERVICE, None, API, &e))?;
+    let mut regions: Vec<AccountRegion> = out
+        .regions()
+        .iter()
+        .filter_map(|r| {
+            let name = r.region_name()?.to_owned();
+            // "opt-in-not-required" and "opted-in" are usable; "not-opted-in" is not.
+            let enabled = r.opt_in_status() != Some("not-opted-in");
+            Some(AccountRegion { name, enabled })
+        })
+        .collect();
+    regions.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(regions)
+}
+
+/// Collects one region. Never fails: each API that fails becomes a gap in its part.
+pub async fn collect_region(cfg: &SdkConfig, region: &str) -> Ec2Region {
+    let c = Client::new(cfg);
+    let r = Some(region);
+    let live_states = Filter::builder()
+        .name("instance-state-name")
+        .set_values(Some(
+            ["pending", "running", "shutting-down", "stopping", "stopped"]
+                .map(String::from)
+                .to_vec(),
+        ))
+        .build();
+
+    let (vpcs, subnets, route_tables, security_groups, network_acls, flow_logs, instances, ebs) = futures::join!(
+        paged(r, "ec2:DescribeVpcs", c.describe_vpcs().max_results(1000).into_paginator().items().send()),
+        paged(r, "ec2:DescribeSubnets", c.describe_subnets().max_results(1000).into_paginator().items().send()),
+        paged(r, "ec2:DescribeRouteTables", c.describe_route_tables().max_results(100).into_paginator().items().send()),
+        paged(r, "ec2:DescribeSecurityGroups", c.describe_security_groups().max_results(1000).into_paginator().items().send()),
+        paged(r, "ec2:DescribeNetworkAcls", c.describe_network_acls().max_results(100).into_paginator().items().send()),
+        paged(r, "ec2:DescribeFlowLogs", c.describe_flow_logs().max_results(1000).into_paginator().items().send()),
+        paged(r, "ec2:DescribeInstances", c.describe_instances().filters(live_states).max_results(1000).into_paginator().items().send()),
+        async {
+            c.get_ebs_encryption_by_default()
+                .send()
+                .await
+                .map(|o| o.ebs_encryption_by_default().unwrap_or(false))
+                .map_err(|e| auditor_aws::gap(SERVICE, r, "ec2:GetEbsEncryptionByDefault", &e))
+        },
+    );
+
+    Ec2Region {
+        vpcs: convert_all(vpcs, convert::vpc),
+        subnets: convert_all(subnets, convert::subnet),
+        route_tables: convert_all(route_tables, convert::route_table),
+        security_groups: convert_all(security_groups, convert::security_group),
+        network_acls: convert_all(network_acls, convert::network_acl),
+        flow_logs: convert_all(flow_logs, convert::flow_log),
+        instances: Collected::from_result(instances.map(|reservations| {
+            reservations
+                .iter()
+                .flat_map(|r| r.instances())
+                .filter_map(convert::instance)
+                .collect()
+        })),
+        ebs_encryption_by_default: Collected::from_result(ebs),
+    }
+}
+
+/// Drains a paginator into a vector, or the gap its first failing page leaves.
+async fn paged<T, E>(
+    region: Option<&str>,
+    api: &str,
+    stream: PaginationStream<Result<T, SdkError<E, HttpResponse>>>,
+) -> Result<Vec<T>, Gap>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    stream
+        .try_collect()
+        .await
+        .map_err(|e| auditor_aws::gap(SERVICE, region, api, &e))
+}
+
+/// Converts SDK items to inventory items, dropping any that lack their id (AWS always
+/// sends it; an item without one cannot be named in a finding).
+fn convert_all<S, T>(items: Result<Vec<S>, Gap>, f: fn(&S) -> Option<T>) -> Collected<Vec<T>> {
+    Collected::from_result(items.map(|v| v.iter().filter_map(f).collect()))
+}
