@@ -234,10 +234,28 @@ where
             }
         }
     }
+    .concise()
+}
+
+impl Classified {
+    /// The credential chain lists every provider it tried; users need the gist.
+    fn concise(mut self) -> Self {
+        if self.kind == ErrorKind::Credentials
+            && self.message.starts_with("no credentials found in chain")
+        {
+            self.message = "no credentials found (tried environment, profile, web identity, container and instance metadata)".into();
+        }
+        self
+    }
 }
 
 /// Turns a failed collection call into a coverage gap.
-pub fn gap<E>(service: &str, region: Option<&str>, api: &str, err: &SdkError<E, HttpResponse>) -> Gap
+pub fn gap<E>(
+    service: &str,
+    region: Option<&str>,
+    api: &str,
+    err: &SdkError<E, HttpResponse>,
+) -> Gap
 where
     E: ProvideErrorMetadata + StdError + 'static,
 {
@@ -310,7 +328,13 @@ mod tests {
 
     #[test]
     fn code_tables_are_disjoint() {
-        let tables = [ACCESS_DENIED, THROTTLED, CREDENTIALS, NOT_OFFERED, REGION_DISABLED];
+        let tables = [
+            ACCESS_DENIED,
+            THROTTLED,
+            CREDENTIALS,
+            NOT_OFFERED,
+            REGION_DISABLED,
+        ];
         for (i, a) in tables.iter().enumerate() {
             for b in &tables[i + 1..] {
                 for code in a.iter() {

@@ -63,7 +63,12 @@ pub async fn load_base_config(opts: &AwsOptions) -> SdkConfig {
                 .build(),
         );
     if let Some(p) = &opts.profile {
-        loader = loader.profile_name(p);
+        // As with the AWS CLI, a named profile wins over credentials in the environment.
+        loader = loader.profile_name(p).credentials_provider(
+            aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .profile_name(p)
+                .build(),
+        );
     }
     if let Some(u) = &opts.endpoint_url {
         loader = loader.endpoint_url(u);
@@ -132,7 +137,11 @@ async fn caller_identity(cfg: &SdkConfig) -> Result<Identity, AwsError> {
 }
 
 fn partition_of(arn: &str) -> String {
-    arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws").to_owned()
+    arn.split(':')
+        .nth(1)
+        .filter(|p| !p.is_empty())
+        .unwrap_or("aws")
+        .to_owned()
 }
 
 /// Opens a session in `target`: confirms the caller, assumes `role_name` in `target` when
@@ -158,7 +167,12 @@ pub async fn open_account(
     }
 
     const API: &str = "sts:AssumeRole";
-    let role_arn = format!("arn:{}:iam::{}:role/{}", partition_of(&me.arn), target, role_name);
+    let role_arn = format!(
+        "arn:{}:iam::{}:role/{}",
+        partition_of(&me.arn),
+        target,
+        role_name
+    );
     let out = aws_sdk_sts::Client::new(base)
         .assume_role()
         .role_arn(&role_arn)
@@ -223,11 +237,18 @@ mod tests {
     fn refuses_another_account() {
         let want: AccountId = "111122223333".parse().unwrap();
         assert!(verify_account(&want, "111122223333", "arn").is_ok());
-        let err = verify_account(&want, "444455556666", "arn:aws:sts::444455556666:assumed-role/x/y")
-            .unwrap_err();
+        let err = verify_account(
+            &want,
+            "444455556666",
+            "arn:aws:sts::444455556666:assumed-role/x/y",
+        )
+        .unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("refusing to audit"), "{msg}");
-        assert!(msg.contains("111122223333") && msg.contains("444455556666"), "{msg}");
+        assert!(
+            msg.contains("111122223333") && msg.contains("444455556666"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -82,7 +82,11 @@ mod tests {
     fn shipped_catalog_parses_and_is_complete() {
         let c = parse(SOURCE).expect("config/wa-catalog.toml parses");
         assert_eq!(c.revision, REVISION);
-        assert_eq!(c.practice.len(), 66, "SEC01..SEC11 of 2023-10-03 have 66 practices");
+        assert_eq!(
+            c.practice.len(),
+            66,
+            "SEC01..SEC11 of 2023-10-03 have 66 practices"
+        );
         let mut ids: Vec<&str> = c.practice.iter().map(|p| p.id.as_str()).collect();
         let n = ids.len();
         ids.sort_unstable();
@@ -92,7 +96,10 @@ mod tests {
             assert!(p.id.parse::<auditor_model::WaId>().is_ok(), "{}", p.id);
             assert!(!p.title.is_empty());
         }
-        assert_eq!(c.get("SEC06-BP02").map(|p| p.title.as_str()), Some("Reduce attack surface"));
+        assert_eq!(
+            c.get("SEC06-BP02").map(|p| p.title.as_str()),
+            Some("Reduce attack surface")
+        );
         for l in &c.latest {
             assert!(c.get(&l.id).is_some(), "translation of unknown id {}", l.id);
         }

@@ -5,8 +5,7 @@ use crate::{all, CheckMeta};
 
 /// The WA ids of a check with their titles, one per line.
 fn wa_lines(m: &CheckMeta) -> Vec<String> {
-    m.wa
-        .iter()
+    m.wa.iter()
         .map(|id| match catalog().get(id) {
             Some(p) => format!("{id} {}", p.title),
             None => (*id).to_owned(),
@@ -58,7 +57,13 @@ pub fn checks_markdown() -> String {
         // Demote the check's own headings by one level under its section.
         let body = explain(m)
             .lines()
-            .map(|l| if l.starts_with('#') { format!("#{l}") } else { l.to_owned() })
+            .map(|l| {
+                if l.starts_with('#') {
+                    format!("#{l}")
+                } else {
+                    l.to_owned()
+                }
+            })
             .collect::<Vec<_>>()
             .join("\n");
         s += &body;

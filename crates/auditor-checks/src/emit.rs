@@ -15,7 +15,11 @@ pub struct Emitter<'a> {
 
 impl<'a> Emitter<'a> {
     /// An emitter for `meta` whose failures carry `severity` (the default or a user's remap).
-    pub fn new(meta: &'static CheckMeta, severity: Severity, findings: &'a mut Vec<Finding>) -> Self {
+    pub fn new(
+        meta: &'static CheckMeta,
+        severity: Severity,
+        findings: &'a mut Vec<Finding>,
+    ) -> Self {
         Emitter {
             meta,
             severity,
@@ -58,7 +62,12 @@ impl<'a> Emitter<'a> {
 
     /// The resource breaks the practice, less badly than the check's default severity says
     /// (e.g. exposed, but only to a listed CIDR). Never raises above the configured severity.
-    pub fn fail_at_most(&mut self, severity: Severity, resource: Resource, evidence: Vec<Evidence>) {
+    pub fn fail_at_most(
+        &mut self,
+        severity: Severity,
+        resource: Resource,
+        evidence: Vec<Evidence>,
+    ) {
         let s = severity.min(self.severity);
         self.push(Status::Fail, s, resource, evidence, None);
     }
@@ -92,7 +101,11 @@ impl<'a> Emitter<'a> {
 }
 
 /// Shorthand for an [`Evidence`].
-pub(crate) fn ev(field: impl Into<String>, observed: impl Into<String>, reason: impl Into<String>) -> Evidence {
+pub(crate) fn ev(
+    field: impl Into<String>,
+    observed: impl Into<String>,
+    reason: impl Into<String>,
+) -> Evidence {
     Evidence {
         field: field.into(),
         observed: observed.into(),

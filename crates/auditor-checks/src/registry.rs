@@ -75,7 +75,10 @@ pub fn codes_run(inventory: &Inventory, settings: &Settings) -> Vec<&'static str
         .map(|c| c.meta())
         .filter(|m| {
             inventory.services.contains(&m.service)
-                && !settings.disabled.iter().any(|d| d.eq_ignore_ascii_case(m.code))
+                && !settings
+                    .disabled
+                    .iter()
+                    .any(|d| d.eq_ignore_ascii_case(m.code))
         })
         .map(|m| m.code)
         .collect()
@@ -92,12 +95,19 @@ mod tests {
         let mut sorted = codes.clone();
         sorted.sort_unstable();
         sorted.dedup();
-        assert_eq!(codes, sorted, "codes must be unique and sorted in the table");
+        assert_eq!(
+            codes, sorted,
+            "codes must be unique and sorted in the table"
+        );
         for c in CHECKS {
             let m = c.meta();
             let (svc, num) = m.code.split_once('-').expect("code has a dash");
             assert_eq!(svc, m.service.as_str().to_ascii_uppercase(), "{}", m.code);
-            assert!(num.len() == 3 && num.bytes().all(|b| b.is_ascii_digit()), "{}", m.code);
+            assert!(
+                num.len() == 3 && num.bytes().all(|b| b.is_ascii_digit()),
+                "{}",
+                m.code
+            );
         }
     }
 
@@ -106,7 +116,8 @@ mod tests {
         let mut names: Vec<&str> = CHECKS.iter().map(|c| c.meta().name).collect();
         for n in &names {
             assert!(
-                n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                n.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
                 "{n}"
             );
         }
@@ -122,7 +133,11 @@ mod tests {
             let m = c.meta();
             assert!(!m.wa.is_empty(), "{} has no WA id", m.code);
             for id in m.wa {
-                assert!(catalog().get(id).is_some(), "{}: {id} is not in the catalog", m.code);
+                assert!(
+                    catalog().get(id).is_some(),
+                    "{}: {id} is not in the catalog",
+                    m.code
+                );
             }
         }
     }
@@ -131,7 +146,12 @@ mod tests {
     fn every_check_has_its_doc_sections() {
         for c in CHECKS {
             let m = c.meta();
-            for h in ["What it checks", "Why it matters", "Remediation", "References"] {
+            for h in [
+                "What it checks",
+                "Why it matters",
+                "Remediation",
+                "References",
+            ] {
                 let body = m.section(h);
                 assert!(
                     body.as_deref().is_some_and(|b| !b.is_empty()),
@@ -139,8 +159,16 @@ mod tests {
                     m.code
                 );
             }
-            assert!(!m.reads.is_empty(), "{}: says nothing of the APIs it reads", m.code);
-            assert!(m.reads.iter().all(|r| r.contains(':')), "{}: reads are IAM actions", m.code);
+            assert!(
+                !m.reads.is_empty(),
+                "{}: says nothing of the APIs it reads",
+                m.code
+            );
+            assert!(
+                m.reads.iter().all(|r| r.contains(':')),
+                "{}: reads are IAM actions",
+                m.code
+            );
         }
     }
 

@@ -20,7 +20,9 @@ impl TagMatch {
             None => (s, None),
         };
         if k.trim().is_empty() {
-            return Err(format!("'{s}' has an empty tag key (expected key=value or key)"));
+            return Err(format!(
+                "'{s}' has an empty tag key (expected key=value or key)"
+            ));
         }
         Ok(TagMatch {
             key: k.to_owned(),

@@ -39,11 +39,19 @@ fn every_check_meets_its_fixture() {
         let got: BTreeMap<String, Status> = findings
             .iter()
             .map(|f| {
-                let key = format!("{}/{}", f.resource.region.as_deref().unwrap_or("global"), f.resource.id);
+                let key = format!(
+                    "{}/{}",
+                    f.resource.region.as_deref().unwrap_or("global"),
+                    f.resource.id
+                );
                 (key, f.status)
             })
             .collect();
-        assert_eq!(got.len(), findings.len(), "{code}: two findings for one resource");
+        assert_eq!(
+            got.len(),
+            findings.len(),
+            "{code}: two findings for one resource"
+        );
         if got != fx.expect {
             problems.push(format!("{code}: expected {:#?}\ngot {:#?}", fx.expect, got));
         }
@@ -56,8 +64,15 @@ fn every_check_meets_its_fixture() {
             assert_eq!(f.code, code);
             assert_eq!(f.fingerprint.len(), 32);
             match f.status {
-                Status::NotAssessed => assert!(f.status_reason.is_some(), "{code}: not assessed without a reason"),
-                _ => assert!(!f.evidence.is_empty(), "{code}: {} without evidence", f.resource.id),
+                Status::NotAssessed => assert!(
+                    f.status_reason.is_some(),
+                    "{code}: not assessed without a reason"
+                ),
+                _ => assert!(
+                    !f.evidence.is_empty(),
+                    "{code}: {} without evidence",
+                    f.resource.id
+                ),
             }
         }
 
@@ -82,18 +97,32 @@ fn every_check_meets_its_fixture() {
 fn no_orphaned_fixtures_or_snapshots() {
     let codes: Vec<&str> = all().iter().map(|c| c.meta().code).collect();
     for entry in std::fs::read_dir(fixture_dir()).expect("fixtures dir") {
-        let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
         let code = name.trim_end_matches(".json");
-        assert!(codes.contains(&code), "fixture {name} belongs to no registered check");
+        assert!(
+            codes.contains(&code),
+            "fixture {name} belongs to no registered check"
+        );
     }
     let snaps = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
     if let Ok(dir) = std::fs::read_dir(snaps) {
         for entry in dir {
-            let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+            let name = entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
             let code = name
                 .trim_start_matches("fixtures__")
                 .trim_end_matches(".snap");
-            assert!(codes.contains(&code), "snapshot {name} belongs to no registered check");
+            assert!(
+                codes.contains(&code),
+                "snapshot {name} belongs to no registered check"
+            );
         }
     }
 }
@@ -106,5 +135,8 @@ fn checks_md_is_current() {
         std::fs::write(&path, &want).expect("write CHECKS.md");
     }
     let have = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(have == want, "CHECKS.md is stale: run `make checks-md` and commit it");
+    assert!(
+        have == want,
+        "CHECKS.md is stale: run `make checks-md` and commit it"
+    );
 }

@@ -1,1 +1,374 @@
-fn main() {}
+//! `auditor`: audits an AWS account against the Well-Architected Security pillar.
+//!
+//! Exit codes (also in the README):
+//! 0 audit done, nothing at or above `--fail-on` failed · 1 findings at or above `--fail-on`
+//! · 2 bad input (flags, config, account id, region, service, check code) · 3 AWS could not
+//! be used (credentials, endpoint, role assumption, wrong account) · 4 the report could not
+//! be written.
+
+mod config;
+mod output;
+
+use anyhow::Context as _;
+use auditor_aws::{AwsError, AwsOptions, ErrorKind};
+use auditor_model::{AccountId, Inventory, Service, Status};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use config::Config;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "auditor",
+    version,
+    about = "Audits an AWS account against the Well-Architected Security pillar (read-only)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Audit one account and report the findings.
+    Audit(Box<AuditArgs>),
+    /// List every check with its code, severity and Well-Architected ids.
+    Checks {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ChecksFormat::Table)]
+        format: ChecksFormat,
+    },
+    /// Print a check's documentation: what, why, remediation, references.
+    Explain {
+        /// The check's code, e.g. EC2-002.
+        code: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ChecksFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Args)]
+struct AuditArgs {
+    /// The account to audit (12 digits). The audit refuses any other account.
+    #[arg(long, required_unless_present = "from_inventory")]
+    account: Option<String>,
+    /// Configuration file (see config/auditor.example.toml).
+    #[arg(long, env = "AUDITOR_CONFIG")]
+    config: Option<PathBuf>,
+    /// Named AWS profile (SSO profiles work).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Send every AWS call to this endpoint (an emulator). AWS_ENDPOINT_URL works too.
+    #[arg(long)]
+    endpoint_url: Option<String>,
+    /// Role to assume in the account when the caller is elsewhere [default: config, else AuditorReadOnly].
+    #[arg(long)]
+    role_name: Option<String>,
+    /// Comma-separated regions [default: every region enabled for the account].
+    #[arg(long, value_delimiter = ',')]
+    regions: Option<Vec<String>>,
+    /// Comma-separated services to audit [default: every available one: ec2].
+    #[arg(long, value_delimiter = ',')]
+    services: Option<Vec<String>>,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Also write the JSON report (v1) to this file, atomically.
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Exit 1 when a finding of this severity or higher fails: info, low, medium, high, critical, none [default: high].
+    #[arg(long)]
+    fail_on: Option<String>,
+    /// Regions collected at once [default: 8].
+    #[arg(long)]
+    concurrency: Option<usize>,
+    /// Attempts per AWS call under adaptive retry [default: 5].
+    #[arg(long)]
+    max_attempts: Option<u32>,
+    /// List passing findings in the table too.
+    #[arg(long)]
+    show_passed: bool,
+    /// Save the collected inventory (JSON) to this file, to audit it again offline.
+    #[arg(long)]
+    save_inventory: Option<PathBuf>,
+    /// Audit a saved inventory instead of calling AWS.
+    #[arg(long, conflicts_with_all = ["profile", "endpoint_url", "role_name", "regions"])]
+    from_inventory: Option<PathBuf>,
+}
+
+/// A failure with its exit code; the message is one line.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+fn usage(msg: impl Into<String>) -> Failure {
+    Failure {
+        code: 2,
+        message: msg.into(),
+    }
+}
+
+fn aws(e: &AwsError, profile: Option<&str>) -> Failure {
+    let named;
+    let hint = match e.kind() {
+        Some(ErrorKind::Credentials) if profile.is_some() => {
+            named = format!(
+                " (profile '{}' gives no credentials: is it in ~/.aws/config or ~/.aws/credentials, and is its SSO session logged in?)",
+                profile.unwrap_or_default()
+            );
+            named.as_str()
+        }
+        Some(ErrorKind::Credentials) => " (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`)",
+        Some(ErrorKind::Unreachable) => " (check --endpoint-url / AWS_ENDPOINT_URL and the network)",
+        Some(ErrorKind::AccessDenied) => " (the caller needs sts:AssumeRole on the audit role, and the role must trust the caller)",
+        _ => "",
+    };
+    Failure {
+        code: 3,
+        message: format!("{e}{hint}"),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let result = match cli.cmd {
+        Cmd::Checks { format } => Ok(output::print_checks(match format {
+            ChecksFormat::Table => output::ChecksFormat::Table,
+            ChecksFormat::Json => output::ChecksFormat::Json,
+            ChecksFormat::Markdown => output::ChecksFormat::Markdown,
+        })),
+        Cmd::Explain { code } => match auditor_checks::by_code(&code) {
+            Some(c) => {
+                print!("{}", auditor_checks::docs::explain(c.meta()));
+                Ok(0)
+            }
+            None => Err(usage(format!(
+                "no check has code '{code}' (see `auditor checks`)"
+            ))),
+        },
+        Cmd::Audit(args) => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt.block_on(audit(*args)),
+            Err(e) => Err(Failure {
+                code: 4,
+                message: format!("cannot start the async runtime: {e}"),
+            }),
+        },
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("auditor: error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn init_logging() {
+    // SDK internals log retries and credential-chain misses; users see one-line errors from
+    // us instead. AUDITOR_LOG=debug shows everything.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AUDITOR_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(
+            "warn,aws_config=error,aws_smithy_runtime=error,aws_smithy_runtime_api=error",
+        )
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Merges the config file and flags, and validates what needs no AWS call.
+fn settle(
+    args: &AuditArgs,
+) -> Result<(Config, Vec<Service>, Option<auditor_model::Severity>), Failure> {
+    let mut cfg = match &args.config {
+        Some(p) => config::load(p).map_err(|e| usage(e.to_string()))?,
+        None => Config::default(),
+    };
+    if args.profile.is_some() {
+        cfg.profile.clone_from(&args.profile);
+    }
+    if args.endpoint_url.is_some() {
+        cfg.endpoint_url.clone_from(&args.endpoint_url);
+    }
+    if let Some(r) = &args.role_name {
+        cfg.role_name.clone_from(r);
+    }
+    if args.regions.is_some() {
+        cfg.regions.clone_from(&args.regions);
+    }
+    if let Some(n) = args.concurrency {
+        cfg.concurrency = n.clamp(1, 256);
+    }
+    if let Some(n) = args.max_attempts {
+        cfg.max_attempts = n.clamp(1, 20);
+    }
+    if let Some(u) = &cfg.endpoint_url {
+        if !(u.starts_with("http://") || u.starts_with("https://")) {
+            return Err(usage(format!("--endpoint-url '{u}' is not an http(s) URL")));
+        }
+    }
+    let services = match &args.services {
+        Some(list) => {
+            let mut out = Vec::new();
+            for s in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+                out.push(s.parse::<Service>().map_err(|e| usage(e.0))?);
+            }
+            out
+        }
+        None => cfg
+            .services
+            .clone()
+            .unwrap_or_else(|| Service::IMPLEMENTED.to_vec()),
+    };
+    if services.is_empty() {
+        return Err(usage("--services is empty"));
+    }
+    if let Some(s) = services.iter().find(|s| !Service::IMPLEMENTED.contains(s)) {
+        let have: Vec<&str> = Service::IMPLEMENTED.iter().map(|s| s.as_str()).collect();
+        return Err(usage(format!(
+            "service '{s}' is not available in this build yet (available: {})",
+            have.join(", ")
+        )));
+    }
+    let fail_on = match &args.fail_on {
+        Some(s) => config::parse_fail_on(s).map_err(|e| usage(format!("--fail-on: {e}")))?,
+        None => cfg.fail_on,
+    };
+    Ok((cfg, services, fail_on))
+}
+
+async fn audit(args: AuditArgs) -> Result<u8, Failure> {
+    let (cfg, services, fail_on) = settle(&args)?;
+    let started_at = time::OffsetDateTime::now_utc();
+
+    let (inventory, caller_arn, assumed_role) = match &args.from_inventory {
+        Some(path) => {
+            let inv = load_inventory(path).map_err(|e| usage(format!("{e:#}")))?;
+            if let Some(a) = &args.account {
+                if a != &inv.account_id {
+                    return Err(usage(format!(
+                        "{} holds account {}, not {a}",
+                        path.display(),
+                        inv.account_id
+                    )));
+                }
+            }
+            (inv, "(offline: saved inventory)".to_owned(), None)
+        }
+        None => {
+            let account: AccountId = args
+                .account
+                .as_deref()
+                .unwrap_or_default()
+                .parse()
+                .map_err(|e: auditor_model::IdError| usage(e.0))?;
+            let opts = AwsOptions {
+                profile: cfg.profile.clone(),
+                endpoint_url: cfg.endpoint_url.clone(),
+                max_attempts: cfg.max_attempts,
+                ..AwsOptions::default()
+            };
+            let base = auditor_aws::load_base_config(&opts).await;
+            let session = auditor_aws::open_account(&base, &account, &cfg.role_name)
+                .await
+                .map_err(|e| aws(&e, cfg.profile.as_deref()))?;
+            let regions = auditor_engine::resolve_regions(&session, cfg.regions.as_deref())
+                .await
+                .map_err(|e| match e {
+                    auditor_engine::RegionError::Discovery(_) => Failure {
+                        code: 3,
+                        message: e.to_string(),
+                    },
+                    _ => usage(e.to_string()),
+                })?;
+            let plan = auditor_engine::AuditPlan {
+                services: services.clone(),
+                regions,
+                concurrency: cfg.concurrency,
+            };
+            let inv = auditor_engine::collect(&session, &plan).await;
+            (
+                inv,
+                session.caller_arn.clone(),
+                session.assumed_role.clone(),
+            )
+        }
+    };
+
+    if let Some(path) = &args.save_inventory {
+        let json = serde_json::to_string_pretty(&inventory).unwrap_or_default();
+        output::write_atomically(path, json.as_bytes()).map_err(|e| Failure {
+            code: 4,
+            message: format!("cannot save the inventory: {e:#}"),
+        })?;
+    }
+
+    let result = auditor_engine::evaluate(
+        &inventory,
+        &cfg.settings,
+        &caller_arn,
+        assumed_role,
+        started_at,
+    );
+    let json = auditor_report::json_v1::to_json(&result);
+
+    // The report file first: if stdout is closed, the file is still complete.
+    let write_err = args.output.as_ref().and_then(|p| {
+        output::write_atomically(p, json.as_bytes())
+            .err()
+            .map(|e| (p.clone(), e))
+    });
+    match args.format {
+        Format::Json => print!("{json}"),
+        Format::Table => print!(
+            "{}",
+            auditor_report::table::render(
+                &result,
+                auditor_report::table::TableOptions {
+                    show_passed: args.show_passed
+                }
+            )
+        ),
+    }
+    if let Some((p, e)) = write_err {
+        return Err(Failure {
+            code: 4,
+            message: format!("cannot write the report to {}: {e:#}", p.display()),
+        });
+    }
+    if let Some(p) = &args.output {
+        eprintln!("auditor: JSON report written to {}", p.display());
+    }
+
+    let gate = fail_on.is_some_and(|min| {
+        result
+            .findings
+            .iter()
+            .any(|f| f.status == Status::Fail && f.severity >= min)
+    });
+    Ok(u8::from(gate))
+}
+
+fn load_inventory(path: &std::path::Path) -> anyhow::Result<Inventory> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a saved inventory", path.display()))
+}

@@ -54,7 +54,14 @@ pub struct Gap {
 impl fmt::Display for Gap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.region {
-            Some(r) => write!(f, "{} in {}: {}: {}", self.api, r, self.kind.as_str(), self.message),
+            Some(r) => write!(
+                f,
+                "{} in {}: {}: {}",
+                self.api,
+                r,
+                self.kind.as_str(),
+                self.message
+            ),
             None => write!(f, "{}: {}: {}", self.api, self.kind.as_str(), self.message),
         }
     }

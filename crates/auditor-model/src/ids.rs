@@ -54,9 +54,7 @@ impl fmt::Display for AccountId {
 }
 
 /// How bad a failing finding is. Ordered: `Info < Low < ... < Critical`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth knowing; not a weakness by itself.
@@ -114,9 +112,7 @@ impl fmt::Display for Severity {
 }
 
 /// An AWS service the auditor collects from.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Service {
     /// EC2 and VPC: security groups, network ACLs, flow logs, instances, EBS defaults.
@@ -254,7 +250,13 @@ mod tests {
     #[test]
     fn wa_ids_have_one_shape() {
         assert!("SEC05-BP02".parse::<WaId>().is_ok());
-        for bad in ["SEC5-BP02", "SEC05-BP2", "OPS05-BP02", "SEC05BP02", "sec05-bp02"] {
+        for bad in [
+            "SEC5-BP02",
+            "SEC05-BP2",
+            "OPS05-BP02",
+            "SEC05BP02",
+            "sec05-bp02",
+        ] {
             assert!(bad.parse::<WaId>().is_err(), "{bad}");
         }
     }

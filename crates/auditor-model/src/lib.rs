@@ -6,12 +6,14 @@
 //! audited again offline, and check fixtures are plain JSON.
 #![deny(missing_docs)]
 
+mod audit;
 mod collected;
 pub mod ec2;
 mod finding;
 mod ids;
 mod inventory;
 
+pub use audit::AuditResult;
 pub use collected::{Collected, Gap, GapKind};
 pub use finding::{fingerprint, Evidence, Finding, Resource, Status};
 pub use ids::{AccountId, IdError, Service, Severity, WaId};

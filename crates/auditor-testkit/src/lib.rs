@@ -1,1 +1,375 @@
-//! placeholder
+//! Test harness for tests that need AWS: the moto emulator, a fresh account per test, and
+//! moto's request recorder.
+//!
+//! Most tests share the emulator that `make test` starts and names in
+//! `AUDITOR_TEST_ENDPOINT`; each test isolates itself in an account of its own, reached by
+//! `sts:AssumeRole` (moto gives every account id its own empty EC2, IAM, S3...). Tests that
+//! read the request record start a private emulator with [`Emulator::spawn_private`],
+//! because the recorder is global to a moto process.
+//!
+//! A test that needs the emulator and cannot find it panics with instructions: it never
+//! passes or skips silently.
+#![deny(missing_docs)]
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use base64::Engine as _;
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// The variable `make test` sets to the shared emulator's URL.
+pub const ENDPOINT_VAR: &str = "AUDITOR_TEST_ENDPOINT";
+
+const HOW_TO: &str = "run the tests with `make test` (it installs and starts the moto emulator), \
+or start it yourself: `localstack/moto.sh start` and \
+`export AUDITOR_TEST_ENDPOINT=$(localstack/moto.sh endpoint)`";
+
+/// Static credentials of the emulator's default account (123456789012). moto checks no signature.
+pub const ACCESS_KEY: &str = "testing";
+/// See [`ACCESS_KEY`].
+pub const SECRET_KEY: &str = "testing";
+
+/// A running moto server.
+#[derive(Debug)]
+pub struct Emulator {
+    endpoint: String,
+    child: Option<Child>,
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.child {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn addr_of(endpoint: &str) -> Option<SocketAddr> {
+    let hostport = endpoint.split("://").nth(1)?.split('/').next()?;
+    hostport.to_socket_addrs().ok()?.next()
+}
+
+fn reachable(endpoint: &str) -> bool {
+    addr_of(endpoint)
+        .is_some_and(|a| TcpStream::connect_timeout(&a, Duration::from_millis(500)).is_ok())
+}
+
+/// The moto server executable: `AUDITOR_MOTO_SERVER`, else the venv `make` creates.
+pub fn moto_server_path() -> PathBuf {
+    std::env::var_os("AUDITOR_MOTO_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../localstack/.venv/bin/moto_server")
+        })
+}
+
+impl Emulator {
+    /// The shared emulator named by `AUDITOR_TEST_ENDPOINT`. Panics with instructions when
+    /// the variable is unset or nothing answers there.
+    pub fn shared() -> Emulator {
+        let endpoint = std::env::var(ENDPOINT_VAR).unwrap_or_else(|_| {
+            panic!("this test needs the moto emulator, and {ENDPOINT_VAR} is not set: {HOW_TO}")
+        });
+        assert!(
+            reachable(&endpoint),
+            "this test needs the moto emulator, and nothing answers at {ENDPOINT_VAR}={endpoint}: {HOW_TO}"
+        );
+        Emulator {
+            endpoint,
+            child: None,
+        }
+    }
+
+    /// Starts a private moto server on a free loopback port; it stops when dropped.
+    /// Panics with instructions when moto is not installed.
+    pub fn spawn_private() -> Emulator {
+        let exe = moto_server_path();
+        assert!(
+            exe.exists(),
+            "this test starts its own moto server, and {} does not exist: run `make emulator` \
+             (localstack/setup.sh), or set AUDITOR_MOTO_SERVER",
+            exe.display()
+        );
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("no free loopback port: {e}"));
+        let child = Command::new(&exe)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
+        let emu = Emulator {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            child: Some(child),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !reachable(&emu.endpoint) {
+            assert!(
+                Instant::now() < deadline,
+                "moto did not answer on {} within 30 s",
+                emu.endpoint
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        emu
+    }
+
+    /// The URL, e.g. `http://127.0.0.1:5000`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// SDK config of the emulator's default account, for seeding.
+    pub fn base_config(&self, region: &str) -> SdkConfig {
+        aws_config::SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.to_owned()))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
+                    ACCESS_KEY, SECRET_KEY, None, None, "testkit",
+                )),
+            )
+            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2))
+            .build()
+    }
+
+    /// SDK config acting in `account` (assumed role), for seeding that account.
+    pub async fn account_config(&self, account: &str, region: &str) -> SdkConfig {
+        let base = self.base_config(region);
+        let out = aws_sdk_sts::Client::new(&base)
+            .assume_role()
+            .role_arn(format!("arn:aws:iam::{account}:role/testkit-seed"))
+            .role_session_name("testkit-seed")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("assume role into {account} on {}: {e:?}", self.endpoint));
+        let c = out
+            .credentials()
+            .unwrap_or_else(|| panic!("no credentials from AssumeRole"));
+        base.to_builder()
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
+                    c.access_key_id(),
+                    c.secret_access_key(),
+                    Some(c.session_token().to_owned()),
+                    None,
+                    "testkit-seed",
+                )),
+            )
+            .build()
+    }
+
+    /// Environment for running the `auditor` binary against this emulator: static test
+    /// credentials, and nothing of the developer's own AWS setup.
+    pub fn cli_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY.into()),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_KEY.into()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_CONFIG_FILE", "/dev/null".into()),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".into()),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ]
+    }
+
+    async fn moto_api(&self, action: &str) {
+        let url = format!("{}/moto-api/recorder/{action}", self.endpoint);
+        let resp = reqwest::Client::new()
+            .post(&url)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        assert!(
+            resp.status().is_success(),
+            "POST {url}: HTTP {}",
+            resp.status()
+        );
+    }
+
+    /// Clears the request record and starts recording.
+    pub async fn start_recording(&self) {
+        self.moto_api("reset-recording").await;
+        self.moto_api("start-recording").await;
+    }
+
+    /// Stops recording and returns every request recorded since [`Self::start_recording`].
+    pub async fn stop_recording(&self) -> Vec<Recorded> {
+        self.moto_api("stop-recording").await;
+        let url = format!("{}/moto-api/recorder/download-recording", self.endpoint);
+        let text = reqwest::get(&url)
+            .await
+            .and_then(|r| r.error_for_status())
+            .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                Recorded::parse(l).unwrap_or_else(|e| panic!("unreadable record line ({e}): {l}"))
+            })
+            .collect()
+    }
+}
+
+/// One request from moto's recorder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    /// HTTP method.
+    pub method: String,
+    /// URL.
+    pub url: String,
+    /// Service from the SigV4 credential scope (`ec2`, `sts`, ...).
+    pub service: String,
+    /// The access key that signed it.
+    pub access_key: String,
+    /// The operation for query and JSON protocols (`DescribeVpcs`); `None` for REST ones.
+    pub action: Option<String>,
+}
+
+impl Recorded {
+    fn parse(line: &str) -> Result<Recorded, String> {
+        let v: serde_json::Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
+        let header = |name: &str| {
+            v["headers"]
+                .as_object()
+                .and_then(|h| h.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
+                .and_then(|(_, v)| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let auth = header("Authorization");
+        // "AWS4-HMAC-SHA256 Credential=AKID/20261122/us-east-1/ec2/aws4_request, ..."
+        let scope: Vec<&str> = auth
+            .split("Credential=")
+            .nth(1)
+            .and_then(|s| s.split(',').next())
+            .map(|s| s.split('/').collect())
+            .unwrap_or_default();
+        let body = match (&v["body"], v["body_encoded"].as_bool()) {
+            (serde_json::Value::String(b), Some(true)) => base64::engine::general_purpose::STANDARD
+                .decode(b)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default(),
+            (serde_json::Value::String(b), _) => b.clone(),
+            _ => String::new(),
+        };
+        let query_action = body
+            .split('&')
+            .chain(v["url"].as_str().unwrap_or_default().split(['?', '&']))
+            .find_map(|kv| kv.strip_prefix("Action="))
+            .map(str::to_owned);
+        let target = header("X-Amz-Target");
+        let json_action = target
+            .rsplit('.')
+            .next()
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        Ok(Recorded {
+            method: v["method"].as_str().unwrap_or_default().to_owned(),
+            url: v["url"].as_str().unwrap_or_default().to_owned(),
+            service: scope.get(3).copied().unwrap_or_default().to_owned(),
+            access_key: scope.first().copied().unwrap_or_default().to_owned(),
+            action: query_action.or(json_action),
+        })
+    }
+
+    /// Whether this request only reads: `Describe*`, `List*`, `Get*`, or one of the few
+    /// non-mutating calls the auditor is allowed (`sts:AssumeRole`,
+    /// `iam:GenerateCredentialReport`); for REST protocols, GET or HEAD.
+    pub fn is_read_only(&self) -> bool {
+        match &self.action {
+            Some(a) => {
+                ["Describe", "List", "Get"].iter().any(|p| a.starts_with(p))
+                    || matches!(a.as_str(), "AssumeRole" | "GenerateCredentialReport")
+            }
+            None => matches!(self.method.as_str(), "GET" | "HEAD"),
+        }
+    }
+
+    /// `service:Action` (or `service:METHOD url` for REST).
+    pub fn label(&self) -> String {
+        match &self.action {
+            Some(a) => format!("{}:{a}", self.service),
+            None => format!("{}:{} {}", self.service, self.method, self.url),
+        }
+    }
+}
+
+/// A fresh 12-digit account id, different for every call in this machine's lifetime
+/// (time, process and a counter), so tests sharing one emulator never see each other.
+pub fn unique_account() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or_default();
+    let n = nanos
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(u64::from(std::process::id()) << 20)
+        .wrapping_add(
+            COUNTER
+                .fetch_add(1, Ordering::Relaxed)
+                .wrapping_mul(1442695040888963407),
+        );
+    // Never the default account, which untargeted requests land in.
+    let id = format!("{:012}", n % 1_000_000_000_000);
+    if id == "123456789012" {
+        unique_account()
+    } else {
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_parse_into_service_and_action() {
+        let body = base64::engine::general_purpose::STANDARD
+            .encode("Action=DescribeVpcs&Version=2016-11-15");
+        let line = serde_json::json!({
+            "headers": {"Authorization": "AWS4-HMAC-SHA256 Credential=ASIAX/20261122/eu-west-1/ec2/aws4_request, SignedHeaders=host"},
+            "method": "POST", "url": "http://127.0.0.1:1/", "body": body, "body_encoded": true
+        })
+        .to_string();
+        let r = Recorded::parse(&line).unwrap();
+        assert_eq!(r.service, "ec2");
+        assert_eq!(r.access_key, "ASIAX");
+        assert_eq!(r.action.as_deref(), Some("DescribeVpcs"));
+        assert!(r.is_read_only());
+    }
+
+    #[test]
+    fn writes_are_not_read_only() {
+        let mk = |action: Option<&str>, method: &str| Recorded {
+            method: method.into(),
+            url: String::new(),
+            service: "x".into(),
+            access_key: String::new(),
+            action: action.map(Into::into),
+        };
+        assert!(!mk(Some("CreateSecurityGroup"), "POST").is_read_only());
+        assert!(!mk(Some("AuthorizeSecurityGroupIngress"), "POST").is_read_only());
+        assert!(!mk(None, "PUT").is_read_only());
+        assert!(!mk(None, "DELETE").is_read_only());
+        assert!(mk(None, "GET").is_read_only());
+        assert!(mk(Some("AssumeRole"), "POST").is_read_only());
+    }
+
+    #[test]
+    fn account_ids_are_fresh_and_well_formed() {
+        let a = unique_account();
+        let b = unique_account();
+        assert_ne!(a, b);
+        assert!(a.len() == 12 && a.bytes().all(|c| c.is_ascii_digit()));
+    }
+}

@@ -5,7 +5,12 @@ use aws_sdk_ec2::types as sdk;
 
 fn tags(t: &[sdk::Tag]) -> m::Tags {
     t.iter()
-        .filter_map(|t| Some((t.key()?.to_owned(), t.value().unwrap_or_default().to_owned())))
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_owned(),
+                t.value().unwrap_or_default().to_owned(),
+            ))
+        })
         .collect()
 }
 
@@ -63,7 +68,11 @@ fn permission(p: &sdk::IpPermission) -> m::IpPermission {
         ip_protocol: p.ip_protocol().unwrap_or("-1").to_owned(),
         from_port: p.from_port(),
         to_port: p.to_port(),
-        ip_ranges: p.ip_ranges().iter().filter_map(|r| owned(r.cidr_ip())).collect(),
+        ip_ranges: p
+            .ip_ranges()
+            .iter()
+            .filter_map(|r| owned(r.cidr_ip()))
+            .collect(),
         ipv6_ranges: p
             .ipv6_ranges()
             .iter()

@@ -69,13 +69,70 @@ pub async fn collect_region(cfg: &SdkConfig, region: &str) -> Ec2Region {
         .build();
 
     let (vpcs, subnets, route_tables, security_groups, network_acls, flow_logs, instances, ebs) = futures::join!(
-        paged(r, "ec2:DescribeVpcs", c.describe_vpcs().max_results(1000).into_paginator().items().send()),
-        paged(r, "ec2:DescribeSubnets", c.describe_subnets().max_results(1000).into_paginator().items().send()),
-        paged(r, "ec2:DescribeRouteTables", c.describe_route_tables().max_results(100).into_paginator().items().send()),
-        paged(r, "ec2:DescribeSecurityGroups", c.describe_security_groups().max_results(1000).into_paginator().items().send()),
-        paged(r, "ec2:DescribeNetworkAcls", c.describe_network_acls().max_results(100).into_paginator().items().send()),
-        paged(r, "ec2:DescribeFlowLogs", c.describe_flow_logs().max_results(1000).into_paginator().items().send()),
-        paged(r, "ec2:DescribeInstances", c.describe_instances().filters(live_states).max_results(1000).into_paginator().items().send()),
+        paged(
+            r,
+            "ec2:DescribeVpcs",
+            c.describe_vpcs()
+                .max_results(1000)
+                .into_paginator()
+                .items()
+                .send()
+        ),
+        paged(
+            r,
+            "ec2:DescribeSubnets",
+            c.describe_subnets()
+                .max_results(1000)
+                .into_paginator()
+                .items()
+                .send()
+        ),
+        paged(
+            r,
+            "ec2:DescribeRouteTables",
+            c.describe_route_tables()
+                .max_results(100)
+                .into_paginator()
+                .items()
+                .send()
+        ),
+        paged(
+            r,
+            "ec2:DescribeSecurityGroups",
+            c.describe_security_groups()
+                .max_results(1000)
+                .into_paginator()
+                .items()
+                .send()
+        ),
+        paged(
+            r,
+            "ec2:DescribeNetworkAcls",
+            c.describe_network_acls()
+                .max_results(100)
+                .into_paginator()
+                .items()
+                .send()
+        ),
+        paged(
+            r,
+            "ec2:DescribeFlowLogs",
+            c.describe_flow_logs()
+                .max_results(1000)
+                .into_paginator()
+                .items()
+                .send()
+        ),
+        paged(
+            r,
+            "ec2:DescribeInstances",
+            c.describe_instances()
+                .filters(live_states)
+                .max_results(1000)
+                .into_paginator()
+                .items()
+                .send()
+        ),
         async {
             c.get_ebs_encryption_by_default()
                 .send()

@@ -37,48 +37,58 @@ declare_check! {
 impl Check for DefaultSgHasRules {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
         let inv = ctx.inventory;
-        super::for_each(ctx, out, "security-group", |r| &r.security_groups, |region, _, sg, out| {
-            if sg.group_name != "default" {
-                return;
-            }
-            let rules = |field: &str, list: &[auditor_model::ec2::IpPermission]| {
-                list.iter()
-                    .enumerate()
-                    .map(|(i, p)| {
-                        let mut sources: Vec<&str> = p
-                            .ip_ranges
-                            .iter()
-                            .chain(&p.ipv6_ranges)
-                            .chain(&p.prefix_list_ids)
-                            .chain(&p.user_id_group_pairs)
-                            .map(String::as_str)
-                            .collect();
-                        if sources.is_empty() {
-                            sources.push("(no source)");
-                        }
-                        ev(
-                            format!("{field}[{i}]"),
-                            format!("{} with {}", super::exposure::describe(p), sources.join(", ")),
-                            "the default security group should have no rules",
-                        )
-                    })
-                    .collect::<Vec<_>>()
-            };
-            let mut evidence = rules("IpPermissions", &sg.ip_permissions);
-            evidence.extend(rules("IpPermissionsEgress", &sg.ip_permissions_egress));
-            let res = super::sg_resource(inv, region, sg);
-            if evidence.is_empty() {
-                out.pass(
-                    res,
-                    vec![ev(
-                        "IpPermissions, IpPermissionsEgress",
-                        "no rules",
-                        "nothing gets network access by landing in the default group",
-                    )],
-                );
-            } else {
-                out.fail(res, evidence);
-            }
-        });
+        super::for_each(
+            ctx,
+            out,
+            "security-group",
+            |r| &r.security_groups,
+            |region, _, sg, out| {
+                if sg.group_name != "default" {
+                    return;
+                }
+                let rules = |field: &str, list: &[auditor_model::ec2::IpPermission]| {
+                    list.iter()
+                        .enumerate()
+                        .map(|(i, p)| {
+                            let mut sources: Vec<&str> = p
+                                .ip_ranges
+                                .iter()
+                                .chain(&p.ipv6_ranges)
+                                .chain(&p.prefix_list_ids)
+                                .chain(&p.user_id_group_pairs)
+                                .map(String::as_str)
+                                .collect();
+                            if sources.is_empty() {
+                                sources.push("(no source)");
+                            }
+                            ev(
+                                format!("{field}[{i}]"),
+                                format!(
+                                    "{} with {}",
+                                    super::exposure::describe(p),
+                                    sources.join(", ")
+                                ),
+                                "the default security group should have no rules",
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                };
+                let mut evidence = rules("IpPermissions", &sg.ip_permissions);
+                evidence.extend(rules("IpPermissionsEgress", &sg.ip_permissions_egress));
+                let res = super::sg_resource(inv, region, sg);
+                if evidence.is_empty() {
+                    out.pass(
+                        res,
+                        vec![ev(
+                            "IpPermissions, IpPermissionsEgress",
+                            "no rules",
+                            "nothing gets network access by landing in the default group",
+                        )],
+                    );
+                } else {
+                    out.fail(res, evidence);
+                }
+            },
+        );
     }
 }

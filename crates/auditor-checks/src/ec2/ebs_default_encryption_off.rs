@@ -49,7 +49,11 @@ impl Check for EbsDefaultEncryptionOff {
                 Err(gap) => out.not_assessed(res, gap),
                 Ok(true) => out.pass(
                     res,
-                    vec![ev("EbsEncryptionByDefault", "true", "new volumes are encrypted")],
+                    vec![ev(
+                        "EbsEncryptionByDefault",
+                        "true",
+                        "new volumes are encrypted",
+                    )],
                 ),
                 Ok(false) => out.fail(
                     res,

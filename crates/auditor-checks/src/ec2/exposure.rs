@@ -22,7 +22,8 @@ pub(crate) fn proto(p: &str) -> Proto {
 
 /// Whether a CIDR covers every address of its family (`0.0.0.0/0`, `::/0`).
 pub(crate) fn is_world(cidr: &str) -> bool {
-    cidr.rsplit_once('/').is_some_and(|(_, len)| len.trim() == "0")
+    cidr.rsplit_once('/')
+        .is_some_and(|(_, len)| len.trim() == "0")
 }
 
 /// An inbound rule open to the whole internet: the rule's index and the world CIDR.
@@ -108,7 +109,11 @@ pub(crate) fn describe(perm: &IpPermission) -> String {
         Proto::All => "all traffic".into(),
         Proto::Tcp | Proto::Udp => {
             let (from, to) = range(perm);
-            let p = if proto(&perm.ip_protocol) == Proto::Tcp { "tcp" } else { "udp" };
+            let p = if proto(&perm.ip_protocol) == Proto::Tcp {
+                "tcp"
+            } else {
+                "udp"
+            };
             if from == to {
                 format!("{p} {from}")
             } else {

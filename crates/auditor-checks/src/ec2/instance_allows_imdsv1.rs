@@ -39,19 +39,42 @@ declare_check! {
 impl Check for InstanceAllowsImdsv1 {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
         let inv = ctx.inventory;
-        super::for_each(ctx, out, "instance", |r| &r.instances, |region, _, i, out| {
-            let res = super::resource(inv, region, "instance", &i.instance_id, name_tag(&i.tags));
-            let Some(md) = &i.metadata_options else {
-                return out.not_assessed_because(res, "DescribeInstances returned no MetadataOptions for this instance");
-            };
-            let endpoint = md.http_endpoint.as_deref().unwrap_or("enabled");
-            let tokens = md.http_tokens.as_deref().unwrap_or("optional");
-            if endpoint.eq_ignore_ascii_case("disabled") {
-                out.pass(res, vec![ev("MetadataOptions.HttpEndpoint", "disabled", "the metadata service is off")]);
-            } else if tokens.eq_ignore_ascii_case("required") {
-                out.pass(res, vec![ev("MetadataOptions.HttpTokens", "required", "only IMDSv2 (session tokens) is served")]);
-            } else {
-                out.fail(
+        super::for_each(
+            ctx,
+            out,
+            "instance",
+            |r| &r.instances,
+            |region, _, i, out| {
+                let res =
+                    super::resource(inv, region, "instance", &i.instance_id, name_tag(&i.tags));
+                let Some(md) = &i.metadata_options else {
+                    return out.not_assessed_because(
+                        res,
+                        "DescribeInstances returned no MetadataOptions for this instance",
+                    );
+                };
+                let endpoint = md.http_endpoint.as_deref().unwrap_or("enabled");
+                let tokens = md.http_tokens.as_deref().unwrap_or("optional");
+                if endpoint.eq_ignore_ascii_case("disabled") {
+                    out.pass(
+                        res,
+                        vec![ev(
+                            "MetadataOptions.HttpEndpoint",
+                            "disabled",
+                            "the metadata service is off",
+                        )],
+                    );
+                } else if tokens.eq_ignore_ascii_case("required") {
+                    out.pass(
+                        res,
+                        vec![ev(
+                            "MetadataOptions.HttpTokens",
+                            "required",
+                            "only IMDSv2 (session tokens) is served",
+                        )],
+                    );
+                } else {
+                    out.fail(
                     res,
                     vec![ev(
                         "MetadataOptions.HttpTokens",
@@ -59,7 +82,8 @@ impl Check for InstanceAllowsImdsv1 {
                         "IMDSv1 is served: a plain GET from any process (or SSRF) reads the role credentials",
                     )],
                 );
-            }
-        });
+                }
+            },
+        );
     }
 }

@@ -41,55 +41,73 @@ impl Check for IsolatedSubnetHasEgress {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
         let inv = ctx.inventory;
         let tags = &ctx.settings.isolated_subnet_tags;
-        super::for_each(ctx, out, "subnet", |r| &r.subnets, |region, data, subnet, out| {
-            let Some(tag) = tags.iter().find(|t| t.matches(&subnet.tags)) else {
-                return;
-            };
-            let res = super::resource(inv, region, "subnet", &subnet.subnet_id, name_tag(&subnet.tags));
-            let tables = match data.route_tables.get() {
-                Ok(t) => t,
-                Err(gap) => return out.not_assessed(res, gap),
-            };
-            let Some(table) = Ec2Region::route_table_for_subnet(tables, subnet) else {
-                return out.not_assessed_because(
-                    res,
-                    format!("no route table found for {} (no association and no main table)", subnet.subnet_id),
+        super::for_each(
+            ctx,
+            out,
+            "subnet",
+            |r| &r.subnets,
+            |region, data, subnet, out| {
+                let Some(tag) = tags.iter().find(|t| t.matches(&subnet.tags)) else {
+                    return;
+                };
+                let res = super::resource(
+                    inv,
+                    region,
+                    "subnet",
+                    &subnet.subnet_id,
+                    name_tag(&subnet.tags),
                 );
-            };
-            let egress: Vec<_> = table
-                .routes
-                .iter()
-                .filter(|r| r.state.as_deref() != Some("blackhole"))
-                .filter_map(|r| {
-                    let target = r
-                        .nat_gateway_id
-                        .as_deref()
-                        .or(r.egress_only_internet_gateway_id.as_deref())
-                        .or(r.gateway_id.as_deref().filter(|g| g.starts_with("igw-")))?;
-                    let dest = r
-                        .destination_cidr_block
-                        .as_deref()
-                        .or(r.destination_ipv6_cidr_block.as_deref())
-                        .unwrap_or("?");
-                    Some(ev(
-                        format!("RouteTables[{}].Routes", table.route_table_id),
-                        format!("{dest} -> {target}"),
-                        format!("a subnet tagged {tag} must not reach the internet"),
-                    ))
-                })
-                .collect();
-            if egress.is_empty() {
-                out.pass(
-                    res,
-                    vec![ev(
-                        format!("RouteTables[{}].Routes", table.route_table_id),
-                        format!("{} route(s), none to a NAT or internet gateway", table.routes.len()),
-                        format!("the subnet tagged {tag} has no egress to the internet"),
-                    )],
-                );
-            } else {
-                out.fail(res, egress);
-            }
-        });
+                let tables = match data.route_tables.get() {
+                    Ok(t) => t,
+                    Err(gap) => return out.not_assessed(res, gap),
+                };
+                let Some(table) = Ec2Region::route_table_for_subnet(tables, subnet) else {
+                    return out.not_assessed_because(
+                        res,
+                        format!(
+                            "no route table found for {} (no association and no main table)",
+                            subnet.subnet_id
+                        ),
+                    );
+                };
+                let egress: Vec<_> = table
+                    .routes
+                    .iter()
+                    .filter(|r| r.state.as_deref() != Some("blackhole"))
+                    .filter_map(|r| {
+                        let target = r
+                            .nat_gateway_id
+                            .as_deref()
+                            .or(r.egress_only_internet_gateway_id.as_deref())
+                            .or(r.gateway_id.as_deref().filter(|g| g.starts_with("igw-")))?;
+                        let dest = r
+                            .destination_cidr_block
+                            .as_deref()
+                            .or(r.destination_ipv6_cidr_block.as_deref())
+                            .unwrap_or("?");
+                        Some(ev(
+                            format!("RouteTables[{}].Routes", table.route_table_id),
+                            format!("{dest} -> {target}"),
+                            format!("a subnet tagged {tag} must not reach the internet"),
+                        ))
+                    })
+                    .collect();
+                if egress.is_empty() {
+                    out.pass(
+                        res,
+                        vec![ev(
+                            format!("RouteTables[{}].Routes", table.route_table_id),
+                            format!(
+                                "{} route(s), none to a NAT or internet gateway",
+                                table.routes.len()
+                            ),
+                            format!("the subnet tagged {tag} has no egress to the internet"),
+                        )],
+                    );
+                } else {
+                    out.fail(res, egress);
+                }
+            },
+        );
     }
 }

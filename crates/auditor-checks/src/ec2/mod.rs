@@ -73,7 +73,11 @@ pub(crate) fn for_each<'i, T: 'i>(
 
 /// Formats a port list: `22, 3389`.
 pub(crate) fn ports_list(ports: &[u16]) -> String {
-    ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+    ports
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The shared body of EC2-001/002/003: every security group, failing on each inbound rule
@@ -85,30 +89,36 @@ pub(crate) fn check_world_exposure(
     exposes: impl Fn(&auditor_model::ec2::IpPermission) -> Option<String>,
 ) {
     let inv = ctx.inventory;
-    for_each(ctx, out, "security-group", |r| &r.security_groups, |region, _, sg, out| {
-        let evidence: Vec<_> = exposure::world_rules(&sg.ip_permissions)
-            .into_iter()
-            .filter_map(|rule| {
-                let exposed = exposes(rule.perm)?;
-                Some(crate::emit::ev(
-                    rule.field(),
-                    rule.observed(),
-                    format!("anyone on the internet can reach {exposed}"),
-                ))
-            })
-            .collect();
-        let res = sg_resource(inv, region, sg);
-        if evidence.is_empty() {
-            out.pass(
-                res,
-                vec![crate::emit::ev(
-                    "IpPermissions",
-                    format!("{} inbound rule(s)", sg.ip_permissions.len()),
-                    format!("no rule from 0.0.0.0/0 or ::/0 reaches {what}"),
-                )],
-            );
-        } else {
-            out.fail(res, evidence);
-        }
-    });
+    for_each(
+        ctx,
+        out,
+        "security-group",
+        |r| &r.security_groups,
+        |region, _, sg, out| {
+            let evidence: Vec<_> = exposure::world_rules(&sg.ip_permissions)
+                .into_iter()
+                .filter_map(|rule| {
+                    let exposed = exposes(rule.perm)?;
+                    Some(crate::emit::ev(
+                        rule.field(),
+                        rule.observed(),
+                        format!("anyone on the internet can reach {exposed}"),
+                    ))
+                })
+                .collect();
+            let res = sg_resource(inv, region, sg);
+            if evidence.is_empty() {
+                out.pass(
+                    res,
+                    vec![crate::emit::ev(
+                        "IpPermissions",
+                        format!("{} inbound rule(s)", sg.ip_permissions.len()),
+                        format!("no rule from 0.0.0.0/0 or ::/0 reaches {what}"),
+                    )],
+                );
+            } else {
+                out.fail(res, evidence);
+            }
+        },
+    );
 }

@@ -41,9 +41,17 @@ declare_check! {
 }
 
 /// The first entry, in rule order, from the whole internet of one family that covers TCP `port`.
-fn deciding_entry<'a>(entries: &[&'a NetworkAclEntry], v6: bool, port: u16) -> Option<&'a NetworkAclEntry> {
+fn deciding_entry<'a>(
+    entries: &[&'a NetworkAclEntry],
+    v6: bool,
+    port: u16,
+) -> Option<&'a NetworkAclEntry> {
     entries.iter().copied().find(|e| {
-        let cidr = if v6 { e.ipv6_cidr_block.as_deref() } else { e.cidr_block.as_deref() };
+        let cidr = if v6 {
+            e.ipv6_cidr_block.as_deref()
+        } else {
+            e.cidr_block.as_deref()
+        };
         let covers_port = match (proto(&e.protocol), e.port_range) {
             (Proto::All, _) => true,
             (Proto::Tcp, None) => true,
@@ -55,58 +63,75 @@ fn deciding_entry<'a>(entries: &[&'a NetworkAclEntry], v6: bool, port: u16) -> O
 }
 
 fn describe(e: &NetworkAclEntry, port: u16) -> String {
-    let source = e.cidr_block.as_deref().or(e.ipv6_cidr_block.as_deref()).unwrap_or("?");
+    let source = e
+        .cidr_block
+        .as_deref()
+        .or(e.ipv6_cidr_block.as_deref())
+        .unwrap_or("?");
     let ports = match (proto(&e.protocol), e.port_range) {
         (Proto::All, _) => "all traffic".to_owned(),
         (_, Some(r)) if r.from == r.to => format!("tcp {}", r.from),
         (_, Some(r)) => format!("tcp {}-{}", r.from, r.to),
         (_, None) => "tcp all ports".to_owned(),
     };
-    format!("rule {} {} {ports} from {source} (decides port {port})", e.rule_number, e.rule_action)
+    format!(
+        "rule {} {} {ports} from {source} (decides port {port})",
+        e.rule_number, e.rule_action
+    )
 }
 
 impl Check for NaclOpenAdminPorts {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
         let inv = ctx.inventory;
         let ports = &ctx.settings.admin_ports;
-        super::for_each(ctx, out, "network-acl", |r| &r.network_acls, |region, _, acl, out| {
-            let mut inbound: Vec<&NetworkAclEntry> = acl.entries.iter().filter(|e| !e.egress).collect();
-            inbound.sort_by_key(|e| e.rule_number);
-            let mut fails = Vec::new();
-            let mut passes = Vec::new();
-            for &port in ports {
-                for v6 in [false, true] {
-                    match deciding_entry(&inbound, v6, port) {
-                        Some(e) if e.rule_action.eq_ignore_ascii_case("allow") => fails.push(ev(
-                            format!("Entries[RuleNumber={}]", e.rule_number),
-                            describe(e, port),
-                            format!("the first matching entry lets the internet reach port {port}"),
-                        )),
-                        Some(e) => passes.push(ev(
-                            format!("Entries[RuleNumber={}]", e.rule_number),
-                            describe(e, port),
-                            format!("the internet is denied port {port} before any allow"),
-                        )),
-                        // No entry from the whole internet covers it: only narrower CIDRs
-                        // (or nothing) can reach the port. The implicit final deny applies.
-                        None => {}
+        super::for_each(
+            ctx,
+            out,
+            "network-acl",
+            |r| &r.network_acls,
+            |region, _, acl, out| {
+                let mut inbound: Vec<&NetworkAclEntry> =
+                    acl.entries.iter().filter(|e| !e.egress).collect();
+                inbound.sort_by_key(|e| e.rule_number);
+                let mut fails = Vec::new();
+                let mut passes = Vec::new();
+                for &port in ports {
+                    for v6 in [false, true] {
+                        match deciding_entry(&inbound, v6, port) {
+                            Some(e) if e.rule_action.eq_ignore_ascii_case("allow") => fails
+                                .push(ev(
+                                format!("Entries[RuleNumber={}]", e.rule_number),
+                                describe(e, port),
+                                format!(
+                                    "the first matching entry lets the internet reach port {port}"
+                                ),
+                            )),
+                            Some(e) => passes.push(ev(
+                                format!("Entries[RuleNumber={}]", e.rule_number),
+                                describe(e, port),
+                                format!("the internet is denied port {port} before any allow"),
+                            )),
+                            // No entry from the whole internet covers it: only narrower CIDRs
+                            // (or nothing) can reach the port. The implicit final deny applies.
+                            None => {}
+                        }
                     }
                 }
-            }
-            let name = acl.is_default.then(|| "default".to_owned());
-            let res = super::resource(inv, region, "network-acl", &acl.network_acl_id, name);
-            if fails.is_empty() {
-                if passes.is_empty() {
-                    passes.push(ev(
-                        "Entries",
-                        format!("{} inbound entries", inbound.len()),
-                        "no entry from 0.0.0.0/0 or ::/0 covers an administration port",
-                    ));
+                let name = acl.is_default.then(|| "default".to_owned());
+                let res = super::resource(inv, region, "network-acl", &acl.network_acl_id, name);
+                if fails.is_empty() {
+                    if passes.is_empty() {
+                        passes.push(ev(
+                            "Entries",
+                            format!("{} inbound entries", inbound.len()),
+                            "no entry from 0.0.0.0/0 or ::/0 covers an administration port",
+                        ));
+                    }
+                    out.pass(res, passes);
+                } else {
+                    out.fail(res, fails);
                 }
-                out.pass(res, passes);
-            } else {
-                out.fail(res, fails);
-            }
-        });
+            },
+        );
     }
 }

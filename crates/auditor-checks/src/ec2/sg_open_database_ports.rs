@@ -50,7 +50,10 @@ impl Check for SgOpenDatabasePorts {
                     "{n} database/cache ports ({}, ...)",
                     super::ports_list(&hit[..4])
                 )),
-                _ => Some(format!("database/cache port(s) {}", super::ports_list(&hit))),
+                _ => Some(format!(
+                    "database/cache port(s) {}",
+                    super::ports_list(&hit)
+                )),
             }
         });
     }

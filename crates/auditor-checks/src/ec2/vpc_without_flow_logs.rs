@@ -37,40 +37,50 @@ declare_check! {
 impl Check for VpcWithoutFlowLogs {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
         let inv = ctx.inventory;
-        super::for_each(ctx, out, "vpc", |r| &r.vpcs, |region, data, vpc, out| {
-            let res = super::resource(inv, region, "vpc", &vpc.vpc_id, name_tag(&vpc.tags));
-            let logs = match data.flow_logs.get() {
-                Ok(logs) => logs,
-                Err(gap) => return out.not_assessed(res, gap),
-            };
-            let active: Vec<_> = logs
-                .iter()
-                .filter(|l| l.resource_id == vpc.vpc_id)
-                .filter(|l| l.flow_log_status.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("ACTIVE")))
-                .map(|l| {
-                    ev(
-                        format!("FlowLogs[{}]", l.flow_log_id),
-                        format!(
-                            "traffic {} to {}",
-                            l.traffic_type.as_deref().unwrap_or("?"),
-                            l.log_destination_type.as_deref().unwrap_or("?")
-                        ),
-                        "the VPC's traffic is recorded",
-                    )
-                })
-                .collect();
-            if active.is_empty() {
-                out.fail(
-                    res,
-                    vec![ev(
-                        "FlowLogs[ResourceId]",
-                        format!("no active flow log for {}", vpc.vpc_id),
-                        "traffic in this VPC leaves no record",
-                    )],
-                );
-            } else {
-                out.pass(res, active);
-            }
-        });
+        super::for_each(
+            ctx,
+            out,
+            "vpc",
+            |r| &r.vpcs,
+            |region, data, vpc, out| {
+                let res = super::resource(inv, region, "vpc", &vpc.vpc_id, name_tag(&vpc.tags));
+                let logs = match data.flow_logs.get() {
+                    Ok(logs) => logs,
+                    Err(gap) => return out.not_assessed(res, gap),
+                };
+                let active: Vec<_> = logs
+                    .iter()
+                    .filter(|l| l.resource_id == vpc.vpc_id)
+                    .filter(|l| {
+                        l.flow_log_status
+                            .as_deref()
+                            .is_none_or(|s| s.eq_ignore_ascii_case("ACTIVE"))
+                    })
+                    .map(|l| {
+                        ev(
+                            format!("FlowLogs[{}]", l.flow_log_id),
+                            format!(
+                                "traffic {} to {}",
+                                l.traffic_type.as_deref().unwrap_or("?"),
+                                l.log_destination_type.as_deref().unwrap_or("?")
+                            ),
+                            "the VPC's traffic is recorded",
+                        )
+                    })
+                    .collect();
+                if active.is_empty() {
+                    out.fail(
+                        res,
+                        vec![ev(
+                            "FlowLogs[ResourceId]",
+                            format!("no active flow log for {}", vpc.vpc_id),
+                            "traffic in this VPC leaves no record",
+                        )],
+                    );
+                } else {
+                    out.pass(res, active);
+                }
+            },
+        );
     }
 }

@@ -1,0 +1,448 @@
+//! The configuration file: read raw, then validated into [`Config`] with every problem
+//! reported at once, each naming the file, the key and what is wrong.
+
+use auditor_checks::{Settings, TagMatch};
+use auditor_model::{Service, Severity};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use toml::{Table, Value};
+
+/// The validated configuration (every field has its default when absent).
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) profile: Option<String>,
+    pub(crate) endpoint_url: Option<String>,
+    pub(crate) role_name: String,
+    pub(crate) regions: Option<Vec<String>>,
+    pub(crate) max_attempts: u32,
+    pub(crate) services: Option<Vec<Service>>,
+    pub(crate) concurrency: usize,
+    pub(crate) fail_on: Option<Severity>,
+    pub(crate) settings: Settings,
+}
+
+/// The role the auditor assumes in an account other than the caller's, unless configured.
+pub(crate) const DEFAULT_ROLE_NAME: &str = "AuditorReadOnly";
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            profile: None,
+            endpoint_url: None,
+            role_name: DEFAULT_ROLE_NAME.into(),
+            regions: None,
+            max_attempts: 5,
+            services: None,
+            concurrency: 8,
+            fail_on: Some(Severity::High),
+            settings: Settings::default(),
+        }
+    }
+}
+
+/// Every problem of one configuration file.
+#[derive(Debug)]
+pub(crate) struct ConfigErrors {
+    pub(crate) file: PathBuf,
+    pub(crate) problems: Vec<String>,
+}
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} has {} problem(s):",
+            self.file.display(),
+            self.problems.len()
+        )?;
+        for p in &self.problems {
+            write!(f, "\n  {}: {p}", self.file.display())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// Collects problems while walking the raw table.
+struct Walk {
+    problems: Vec<String>,
+}
+
+impl Walk {
+    fn err(&mut self, key: &str, msg: impl fmt::Display) {
+        self.problems.push(format!("{key}: {msg}"));
+    }
+
+    fn table<'a>(
+        &mut self,
+        t: &'a Table,
+        key: &str,
+        path: &str,
+        allowed: &[&str],
+    ) -> Option<&'a Table> {
+        let v = t.get(key)?;
+        let Some(sub) = v.as_table() else {
+            self.err(path, format!("expected a table, found {}", v.type_str()));
+            return None;
+        };
+        self.unknown_keys(sub, path, allowed);
+        Some(sub)
+    }
+
+    fn unknown_keys(&mut self, t: &Table, path: &str, allowed: &[&str]) {
+        for k in t.keys() {
+            if !allowed.contains(&k.as_str()) {
+                let full = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                self.err(
+                    &full,
+                    format!("unknown key (expected one of: {})", allowed.join(", ")),
+                );
+            }
+        }
+    }
+
+    fn string(&mut self, t: &Table, key: &str, path: &str) -> Option<String> {
+        match t.get(key)? {
+            Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+            Value::String(_) => {
+                self.err(&format!("{path}.{key}"), "must not be empty");
+                None
+            }
+            v => {
+                self.err(
+                    &format!("{path}.{key}"),
+                    format!("expected a string, found {}", v.type_str()),
+                );
+                None
+            }
+        }
+    }
+
+    fn int(&mut self, t: &Table, key: &str, path: &str, min: i64, max: i64) -> Option<i64> {
+        match t.get(key)? {
+            Value::Integer(i) if (min..=max).contains(i) => Some(*i),
+            Value::Integer(i) => {
+                self.err(
+                    &format!("{path}.{key}"),
+                    format!("{i} is out of range ({min} to {max})"),
+                );
+                None
+            }
+            v => {
+                self.err(
+                    &format!("{path}.{key}"),
+                    format!("expected an integer, found {}", v.type_str()),
+                );
+                None
+            }
+        }
+    }
+
+    /// A list of strings, each parsed by `parse`; problems name the element's index.
+    fn list<T>(
+        &mut self,
+        t: &Table,
+        key: &str,
+        path: &str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Option<Vec<T>> {
+        let full = format!("{path}.{key}");
+        let v = t.get(key)?;
+        let Some(arr) = v.as_array() else {
+            self.err(
+                &full,
+                format!("expected a list of strings, found {}", v.type_str()),
+            );
+            return None;
+        };
+        let mut out = Vec::new();
+        let before = self.problems.len();
+        for (i, item) in arr.iter().enumerate() {
+            match item.as_str() {
+                Some(s) => match parse(s) {
+                    Ok(x) => out.push(x),
+                    Err(e) => self.err(&format!("{full}[{i}]"), e),
+                },
+                None => self.err(
+                    &format!("{full}[{i}]"),
+                    format!("expected a string, found {}", item.type_str()),
+                ),
+            }
+        }
+        (self.problems.len() == before).then_some(out)
+    }
+
+    fn ports(&mut self, t: &Table, key: &str, path: &str) -> Option<Vec<u16>> {
+        let full = format!("{path}.{key}");
+        let v = t.get(key)?;
+        let Some(arr) = v.as_array() else {
+            self.err(
+                &full,
+                format!("expected a list of port numbers, found {}", v.type_str()),
+            );
+            return None;
+        };
+        let mut out = Vec::new();
+        let before = self.problems.len();
+        for (i, item) in arr.iter().enumerate() {
+            match item
+                .as_integer()
+                .and_then(|n| u16::try_from(n).ok())
+                .filter(|n| *n > 0)
+            {
+                Some(p) => out.push(p),
+                None => self.err(
+                    &format!("{full}[{i}]"),
+                    format!("{item} is not a port number (1 to 65535)"),
+                ),
+            }
+        }
+        (self.problems.len() == before).then_some(out)
+    }
+}
+
+fn region_name(s: &str) -> Result<String, String> {
+    let ok = s.split('-').count() >= 3
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.rsplit('-')
+            .next()
+            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(format!(
+            "'{s}' is not a region name (expected something like eu-west-1)"
+        ))
+    }
+}
+
+/// Parses `--fail-on` / `audit.fail_on`: a severity or `none`.
+pub(crate) fn parse_fail_on(s: &str) -> Result<Option<Severity>, String> {
+    if s.eq_ignore_ascii_case("none") {
+        Ok(None)
+    } else {
+        s.parse::<Severity>()
+            .map(Some)
+            .map_err(|e| format!("{e}, or none"))
+    }
+}
+
+/// Validates the text of a configuration file.
+pub(crate) fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
+    let errors = |problems| ConfigErrors {
+        file: file.to_owned(),
+        problems,
+    };
+    let root: Table = text.parse().map_err(|e: toml::de::Error| {
+        errors(vec![format!("not valid TOML: {}", e.message().trim())])
+    })?;
+    let mut w = Walk {
+        problems: Vec::new(),
+    };
+    let mut c = Config::default();
+    w.unknown_keys(&root, "", &["aws", "audit", "checks"]);
+
+    if let Some(aws) = w.table(
+        &root,
+        "aws",
+        "aws",
+        &[
+            "profile",
+            "endpoint_url",
+            "role_name",
+            "regions",
+            "max_attempts",
+        ],
+    ) {
+        c.profile = w.string(aws, "profile", "aws");
+        c.endpoint_url = w.string(aws, "endpoint_url", "aws");
+        if let Some(u) = &c.endpoint_url {
+            if !(u.starts_with("http://") || u.starts_with("https://")) {
+                w.err("aws.endpoint_url", format!("'{u}' is not an http(s) URL"));
+            }
+        }
+        if let Some(r) = w.string(aws, "role_name", "aws") {
+            if r.contains(['/', ':', ' ']) {
+                w.err(
+                    "aws.role_name",
+                    format!("'{r}' is a role name, not an ARN or path (no '/', ':' or spaces)"),
+                );
+            }
+            c.role_name = r;
+        }
+        c.regions = w.list(aws, "regions", "aws", region_name);
+        if let Some(n) = w.int(aws, "max_attempts", "aws", 1, 20) {
+            c.max_attempts = n as u32;
+        }
+    }
+
+    if let Some(audit) = w.table(
+        &root,
+        "audit",
+        "audit",
+        &["services", "concurrency", "fail_on"],
+    ) {
+        c.services = w.list(audit, "services", "audit", |s| {
+            s.parse::<Service>().map_err(|e| e.0)
+        });
+        if let Some(n) = w.int(audit, "concurrency", "audit", 1, 256) {
+            c.concurrency = n as usize;
+        }
+        if let Some(s) = w.string(audit, "fail_on", "audit") {
+            match parse_fail_on(&s) {
+                Ok(v) => c.fail_on = v,
+                Err(e) => w.err("audit.fail_on", e),
+            }
+        }
+    }
+
+    if let Some(checks) = w.table(&root, "checks", "checks", &["disabled", "severity", "ec2"]) {
+        let known = |s: &str| {
+            auditor_checks::by_code(s)
+                .map(|c| c.meta().code.to_owned())
+                .ok_or_else(|| format!("no check has code '{s}' (see `auditor checks`)"))
+        };
+        if let Some(d) = w.list(checks, "disabled", "checks", known) {
+            c.settings.disabled = d;
+        }
+        match checks.get("severity") {
+            None => {}
+            Some(Value::Table(t)) => {
+                let mut map = BTreeMap::new();
+                for (code, v) in t {
+                    let key = format!("checks.severity.{code}");
+                    let code = match known(code) {
+                        Ok(c) => c,
+                        Err(e) => {
+                            w.err(&key, e);
+                            continue;
+                        }
+                    };
+                    match v.as_str().map(str::parse::<Severity>) {
+                        Some(Ok(s)) => {
+                            map.insert(code, s);
+                        }
+                        Some(Err(e)) => w.err(&key, e),
+                        None => w.err(
+                            &key,
+                            format!("expected a severity string, found {}", v.type_str()),
+                        ),
+                    }
+                }
+                c.settings.severity_overrides = map;
+            }
+            Some(v) => w.err(
+                "checks.severity",
+                format!(
+                    "expected a table of CODE = \"severity\", found {}",
+                    v.type_str()
+                ),
+            ),
+        }
+        if let Some(ec2) = w.table(
+            checks,
+            "ec2",
+            "checks.ec2",
+            &["admin_ports", "database_ports", "isolated_subnet_tags"],
+        ) {
+            if let Some(p) = w.ports(ec2, "admin_ports", "checks.ec2") {
+                c.settings.admin_ports = p;
+            }
+            if let Some(p) = w.ports(ec2, "database_ports", "checks.ec2") {
+                c.settings.database_ports = p;
+            }
+            if let Some(t) = w.list(ec2, "isolated_subnet_tags", "checks.ec2", TagMatch::parse) {
+                c.settings.isolated_subnet_tags = t;
+            }
+        }
+    }
+
+    if w.problems.is_empty() {
+        Ok(c)
+    } else {
+        Err(errors(w.problems))
+    }
+}
+
+/// Reads and validates a configuration file.
+pub(crate) fn load(file: &Path) -> Result<Config, ConfigErrors> {
+    let text = std::fs::read_to_string(file).map_err(|e| ConfigErrors {
+        file: file.to_owned(),
+        problems: vec![format!("cannot read: {e}")],
+    })?;
+    parse(file, &text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_config_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/auditor.example.toml");
+        let c = load(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.role_name, "AuditorReadOnly");
+        assert_eq!(c.services, Some(vec![Service::Ec2]));
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_with_its_key() {
+        let text = r#"
+            colour = "blue"
+            [aws]
+            role_name = "arn:aws:iam::1:role/x"
+            regions = ["eu-west-1", "Europe", 3]
+            max_attempts = 0
+            [audit]
+            services = ["ec2", "lambda"]
+            fail_on = "severe"
+            [checks]
+            disabled = ["EC2-999"]
+            severity = { "EC2-001" = "huge", "XYZ-1" = "low" }
+            [checks.ec2]
+            admin_ports = [22, 70000]
+            isolated_subnet_tags = ["=x"]
+        "#;
+        let err = parse(Path::new("cfg.toml"), text).unwrap_err();
+        let msg = err.to_string();
+        for want in [
+            "cfg.toml: colour: unknown key",
+            "cfg.toml: aws.role_name: 'arn:aws:iam::1:role/x' is a role name",
+            "cfg.toml: aws.regions[1]: 'Europe' is not a region name",
+            "cfg.toml: aws.regions[2]: expected a string, found integer",
+            "cfg.toml: aws.max_attempts: 0 is out of range",
+            "cfg.toml: audit.services[1]: unknown service 'lambda'",
+            "cfg.toml: audit.fail_on: unknown severity 'severe'",
+            "cfg.toml: checks.disabled[0]: no check has code 'EC2-999'",
+            "cfg.toml: checks.severity.EC2-001: unknown severity 'huge'",
+            "cfg.toml: checks.severity.XYZ-1: no check has code 'XYZ-1'",
+            "cfg.toml: checks.ec2.admin_ports[1]: 70000 is not a port number",
+            "cfg.toml: checks.ec2.isolated_subnet_tags[0]: '=x' has an empty tag key",
+        ] {
+            assert!(msg.contains(want), "missing `{want}` in:\n{msg}");
+        }
+        assert_eq!(err.problems.len(), 12, "{msg}");
+    }
+
+    #[test]
+    fn malformed_toml_names_the_file_and_place() {
+        let err = parse(Path::new("bad.toml"), "[aws\nrole_name = 1").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("bad.toml has 1 problem(s):"), "{msg}");
+        assert!(msg.contains("not valid TOML"), "{msg}");
+    }
+
+    #[test]
+    fn fail_on_accepts_none() {
+        assert_eq!(parse_fail_on("none"), Ok(None));
+        assert_eq!(parse_fail_on("medium"), Ok(Some(Severity::Medium)));
+        assert!(parse_fail_on("x").is_err());
+    }
+}

@@ -1,0 +1,67 @@
+//! Writing files atomically, and the `checks` listing.
+
+use anyhow::Context as _;
+use auditor_checks::all;
+use std::io::Write as _;
+use std::path::Path;
+use tabled::builder::Builder;
+use tabled::settings::Style;
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename,
+/// so a reader never sees half a report and a crash leaves the previous file intact.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+pub(crate) enum ChecksFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+/// Prints the registry; returns the exit code.
+pub(crate) fn print_checks(format: ChecksFormat) -> u8 {
+    match format {
+        ChecksFormat::Markdown => print!("{}", auditor_checks::docs::checks_markdown()),
+        ChecksFormat::Json => {
+            let v: Vec<_> = all()
+                .iter()
+                .map(|c| {
+                    let m = c.meta();
+                    serde_json::json!({
+                        "code": m.code, "name": m.name, "title": m.title,
+                        "service": m.service, "severity": m.severity, "wa": m.wa,
+                        "wa_revision": auditor_checks::catalog::REVISION, "reads": m.reads,
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        ChecksFormat::Table => {
+            let mut b = Builder::default();
+            b.push_record(["CODE", "NAME", "SEVERITY", "WA (2023-10-03)", "TITLE"]);
+            for c in all() {
+                let m = c.meta();
+                b.push_record([
+                    m.code.to_owned(),
+                    m.name.to_owned(),
+                    m.severity.to_string(),
+                    m.wa.join(", "),
+                    m.title.to_owned(),
+                ]);
+            }
+            println!("{}", b.build().with(Style::sharp()));
+        }
+    }
+    0
+}

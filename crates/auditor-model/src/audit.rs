@@ -1,0 +1,34 @@
+//! The result of one audit of one account: what the reporters and the store receive.
+
+use crate::{Finding, Gap, Service};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// One audit of one account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditResult {
+    /// The audited account.
+    pub account_id: String,
+    /// `aws`, `aws-cn`, `aws-us-gov`.
+    pub partition: String,
+    /// The identity the audit acted as (after role assumption).
+    pub caller_arn: String,
+    /// The role assumed into the account, if any.
+    pub assumed_role: Option<String>,
+    /// Regions audited.
+    pub regions: Vec<String>,
+    /// Services collected.
+    pub services: Vec<Service>,
+    /// When collection began.
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    /// When the checks finished.
+    #[serde(with = "time::serde::rfc3339")]
+    pub finished_at: OffsetDateTime,
+    /// Codes of the checks that ran.
+    pub checks_run: Vec<String>,
+    /// Every finding.
+    pub findings: Vec<Finding>,
+    /// What could not be read.
+    pub gaps: Vec<Gap>,
+}

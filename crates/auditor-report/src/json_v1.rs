@@ -1,0 +1,346 @@
+//! JSON report, schema version 1. Documented field by field in `REPORT-V1.md`.
+//!
+//! These structs are the contract with users' pipelines: fields are only ever added
+//! (optional), never renamed or removed, within v1.
+
+use crate::rollup::rollup;
+use crate::{sort_findings, Counts};
+use auditor_checks::catalog::{catalog, REVISION};
+use auditor_model::AuditResult;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::format_description::well_known::Rfc3339;
+
+/// The value of the `schema` field.
+pub const SCHEMA: &str = "auditor.report.v1";
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// The program that wrote it.
+    pub tool: Tool,
+    /// The Well-Architected revision every `SECnn-BPnn` id refers to.
+    pub wa_revision: String,
+    /// The audited account.
+    pub account: String,
+    /// Its partition.
+    pub partition: String,
+    /// The identity the audit acted as.
+    pub caller_arn: String,
+    /// The role assumed into the account, if any.
+    pub assumed_role: Option<String>,
+    /// Regions audited.
+    pub regions: Vec<String>,
+    /// Services collected.
+    pub services: Vec<String>,
+    /// RFC 3339.
+    pub started_at: String,
+    /// RFC 3339.
+    pub finished_at: String,
+    /// Totals.
+    pub summary: Summary,
+    /// Every check that ran, with its counts.
+    pub checks: Vec<CheckRun>,
+    /// Every finding: failures first, then not assessed, then passes.
+    pub findings: Vec<Finding>,
+    /// What could not be read, and the checks that lost data because of it.
+    pub coverage_gaps: Vec<CoverageGap>,
+    /// Every practice of the catalog with this audit's verdict.
+    pub wa_rollup: Vec<Practice>,
+}
+
+/// The program.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    /// `auditor`.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+}
+
+/// Totals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Findings by status.
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Failing findings per severity (every severity present, zeros included).
+    pub failing_by_severity: BTreeMap<String, usize>,
+    /// Number of coverage gaps.
+    pub coverage_gaps: usize,
+}
+
+/// A check that ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckRun {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// Severity of failures (after the user's remapping).
+    pub severity: String,
+    /// WA ids.
+    pub wa: Vec<String>,
+    /// Its findings by status.
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+/// A finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Check code.
+    pub code: String,
+    /// Check name.
+    pub name: String,
+    /// Check title.
+    pub title: String,
+    /// `info` ... `critical`.
+    pub severity: String,
+    /// `fail`, `pass` or `not_assessed`.
+    pub status: String,
+    /// Why it was not assessed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub status_reason: Option<String>,
+    /// The resource.
+    pub resource: Resource,
+    /// What was observed.
+    pub evidence: Vec<Evidence>,
+    /// WA practices with titles.
+    pub wa: Vec<WaRef>,
+    /// How to fix a failure.
+    pub remediation: String,
+    /// Stable id across runs.
+    pub fingerprint: String,
+}
+
+/// A resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resource {
+    /// ARN (synthetic for account settings).
+    pub arn: String,
+    /// Account.
+    pub account: String,
+    /// Region; absent for global resources.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub region: Option<String>,
+    /// Kind.
+    pub kind: String,
+    /// Short id.
+    pub id: String,
+    /// Human name.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub name: Option<String>,
+}
+
+/// Evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// API field.
+    pub field: String,
+    /// Observed value.
+    pub observed: String,
+    /// Why it matters.
+    pub reason: String,
+}
+
+/// A WA practice reference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaRef {
+    /// Id.
+    pub id: String,
+    /// Title in [`Report::wa_revision`].
+    pub title: String,
+}
+
+/// A coverage gap.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoverageGap {
+    /// Service.
+    pub service: String,
+    /// Region; absent for global APIs.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub region: Option<String>,
+    /// The API, as the IAM action to grant (`*` for a whole region).
+    pub api: String,
+    /// `access_denied`, `throttled`, `region_disabled`, `not_offered`, `absent`, `other`.
+    pub kind: String,
+    /// One line.
+    pub message: String,
+    /// Checks that read this API.
+    pub checks: Vec<String>,
+}
+
+/// A practice in the roll-up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Practice {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Risk level.
+    pub risk: String,
+    /// `failing`, `not_assessed`, `passing`, `no_resources`, `not_run`, `no_automated_check`.
+    pub status: String,
+    /// Checks serving it.
+    pub checks: Vec<String>,
+    /// Findings of those checks.
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&Rfc3339)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+/// Builds the v1 report of an audit.
+pub fn build(result: &AuditResult) -> Report {
+    let mut findings = result.findings.clone();
+    sort_findings(&mut findings);
+    let wa_title = |id: &str| {
+        catalog()
+            .get(id)
+            .map(|p| p.title.clone())
+            .unwrap_or_default()
+    };
+
+    let checks = result
+        .checks_run
+        .iter()
+        .filter_map(|code| auditor_checks::by_code(code))
+        .map(|c| {
+            let m = c.meta();
+            let mine: Vec<_> = findings.iter().filter(|f| f.code == m.code).collect();
+            CheckRun {
+                code: m.code.into(),
+                name: m.name.into(),
+                title: m.title.into(),
+                severity: mine.first().map_or(m.severity, |f| f.severity).to_string(),
+                wa: m.wa.iter().map(|w| (*w).to_owned()).collect(),
+                counts: Counts::of(mine.iter().copied()),
+            }
+        })
+        .collect();
+
+    let mut failing_by_severity: BTreeMap<String, usize> = auditor_model::Severity::ALL
+        .iter()
+        .map(|s| (s.to_string(), 0))
+        .collect();
+    for f in findings
+        .iter()
+        .filter(|f| f.status == auditor_model::Status::Fail)
+    {
+        *failing_by_severity
+            .entry(f.severity.to_string())
+            .or_default() += 1;
+    }
+
+    let coverage_gaps = result
+        .gaps
+        .iter()
+        .map(|g| CoverageGap {
+            service: g.service.clone(),
+            region: g.region.clone(),
+            api: g.api.clone(),
+            kind: g.kind.as_str().into(),
+            message: g.message.clone(),
+            checks: result
+                .checks_run
+                .iter()
+                .filter_map(|code| auditor_checks::by_code(code))
+                .map(|c| c.meta())
+                .filter(|m| {
+                    m.service.as_str() == g.service
+                        && (g.api == "*" || m.reads.contains(&g.api.as_str()))
+                })
+                .map(|m| m.code.to_owned())
+                .collect(),
+        })
+        .collect();
+
+    Report {
+        schema: SCHEMA.into(),
+        tool: Tool {
+            name: "auditor".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        wa_revision: REVISION.into(),
+        account: result.account_id.clone(),
+        partition: result.partition.clone(),
+        caller_arn: result.caller_arn.clone(),
+        assumed_role: result.assumed_role.clone(),
+        regions: result.regions.clone(),
+        services: result.services.iter().map(|s| s.to_string()).collect(),
+        started_at: rfc3339(result.started_at),
+        finished_at: rfc3339(result.finished_at),
+        summary: Summary {
+            counts: Counts::of(&findings),
+            failing_by_severity,
+            coverage_gaps: result.gaps.len(),
+        },
+        checks,
+        findings: findings
+            .iter()
+            .map(|f| Finding {
+                code: f.code.clone(),
+                name: f.name.clone(),
+                title: f.title.clone(),
+                severity: f.severity.to_string(),
+                status: f.status.as_str().into(),
+                status_reason: f.status_reason.clone(),
+                resource: Resource {
+                    arn: f.resource.arn.clone(),
+                    account: f.resource.account.clone(),
+                    region: f.resource.region.clone(),
+                    kind: f.resource.kind.clone(),
+                    id: f.resource.id.clone(),
+                    name: f.resource.name.clone(),
+                },
+                evidence: f
+                    .evidence
+                    .iter()
+                    .map(|e| Evidence {
+                        field: e.field.clone(),
+                        observed: e.observed.clone(),
+                        reason: e.reason.clone(),
+                    })
+                    .collect(),
+                wa: f
+                    .wa_ids
+                    .iter()
+                    .map(|w| WaRef {
+                        id: w.to_string(),
+                        title: wa_title(w.as_str()),
+                    })
+                    .collect(),
+                remediation: f.remediation.clone(),
+                fingerprint: f.fingerprint.clone(),
+            })
+            .collect(),
+        coverage_gaps,
+        wa_rollup: rollup(result)
+            .into_iter()
+            .map(|p| Practice {
+                id: p.id,
+                title: p.title,
+                risk: p.risk,
+                status: p.status.as_str().into(),
+                checks: p.checks,
+                counts: p.counts,
+            })
+            .collect(),
+    }
+}
+
+/// The report as pretty JSON, newline-terminated.
+pub fn to_json(result: &AuditResult) -> String {
+    // Serializing plain structs of strings and numbers cannot fail.
+    let mut s = serde_json::to_string_pretty(&build(result)).unwrap_or_default();
+    s.push('\n');
+    s
+}

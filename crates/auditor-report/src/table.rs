@@ -1,0 +1,157 @@
+//! The terminal report: what failed or could not be assessed, the WA roll-up, the gaps.
+
+use crate::json_v1::build;
+use auditor_model::AuditResult;
+use tabled::builder::Builder;
+use tabled::settings::Style;
+
+/// Options for the table.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TableOptions {
+    /// List passing findings too (default: only failures and not assessed).
+    pub show_passed: bool,
+}
+
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut c: String = s.chars().take(max.saturating_sub(1)).collect();
+        c.push('…');
+        c
+    }
+}
+
+/// Renders the audit for a terminal.
+pub fn render(result: &AuditResult, opts: TableOptions) -> String {
+    let r = build(result);
+    let mut out = String::new();
+    out += &format!(
+        "auditor {} — account {} as {}\nregions: {}\nservices: {} · WA revision {}\n\n",
+        r.tool.version,
+        r.account,
+        r.caller_arn,
+        if r.regions.is_empty() {
+            "(none)".into()
+        } else {
+            r.regions.join(", ")
+        },
+        r.services.join(", "),
+        r.wa_revision,
+    );
+
+    let shown: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| opts.show_passed || f.status != "pass")
+        .collect();
+    if shown.is_empty() {
+        out += "No failing or unassessed findings.\n\n";
+    } else {
+        let mut b = Builder::default();
+        b.push_record([
+            "STATUS", "SEVERITY", "CHECK", "REGION", "RESOURCE", "EVIDENCE",
+        ]);
+        for f in shown {
+            let resource = match &f.resource.name {
+                Some(n) if n != &f.resource.id => format!("{} ({})", f.resource.id, n),
+                _ => f.resource.id.clone(),
+            };
+            let evidence = match f.status.as_str() {
+                "not_assessed" => f.status_reason.clone().unwrap_or_default(),
+                _ => {
+                    let first = f
+                        .evidence
+                        .first()
+                        .map(|e| format!("{}: {}", e.field, e.observed))
+                        .unwrap_or_default();
+                    if f.evidence.len() > 1 {
+                        format!("{first} (+{} more)", f.evidence.len() - 1)
+                    } else {
+                        first
+                    }
+                }
+            };
+            b.push_record([
+                f.status.replace('_', " "),
+                f.severity.clone(),
+                format!("{} {}", f.code, f.name),
+                f.resource.region.clone().unwrap_or_else(|| "global".into()),
+                clip(&resource, 48),
+                clip(&evidence, 80),
+            ]);
+        }
+        out += &b.build().with(Style::sharp()).to_string();
+        out += "\n\n";
+    }
+
+    let s = &r.summary;
+    let sev: Vec<String> = s
+        .failing_by_severity
+        .iter()
+        .rev()
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect();
+    out += &format!(
+        "Findings: {} fail{}, {} pass, {} not assessed, from {} checks.\n\n",
+        s.counts.fail,
+        if sev.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", sev.join(", "))
+        },
+        s.counts.pass,
+        s.counts.not_assessed,
+        r.checks.len(),
+    );
+
+    let practices: Vec<_> = r
+        .wa_rollup
+        .iter()
+        .filter(|p| !matches!(p.status.as_str(), "no_automated_check" | "not_run"))
+        .collect();
+    if !practices.is_empty() {
+        let mut b = Builder::default();
+        b.push_record([
+            "PRACTICE", "TITLE", "VERDICT", "FAIL", "PASS", "N/A", "CHECKS",
+        ]);
+        for p in practices {
+            b.push_record([
+                p.id.clone(),
+                clip(&p.title, 44),
+                p.status.replace('_', " "),
+                p.counts.fail.to_string(),
+                p.counts.pass.to_string(),
+                p.counts.not_assessed.to_string(),
+                p.checks.join(" "),
+            ]);
+        }
+        out += "Well-Architected practices with automated checks:\n";
+        out += &b.build().with(Style::sharp()).to_string();
+        out += "\n\n";
+    }
+
+    if r.coverage_gaps.is_empty() {
+        out += "Coverage: every API call succeeded.\n";
+    } else {
+        let mut b = Builder::default();
+        b.push_record(["API", "REGION", "KIND", "MESSAGE", "CHECKS AFFECTED"]);
+        for g in &r.coverage_gaps {
+            b.push_record([
+                g.api.clone(),
+                g.region.clone().unwrap_or_else(|| "global".into()),
+                g.kind.replace('_', " "),
+                clip(&g.message, 70),
+                g.checks.join(" "),
+            ]);
+        }
+        out += &format!(
+            "Coverage gaps ({}): what this audit could not read\n",
+            r.coverage_gaps.len()
+        );
+        out += &b.build().with(Style::sharp()).to_string();
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""Seeds the demo account in the emulator: realistic EC2/VPC misconfigurations and,
+next to each, a correct look-alike that must pass.
+
+    seed_demo.py --endpoint http://127.0.0.1:PORT [--account 111122223333] [--expect FILE]
+
+It acts in the demo account by assuming a role there (moto gives every account id its own
+empty world), exactly as the auditor does. With --expect it writes the list of planted
+resources and the status each must get from which check: the end-to-end test and
+`make demo` compare the report against it.
+
+Later services (EKS, IAM, ECR, S3) add their own sections here.
+"""
+import argparse
+import json
+import sys
+
+import boto3
+
+DEMO_ACCOUNT = "111122223333"
+PRIMARY, SECONDARY = "us-east-1", "eu-west-1"
+
+
+class Demo:
+    def __init__(self, endpoint, account):
+        sts = boto3.client("sts", endpoint_url=endpoint, region_name=PRIMARY,
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
+        creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/demo-seed",
+                                RoleSessionName="demo-seed")["Credentials"]
+        self.session = boto3.Session(aws_access_key_id=creds["AccessKeyId"],
+                                     aws_secret_access_key=creds["SecretAccessKey"],
+                                     aws_session_token=creds["SessionToken"])
+        self.endpoint = endpoint
+        self.expect = []
+
+    def client(self, service, region):
+        return self.session.client(service, endpoint_url=self.endpoint, region_name=region)
+
+    def planted(self, code, region, resource_id, status, why):
+        self.expect.append({"code": code, "region": region, "resource_id": resource_id,
+                            "status": status, "why": why})
+
+
+def tag(name, **extra):
+    tags = [{"Key": "Name", "Value": name}] + [{"Key": k, "Value": v} for k, v in extra.items()]
+    return tags
+
+
+def sg(ec2, vpc, name, rules):
+    gid = ec2.create_security_group(GroupName=name, Description=f"demo {name}", VpcId=vpc,
+                                    TagSpecifications=[{"ResourceType": "security-group",
+                                                        "Tags": tag(name)}])["GroupId"]
+    if rules:
+        ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=rules)
+    return gid
+
+
+def tcp(port, cidr=None, cidr6=None, group=None, to=None):
+    rule = {"IpProtocol": "tcp", "FromPort": port, "ToPort": to or port}
+    if cidr:
+        rule["IpRanges"] = [{"CidrIp": cidr}]
+    if cidr6:
+        rule["Ipv6Ranges"] = [{"CidrIpv6": cidr6}]
+    if group:
+        rule["UserIdGroupPairs"] = [{"GroupId": group}]
+    return rule
+
+
+def seed_primary(d):
+    r = PRIMARY
+    ec2 = d.client("ec2", r)
+    s3 = d.client("s3", r)
+    vpc = ec2.create_vpc(CidrBlock="10.10.0.0/16",
+                         TagSpecifications=[{"ResourceType": "vpc", "Tags": tag("prod")}])["Vpc"]["VpcId"]
+
+    # Flow logs on the prod VPC: EC2-006 passes.
+    s3.create_bucket(Bucket="demo-vpc-flow-logs")
+    ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL",
+                         LogDestinationType="s3", LogDestination="arn:aws:s3:::demo-vpc-flow-logs")
+    d.planted("EC2-006", r, vpc, "pass", "prod VPC has an ALL-traffic flow log to S3")
+
+    # The prod VPC's default security group emptied: EC2-004 passes.
+    default_sg = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                                       {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]
+    if default_sg["IpPermissions"]:
+        ec2.revoke_security_group_ingress(GroupId=default_sg["GroupId"], IpPermissions=default_sg["IpPermissions"])
+    if default_sg["IpPermissionsEgress"]:
+        ec2.revoke_security_group_egress(GroupId=default_sg["GroupId"], IpPermissions=default_sg["IpPermissionsEgress"])
+    d.planted("EC2-004", r, default_sg["GroupId"], "pass", "prod VPC's default group has no rules")
+
+    # Security groups: the bad ones and their look-alikes.
+    app = sg(ec2, vpc, "orders-app", [tcp(8080, cidr="10.10.0.0/16")])
+    bastion = sg(ec2, vpc, "legacy-bastion", [tcp(22, cidr="0.0.0.0/0")])
+    d.planted("EC2-002", r, bastion, "fail", "SSH open to 0.0.0.0/0")
+    d.planted("EC2-001", r, bastion, "pass", "only port 22, not all traffic")
+    debug = sg(ec2, vpc, "debug-anything", [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    for code in ("EC2-001", "EC2-002", "EC2-003"):
+        d.planted(code, r, debug, "fail", "all traffic open to 0.0.0.0/0")
+    db = sg(ec2, vpc, "orders-db-public", [tcp(5432, cidr="0.0.0.0/0")])
+    d.planted("EC2-003", r, db, "fail", "PostgreSQL open to 0.0.0.0/0")
+    cache = sg(ec2, vpc, "sessions-cache", [tcp(6379, cidr6="::/0")])
+    d.planted("EC2-003", r, cache, "fail", "Redis open to ::/0")
+    vpn = sg(ec2, vpc, "bastion-vpn-only", [tcp(22, cidr="10.8.0.0/16")])
+    d.planted("EC2-002", r, vpn, "pass", "SSH only from the VPN range")
+    alb = sg(ec2, vpc, "web-alb", [tcp(443, cidr="0.0.0.0/0", cidr6="::/0"), tcp(80, cidr="0.0.0.0/0")])
+    for code in ("EC2-001", "EC2-002", "EC2-003"):
+        d.planted(code, r, alb, "pass", "HTTP/HTTPS from the internet is what a load balancer is for")
+    db_ok = sg(ec2, vpc, "orders-db", [tcp(5432, group=app)])
+    d.planted("EC2-003", r, db_ok, "pass", "PostgreSQL only from the app's security group")
+
+    # Subnets and routes: a data tier with a NAT route (bad) and one without (good).
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    public = ec2.create_subnet(VpcId=vpc, CidrBlock="10.10.0.0/24", AvailabilityZone="us-east-1a",
+                               TagSpecifications=[{"ResourceType": "subnet", "Tags": tag("public-a")}])["Subnet"]["SubnetId"]
+    public_rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=public_rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    ec2.associate_route_table(RouteTableId=public_rt, SubnetId=public)
+    eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=public, AllocationId=eip)["NatGateway"]["NatGatewayId"]
+    iso = {"auditor:isolated": "true"}
+    data_a = ec2.create_subnet(VpcId=vpc, CidrBlock="10.10.10.0/24", AvailabilityZone="us-east-1a",
+                               TagSpecifications=[{"ResourceType": "subnet", "Tags": tag("data-a", **iso)}])["Subnet"]["SubnetId"]
+    nat_rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=nat_rt, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+    ec2.associate_route_table(RouteTableId=nat_rt, SubnetId=data_a)
+    d.planted("EC2-010", r, data_a, "fail", "isolated data subnet routes 0.0.0.0/0 to a NAT gateway")
+    data_b = ec2.create_subnet(VpcId=vpc, CidrBlock="10.10.11.0/24", AvailabilityZone="us-east-1b",
+                               TagSpecifications=[{"ResourceType": "subnet", "Tags": tag("data-b", **iso)}])["Subnet"]["SubnetId"]
+    local_rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.associate_route_table(RouteTableId=local_rt, SubnetId=data_b)
+    d.planted("EC2-010", r, data_b, "pass", "isolated data subnet has only the local route")
+
+    # Network ACLs: SSH allowed from the internet (bad); SSH/RDP denied first (good).
+    dmz_acl = ec2.create_network_acl(VpcId=vpc, TagSpecifications=[{"ResourceType": "network-acl", "Tags": tag("dmz")}])["NetworkAcl"]["NetworkAclId"]
+    ec2.create_network_acl_entry(NetworkAclId=dmz_acl, RuleNumber=100, Protocol="6", RuleAction="allow",
+                                 Egress=False, CidrBlock="0.0.0.0/0", PortRange={"From": 22, "To": 22})
+    d.planted("EC2-005", r, dmz_acl, "fail", "rule 100 allows SSH from 0.0.0.0/0")
+    data_acl = ec2.create_network_acl(VpcId=vpc, TagSpecifications=[{"ResourceType": "network-acl", "Tags": tag("data")}])["NetworkAcl"]["NetworkAclId"]
+    for n, port in ((50, 22), (60, 3389)):
+        ec2.create_network_acl_entry(NetworkAclId=data_acl, RuleNumber=n, Protocol="6", RuleAction="deny",
+                                     Egress=False, CidrBlock="0.0.0.0/0", PortRange={"From": port, "To": port})
+    ec2.create_network_acl_entry(NetworkAclId=data_acl, RuleNumber=100, Protocol="-1", RuleAction="allow",
+                                 Egress=False, CidrBlock="0.0.0.0/0")
+    d.planted("EC2-005", r, data_acl, "pass", "SSH and RDP denied before the allow-all entry")
+
+    # Instances: IMDSv1 allowed (bad) and IMDSv2 required (good).
+    ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    def instance(name, tokens):
+        return ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=public,
+                                 MetadataOptions={"HttpTokens": tokens, "HttpEndpoint": "enabled"},
+                                 TagSpecifications=[{"ResourceType": "instance", "Tags": tag(name)}])["Instances"][0]["InstanceId"]
+    legacy = instance("legacy-worker", "optional")
+    d.planted("EC2-008", r, legacy, "fail", "HttpTokens optional: IMDSv1 served")
+    api = instance("api-server", "required")
+    d.planted("EC2-008", r, api, "pass", "HttpTokens required: IMDSv2 only")
+
+    # EBS encryption by default: on in the primary region.
+    ec2.enable_ebs_encryption_by_default()
+    d.planted("EC2-009", r, "ebs-encryption-by-default", "pass", "encryption by default enabled")
+
+
+def seed_secondary(d):
+    r = SECONDARY
+    ec2 = d.client("ec2", r)
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16",
+                         TagSpecifications=[{"ResourceType": "vpc", "Tags": tag("staging")}])["Vpc"]["VpcId"]
+    d.planted("EC2-006", r, vpc, "fail", "staging VPC has no flow logs")
+    default_sg = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                                       {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]
+    d.planted("EC2-004", r, default_sg["GroupId"], "fail", "staging VPC's default group keeps AWS's initial rules")
+    d.planted("EC2-009", r, "ebs-encryption-by-default", "fail", "encryption by default never enabled here")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--endpoint", required=True)
+    p.add_argument("--account", default=DEMO_ACCOUNT)
+    p.add_argument("--expect", help="write the planted resources and their expected status here (JSON)")
+    a = p.parse_args()
+    d = Demo(a.endpoint, a.account)
+    seed_primary(d)
+    seed_secondary(d)
+    if a.expect:
+        with open(a.expect, "w") as f:
+            json.dump({"account": a.account, "regions": [PRIMARY, SECONDARY], "expect": d.expect}, f, indent=2)
+    print(f"seeded demo account {a.account}: {len(d.expect)} planted expectations in {PRIMARY}, {SECONDARY}",
+          file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
