@@ -31,6 +31,7 @@ class Demo:
                                      aws_secret_access_key=creds["SecretAccessKey"],
                                      aws_session_token=creds["SessionToken"])
         self.endpoint = endpoint
+        self.account = account
         self.expect = []
 
     def client(self, service, region):
@@ -74,9 +75,11 @@ def seed_primary(d):
                          TagSpecifications=[{"ResourceType": "vpc", "Tags": tag("prod")}])["Vpc"]["VpcId"]
 
     # Flow logs on the prod VPC: EC2-006 passes.
-    s3.create_bucket(Bucket="demo-vpc-flow-logs")
+    # Bucket names are global (in moto too): one per seeded account.
+    bucket = f"demo-vpc-flow-logs-{d.account}"
+    s3.create_bucket(Bucket=bucket)
     ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL",
-                         LogDestinationType="s3", LogDestination="arn:aws:s3:::demo-vpc-flow-logs")
+                         LogDestinationType="s3", LogDestination=f"arn:aws:s3:::{bucket}")
     d.planted("EC2-006", r, vpc, "pass", "prod VPC has an ALL-traffic flow log to S3")
 
     # The prod VPC's default security group emptied: EC2-004 passes.

@@ -5,9 +5,20 @@
 
 use auditor_checks::{all, run_check, Settings};
 use auditor_model::{Inventory, Status};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+
+/// What the snapshot pins of a finding. A struct, not `json!`, so that the field order does
+/// not depend on serde_json features another crate of the workspace turns on.
+#[derive(Serialize)]
+struct Pinned<'a> {
+    resource: String,
+    status: Status,
+    severity: auditor_model::Severity,
+    evidence: &'a [auditor_model::Evidence],
+    status_reason: Option<&'a str>,
+}
 
 #[derive(Deserialize)]
 struct Fixture {
@@ -76,16 +87,18 @@ fn every_check_meets_its_fixture() {
             }
         }
 
-        let pinned: Vec<_> = findings
+        let pinned: Vec<Pinned<'_>> = findings
             .iter()
-            .map(|f| {
-                serde_json::json!({
-                    "resource": format!("{}/{}", f.resource.region.as_deref().unwrap_or("global"), f.resource.id),
-                    "status": f.status,
-                    "severity": f.severity,
-                    "evidence": f.evidence,
-                    "status_reason": f.status_reason,
-                })
+            .map(|f| Pinned {
+                resource: format!(
+                    "{}/{}",
+                    f.resource.region.as_deref().unwrap_or("global"),
+                    f.resource.id
+                ),
+                status: f.status,
+                severity: f.severity,
+                evidence: &f.evidence,
+                status_reason: f.status_reason.as_deref(),
             })
             .collect();
         insta::assert_json_snapshot!(code, pinned);

@@ -224,6 +224,16 @@ fn settle(
             return Err(usage(format!("--endpoint-url '{u}' is not an http(s) URL")));
         }
     }
+    if let Some(bad) = cfg
+        .regions
+        .iter()
+        .flatten()
+        .find(|r| !auditor_engine::looks_like_region(r))
+    {
+        return Err(usage(
+            auditor_engine::RegionError::Malformed(bad.clone()).to_string(),
+        ));
+    }
     let services = match &args.services {
         Some(list) => {
             let mut out = Vec::new();

@@ -9,7 +9,7 @@
 
 mod regions;
 
-pub use regions::{resolve_regions, RegionError, RegionPlan};
+pub use regions::{looks_like_region, resolve_regions, RegionError, RegionPlan};
 
 use auditor_aws::AccountSession;
 use auditor_checks::Settings;

@@ -34,7 +34,8 @@ pub enum RegionError {
     Discovery(String),
 }
 
-fn looks_like_region(s: &str) -> bool {
+/// Whether `s` has the shape of a region name (`eu-west-1`, `us-gov-west-1`).
+pub fn looks_like_region(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() >= 3
         && parts.iter().all(|p| {

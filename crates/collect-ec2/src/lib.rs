@@ -57,7 +57,11 @@ pub async fn account_regions(cfg: &SdkConfig) -> Result<Vec<AccountRegion>, Gap>
 
 /// Collects one region. Never fails: each API that fails becomes a gap in its part.
 pub async fn collect_region(cfg: &SdkConfig, region: &str) -> Ec2Region {
-    let c = Client::new(cfg);
+    collect_region_with(&Client::new(cfg), region).await
+}
+
+/// [`collect_region`] with a given client (tests give a mocked one).
+pub async fn collect_region_with(c: &Client, region: &str) -> Ec2Region {
     let r = Some(region);
     let live_states = Filter::builder()
         .name("instance-state-name")

@@ -98,14 +98,15 @@ impl Check for NaclOpenAdminPorts {
                 for &port in ports {
                     for v6 in [false, true] {
                         match deciding_entry(&inbound, v6, port) {
-                            Some(e) if e.rule_action.eq_ignore_ascii_case("allow") => fails
-                                .push(ev(
-                                format!("Entries[RuleNumber={}]", e.rule_number),
-                                describe(e, port),
-                                format!(
+                            Some(e) if e.rule_action.eq_ignore_ascii_case("allow") => {
+                                fails.push(ev(
+                                    format!("Entries[RuleNumber={}]", e.rule_number),
+                                    describe(e, port),
+                                    format!(
                                     "the first matching entry lets the internet reach port {port}"
                                 ),
-                            )),
+                                ))
+                            }
                             Some(e) => passes.push(ev(
                                 format!("Entries[RuleNumber={}]", e.rule_number),
                                 describe(e, port),

@@ -1,0 +1,121 @@
+//! Failure paths moto cannot produce, with the SDK's own mock support: an AccessDenied on
+//! one API leaves a typed gap in that part only; a bare HTTP 404 (an endpoint that lacks the
+//! API) is "not offered".
+
+use auditor_model::GapKind;
+use aws_sdk_ec2::operation::describe_network_acls::DescribeNetworkAclsOutput;
+use aws_sdk_ec2::operation::describe_route_tables::DescribeRouteTablesOutput;
+use aws_sdk_ec2::operation::describe_security_groups::DescribeSecurityGroupsOutput;
+use aws_sdk_ec2::operation::describe_subnets::DescribeSubnetsOutput;
+use aws_sdk_ec2::operation::describe_vpcs::DescribeVpcsOutput;
+use aws_sdk_ec2::operation::get_ebs_encryption_by_default::GetEbsEncryptionByDefaultOutput;
+use aws_sdk_ec2::types::{SecurityGroup, Vpc};
+use aws_sdk_ec2::Client;
+use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+use aws_smithy_runtime_api::http::{Response, StatusCode};
+use aws_smithy_types::body::SdkBody;
+
+fn http(status: u16, body: &'static str) -> Response {
+    Response::new(
+        StatusCode::try_from(status).expect("status"),
+        SdkBody::from(body),
+    )
+}
+
+const DENIED: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>UnauthorizedOperation</Code>\
+<Message>You are not authorized to perform this operation. User: arn:aws:sts::1:assumed-role/AuditorReadOnly/auditor \
+is not authorized to perform: ec2:DescribeFlowLogs</Message></Error></Errors><RequestID>r-1</RequestID></Response>";
+
+fn healthy_rules() -> Vec<Rule> {
+    vec![
+        mock!(Client::describe_vpcs).then_output(|| {
+            DescribeVpcsOutput::builder()
+                .vpcs(
+                    Vpc::builder()
+                        .vpc_id("vpc-1")
+                        .cidr_block("10.0.0.0/16")
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(Client::describe_subnets).then_output(|| DescribeSubnetsOutput::builder().build()),
+        mock!(Client::describe_route_tables)
+            .then_output(|| DescribeRouteTablesOutput::builder().build()),
+        mock!(Client::describe_security_groups).then_output(|| {
+            DescribeSecurityGroupsOutput::builder()
+                .security_groups(
+                    SecurityGroup::builder()
+                        .group_id("sg-1")
+                        .group_name("default")
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(Client::describe_network_acls)
+            .then_output(|| DescribeNetworkAclsOutput::builder().build()),
+        mock!(Client::get_ebs_encryption_by_default).then_output(|| {
+            GetEbsEncryptionByDefaultOutput::builder()
+                .ebs_encryption_by_default(true)
+                .build()
+        }),
+    ]
+}
+
+#[tokio::test]
+async fn access_denied_on_one_api_is_a_gap_in_that_part_only() {
+    let mut rules = healthy_rules();
+    rules.push(mock!(Client::describe_flow_logs).then_http_response(|| http(403, DENIED)));
+    rules.push(
+        mock!(Client::describe_instances)
+            .then_http_response(|| http(404, "<html>Not Found</html>")),
+    );
+    let refs: Vec<&Rule> = rules.iter().collect();
+    let client = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, &refs, |b| b
+        .retry_config(aws_config::retry::RetryConfig::disabled()));
+
+    let r = collect_ec2::collect_region_with(&client, "eu-west-1").await;
+
+    let gap = r.flow_logs.gap().expect("flow logs are a gap");
+    assert_eq!(gap.kind, GapKind::AccessDenied);
+    assert_eq!(gap.api, "ec2:DescribeFlowLogs");
+    assert_eq!(gap.region.as_deref(), Some("eu-west-1"));
+    assert!(
+        gap.message
+            .starts_with("UnauthorizedOperation: You are not authorized"),
+        "{}",
+        gap.message
+    );
+    assert!(!gap.message.contains('\n'));
+
+    let gap = r.instances.gap().expect("instances are a gap");
+    assert_eq!(gap.kind, GapKind::NotOffered, "{gap:?}");
+    assert_eq!(gap.api, "ec2:DescribeInstances");
+
+    // Everything else was collected.
+    assert_eq!(r.vpcs.get().expect("vpcs")[0].vpc_id, "vpc-1");
+    assert_eq!(
+        r.security_groups.get().expect("sgs")[0].group_name,
+        "default"
+    );
+    assert_eq!(r.ebs_encryption_by_default.get(), Ok(&true));
+    assert!(
+        r.subnets.get().is_ok() && r.route_tables.get().is_ok() && r.network_acls.get().is_ok()
+    );
+}
+
+#[tokio::test]
+async fn throttling_that_outlasts_retries_is_a_throttled_gap() {
+    const THROTTLED: &str = "<Response><Errors><Error><Code>RequestLimitExceeded</Code>\
+<Message>Request limit exceeded.</Message></Error></Errors><RequestID>r-2</RequestID></Response>";
+    let mut rules = healthy_rules();
+    rules.push(mock!(Client::describe_flow_logs).then_http_response(|| http(503, THROTTLED)));
+    rules.push(mock!(Client::describe_instances).then_output(|| {
+        aws_sdk_ec2::operation::describe_instances::DescribeInstancesOutput::builder().build()
+    }));
+    let refs: Vec<&Rule> = rules.iter().collect();
+    let client = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, &refs, |b| b
+        .retry_config(aws_config::retry::RetryConfig::disabled()));
+    let r = collect_ec2::collect_region_with(&client, "us-east-1").await;
+    assert_eq!(r.flow_logs.gap().map(|g| g.kind), Some(GapKind::Throttled));
+    assert_eq!(r.instances.get().map(Vec::len), Ok(0));
+}

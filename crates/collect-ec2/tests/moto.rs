@@ -1,0 +1,284 @@
+//! The EC2 collector against the moto emulator: what the SDK returns becomes the inventory
+//! the checks read, field by field. Each test seeds an account of its own.
+
+use auditor_testkit::{unique_account, Emulator};
+use aws_sdk_ec2::types::{
+    HttpTokensState, InstanceMetadataOptionsRequest, InstanceType, IpPermission, IpRange,
+    Ipv6Range, PortRange, ResourceType, RuleAction, Tag, TagSpecification,
+};
+use aws_sdk_ec2::Client;
+
+fn tags(kind: ResourceType, pairs: &[(&str, &str)]) -> TagSpecification {
+    let mut b = TagSpecification::builder().resource_type(kind);
+    for (k, v) in pairs {
+        b = b.tags(Tag::builder().key(*k).value(*v).build());
+    }
+    b.build()
+}
+
+#[tokio::test]
+async fn collects_a_region_into_the_inventory() {
+    let emu = Emulator::shared();
+    let account = unique_account();
+    let region = "eu-west-1";
+    let cfg = emu.account_config(&account, region).await;
+    let ec2 = Client::new(&cfg);
+
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.1.0.0/16")
+        .tag_specifications(tags(ResourceType::Vpc, &[("Name", "core")]))
+        .send()
+        .await
+        .expect("vpc")
+        .vpc
+        .and_then(|v| v.vpc_id)
+        .expect("vpc id");
+    let sg = ec2
+        .create_security_group()
+        .group_name("ssh")
+        .description("ssh")
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .expect("sg")
+        .group_id
+        .expect("sg id");
+    ec2.authorize_security_group_ingress()
+        .group_id(&sg)
+        .ip_permissions(
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(22)
+                .to_port(22)
+                .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+                .ipv6_ranges(Ipv6Range::builder().cidr_ipv6("::/0").build())
+                .build(),
+        )
+        .send()
+        .await
+        .expect("ingress");
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.1.1.0/24")
+        .availability_zone("eu-west-1a")
+        .tag_specifications(tags(ResourceType::Subnet, &[("auditor:isolated", "true")]))
+        .send()
+        .await
+        .expect("subnet")
+        .subnet
+        .and_then(|s| s.subnet_id)
+        .expect("subnet id");
+    let igw = ec2
+        .create_internet_gateway()
+        .send()
+        .await
+        .expect("igw")
+        .internet_gateway
+        .and_then(|g| g.internet_gateway_id)
+        .expect("igw id");
+    ec2.attach_internet_gateway()
+        .internet_gateway_id(&igw)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .expect("attach");
+    let rtb = ec2
+        .create_route_table()
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .expect("rtb")
+        .route_table
+        .and_then(|t| t.route_table_id)
+        .expect("rtb id");
+    ec2.create_route()
+        .route_table_id(&rtb)
+        .destination_cidr_block("0.0.0.0/0")
+        .gateway_id(&igw)
+        .send()
+        .await
+        .expect("route");
+    ec2.associate_route_table()
+        .route_table_id(&rtb)
+        .subnet_id(&subnet)
+        .send()
+        .await
+        .expect("assoc");
+    let acl = ec2
+        .create_network_acl()
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .expect("acl")
+        .network_acl
+        .and_then(|a| a.network_acl_id)
+        .expect("acl id");
+    ec2.create_network_acl_entry()
+        .network_acl_id(&acl)
+        .rule_number(100)
+        .protocol("6")
+        .rule_action(RuleAction::Allow)
+        .egress(false)
+        .cidr_block("0.0.0.0/0")
+        .port_range(PortRange::builder().from(22).to(22).build())
+        .send()
+        .await
+        .expect("acl entry");
+    let ami = ec2
+        .describe_images()
+        .owners("amazon")
+        .send()
+        .await
+        .expect("images")
+        .images()[0]
+        .image_id()
+        .expect("ami")
+        .to_owned();
+    let instance = ec2
+        .run_instances()
+        .image_id(ami)
+        .min_count(1)
+        .max_count(1)
+        .instance_type(InstanceType::T3Micro)
+        .subnet_id(&subnet)
+        .metadata_options(
+            InstanceMetadataOptionsRequest::builder()
+                .http_tokens(HttpTokensState::Required)
+                .http_put_response_hop_limit(2)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("run")
+        .instances()[0]
+        .instance_id()
+        .expect("id")
+        .to_owned();
+    ec2.enable_ebs_encryption_by_default()
+        .send()
+        .await
+        .expect("ebs default");
+
+    let r = collect_ec2::collect_region(&cfg, region).await;
+
+    let vpcs = r.vpcs.get().expect("vpcs");
+    let core = vpcs.iter().find(|v| v.vpc_id == vpc).expect("seeded vpc");
+    assert_eq!(core.cidr_block.as_deref(), Some("10.1.0.0/16"));
+    assert_eq!(core.tags.get("Name").map(String::as_str), Some("core"));
+    assert!(
+        vpcs.iter().any(|v| v.is_default),
+        "moto creates a default VPC per region"
+    );
+
+    let groups = r.security_groups.get().expect("sgs");
+    let ssh = groups.iter().find(|g| g.group_id == sg).expect("seeded sg");
+    assert_eq!(ssh.vpc_id.as_deref(), Some(vpc.as_str()));
+    let rule = &ssh.ip_permissions[0];
+    assert_eq!(
+        (rule.ip_protocol.as_str(), rule.from_port, rule.to_port),
+        ("tcp", Some(22), Some(22))
+    );
+    assert_eq!(rule.ip_ranges, ["0.0.0.0/0"]);
+    assert_eq!(rule.ipv6_ranges, ["::/0"]);
+    assert!(groups
+        .iter()
+        .any(|g| g.group_name == "default" && g.vpc_id.as_deref() == Some(vpc.as_str())));
+
+    let s = r
+        .subnets
+        .get()
+        .expect("subnets")
+        .iter()
+        .find(|s| s.subnet_id == subnet)
+        .expect("subnet");
+    assert_eq!(
+        s.tags.get("auditor:isolated").map(String::as_str),
+        Some("true")
+    );
+    let t = r
+        .route_tables
+        .get()
+        .expect("rtbs")
+        .iter()
+        .find(|t| t.route_table_id == rtb)
+        .expect("rtb");
+    assert_eq!(t.subnet_ids, [subnet.clone()]);
+    assert!(t
+        .routes
+        .iter()
+        .any(|x| x.gateway_id.as_deref() == Some(igw.as_str())
+            && x.destination_cidr_block.as_deref() == Some("0.0.0.0/0")));
+    assert!(
+        r.route_tables
+            .get()
+            .expect("rtbs")
+            .iter()
+            .any(|t| t.vpc_id == vpc && t.main),
+        "the VPC's main table is marked"
+    );
+
+    let a = r
+        .network_acls
+        .get()
+        .expect("acls")
+        .iter()
+        .find(|a| a.network_acl_id == acl)
+        .expect("acl");
+    let e = a
+        .entries
+        .iter()
+        .find(|e| e.rule_number == 100 && !e.egress)
+        .expect("entry 100");
+    assert_eq!(
+        (
+            e.protocol.as_str(),
+            e.rule_action.as_str(),
+            e.cidr_block.as_deref()
+        ),
+        ("6", "allow", Some("0.0.0.0/0"))
+    );
+    assert_eq!(e.port_range.map(|p| (p.from, p.to)), Some((22, 22)));
+
+    let i = r
+        .instances
+        .get()
+        .expect("instances")
+        .iter()
+        .find(|i| i.instance_id == instance)
+        .expect("instance");
+    let md = i.metadata_options.as_ref().expect("metadata options");
+    assert_eq!(md.http_tokens.as_deref(), Some("required"));
+    assert_eq!(md.http_put_response_hop_limit, Some(2));
+    assert_eq!(i.subnet_id.as_deref(), Some(subnet.as_str()));
+
+    assert_eq!(r.ebs_encryption_by_default.get(), Ok(&true));
+    assert!(r.flow_logs.get().is_ok_and(|l| l.is_empty()));
+}
+
+#[tokio::test]
+async fn lists_the_account_regions_with_their_opt_in_state() {
+    let emu = Emulator::shared();
+    let cfg = emu.account_config(&unique_account(), "us-east-1").await;
+    let regions = collect_ec2::account_regions(&cfg).await.expect("regions");
+    let find = |n: &str| {
+        regions
+            .iter()
+            .find(|r| r.name == n)
+            .unwrap_or_else(|| panic!("{n} missing"))
+    };
+    assert!(find("us-east-1").enabled);
+    assert!(find("eu-west-1").enabled);
+    assert!(
+        !find("me-south-1").enabled,
+        "moto lists me-south-1 as not opted in"
+    );
+    let mut names: Vec<_> = regions.iter().map(|r| r.name.clone()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        regions.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
+        "sorted"
+    );
+}

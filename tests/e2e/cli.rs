@@ -1,0 +1,174 @@
+//! The binary without AWS: listing and explaining checks, and input it must refuse before
+//! any AWS call.
+
+use crate::{auditor, repo_root, run};
+
+#[test]
+fn checks_lists_every_ec2_check_with_wa_ids() {
+    let r = run(auditor().arg("checks"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for (code, wa) in [
+        ("EC2-001", "SEC05-BP02"),
+        ("EC2-002", "SEC05-BP02, SEC06-BP05"),
+        ("EC2-003", "SEC05-BP02"),
+        ("EC2-004", "SEC05-BP02"),
+        ("EC2-005", "SEC05-BP02"),
+        ("EC2-006", "SEC04-BP01"),
+        ("EC2-008", "SEC06-BP02"),
+        ("EC2-009", "SEC08-BP02"),
+        ("EC2-010", "SEC05-BP01"),
+    ] {
+        let line = r
+            .stdout
+            .lines()
+            .find(|l| l.contains(code))
+            .unwrap_or_else(|| panic!("{code} not listed"));
+        assert!(line.contains(wa), "{code} without {wa}: {line}");
+    }
+    let json = run(auditor().args(["checks", "--format", "json"]));
+    let v: serde_json::Value =
+        serde_json::from_str(&json.stdout).expect("checks --format json is JSON");
+    assert!(v.as_array().is_some_and(|a| a.len() >= 9));
+}
+
+#[test]
+fn explain_prints_the_documentation() {
+    let r = run(auditor().args(["explain", "EC2-002"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for part in [
+        "# EC2-002 sg-open-admin-ports",
+        "SEC05-BP02 Control traffic at all layers",
+        "## What it checks",
+        "## Why it matters",
+        "## Remediation",
+        "## References",
+        "Session Manager",
+    ] {
+        assert!(
+            r.stdout.contains(part),
+            "missing `{part}` in:\n{}",
+            r.stdout
+        );
+    }
+    run(auditor().args(["explain", "ec2-999"]))
+        .assert_one_line_error(2, "no check has code 'ec2-999'");
+}
+
+#[test]
+fn malformed_account_id_is_refused() {
+    run(auditor().args(["audit", "--account", "12345"]))
+        .assert_one_line_error(2, "'12345' is not an AWS account id");
+}
+
+#[test]
+fn unknown_service_is_refused() {
+    run(auditor().args([
+        "audit",
+        "--account",
+        "111122223333",
+        "--services",
+        "ec2,lambda",
+    ]))
+    .assert_one_line_error(2, "unknown service 'lambda'");
+}
+
+#[test]
+fn malformed_region_is_refused() {
+    run(auditor().args([
+        "audit",
+        "--account",
+        "111122223333",
+        "--regions",
+        "Europe",
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+    ]))
+    .assert_one_line_error(2, "'Europe' is not a region name");
+}
+
+/// A loopback port nothing listens on.
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+#[test]
+fn missing_credentials_are_one_line_and_exit_3() {
+    run(auditor()
+        .args(["audit", "--account", "111122223333", "--endpoint-url"])
+        .arg(format!("http://127.0.0.1:{}", closed_port())))
+    .assert_one_line_error(
+        3,
+        "sts:GetCallerIdentity: credentials: no credentials found",
+    );
+}
+
+#[test]
+fn unreachable_endpoint_is_one_line_and_exit_3() {
+    run(auditor()
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .args([
+            "audit",
+            "--account",
+            "111122223333",
+            "--max-attempts",
+            "1",
+            "--endpoint-url",
+        ])
+        .arg(format!("http://127.0.0.1:{}", closed_port())))
+    .assert_one_line_error(3, "endpoint unreachable");
+}
+
+#[test]
+fn malformed_config_lists_every_problem_and_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("auditor.toml");
+    std::fs::write(
+        &path,
+        "[aws]\nregions = [\"Europe\"]\n[audit]\nservices = [\"lambda\"]\nfail_on = \"severe\"\n",
+    )
+    .expect("write");
+    let r = run(auditor()
+        .args(["audit", "--account", "111122223333", "--config"])
+        .arg(&path));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    for want in [
+        "aws.regions[0]",
+        "audit.services[0]: unknown service 'lambda'",
+        "audit.fail_on",
+    ] {
+        assert!(
+            r.stderr.contains(want),
+            "missing `{want}` in:\n{}",
+            r.stderr
+        );
+    }
+    assert!(
+        r.stderr.contains(&path.display().to_string()),
+        "names the file: {}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty());
+}
+
+#[test]
+fn example_config_is_accepted() {
+    // Offline audit of an empty saved inventory, with the example config: proves the file
+    // parses in the real binary too.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inv = dir.path().join("inv.json");
+    std::fs::write(
+        &inv,
+        r#"{"account_id": "111122223333", "services": ["ec2"], "regions": []}"#,
+    )
+    .expect("write");
+    let r = run(auditor()
+        .args(["audit", "--config"])
+        .arg(repo_root().join("config/auditor.example.toml"))
+        .arg("--from-inventory")
+        .arg(&inv));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}

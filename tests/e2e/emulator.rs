@@ -1,0 +1,312 @@
+//! The binary against the moto emulator: the demo account's planted findings, the JSON
+//! report, exit codes, offline re-audit, read-only behaviour, and AWS-side bad input.
+
+use crate::{auditor, repo_root, run, Run};
+use auditor_testkit::{unique_account, Emulator};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+fn venv_python() -> std::path::PathBuf {
+    let p = repo_root().join("localstack/.venv/bin/python");
+    assert!(
+        p.exists(),
+        "{} is missing: run `make emulator` (localstack/setup.sh) or `make test`",
+        p.display()
+    );
+    p
+}
+
+/// Seeds the demo account's resources into `account`; returns the planted expectations.
+fn seed_demo(emu: &Emulator, account: &str, dir: &Path) -> Vec<Value> {
+    let expect = dir.join("expect.json");
+    let out = Command::new(venv_python())
+        .arg(repo_root().join("localstack/seed_demo.py"))
+        .args([
+            "--endpoint",
+            emu.endpoint(),
+            "--account",
+            account,
+            "--expect",
+        ])
+        .arg(&expect)
+        .output()
+        .expect("run seed_demo.py");
+    assert!(
+        out.status.success(),
+        "seed failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&expect).expect("expectations"))
+        .expect("json");
+    v["expect"].as_array().cloned().expect("expect list")
+}
+
+fn audit(emu: &Emulator, account: &str, extra: &[&str]) -> Run {
+    let mut cmd = auditor();
+    cmd.envs(emu.cli_env())
+        .args([
+            "audit",
+            "--account",
+            account,
+            "--endpoint-url",
+            emu.endpoint(),
+            "--regions",
+            "us-east-1,eu-west-1",
+        ])
+        .args(extra);
+    run(&mut cmd)
+}
+
+fn key(f: &Value) -> (String, String, String) {
+    (
+        f["code"].as_str().unwrap_or_default().to_owned(),
+        f["resource"]["region"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        f["resource"]["id"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+#[test]
+fn demo_account_fails_every_planted_misconfiguration_and_passes_every_look_alike() {
+    let emu = Emulator::shared();
+    let account = unique_account();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let expect = seed_demo(&emu, &account, dir.path());
+    assert!(expect.len() >= 20, "the seed plants at least 20 cases");
+
+    let report_path = dir.path().join("out/report.json");
+    let inv_path = dir.path().join("inventory.json");
+    let r = audit(
+        &emu,
+        &account,
+        &[
+            "--format",
+            "json",
+            "--output",
+            report_path.to_str().expect("utf8"),
+            "--save-inventory",
+            inv_path.to_str().expect("utf8"),
+        ],
+    );
+    // High-severity findings fail, and --fail-on defaults to high.
+    assert_eq!(r.code, 1, "stderr: {}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).expect("stdout is the JSON report");
+    let file: Value =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).expect("report file"))
+            .expect("json");
+    assert_eq!(report, file, "--output holds the same report as stdout");
+
+    // Every planted case has exactly the expected status.
+    let got: BTreeMap<_, _> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| (key(f), f))
+        .collect();
+    for e in &expect {
+        let k = (
+            e["code"].as_str().unwrap_or_default().to_owned(),
+            e["region"].as_str().unwrap_or_default().to_owned(),
+            e["resource_id"].as_str().unwrap_or_default().to_owned(),
+        );
+        let f = got
+            .get(&k)
+            .unwrap_or_else(|| panic!("no finding for planted {k:?} ({})", e["why"]));
+        assert_eq!(f["status"], e["status"], "{k:?}: {}", e["why"]);
+        if f["status"] == "fail" {
+            assert!(
+                !f["evidence"].as_array().expect("evidence").is_empty(),
+                "{k:?} fails without evidence"
+            );
+            assert!(!f["remediation"].as_str().unwrap_or_default().is_empty());
+        }
+    }
+
+    // The report's envelope, as REPORT-V1.md documents it.
+    assert_eq!(report["schema"], "auditor.report.v1");
+    assert_eq!(report["tool"]["name"], "auditor");
+    assert_eq!(report["wa_revision"], "2023-10-03");
+    assert_eq!(report["account"], account.as_str());
+    assert_eq!(
+        report["regions"],
+        serde_json::json!(["us-east-1", "eu-west-1"])
+    );
+    assert!(report["caller_arn"]
+        .as_str()
+        .unwrap_or_default()
+        .contains(&account));
+    assert!(
+        report["started_at"].as_str().unwrap_or_default()
+            <= report["finished_at"].as_str().unwrap_or_default()
+    );
+    let findings = report["findings"].as_array().expect("findings");
+    let count = |s: &str| findings.iter().filter(|f| f["status"] == s).count();
+    assert_eq!(report["summary"]["fail"], count("fail"));
+    assert_eq!(report["summary"]["pass"], count("pass"));
+    assert_eq!(report["summary"]["not_assessed"], count("not_assessed"));
+    assert_eq!(
+        report["coverage_gaps"],
+        serde_json::json!([]),
+        "moto serves every EC2 API the audit uses"
+    );
+    let mut fps: Vec<&str> = findings
+        .iter()
+        .filter_map(|f| f["fingerprint"].as_str())
+        .collect();
+    let n = fps.len();
+    fps.sort_unstable();
+    fps.dedup();
+    assert_eq!(fps.len(), n, "fingerprints are unique");
+    let sec0502 = report["wa_rollup"]
+        .as_array()
+        .expect("rollup")
+        .iter()
+        .find(|p| p["id"] == "SEC05-BP02")
+        .expect("SEC05-BP02");
+    assert_eq!(sec0502["status"], "failing");
+    assert_eq!(sec0502["title"], "Control traffic at all layers");
+
+    // The saved inventory audits again offline to the same findings.
+    let offline = run(auditor().args([
+        "audit",
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        "--from-inventory",
+        inv_path.to_str().expect("utf8"),
+    ]));
+    assert_eq!(offline.code, 0, "{}", offline.stderr);
+    let again: Value = serde_json::from_str(&offline.stdout).expect("json");
+    let fp = |v: &Value| -> Vec<(String, String)> {
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| (f["fingerprint"].to_string(), f["status"].to_string()))
+            .collect()
+    };
+    assert_eq!(fp(&report), fp(&again), "same inventory, same findings");
+
+    // The table names the failing resources; --fail-on none exits 0.
+    let table = audit(&emu, &account, &["--fail-on", "none"]);
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    assert!(
+        table.stdout.contains("EC2-002 sg-open-admin-ports")
+            && table.stdout.contains("legacy-bastion"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        table.stdout.contains("Coverage: every API call succeeded."),
+        "{}",
+        table.stdout
+    );
+}
+
+#[tokio::test]
+async fn the_audit_makes_only_read_only_calls_and_one_per_api_page() {
+    let emu = Emulator::spawn_private();
+    let account = unique_account();
+    let dir = tempfile::tempdir().expect("tempdir");
+    seed_demo(&emu, &account, dir.path());
+
+    emu.start_recording().await;
+    let r = audit(&emu, &account, &["--fail-on", "none"]);
+    let records = emu.stop_recording().await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    let writes: Vec<String> = records
+        .iter()
+        .filter(|r| !r.is_read_only())
+        .map(|r| r.label())
+        .collect();
+    assert!(
+        writes.is_empty(),
+        "the audit made non-read-only calls: {writes:?}"
+    );
+    let mut by_api: BTreeMap<String, usize> = BTreeMap::new();
+    for rec in &records {
+        *by_api.entry(rec.label()).or_default() += 1;
+    }
+    eprintln!(
+        "requests made by the audit ({} in all): {by_api:#?}",
+        records.len()
+    );
+    for api in [
+        "sts:GetCallerIdentity",
+        "sts:AssumeRole",
+        "ec2:DescribeRegions",
+        "ec2:DescribeSecurityGroups",
+        "ec2:GetEbsEncryptionByDefault",
+    ] {
+        assert!(by_api.contains_key(api), "{api} was not called: {by_api:?}");
+    }
+    // 2 identity checks + 1 role assumption + 1 region listing + 8 APIs x 2 regions, each one
+    // page: the number of calls follows APIs and pages, never the number of resources.
+    assert_eq!(records.len(), 20, "{by_api:#?}");
+}
+
+#[test]
+fn unknown_region_is_refused_with_the_known_ones() {
+    let emu = Emulator::shared();
+    let mut cmd = auditor();
+    cmd.envs(emu.cli_env()).args([
+        "audit",
+        "--account",
+        &unique_account(),
+        "--endpoint-url",
+        emu.endpoint(),
+        "--regions",
+        "eu-west-1,xx-nowhere-9",
+    ]);
+    let r = run(&mut cmd);
+    r.assert_one_line_error(
+        2,
+        "unknown region(s): xx-nowhere-9 (regions this endpoint knows: ",
+    );
+}
+
+#[test]
+fn a_disabled_region_is_a_coverage_gap_not_a_pass() {
+    let emu = Emulator::shared();
+    // moto lists some opt-in regions as not enabled, as AWS does for a new account.
+    let regions = run(auditor().args(["checks"])); // keeps the binary warm; regions come from moto below
+    assert_eq!(regions.code, 0);
+    let disabled = "me-south-1";
+    let mut cmd = auditor();
+    cmd.envs(emu.cli_env()).args([
+        "audit",
+        "--account",
+        &unique_account(),
+        "--endpoint-url",
+        emu.endpoint(),
+        "--regions",
+        &format!("us-east-1,{disabled}"),
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
+    let r = run(&mut cmd);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    let gaps = v["coverage_gaps"].as_array().expect("gaps");
+    assert!(
+        gaps.iter()
+            .any(|g| g["region"] == disabled && g["kind"] == "region_disabled"),
+        "no region_disabled gap for {disabled}: {gaps:?}"
+    );
+    assert!(
+        !v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["resource"]["region"] == disabled),
+        "no finding may claim anything about a region that was not read"
+    );
+}
