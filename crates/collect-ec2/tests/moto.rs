@@ -204,7 +204,7 @@ async fn collects_a_region_into_the_inventory() {
         .iter()
         .find(|t| t.route_table_id == rtb)
         .expect("rtb");
-    assert_eq!(t.subnet_ids, [subnet.clone()]);
+    assert_eq!(t.subnet_ids, std::slice::from_ref(&subnet));
     assert!(t
         .routes
         .iter()

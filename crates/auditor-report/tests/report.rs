@@ -1,0 +1,113 @@
+//! The reporters on a fixed audit result: the JSON v1 and the table are pinned by
+//! snapshots, every JSON key is documented in REPORT-V1.md, and the roll-up follows its rules.
+
+use auditor_checks::{run_all, Settings};
+use auditor_model::{AuditResult, Gap, GapKind, Inventory};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+/// An audit of two check fixtures' inventories merged: passes, failures, and gaps.
+fn result() -> AuditResult {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../auditor-checks/fixtures");
+    let load = |code: &str| -> Inventory {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{code}.json"))).unwrap()).unwrap();
+        serde_json::from_value(v["inventory"].clone()).unwrap()
+    };
+    let mut inv = load("EC2-002");
+    let flow = load("EC2-006");
+    for (region, part) in flow.ec2 {
+        let mine = inv.ec2.entry(region).or_default();
+        mine.vpcs = part.vpcs;
+        mine.flow_logs = part.flow_logs;
+    }
+    inv.regions = inv.ec2.keys().cloned().collect();
+    inv.gaps.push(Gap {
+        service: "ec2".into(),
+        region: Some("us-east-1".into()),
+        api: "ec2:DescribeFlowLogs".into(),
+        kind: GapKind::AccessDenied,
+        message: "UnauthorizedOperation: not authorized".into(),
+    });
+    let settings = Settings {
+        // Only the checks these inventories feed, so absent parts do not crowd the snapshot.
+        disabled: ["EC2-001", "EC2-003", "EC2-004", "EC2-005", "EC2-008", "EC2-009", "EC2-010"].map(String::from).to_vec(),
+        ..Settings::default()
+    };
+    let t = time::macros::datetime!(2026-11-22 12:00:00 UTC);
+    AuditResult {
+        account_id: inv.account_id.clone(),
+        partition: inv.partition.clone(),
+        caller_arn: "arn:aws:sts::123456789012:assumed-role/AuditorReadOnly/auditor".into(),
+        assumed_role: Some("arn:aws:iam::123456789012:role/AuditorReadOnly".into()),
+        regions: inv.regions.clone(),
+        services: inv.services.clone(),
+        started_at: t,
+        finished_at: t + time::Duration::seconds(3),
+        checks_run: auditor_checks::codes_run(&inv, &settings).into_iter().map(String::from).collect(),
+        findings: run_all(&inv, &settings),
+        gaps: inv.gaps.clone(),
+    }
+}
+
+#[test]
+fn json_v1_is_pinned() {
+    let mut report = auditor_report::json_v1::build(&result());
+    report.tool.version = "[version]".into();
+    insta::assert_json_snapshot!("json_v1", report);
+}
+
+#[test]
+fn table_is_pinned() {
+    let text = auditor_report::table::render(&result(), Default::default());
+    let text = text.replace(env!("CARGO_PKG_VERSION"), "[version]");
+    insta::assert_snapshot!("table", text);
+}
+
+fn keys(v: &Value, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                // Map keys that are data (severity names) are not schema fields.
+                if !["critical", "high", "medium", "low", "info"].contains(&k.as_str()) {
+                    out.insert(k.clone());
+                }
+                keys(v, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|v| keys(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_field_is_documented() {
+    let doc = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("REPORT-V1.md")).unwrap();
+    let v = serde_json::to_value(auditor_report::json_v1::build(&result())).unwrap();
+    let mut all = BTreeSet::new();
+    keys(&v, &mut all);
+    let missing: Vec<_> = all.iter().filter(|k| !doc.contains(&format!("`{k}`"))).collect();
+    assert!(missing.is_empty(), "REPORT-V1.md does not document: {missing:?}");
+}
+
+#[test]
+fn rollup_never_shows_a_practice_as_met_without_its_data() {
+    let report = auditor_report::json_v1::build(&result());
+    let status = |id: &str| report.wa_rollup.iter().find(|p| p.id == id).map(|p| p.status.clone()).unwrap();
+    // EC2-006 fails in eu-west-1 and is not assessed in us-east-1: failing wins.
+    assert_eq!(status("SEC04-BP01"), "failing");
+    // EC2-002 serves SEC06-BP05 alone here and fails.
+    assert_eq!(status("SEC06-BP05"), "failing");
+    // EC2-009 serves SEC08-BP02 but was disabled.
+    assert_eq!(status("SEC08-BP02"), "not_run");
+    assert_eq!(status("SEC01-BP01"), "no_automated_check");
+    assert_eq!(report.wa_rollup.len(), 66);
+    let gap = &report.coverage_gaps[0];
+    assert_eq!(gap.checks, ["EC2-006"], "the gap names the check that lost data");
+    assert_eq!(report.summary.coverage_gaps, 1);
+    // Failures come first, highest severity first.
+    let statuses: Vec<&str> = report.findings.iter().map(|f| f.status.as_str()).collect();
+    let first_pass = statuses.iter().position(|s| *s == "pass").unwrap();
+    assert!(statuses[..first_pass].iter().all(|s| *s != "pass"));
+    assert!(statuses[first_pass..].iter().all(|s| *s == "pass"));
+}
