@@ -54,6 +54,8 @@ pub struct Gap {
 impl fmt::Display for Gap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.region {
+            // A part missing from a saved inventory has no API to name.
+            _ if self.api.is_empty() => write!(f, "{}: {}", self.kind.as_str(), self.message),
             Some(r) => write!(
                 f,
                 "{} in {}: {}: {}",
