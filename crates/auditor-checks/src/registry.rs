@@ -172,6 +172,38 @@ mod tests {
         }
     }
 
+    /// The least-privilege policy shipped for the audit role grants every API a check reads,
+    /// and region discovery; a new check that reads a new API must extend it.
+    #[test]
+    fn shipped_iam_policy_grants_every_api_the_checks_read() {
+        let text = include_str!("../../../config/iam/auditor-readonly-policy.json");
+        let policy: serde_json::Value = serde_json::from_str(text).expect("policy is JSON");
+        let granted: Vec<String> = policy["Statement"]
+            .as_array()
+            .expect("statements")
+            .iter()
+            .flat_map(|s| s["Action"].as_array().cloned().unwrap_or_default())
+            .filter_map(|a| a.as_str().map(str::to_owned))
+            .collect();
+        let mut needed: Vec<&str> = CHECKS
+            .iter()
+            .flat_map(|c| c.meta().reads.iter().copied())
+            .collect();
+        needed.push("ec2:DescribeRegions");
+        for api in needed {
+            assert!(
+                granted.iter().any(|g| g == api),
+                "config/iam/auditor-readonly-policy.json lacks {api}"
+            );
+        }
+        assert!(
+            granted.iter().all(|a| ["Describe", "List", "Get"]
+                .iter()
+                .any(|p| a.split(':').nth(1).is_some_and(|n| n.starts_with(p)))),
+            "the audit policy grants only reads: {granted:?}"
+        );
+    }
+
     #[test]
     fn lookup_is_case_insensitive() {
         assert_eq!(by_code("ec2-002").map(|c| c.meta().code), Some("EC2-002"));

@@ -11,7 +11,10 @@ use std::path::PathBuf;
 fn result() -> AuditResult {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../auditor-checks/fixtures");
     let load = |code: &str| -> Inventory {
-        let v: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{code}.json"))).unwrap()).unwrap();
+        let v: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join(format!("{code}.json"))).unwrap(),
+        )
+        .unwrap();
         serde_json::from_value(v["inventory"].clone()).unwrap()
     };
     let mut inv = load("EC2-002");
@@ -31,7 +34,11 @@ fn result() -> AuditResult {
     });
     let settings = Settings {
         // Only the checks these inventories feed, so absent parts do not crowd the snapshot.
-        disabled: ["EC2-001", "EC2-003", "EC2-004", "EC2-005", "EC2-008", "EC2-009", "EC2-010"].map(String::from).to_vec(),
+        disabled: [
+            "EC2-001", "EC2-003", "EC2-004", "EC2-005", "EC2-008", "EC2-009", "EC2-010",
+        ]
+        .map(String::from)
+        .to_vec(),
         ..Settings::default()
     };
     let t = time::macros::datetime!(2026-11-22 12:00:00 UTC);
@@ -44,7 +51,10 @@ fn result() -> AuditResult {
         services: inv.services.clone(),
         started_at: t,
         finished_at: t + time::Duration::seconds(3),
-        checks_run: auditor_checks::codes_run(&inv, &settings).into_iter().map(String::from).collect(),
+        checks_run: auditor_checks::codes_run(&inv, &settings)
+            .into_iter()
+            .map(String::from)
+            .collect(),
         findings: run_all(&inv, &settings),
         gaps: inv.gaps.clone(),
     }
@@ -82,18 +92,33 @@ fn keys(v: &Value, out: &mut BTreeSet<String>) {
 
 #[test]
 fn every_field_is_documented() {
-    let doc = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("REPORT-V1.md")).unwrap();
+    let doc =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("REPORT-V1.md"))
+            .unwrap();
     let v = serde_json::to_value(auditor_report::json_v1::build(&result())).unwrap();
     let mut all = BTreeSet::new();
     keys(&v, &mut all);
-    let missing: Vec<_> = all.iter().filter(|k| !doc.contains(&format!("`{k}`"))).collect();
-    assert!(missing.is_empty(), "REPORT-V1.md does not document: {missing:?}");
+    let missing: Vec<_> = all
+        .iter()
+        .filter(|k| !doc.contains(&format!("`{k}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "REPORT-V1.md does not document: {missing:?}"
+    );
 }
 
 #[test]
 fn rollup_never_shows_a_practice_as_met_without_its_data() {
     let report = auditor_report::json_v1::build(&result());
-    let status = |id: &str| report.wa_rollup.iter().find(|p| p.id == id).map(|p| p.status.clone()).unwrap();
+    let status = |id: &str| {
+        report
+            .wa_rollup
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.status.clone())
+            .unwrap()
+    };
     // EC2-006 fails in eu-west-1 and is not assessed in us-east-1: failing wins.
     assert_eq!(status("SEC04-BP01"), "failing");
     // EC2-002 serves SEC06-BP05 alone here and fails.
@@ -103,7 +128,11 @@ fn rollup_never_shows_a_practice_as_met_without_its_data() {
     assert_eq!(status("SEC01-BP01"), "no_automated_check");
     assert_eq!(report.wa_rollup.len(), 66);
     let gap = &report.coverage_gaps[0];
-    assert_eq!(gap.checks, ["EC2-006"], "the gap names the check that lost data");
+    assert_eq!(
+        gap.checks,
+        ["EC2-006"],
+        "the gap names the check that lost data"
+    );
     assert_eq!(report.summary.coverage_gaps, 1);
     // Failures come first, highest severity first.
     let statuses: Vec<&str> = report.findings.iter().map(|f| f.status.as_str()).collect();
