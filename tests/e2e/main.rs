@@ -3,6 +3,9 @@
 //! `cli` needs nothing; `emulator` needs the moto emulator (`make test` provides it, and the
 //! tests fail with instructions without it).
 
+// Test code: a failed unwrap is a failing test with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod cli;
 mod emulator;
 

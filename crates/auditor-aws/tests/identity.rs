@@ -1,6 +1,9 @@
 //! `open_account` against recorded STS answers (moto's assume-role always lands in the
 //! account asked for, so the refusal paths need canned responses shaped like real AWS's).
 
+// Test code: a failed unwrap is a failing test with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use auditor_aws::{open_account, AwsError, ErrorKind};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;

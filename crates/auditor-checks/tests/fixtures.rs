@@ -3,6 +3,9 @@
 //! findings (no more, no fewer), at least one pass and one fail per check, and pins the
 //! findings' evidence in an insta snapshot.
 
+// Test code: a failed unwrap is a failing test with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use auditor_checks::{all, run_check, Settings};
 use auditor_model::{Inventory, Status};
 use serde::{Deserialize, Serialize};

@@ -2,6 +2,9 @@
 //! one API leaves a typed gap in that part only; a bare HTTP 404 (an endpoint that lacks the
 //! API) is "not offered".
 
+// Test code: a failed unwrap is a failing test with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use auditor_model::GapKind;
 use aws_sdk_ec2::operation::describe_network_acls::DescribeNetworkAclsOutput;
 use aws_sdk_ec2::operation::describe_route_tables::DescribeRouteTablesOutput;

@@ -1,6 +1,9 @@
 //! The EC2 collector against the moto emulator: what the SDK returns becomes the inventory
 //! the checks read, field by field. Each test seeds an account of its own.
 
+// Test code: a failed unwrap is a failing test with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use auditor_testkit::{unique_account, Emulator};
 use aws_sdk_ec2::types::{
     HttpTokensState, InstanceMetadataOptionsRequest, InstanceType, IpPermission, IpRange,
