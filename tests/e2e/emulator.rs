@@ -43,7 +43,8 @@ fn seed_demo(emu: &Emulator, account: &str, dir: &Path) -> Vec<Value> {
     v["expect"].as_array().cloned().expect("expect list")
 }
 
-fn audit(emu: &Emulator, account: &str, extra: &[&str]) -> Run {
+/// Audits `account` in `regions` through the emulator.
+fn audit_in(emu: &Emulator, account: &str, regions: &str, extra: &[&str]) -> Run {
     let mut cmd = auditor();
     cmd.envs(emu.cli_env())
         .args([
@@ -53,10 +54,15 @@ fn audit(emu: &Emulator, account: &str, extra: &[&str]) -> Run {
             "--endpoint-url",
             emu.endpoint(),
             "--regions",
-            "us-east-1,eu-west-1",
+            regions,
         ])
         .args(extra);
     run(&mut cmd)
+}
+
+/// Audits `account` in the demo's two regions.
+fn audit(emu: &Emulator, account: &str, extra: &[&str]) -> Run {
+    audit_in(emu, account, "us-east-1,eu-west-1", extra)
 }
 
 fn key(f: &Value) -> (String, String, String) {
@@ -254,18 +260,7 @@ async fn the_audit_makes_only_read_only_calls_and_one_per_api_page() {
 #[test]
 fn unknown_region_is_refused_with_the_known_ones() {
     let emu = Emulator::shared();
-    let mut cmd = auditor();
-    cmd.envs(emu.cli_env()).args([
-        "audit",
-        "--account",
-        &unique_account(),
-        "--endpoint-url",
-        emu.endpoint(),
-        "--regions",
-        "eu-west-1,xx-nowhere-9",
-    ]);
-    let r = run(&mut cmd);
-    r.assert_one_line_error(
+    audit_in(&emu, &unique_account(), "eu-west-1,xx-nowhere-9", &[]).assert_one_line_error(
         2,
         "unknown region(s): xx-nowhere-9 (regions this endpoint knows: ",
     );
@@ -275,24 +270,13 @@ fn unknown_region_is_refused_with_the_known_ones() {
 fn a_disabled_region_is_a_coverage_gap_not_a_pass() {
     let emu = Emulator::shared();
     // moto lists some opt-in regions as not enabled, as AWS does for a new account.
-    let regions = run(auditor().args(["checks"])); // keeps the binary warm; regions come from moto below
-    assert_eq!(regions.code, 0);
     let disabled = "me-south-1";
-    let mut cmd = auditor();
-    cmd.envs(emu.cli_env()).args([
-        "audit",
-        "--account",
+    let r = audit_in(
+        &emu,
         &unique_account(),
-        "--endpoint-url",
-        emu.endpoint(),
-        "--regions",
         &format!("us-east-1,{disabled}"),
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-    ]);
-    let r = run(&mut cmd);
+        &["--format", "json", "--fail-on", "none"],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v: Value = serde_json::from_str(&r.stdout).expect("json");
     let gaps = v["coverage_gaps"].as_array().expect("gaps");

@@ -205,24 +205,14 @@ where
             code: None,
             message: "the request timed out".into(),
         },
-        SdkError::DispatchFailure(df) => {
-            let cause = root_cause(err);
-            let kind = if df.is_io() || df.is_timeout() {
+        // Dispatch failures (connection refused, DNS, timeouts; or no credentials to sign
+        // with) and construction failures ("no credentials could be loaded").
+        other => {
+            let unreachable =
+                matches!(other, SdkError::DispatchFailure(df) if df.is_io() || df.is_timeout());
+            let kind = if unreachable {
                 ErrorKind::Unreachable
             } else if mentions_credentials(err) {
-                ErrorKind::Credentials
-            } else {
-                ErrorKind::Other
-            };
-            Classified {
-                kind,
-                code: None,
-                message: cause,
-            }
-        }
-        // Construction failures include "no credentials could be loaded".
-        _ => {
-            let kind = if mentions_credentials(err) {
                 ErrorKind::Credentials
             } else {
                 ErrorKind::Other

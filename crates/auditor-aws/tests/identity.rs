@@ -63,6 +63,23 @@ fn config(replay: &StaticReplayClient) -> SdkConfig {
         .build()
 }
 
+/// Opens a session in 222222222222 against these recorded answers.
+async fn open(
+    events: Vec<ReplayEvent>,
+) -> (
+    Result<auditor_aws::AccountSession, AwsError>,
+    StaticReplayClient,
+) {
+    let replay = StaticReplayClient::new(events);
+    let r = open_account(
+        &config(&replay),
+        &"222222222222".parse().unwrap(),
+        "AuditorReadOnly",
+    )
+    .await;
+    (r, replay)
+}
+
 fn bodies(replay: &StaticReplayClient) -> Vec<String> {
     replay
         .actual_requests()
@@ -72,7 +89,7 @@ fn bodies(replay: &StaticReplayClient) -> Vec<String> {
 
 #[tokio::test]
 async fn refuses_when_the_assumed_role_lands_in_another_account() {
-    let replay = StaticReplayClient::new(vec![
+    let (r, replay) = open(vec![
         event(
             200,
             caller("111111111111", "arn:aws:iam::111111111111:user/alice"),
@@ -85,14 +102,9 @@ async fn refuses_when_the_assumed_role_lands_in_another_account() {
                 "arn:aws:sts::333333333333:assumed-role/AuditorReadOnly/auditor",
             ),
         ),
-    ]);
-    let err = open_account(
-        &config(&replay),
-        &"222222222222".parse().unwrap(),
-        "AuditorReadOnly",
-    )
-    .await
-    .unwrap_err();
+    ])
+    .await;
+    let err = r.unwrap_err();
     assert!(matches!(err, AwsError::WrongAccount { .. }), "{err:?}");
     let msg = err.to_string();
     assert!(
@@ -116,20 +128,15 @@ async fn refuses_when_the_assumed_role_lands_in_another_account() {
 
 #[tokio::test]
 async fn a_refused_role_assumption_is_one_line_access_denied() {
-    let replay = StaticReplayClient::new(vec![
+    let (r, _) = open(vec![
         event(
             200,
             caller("111111111111", "arn:aws:iam::111111111111:user/alice"),
         ),
         event(403, ASSUME_DENIED.to_owned()),
-    ]);
-    let err = open_account(
-        &config(&replay),
-        &"222222222222".parse().unwrap(),
-        "AuditorReadOnly",
-    )
-    .await
-    .unwrap_err();
+    ])
+    .await;
+    let err = r.unwrap_err();
     assert_eq!(err.kind(), Some(ErrorKind::AccessDenied), "{err:?}");
     let msg = err.to_string();
     assert!(msg.starts_with("sts:AssumeRole: access denied (AccessDenied): cannot assume arn:aws:iam::222222222222:role/AuditorReadOnly"), "{msg}");
@@ -138,17 +145,12 @@ async fn a_refused_role_assumption_is_one_line_access_denied() {
 
 #[tokio::test]
 async fn a_caller_in_the_account_needs_no_role() {
-    let replay = StaticReplayClient::new(vec![event(
+    let (r, replay) = open(vec![event(
         200,
         caller("222222222222", "arn:aws:iam::222222222222:user/bob"),
-    )]);
-    let s = open_account(
-        &config(&replay),
-        &"222222222222".parse().unwrap(),
-        "AuditorReadOnly",
-    )
-    .await
-    .unwrap();
+    )])
+    .await;
+    let s = r.unwrap();
     assert_eq!(s.assumed_role, None);
     assert_eq!(s.caller_arn, "arn:aws:iam::222222222222:user/bob");
     assert_eq!(s.partition, "aws");
