@@ -182,6 +182,9 @@ pub struct NetworkAcl {
     /// Entries, in any order (evaluation sorts by rule number).
     #[serde(default)]
     pub entries: Vec<NetworkAclEntry>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Tags,
 }
 
 /// One network ACL entry.

@@ -77,8 +77,8 @@ pub fn render(result: &AuditResult, opts: TableOptions) -> String {
                 f.severity.clone(),
                 format!("{} {}", f.code, f.name),
                 f.resource.region.clone().unwrap_or_else(|| "global".into()),
-                clip(&resource, 48),
-                clip(&evidence, 80),
+                clip(&resource, 44),
+                clip(&evidence, 64),
             ]);
         }
         out += &b.build().with(Style::sharp()).to_string();

@@ -108,6 +108,7 @@ pub(crate) fn network_acl(a: &sdk::NetworkAcl) -> Option<m::NetworkAcl> {
         network_acl_id: a.network_acl_id()?.to_owned(),
         vpc_id: a.vpc_id()?.to_owned(),
         is_default: a.is_default().unwrap_or(false),
+        tags: tags(a.tags()),
         subnet_ids: a
             .associations()
             .iter()

@@ -112,6 +112,7 @@ async fn collects_a_region_into_the_inventory() {
     let acl = ec2
         .create_network_acl()
         .vpc_id(&vpc)
+        .tag_specifications(tags(ResourceType::NetworkAcl, &[("Name", "dmz")]))
         .send()
         .await
         .expect("acl")
@@ -229,6 +230,8 @@ async fn collects_a_region_into_the_inventory() {
         .iter()
         .find(|a| a.network_acl_id == acl)
         .expect("acl");
+    assert_eq!(a.tags.get("Name").map(String::as_str), Some("dmz"));
+    assert!(!a.is_default);
     let e = a
         .entries
         .iter()

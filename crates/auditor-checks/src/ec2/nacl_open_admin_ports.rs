@@ -118,7 +118,8 @@ impl Check for NaclOpenAdminPorts {
                         }
                     }
                 }
-                let name = acl.is_default.then(|| "default".to_owned());
+                let name = auditor_model::ec2::name_tag(&acl.tags)
+                    .or_else(|| acl.is_default.then(|| "default".to_owned()));
                 let res = super::resource(inv, region, "network-acl", &acl.network_acl_id, name);
                 if fails.is_empty() {
                     if passes.is_empty() {
