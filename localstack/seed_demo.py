@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Seeds the demo account in the emulator: realistic EC2/VPC misconfigurations and,
-next to each, a correct look-alike that must pass.
+"""Seeds the demo account in the emulator: realistic EC2/VPC and ECR misconfigurations
+and, next to each, a correct look-alike that must pass.
 
     seed_demo.py --endpoint http://127.0.0.1:PORT [--account 111122223333] [--expect FILE]
 
@@ -9,7 +9,7 @@ empty world), exactly as the auditor does. With --expect it writes the list of p
 resources and the status each must get from which check: the end-to-end test and
 `make demo` compare the report against it.
 
-Later services (EKS, IAM, ECR, S3) add their own sections here.
+Later services (EKS, IAM, S3) add their own sections here.
 """
 import argparse
 import json
@@ -175,6 +175,65 @@ def seed_secondary(d):
     d.planted("EC2-009", r, "ebs-encryption-by-default", "fail", "encryption by default never enabled here")
 
 
+def seed_ecr(d):
+    """ECR in both regions: bad repositories next to correct look-alikes."""
+    acct = d.account
+    r = PRIMARY
+    ecr = d.client("ecr", r)
+    public = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "AnyonePulls", "Effect": "Allow", "Principal": "*",
+         "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}]})
+    org_only = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "OrgPulls", "Effect": "Allow", "Principal": "*", "Action": ["ecr:BatchGetImage"],
+         "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-demo12345"}}}]})
+    partner = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "PartnerPush", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+         "Action": ["ecr:PutImage", "ecr:BatchGetImage"]}]})
+    lifecycle = json.dumps({"rules": [{"rulePriority": 1, "selection": {"tagStatus": "untagged",
+        "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 14}, "action": {"type": "expire"}}]})
+
+    def repo(name, immutable, scan, kms, policy=None, with_lifecycle=True):
+        ecr.create_repository(
+            repositoryName=name,
+            imageTagMutability="IMMUTABLE" if immutable else "MUTABLE",
+            imageScanningConfiguration={"scanOnPush": scan},
+            encryptionConfiguration={"encryptionType": "KMS"} if kms else {"encryptionType": "AES256"})
+        if policy:
+            ecr.set_repository_policy(repositoryName=name, policyText=policy)
+        if with_lifecycle:
+            ecr.put_lifecycle_policy(repositoryName=name, lifecyclePolicyText=lifecycle)
+
+    repo("legacy/monolith", immutable=False, scan=False, kms=False, policy=public, with_lifecycle=False)
+    for code, why in (("ECR-001", "tags are MUTABLE"), ("ECR-002", "no scan on push, no registry rule"),
+                      ("ECR-003", "no lifecycle policy"), ("ECR-004", "policy lets Principal * pull"),
+                      ("ECR-005", "AES256 encryption")):
+        d.planted(code, r, "legacy/monolith", "fail", why)
+    repo("platform/api", immutable=True, scan=True, kms=True, policy=org_only)
+    for code, why in (("ECR-001", "IMMUTABLE"), ("ECR-002", "scan on push (basic)"), ("ECR-003", "lifecycle policy"),
+                      ("ECR-004", "Principal * restricted by aws:PrincipalOrgID"), ("ECR-005", "KMS encryption")):
+        d.planted(code, r, "platform/api", "pass", why)
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                           "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 7,
+                                      "digest": "sha256:" + "ab" * 32}, "layers": []})
+    ecr.put_image(repositoryName="platform/api", imageManifest=manifest, imageTag="1.4.2")
+    d.planted("ECR-006", r, "platform/api", "not_assessed", "moto reports no scan results for images")
+    repo("partner/shared", immutable=True, scan=True, kms=True, policy=partner)
+    d.planted("ECR-004", r, "partner/shared", "fail", "another account (444455556666) may push, unconditioned")
+    d.planted("ECR-004", r, acct, "pass", "no registry policy")
+    d.planted("ECR-007", r, "*", "not_assessed", "moto does not implement pull-through cache rules")
+
+    # The secondary region scans ENHANCED, continuously, for prod/* only: a repository outside
+    # the filter is not scanned even though its own scan-on-push flag is set.
+    r = SECONDARY
+    ecr = d.client("ecr", r)
+    ecr.put_registry_scanning_configuration(scanType="ENHANCED", rules=[
+        {"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": [{"filter": "prod/*", "filterType": "WILDCARD"}]}])
+    repo("prod/payments", immutable=True, scan=False, kms=True)
+    d.planted("ECR-002", r, "prod/payments", "pass", "enhanced continuous scanning rule prod/*")
+    repo("sandbox/tools", immutable=True, scan=True, kms=True)
+    d.planted("ECR-002", r, "sandbox/tools", "fail", "enhanced scanning ignores the repository flag; no rule matches")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--endpoint", required=True)
@@ -184,6 +243,7 @@ def main():
     d = Demo(a.endpoint, a.account)
     seed_primary(d)
     seed_secondary(d)
+    seed_ecr(d)
     if a.expect:
         with open(a.expect, "w") as f:
             json.dump({"account": a.account, "regions": [PRIMARY, SECONDARY], "expect": d.expect}, f, indent=2)

@@ -263,6 +263,25 @@ where
     }
 }
 
+/// Drains an SDK paginator into a vector, or the gap its first failing page leaves.
+/// Every collector's list calls go through here.
+pub async fn paged<T, E>(
+    service: &str,
+    region: Option<&str>,
+    api: &str,
+    stream: aws_smithy_async::future::pagination_stream::PaginationStream<
+        Result<T, SdkError<E, HttpResponse>>,
+    >,
+) -> Result<Vec<T>, Gap>
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+{
+    stream
+        .try_collect()
+        .await
+        .map_err(|e| gap(service, region, api, &e))
+}
+
 fn mentions_credentials(err: &(dyn StdError + 'static)) -> bool {
     chain(err).iter().any(|m| {
         let m = m.to_ascii_lowercase();

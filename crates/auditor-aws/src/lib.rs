@@ -15,5 +15,5 @@
 mod errors;
 mod session;
 
-pub use errors::{classify, gap, AwsError, Classified, ErrorKind};
+pub use errors::{classify, gap, paged, AwsError, Classified, ErrorKind};
 pub use session::{load_base_config, open_account, AccountSession, AwsOptions};

@@ -13,6 +13,7 @@
 pub mod catalog;
 pub mod docs;
 mod ec2;
+mod ecr;
 mod emit;
 mod registry;
 mod settings;

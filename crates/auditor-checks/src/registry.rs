@@ -1,6 +1,6 @@
 //! The registry: one sorted table of every check. Adding a check is one line here.
 
-use crate::{ec2, Check, CheckContext, Emitter, Settings};
+use crate::{ec2, ecr, Check, CheckContext, Emitter, Settings};
 use auditor_model::{Finding, Inventory};
 
 /// Every check, sorted by code. Codes are never reused; a retired check keeps its line
@@ -16,6 +16,13 @@ static CHECKS: &[&dyn Check] = &[
     &ec2::InstanceAllowsImdsv1,
     &ec2::EbsDefaultEncryptionOff,
     &ec2::IsolatedSubnetHasEgress,
+    &ecr::TagsMutable,
+    &ecr::RepositoryNotScanned,
+    &ecr::NoLifecyclePolicy,
+    &ecr::PolicyGrantsOutsiders,
+    &ecr::NotKmsEncrypted,
+    &ecr::ImageHasCriticalFindings,
+    &ecr::PullThroughUnapprovedUpstream,
 ];
 
 /// Every check, sorted by code.

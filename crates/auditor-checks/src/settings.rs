@@ -62,6 +62,10 @@ pub struct Settings {
     pub database_ports: Vec<u16>,
     /// Tags that mark subnets as data/isolated: no route to a NAT or internet gateway (EC2-010).
     pub isolated_subnet_tags: Vec<TagMatch>,
+    /// Accounts whose grants in ECR policies are expected (ECR-004).
+    pub ecr_trusted_accounts: Vec<String>,
+    /// Upstream registries pull-through cache rules may use (ECR-007).
+    pub allowed_upstream_registries: Vec<String>,
 }
 
 impl Default for Settings {
@@ -75,6 +79,8 @@ impl Default for Settings {
                 key: "auditor:isolated".into(),
                 value: Some("true".into()),
             }],
+            ecr_trusted_accounts: Vec::new(),
+            allowed_upstream_registries: vec!["public.ecr.aws".into()],
         }
     }
 }

@@ -303,7 +303,12 @@ pub(crate) fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
         }
     }
 
-    if let Some(checks) = w.table(&root, "checks", "checks", &["disabled", "severity", "ec2"]) {
+    if let Some(checks) = w.table(
+        &root,
+        "checks",
+        "checks",
+        &["disabled", "severity", "ec2", "ecr"],
+    ) {
         let known = |s: &str| {
             auditor_checks::by_code(s)
                 .map(|c| c.meta().code.to_owned())
@@ -362,6 +367,33 @@ pub(crate) fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
                 c.settings.isolated_subnet_tags = t;
             }
         }
+        if let Some(ecr) = w.table(
+            checks,
+            "ecr",
+            "checks.ecr",
+            &["trusted_accounts", "allowed_upstream_registries"],
+        ) {
+            let account = |s: &str| {
+                s.parse::<auditor_model::AccountId>()
+                    .map(|a| a.to_string())
+                    .map_err(|e| e.0)
+            };
+            if let Some(a) = w.list(ecr, "trusted_accounts", "checks.ecr", account) {
+                c.settings.ecr_trusted_accounts = a;
+            }
+            let host = |s: &str| {
+                if s.is_empty() || s.contains(['/', ' ', ':']) {
+                    Err(format!(
+                        "'{s}' is not a registry host name (e.g. public.ecr.aws)"
+                    ))
+                } else {
+                    Ok(s.to_owned())
+                }
+            };
+            if let Some(h) = w.list(ecr, "allowed_upstream_registries", "checks.ecr", host) {
+                c.settings.allowed_upstream_registries = h;
+            }
+        }
     }
 
     if w.problems.is_empty() {
@@ -389,7 +421,8 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/auditor.example.toml");
         let c = load(&path).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.role_name, "AuditorReadOnly");
-        assert_eq!(c.services, Some(vec![Service::Ec2]));
+        assert_eq!(c.services, Some(vec![Service::Ec2, Service::Ecr]));
+        assert_eq!(c.settings.allowed_upstream_registries, ["public.ecr.aws"]);
     }
 
     #[test]
@@ -409,6 +442,9 @@ mod tests {
             [checks.ec2]
             admin_ports = [22, 70000]
             isolated_subnet_tags = ["=x"]
+            [checks.ecr]
+            trusted_accounts = ["12345"]
+            allowed_upstream_registries = ["https://quay.io/"]
         "#;
         let err = parse(Path::new("cfg.toml"), text).unwrap_err();
         let msg = err.to_string();
@@ -425,10 +461,12 @@ mod tests {
             "cfg.toml: checks.severity.XYZ-1: no check has code 'XYZ-1'",
             "cfg.toml: checks.ec2.admin_ports[1]: 70000 is not a port number",
             "cfg.toml: checks.ec2.isolated_subnet_tags[0]: '=x' has an empty tag key",
+            "cfg.toml: checks.ecr.trusted_accounts[0]: '12345' is not an AWS account id",
+            "cfg.toml: checks.ecr.allowed_upstream_registries[0]: 'https://quay.io/' is not a registry host name",
         ] {
             assert!(msg.contains(want), "missing `{want}` in:\n{msg}");
         }
-        assert_eq!(err.problems.len(), 12, "{msg}");
+        assert_eq!(err.problems.len(), 14, "{msg}");
     }
 
     #[test]

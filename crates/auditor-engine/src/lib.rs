@@ -53,27 +53,87 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
         }
     }
 
+    let conc = plan.concurrency.max(1);
     if plan.services.contains(&Service::Ec2) {
-        let results: Vec<_> = stream::iter(enabled.iter().map(|r| {
-            let cfg = session.for_region(&r.name);
-            let name = r.name.clone();
-            async move {
-                tracing::debug!(region = %name, "collecting ec2");
-                let data = collect_ec2::collect_region(&cfg, &name).await;
-                (name, data)
-            }
-        }))
-        .buffer_unordered(plan.concurrency.max(1))
-        .collect()
-        .await;
-        for (region, data) in results {
+        for (region, data) in per_region(session, &enabled, conc, |cfg, name| async move {
+            collect_ec2::collect_region(&cfg, &name).await
+        })
+        .await
+        {
             inv.gaps.extend(ec2_gaps(&data));
             inv.ec2.insert(region, data);
         }
     }
+    if plan.services.contains(&Service::Ecr) {
+        // Regions are fanned out `conc` at a time, and each region's per-repository calls
+        // `conc` at a time: at most conc² ECR calls in flight, far below ECR's limits.
+        for (region, data) in per_region(session, &enabled, conc, |cfg, name| async move {
+            collect_ecr::collect_region(&cfg, &name, conc).await
+        })
+        .await
+        {
+            inv.gaps.extend(ecr_gaps(&data));
+            inv.ecr.insert(region, data);
+        }
+    }
     inv.gaps.sort();
-    inv.gaps.dedup();
+    // One denied per-resource API (ecr:GetLifecyclePolicy on 300 repositories) is one gap:
+    // the findings still carry each resource's own reason.
+    inv.gaps.dedup_by(|a, b| {
+        a.service == b.service && a.region == b.region && a.api == b.api && a.kind == b.kind
+    });
     inv
+}
+
+/// Runs one service's region collector over the enabled regions, `conc` regions at a time.
+async fn per_region<T, F, Fut>(
+    session: &AccountSession,
+    regions: &[&RegionPlan],
+    conc: usize,
+    collect: F,
+) -> Vec<(String, T)>
+where
+    F: Fn(aws_config::SdkConfig, String) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    stream::iter(regions.iter().map(|r| {
+        let fut = collect(session.for_region(&r.name), r.name.clone());
+        let name = r.name.clone();
+        async move { (name, fut.await) }
+    }))
+    .buffer_unordered(conc)
+    .collect()
+    .await
+}
+
+fn ecr_gaps(r: &auditor_model::ecr::EcrRegion) -> Vec<Gap> {
+    let mut gaps: Vec<Gap> = [
+        r.registry_scanning.gap(),
+        r.registry_policy.gap(),
+        r.pull_through_cache_rules.gap(),
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect();
+    match r.repositories.get() {
+        Err(g) => gaps.push(g.clone()),
+        Ok(repos) => {
+            for repo in repos {
+                gaps.extend(
+                    [
+                        repo.lifecycle_policy.gap(),
+                        repo.repository_policy.gap(),
+                        repo.newest_image.gap(),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .cloned(),
+                );
+            }
+        }
+    }
+    gaps
 }
 
 fn ec2_gaps(r: &auditor_model::ec2::Ec2Region) -> Vec<Gap> {

@@ -138,7 +138,7 @@ impl Service {
     ];
 
     /// The services this build can collect from; the others are announced but not built yet.
-    pub const IMPLEMENTED: [Service; 1] = [Service::Ec2];
+    pub const IMPLEMENTED: [Service; 2] = [Service::Ec2, Service::Ecr];
 
     /// The lowercase name used on the command line and in reports.
     pub fn as_str(self) -> &'static str {

@@ -1,6 +1,6 @@
 //! The inventory: everything the collectors read from one account, plus what they could not.
 
-use crate::{ec2::Ec2Region, Gap};
+use crate::{ec2::Ec2Region, ecr::EcrRegion, Gap};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -21,6 +21,9 @@ pub struct Inventory {
     /// EC2/VPC data per region.
     #[serde(default)]
     pub ec2: BTreeMap<String, Ec2Region>,
+    /// ECR data per region.
+    #[serde(default)]
+    pub ecr: BTreeMap<String, EcrRegion>,
     /// Every API call (or region) whose data is missing, and why.
     #[serde(default)]
     pub gaps: Vec<Gap>,

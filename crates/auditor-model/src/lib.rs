@@ -9,6 +9,7 @@
 mod audit;
 mod collected;
 pub mod ec2;
+pub mod ecr;
 mod finding;
 mod ids;
 mod inventory;

@@ -164,7 +164,6 @@ pub async fn collect_region_with(c: &Client, region: &str) -> Ec2Region {
     }
 }
 
-/// Drains a paginator into a vector, or the gap its first failing page leaves.
 async fn paged<T, E>(
     region: Option<&str>,
     api: &str,
@@ -173,10 +172,7 @@ async fn paged<T, E>(
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    stream
-        .try_collect()
-        .await
-        .map_err(|e| auditor_aws::gap(SERVICE, region, api, &e))
+    auditor_aws::paged(SERVICE, region, api, stream).await
 }
 
 /// Converts SDK items to inventory items, dropping any that lack their id (AWS always

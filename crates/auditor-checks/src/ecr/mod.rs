@@ -1,0 +1,62 @@
+//! ECR checks (ECR-001 ... ECR-007) and the helpers they share.
+
+mod image_has_critical_findings;
+mod no_lifecycle_policy;
+mod not_kms_encrypted;
+mod policy;
+mod policy_grants_outsiders;
+mod pull_through_unapproved_upstream;
+mod repository_not_scanned;
+mod tags_mutable;
+
+pub(crate) use image_has_critical_findings::ImageHasCriticalFindings;
+pub(crate) use no_lifecycle_policy::NoLifecyclePolicy;
+pub(crate) use not_kms_encrypted::NotKmsEncrypted;
+pub(crate) use policy_grants_outsiders::PolicyGrantsOutsiders;
+pub(crate) use pull_through_unapproved_upstream::PullThroughUnapprovedUpstream;
+pub(crate) use repository_not_scanned::RepositoryNotScanned;
+pub(crate) use tags_mutable::TagsMutable;
+
+use crate::{CheckContext, Emitter};
+use auditor_model::ecr::{EcrRegion, Repository};
+use auditor_model::Resource;
+
+/// A repository as a finding's resource.
+pub(crate) fn repo_resource(ctx: &CheckContext<'_>, region: &str, repo: &Repository) -> Resource {
+    Resource {
+        arn: repo.repository_arn.clone(),
+        account: ctx.inventory.account_id.clone(),
+        region: Some(region.to_owned()),
+        kind: "repository".into(),
+        id: repo.repository_name.clone(),
+        name: None,
+    }
+}
+
+/// A resource of ECR in one region that has no ARN of its own (the registry, a rule).
+pub(crate) fn ecr_resource(ctx: &CheckContext<'_>, region: &str, kind: &str, id: &str) -> Resource {
+    let inv = ctx.inventory;
+    Resource {
+        arn: inv.arn("ecr", region, &format!("{kind}/{id}")),
+        account: inv.account_id.clone(),
+        region: Some(region.to_owned()),
+        kind: kind.to_owned(),
+        id: id.to_owned(),
+        name: None,
+    }
+}
+
+/// Runs `f` on every repository in every region; a region whose repositories could not be
+/// listed yields one "not assessed" finding.
+pub(crate) fn for_each_repo<'i>(
+    ctx: &CheckContext<'i>,
+    out: &mut Emitter<'_>,
+    mut f: impl FnMut(&'i str, &'i EcrRegion, &'i Repository, &mut Emitter<'_>),
+) {
+    for (region, data) in &ctx.inventory.ecr {
+        match data.repositories.get() {
+            Ok(repos) => repos.iter().for_each(|repo| f(region, data, repo, out)),
+            Err(gap) => out.not_assessed(ecr_resource(ctx, region, "repository", "*"), gap),
+        }
+    }
+}
