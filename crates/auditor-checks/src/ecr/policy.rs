@@ -1,11 +1,9 @@
 //! Reading a resource policy for grants to outsiders: anyone (`*`) or another account,
-//! without a condition that restricts who can use it.
-//!
-//! This is a deliberately small reading (Allow statements, their principals, the presence of
-//! restricting condition keys); the IAM policy engine of `auditor-policy` replaces it when
-//! it lands, with full wildcard and condition evaluation.
+//! without a condition that restricts who can use it. A static reading of the statements
+//! parsed by `auditor-policy` (who is named, under which conditions), not an evaluation of
+//! requests.
 
-use serde_json::Value;
+use auditor_policy::PolicyDocument;
 
 /// Condition keys that tie a grant to an organization, account or source.
 const RESTRICTING_KEYS: &[&str] = &[
@@ -30,14 +28,6 @@ pub(crate) struct OutsiderGrant {
     pub(crate) actions: String,
 }
 
-fn as_list(v: &Value) -> Vec<&Value> {
-    match v {
-        Value::Array(a) => a.iter().collect(),
-        Value::Null => Vec::new(),
-        other => vec![other],
-    }
-}
-
 fn account_of(principal: &str) -> Option<&str> {
     if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
         Some(principal)
@@ -47,76 +37,41 @@ fn account_of(principal: &str) -> Option<&str> {
 }
 
 /// The statements of `text` that allow `*` or an account other than `own` (and not in
-/// `trusted`) without a restricting condition. A policy that is not a JSON policy document
-/// is an error with the reason, for a "not assessed" finding.
+/// `trusted`) without a restricting condition. A policy that is not a policy document is an
+/// error with the reason, for a "not assessed" finding.
 pub(crate) fn outsider_grants(
     text: &str,
     own: &str,
     trusted: &[String],
 ) -> Result<Vec<OutsiderGrant>, String> {
-    let doc: Value =
-        serde_json::from_str(text).map_err(|e| format!("the policy is not valid JSON: {e}"))?;
-    let statements = doc
-        .get("Statement")
-        .ok_or_else(|| "the policy has no Statement".to_owned())?;
+    let doc = PolicyDocument::parse(text).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
-    for (i, st) in as_list(statements).into_iter().enumerate() {
-        let Some(st) = st.as_object() else {
-            return Err(format!("Statement[{i}] is not an object"));
-        };
-        if st.get("Effect").and_then(Value::as_str) != Some("Allow") {
-            continue;
-        }
+    for st in doc.statements().into_iter().filter(|s| s.allow) {
         let restricted = st
-            .get("Condition")
-            .and_then(Value::as_object)
-            .is_some_and(|ops| {
-                ops.values()
-                    .filter_map(Value::as_object)
-                    .flat_map(|keys| keys.keys())
-                    .any(|k| RESTRICTING_KEYS.contains(&k.to_ascii_lowercase().as_str()))
-            });
+            .conditions
+            .iter()
+            .any(|c| RESTRICTING_KEYS.contains(&c.key.to_ascii_lowercase().as_str()));
         if restricted {
             continue;
         }
-        let name = match st.get("Sid").and_then(Value::as_str) {
-            Some(sid) if !sid.is_empty() => format!("Statement[Sid={sid}]"),
-            _ => format!("Statement[{i}]"),
-        };
-        let actions = st
-            .get("Action")
-            .map(|a| {
-                as_list(a)
-                    .iter()
-                    .filter_map(|v| v.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .unwrap_or_else(|| "(NotAction)".into());
-        // An Allow with NotPrincipal allows everyone but the listed principals.
-        let principals: Vec<String> = if st.contains_key("NotPrincipal") {
-            vec!["* (NotPrincipal)".into()]
+        let actions = if st.action.is_empty() {
+            "(NotAction)".to_owned()
         } else {
-            match st.get("Principal") {
-                Some(Value::String(s)) => vec![s.clone()],
-                Some(Value::Object(m)) => m
-                    .get("AWS")
-                    .map(|v| {
-                        as_list(v)
-                            .iter()
-                            .filter_map(|p| p.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                _ => Vec::new(),
-            }
+            st.action.join(", ")
+        };
+        // An Allow with NotPrincipal allows everyone but the listed principals.
+        let principals: Vec<String> = match (&st.principal, &st.not_principal) {
+            (_, Some(_)) => vec!["* (NotPrincipal)".into()],
+            (Some(p), None) if p.any => vec!["*".into()],
+            (Some(p), None) => p.aws.clone(),
+            (None, None) => Vec::new(),
         };
         for p in principals {
             let outsider = p.starts_with('*')
                 || account_of(&p).is_some_and(|a| a != own && !trusted.iter().any(|t| t == a));
             if outsider {
                 out.push(OutsiderGrant {
-                    statement: name.clone(),
+                    statement: st.label(),
                     principal: p,
                     actions: actions.clone(),
                 });

@@ -1,0 +1,69 @@
+//! Property test: no input, random or a truncation or mutation of a real document, makes
+//! parsing or evaluation panic.
+
+// Test code: a failed unwrap is a failing test with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use auditor_policy::{evaluate, Named, PolicyDocument, PolicySet, Request};
+use proptest::prelude::*;
+
+const REAL: &[&str] = &[
+    r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":["s3:Get*","s3:PutObject"],"Resource":["arn:aws:s3:::b/services/crm/*"],"Condition":{"StringLike":{"s3:prefix":["services/crm/*"]},"Bool":{"aws:SecureTransport":"true"}}},{"Effect":"Deny","NotAction":"s3:*","NotResource":"*"}]}"#,
+    r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"ForAnyValue:StringLike":{"token.actions.githubusercontent.com:sub":"repo:org/*"},"NumericLessThanIfExists":{"aws:MultiFactorAuthAge":"3600"},"IpAddress":{"aws:SourceIp":"10.0.0.0/8"},"DateGreaterThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}}}"#,
+    r#"{"Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":["arn:aws:iam::1:root","*"]},"Action":"*","Resource":"*","Condition":{"Null":{"aws:PrincipalTag/x":"false"},"ArnLike":{"aws:SourceArn":"arn:aws:*"}}}]}"#,
+];
+
+fn try_everything(text: &str) {
+    if let Ok(doc) = PolicyDocument::parse(text) {
+        let _ = doc.statements();
+        let set = PolicySet {
+            identity: vec![Named::new("p", &doc)],
+            resource: vec![Named::new("r", &doc)],
+            boundary: Some(Named::new("b", &doc)),
+            same_account: true,
+        };
+        let _ = evaluate(
+            &set,
+            &Request {
+                principal: "arn:aws:iam::1:role/x".into(),
+                action: "s3:GetObject".into(),
+                resource: "arn:aws:s3:::b/services/crm/x".into(),
+                context: Vec::new(),
+            },
+        );
+    }
+}
+
+#[test]
+fn every_truncation_of_real_documents() {
+    for doc in REAL {
+        for cut in 0..=doc.len() {
+            if doc.is_char_boundary(cut) {
+                try_everything(&doc[..cut]);
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, .. ProptestConfig::default() })]
+
+    #[test]
+    fn random_text(s in ".{0,200}") {
+        try_everything(&s);
+    }
+
+    #[test]
+    fn mutated_real_documents(which in 0..REAL.len(), at in 0usize..400, byte in any::<u8>(), cut in 0usize..400) {
+        let mut bytes = REAL[which].as_bytes().to_vec();
+        let i = at % bytes.len();
+        bytes[i] = byte;
+        bytes.truncate(bytes.len() - cut.min(bytes.len() / 4));
+        try_everything(&String::from_utf8_lossy(&bytes));
+    }
+
+    #[test]
+    fn json_shaped_noise(effect in prop_oneof!["Allow", "Deny", "", "allow"], action in prop_oneof![Just("\"*\"".to_owned()), Just("[]".to_owned()), Just("3".to_owned()), "\"[a-z:*?]{0,12}\""], resource in prop_oneof![Just("\"*\"".to_owned()), Just("null".to_owned()), "\"arn:[a-z:/*]{0,20}\""]) {
+        try_everything(&format!(r#"{{"Version":"2012-10-17","Statement":{{"Effect":"{effect}","Action":{action},"Resource":{resource}}}}}"#));
+    }
+}

@@ -1,0 +1,436 @@
+//! The rules of IAM policy evaluation, each from the IAM User Guide ("Policy evaluation
+//! logic", "IAM JSON policy elements", "Condition operators"), through this crate's API.
+
+// Test code: a failed unwrap is a failing test with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use auditor_policy::{evaluate, ContextValue, Decision, Named, PolicyDocument, PolicySet, Request};
+
+const ROLE: &str = "arn:aws:iam::111122223333:role/deployer";
+const STATE: &str = "arn:aws:s3:::tf-state/services/crm/prod/tf.tfstate";
+
+fn doc(statements: &str) -> PolicyDocument {
+    PolicyDocument::parse(&format!(
+        r#"{{"Version":"2012-10-17","Statement":{statements}}}"#
+    ))
+    .unwrap()
+}
+
+fn req(action: &str, resource: &str) -> Request {
+    Request {
+        principal: ROLE.into(),
+        action: action.into(),
+        resource: resource.into(),
+        context: Vec::new(),
+    }
+}
+
+fn with(mut r: Request, k: &str, v: ContextValue) -> Request {
+    r.context.push((k.into(), v));
+    r
+}
+
+/// Identity policies alone, same account.
+fn identity(d: &PolicyDocument, r: &Request) -> Decision {
+    let set = PolicySet {
+        identity: vec![Named::new("p", d)],
+        same_account: true,
+        ..PolicySet::default()
+    };
+    evaluate(&set, r).unwrap().decision
+}
+
+#[test]
+fn action_wildcards_and_case() {
+    let d = doc(
+        r#"[{"Effect":"Allow","Action":["s3:Get*","S3:putobject","s3:List?ucket"],"Resource":"*"}]"#,
+    );
+    assert_eq!(identity(&d, &req("s3:GetObject", STATE)), Decision::Allow);
+    assert_eq!(
+        identity(&d, &req("s3:PutObject", STATE)),
+        Decision::Allow,
+        "actions are case-insensitive"
+    );
+    assert_eq!(
+        identity(&d, &req("s3:ListBucket", "arn:aws:s3:::tf-state")),
+        Decision::Allow,
+        "? matches one character"
+    );
+    assert_eq!(
+        identity(&d, &req("s3:DeleteObject", STATE)),
+        Decision::ImplicitDeny
+    );
+}
+
+#[test]
+fn resource_wildcards_are_case_sensitive_and_span_slashes() {
+    let d = doc(
+        r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::tf-state/services/crm/*"}"#,
+    );
+    assert_eq!(identity(&d, &req("s3:GetObject", STATE)), Decision::Allow);
+    assert_eq!(
+        identity(
+            &d,
+            &req(
+                "s3:GetObject",
+                "arn:aws:s3:::tf-state/services/fraud-detection/dev/tf.tfstate"
+            )
+        ),
+        Decision::ImplicitDeny
+    );
+    assert_eq!(
+        identity(
+            &d,
+            &req("s3:GetObject", "arn:aws:s3:::tf-state/Services/crm/x")
+        ),
+        Decision::ImplicitDeny
+    );
+}
+
+#[test]
+fn not_action_and_not_resource() {
+    let na = doc(r#"{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}"#);
+    assert_eq!(identity(&na, &req("s3:GetObject", STATE)), Decision::Allow);
+    assert_eq!(
+        identity(
+            &na,
+            &req("iam:CreateUser", "arn:aws:iam::111122223333:user/x")
+        ),
+        Decision::ImplicitDeny
+    );
+    let nr = doc(
+        r#"{"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::tf-state/services/fraud-detection/*"}"#,
+    );
+    assert_eq!(identity(&nr, &req("s3:GetObject", STATE)), Decision::Allow);
+    assert_eq!(
+        identity(
+            &nr,
+            &req(
+                "s3:GetObject",
+                "arn:aws:s3:::tf-state/services/fraud-detection/x"
+            )
+        ),
+        Decision::ImplicitDeny
+    );
+}
+
+#[test]
+fn an_explicit_deny_wins_and_is_named() {
+    let d = doc(
+        r#"[{"Sid":"All","Effect":"Allow","Action":"s3:*","Resource":"*"},
+        {"Sid":"FenceFraud","Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::tf-state/services/fraud-detection/*"}]"#,
+    );
+    let set = PolicySet {
+        identity: vec![Named::new("deployer-policy", &d)],
+        same_account: true,
+        ..PolicySet::default()
+    };
+    let e = evaluate(
+        &set,
+        &req(
+            "s3:GetObject",
+            "arn:aws:s3:::tf-state/services/fraud-detection/x",
+        ),
+    )
+    .unwrap();
+    assert_eq!(e.decision, Decision::ExplicitDeny);
+    assert_eq!(e.denied_by[0].statement, "Statement[Sid=FenceFraud]");
+    assert_eq!(e.denied_by[0].policy, "deployer-policy");
+    let ok = evaluate(&set, &req("s3:GetObject", STATE)).unwrap();
+    assert_eq!(ok.decision, Decision::Allow);
+    assert_eq!(ok.granted_by[0].statement, "Statement[Sid=All]");
+}
+
+#[test]
+fn conditions_values_are_or_keys_are_and_missing_keys_fail() {
+    let d = doc(
+        r#"{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":["crm","fraud"],"aws:PrincipalTag/env":"prod"}}}"#,
+    );
+    let r = req("s3:GetObject", STATE);
+    let tagged = with(
+        with(
+            r.clone(),
+            "aws:PrincipalTag/team",
+            ContextValue::String("fraud".into()),
+        ),
+        "aws:PrincipalTag/env",
+        ContextValue::String("prod".into()),
+    );
+    assert_eq!(identity(&d, &tagged), Decision::Allow);
+    let one_key = with(
+        r.clone(),
+        "aws:PrincipalTag/team",
+        ContextValue::String("crm".into()),
+    );
+    assert_eq!(
+        identity(&d, &one_key),
+        Decision::ImplicitDeny,
+        "every key must match"
+    );
+    assert_eq!(
+        identity(&d, &r),
+        Decision::ImplicitDeny,
+        "a missing key does not match"
+    );
+}
+
+#[test]
+fn if_exists_and_null_and_set_operators() {
+    let r = req("s3:GetObject", STATE);
+    let if_exists = doc(
+        r#"{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringEqualsIfExists":{"aws:PrincipalTag/team":"crm"}}}"#,
+    );
+    assert_eq!(
+        identity(&if_exists, &r),
+        Decision::Allow,
+        "IfExists: a missing key matches"
+    );
+    let null = doc(
+        r#"{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"Null":{"aws:PrincipalTag/team":"true"}}}"#,
+    );
+    assert_eq!(
+        identity(&null, &r),
+        Decision::Allow,
+        "Null true: the key is absent"
+    );
+    let all = doc(
+        r#"{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["team"]}}}"#,
+    );
+    assert_eq!(
+        identity(&all, &r),
+        Decision::Allow,
+        "ForAllValues with no values is true"
+    );
+    let any = doc(
+        r#"{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"ForAnyValue:StringEquals":{"aws:TagKeys":["team"]}}}"#,
+    );
+    assert_eq!(
+        identity(&any, &r),
+        Decision::ImplicitDeny,
+        "ForAnyValue with no values is false"
+    );
+    let any_hit = with(
+        r,
+        "aws:TagKeys",
+        ContextValue::StringList(vec!["owner".into(), "team".into()]),
+    );
+    assert_eq!(identity(&any, &any_hit), Decision::Allow);
+}
+
+#[test]
+fn string_like_bool_and_variables() {
+    let like = doc(
+        r#"{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::tf-state","Condition":{"StringLike":{"s3:prefix":"services/crm/*"}}}"#,
+    );
+    let list = req("s3:ListBucket", "arn:aws:s3:::tf-state");
+    assert_eq!(
+        identity(
+            &like,
+            &with(
+                list.clone(),
+                "s3:prefix",
+                ContextValue::String("services/crm/prod".into())
+            )
+        ),
+        Decision::Allow
+    );
+    assert_eq!(
+        identity(
+            &like,
+            &with(
+                list,
+                "s3:prefix",
+                ContextValue::String("services/fraud/".into())
+            )
+        ),
+        Decision::ImplicitDeny
+    );
+    let tls = doc(
+        r#"[{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]"#,
+    );
+    let r = req("s3:GetObject", STATE);
+    assert_eq!(
+        identity(
+            &tls,
+            &with(
+                r.clone(),
+                "aws:SecureTransport",
+                ContextValue::Boolean(false)
+            )
+        ),
+        Decision::ExplicitDeny
+    );
+    assert_eq!(
+        identity(
+            &tls,
+            &with(r, "aws:SecureTransport", ContextValue::Boolean(true))
+        ),
+        Decision::Allow
+    );
+    let home = doc(
+        r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::tf-state/home/${aws:username}/*"}"#,
+    );
+    let mine = with(
+        req("s3:GetObject", "arn:aws:s3:::tf-state/home/alice/x"),
+        "aws:username",
+        ContextValue::String("alice".into()),
+    );
+    assert_eq!(identity(&home, &mine), Decision::Allow);
+    let theirs = with(
+        req("s3:GetObject", "arn:aws:s3:::tf-state/home/bob/x"),
+        "aws:username",
+        ContextValue::String("alice".into()),
+    );
+    assert_eq!(identity(&home, &theirs), Decision::ImplicitDeny);
+}
+
+#[test]
+fn a_boundary_limits_identity_policies() {
+    let admin = doc(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#);
+    let boundary = doc(
+        r#"{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::tf-state/services/crm/*"}"#,
+    );
+    let set = PolicySet {
+        identity: vec![Named::new("AdministratorAccess", &admin)],
+        boundary: Some(Named::new("crm-boundary", &boundary)),
+        same_account: true,
+        ..PolicySet::default()
+    };
+    assert_eq!(
+        evaluate(&set, &req("s3:GetObject", STATE))
+            .unwrap()
+            .decision,
+        Decision::Allow
+    );
+    assert_eq!(
+        evaluate(
+            &set,
+            &req(
+                "s3:GetObject",
+                "arn:aws:s3:::tf-state/services/fraud-detection/x"
+            )
+        )
+        .unwrap()
+        .decision,
+        Decision::ImplicitDeny,
+        "outside the boundary, even an administrator is not allowed"
+    );
+}
+
+#[test]
+fn resource_policies_grant_same_account_principals_and_delegate_for_accounts() {
+    let nothing = doc(r#"{"Effect":"Deny","Action":"ec2:*","Resource":"*"}"#);
+    let to_role = doc(&format!(
+        r#"{{"Sid":"Role","Effect":"Allow","Principal":{{"AWS":"{ROLE}"}},"Action":"s3:GetObject","Resource":"arn:aws:s3:::tf-state/*"}}"#
+    ));
+    let to_account = doc(
+        r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::tf-state/*"}"#,
+    );
+    let r = req("s3:GetObject", STATE);
+    let set = |res: &'static str, d| PolicySet {
+        identity: vec![Named::new("none", &nothing)],
+        resource: vec![Named::new(res, d)],
+        same_account: true,
+        ..PolicySet::default()
+    };
+    let e = evaluate(&set("bucket policy", &to_role), &r).unwrap();
+    assert_eq!(
+        e.decision,
+        Decision::Allow,
+        "a bucket policy naming the role grants it by itself"
+    );
+    assert_eq!(e.granted_by[0].policy, "bucket policy");
+    assert_eq!(
+        evaluate(&set("bucket policy", &to_account), &r)
+            .unwrap()
+            .decision,
+        Decision::ImplicitDeny,
+        "the account grant needs an identity allow"
+    );
+    let allow_s3 = doc(r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}"#);
+    let cross = PolicySet {
+        identity: vec![Named::new("id", &allow_s3)],
+        resource: vec![Named::new("bucket", &to_account)],
+        same_account: false,
+        ..PolicySet::default()
+    };
+    assert_eq!(
+        evaluate(&cross, &r).unwrap().decision,
+        Decision::Allow,
+        "cross-account: both sides allow"
+    );
+    let cross_no_resource = PolicySet {
+        identity: vec![Named::new("id", &allow_s3)],
+        same_account: false,
+        ..PolicySet::default()
+    };
+    assert_eq!(
+        evaluate(&cross_no_resource, &r).unwrap().decision,
+        Decision::ImplicitDeny,
+        "cross-account: the resource side must allow"
+    );
+}
+
+#[test]
+fn url_encoded_documents_single_statements_and_no_version() {
+    // As GetAccountAuthorizationDetails returns it: percent-encoded; `+` stays a plus.
+    let encoded = "%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3AGetObject%22%2C%22Resource%22%3A%22arn%3Aaws%3As3%3A%3A%3Atf-state%2Fa%2Bb%22%7D%7D";
+    let d = PolicyDocument::parse(encoded).unwrap();
+    assert_eq!(d.statements()[0].resource, ["arn:aws:s3:::tf-state/a+b"]);
+    assert_eq!(
+        identity(&d, &req("s3:GetObject", "arn:aws:s3:::tf-state/a+b")),
+        Decision::Allow
+    );
+}
+
+#[test]
+fn statement_views_read_trust_policies() {
+    let d = PolicyDocument::parse(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+        "Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"},
+        "Action":"sts:AssumeRoleWithWebIdentity",
+        "Condition":{"StringLike":{"oidc.eks.eu-west-1.amazonaws.com/id/ABC:sub":"system:serviceaccount:payments:*"},
+                     "StringEquals":{"oidc.eks.eu-west-1.amazonaws.com/id/ABC:aud":"sts.amazonaws.com"}}}]}"#).unwrap();
+    let s = &d.statements()[0];
+    assert!(s.allow);
+    assert_eq!(s.label(), "Statement[0]");
+    let p = s.principal.as_ref().unwrap();
+    assert_eq!(
+        p.federated,
+        ["arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"]
+    );
+    let sub = s.conditions_on("OIDC.eks.eu-west-1.amazonaws.com/id/ABC:SUB");
+    assert_eq!(sub.len(), 1, "condition keys compare case-insensitively");
+    assert_eq!(sub[0].base_operator(), "StringLike");
+    assert_eq!(sub[0].values, ["system:serviceaccount:payments:*"]);
+    let star = PolicyDocument::parse(
+        r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}}"#,
+    )
+    .unwrap();
+    assert!(star.statements()[0].principal.as_ref().unwrap().any);
+}
+
+#[test]
+fn malformed_documents_are_typed_errors() {
+    for bad in [
+        "",
+        "{",
+        "[]",
+        "null",
+        "%7B",
+        r#"{"Version":"2012-10-17"}"#,
+        r#"{"Statement":[1]}"#,
+        r#"{"Statement":{"Effect":"Maybe","Action":"*","Resource":"*"}}"#,
+    ] {
+        assert!(PolicyDocument::parse(bad).is_err(), "{bad:?} parsed");
+    }
+    let d = doc(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#);
+    let set = PolicySet {
+        identity: vec![Named::new("p", &d)],
+        same_account: true,
+        ..PolicySet::default()
+    };
+    assert!(
+        evaluate(&set, &req("s3:GetObject", "not-an-arn")).is_err(),
+        "a bad request is an error, not a panic"
+    );
+}
