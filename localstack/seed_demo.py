@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Seeds the demo account in the emulator: realistic EC2/VPC and ECR misconfigurations
+"""Seeds the demo account in the emulator: realistic EC2/VPC, ECR and IAM misconfigurations
 and, next to each, a correct look-alike that must pass.
 
     seed_demo.py --endpoint http://127.0.0.1:PORT [--account 111122223333] [--expect FILE]
@@ -9,7 +9,7 @@ empty world), exactly as the auditor does. With --expect it writes the list of p
 resources and the status each must get from which check: the end-to-end test and
 `make demo` compare the report against it.
 
-Later services (EKS, IAM, S3) add their own sections here.
+Later services (EKS, S3) add their own sections here.
 """
 import argparse
 import json
@@ -234,6 +234,94 @@ def seed_ecr(d):
     d.planted("ECR-002", r, "sandbox/tools", "fail", "enhanced scanning ignores the repository flag; no rule matches")
 
 
+def seed_iam(d):
+    """IAM: trust policies first (anyone, other accounts, IRSA, GitHub OIDC), admin access,
+    console users without MFA, directly attached policies; each next to a correct look-alike."""
+    acct, r = d.account, PRIMARY
+    iam = d.client("iam", r)
+    issuer = "oidc.eks.us-east-1.amazonaws.com/id/DEMO0123456789ABCDEF"
+    iam.create_open_id_connect_provider(Url=f"https://{issuer}", ClientIDList=["sts.amazonaws.com"],
+                                        ThumbprintList=["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"])
+    provider = f"arn:aws:iam::{acct}:oidc-provider/{issuer}"
+    gh = "token.actions.githubusercontent.com"
+    iam.create_open_id_connect_provider(Url=f"https://{gh}", ClientIDList=["sts.amazonaws.com"],
+                                        ThumbprintList=["6938fd4d98bab03faadb97b34396831e3780aea1"])
+    gh_provider = f"arn:aws:iam::{acct}:oidc-provider/{gh}"
+
+    def role(name, *statements, attach=(), inline=None):
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": list(statements)}))
+        for arn in attach:
+            iam.attach_role_policy(RoleName=name, PolicyArn=arn)
+        if inline:
+            iam.put_role_policy(RoleName=name, PolicyName=f"{name}-inline", PolicyDocument=json.dumps(inline))
+
+    def assume(principal, condition=None, sid=None):
+        st = {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
+        if sid:
+            st["Sid"] = sid
+        if condition:
+            st["Condition"] = condition
+        return st
+
+    def web(provider_arn, condition):
+        st = {"Effect": "Allow", "Principal": {"Federated": provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity"}
+        if condition:
+            st["Condition"] = condition
+        return st
+
+    role("public-assumable", assume("*", sid="AnyoneAtAll"))
+    d.planted("IAM-001", "", "public-assumable", "fail", "trust policy Principal * with no condition")
+    role("org-assumable", assume({"AWS": "*"}, {"StringEquals": {"aws:PrincipalOrgID": "o-demo12345"}}))
+    d.planted("IAM-001", "", "org-assumable", "pass", "Principal * restricted to the organization")
+    role("vendor-no-external-id", assume({"AWS": "arn:aws:iam::444455556666:root"}, sid="Vendor"))
+    d.planted("IAM-002", "", "vendor-no-external-id", "fail", "another account, no sts:ExternalId")
+    role("vendor-with-external-id", assume({"AWS": "arn:aws:iam::444455556666:root"},
+                                           {"StringEquals": {"sts:ExternalId": "f3b1-agreed-with-vendor"}}))
+    d.planted("IAM-002", "", "vendor-with-external-id", "pass", "another account, with sts:ExternalId")
+    aud = {f"{issuer}:aud": "sts.amazonaws.com"}
+    role("irsa-no-sub", web(provider, {"StringEquals": aud}))
+    d.planted("IAM-003", "", "irsa-no-sub", "fail", "IRSA trust without :sub")
+    role("irsa-wildcard-sub", web(provider, {"StringLike": {f"{issuer}:sub": "system:serviceaccount:*"}, "StringEquals": aud}))
+    d.planted("IAM-003", "", "irsa-wildcard-sub", "fail", "IRSA :sub system:serviceaccount:*")
+    role("irsa-namespace-wide", web(provider, {"StringLike": {f"{issuer}:sub": "system:serviceaccount:payments:*"}, "StringEquals": aud}))
+    d.planted("IAM-003", "", "irsa-namespace-wide", "fail", "IRSA :sub for the whole payments namespace")
+    role("irsa-no-aud", web(provider, {"StringEquals": {f"{issuer}:sub": "system:serviceaccount:payments:api"}}))
+    d.planted("IAM-004", "", "irsa-no-aud", "fail", "IRSA trust without :aud")
+    role("irsa-payments-api", web(provider, {"StringEquals": {f"{issuer}:sub": "system:serviceaccount:payments:api", **aud}}))
+    d.planted("IAM-003", "", "irsa-payments-api", "pass", "IRSA scoped to one service account")
+    d.planted("IAM-004", "", "irsa-payments-api", "pass", "IRSA requires the STS audience")
+    d.planted("IAM-006", "", "irsa-payments-api", "pass", "its OIDC provider exists")
+    role("irsa-deleted-cluster", web(f"arn:aws:iam::{acct}:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/GONE000000000000000",
+                                     {"StringEquals": {"oidc.eks.us-east-1.amazonaws.com/id/GONE000000000000000:sub": "system:serviceaccount:a:b",
+                                                       "oidc.eks.us-east-1.amazonaws.com/id/GONE000000000000000:aud": "sts.amazonaws.com"}}))
+    d.planted("IAM-006", "", "irsa-deleted-cluster", "fail", "trusts an OIDC provider that no longer exists")
+    role("github-any-repo", web(gh_provider, {"StringEquals": {f"{gh}:aud": "sts.amazonaws.com"}}))
+    d.planted("IAM-005", "", "github-any-repo", "fail", "GitHub OIDC trust without sub: any repository on GitHub")
+    role("github-platform-main", web(gh_provider, {"StringEquals": {f"{gh}:aud": "sts.amazonaws.com",
+                                                                  f"{gh}:sub": "repo:acme/platform:ref:refs/heads/main"}}))
+    d.planted("IAM-005", "", "github-platform-main", "pass", "GitHub OIDC trust scoped to one repository and branch")
+    ec2_trust = assume({"Service": "ec2.amazonaws.com"})
+    role("ops-admin", ec2_trust, attach=["arn:aws:iam::aws:policy/AdministratorAccess"])
+    d.planted("IAM-007", "", "ops-admin", "fail", "AdministratorAccess attached")
+    role("reporting-reader", ec2_trust, attach=["arn:aws:iam::aws:policy/ReadOnlyAccess"])
+    d.planted("IAM-007", "", "reporting-reader", "pass", "read-only")
+
+    iam.create_user(UserName="alice-console")
+    iam.create_login_profile(UserName="alice-console", Password="Demo-Passw0rd-1!")
+    iam.attach_user_policy(UserName="alice-console", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    d.planted("IAM-008", "", "alice-console", "fail", "console password, no MFA")
+    d.planted("IAM-012", "", "alice-console", "fail", "policy attached to the user directly")
+    iam.create_group(GroupName="readers")
+    iam.attach_group_policy(GroupName="readers", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    iam.create_user(UserName="bob-api")
+    iam.add_user_to_group(UserName="bob-api", GroupName="readers")
+    d.planted("IAM-008", "", "bob-api", "pass", "no console password")
+    d.planted("IAM-012", "", "bob-api", "pass", "permissions through the readers group")
+    iam.update_account_password_policy(MinimumPasswordLength=8, RequireSymbols=False)
+    d.planted("IAM-013", "", "account-password-policy", "fail", "minimum length 8, no symbols")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--endpoint", required=True)
@@ -244,6 +332,7 @@ def main():
     seed_primary(d)
     seed_secondary(d)
     seed_ecr(d)
+    seed_iam(d)
     if a.expect:
         with open(a.expect, "w") as f:
             json.dump({"account": a.account, "regions": [PRIMARY, SECONDARY], "expect": d.expect}, f, indent=2)

@@ -300,6 +300,23 @@ async fn the_audit_makes_only_read_only_calls_and_one_per_api_page() {
     }
     // moto answers this one with HTTP 500, so each region's call is tried twice.
     expected.insert("ecr:DescribePullThroughCacheRules".to_owned(), regions * 2);
+    // IAM is global and read in pages, not per role: one GetAccountAuthorizationDetails
+    // page holds the seed's 13 roles, 2 users and 1 group. AWS managed policies in use are
+    // read once each (AdministratorAccess, ReadOnlyAccess), OIDC providers once each (2).
+    // The credential report is requested until IAM says COMPLETE (STARTED, then COMPLETE).
+    for (api, n) in [
+        ("iam:GetAccountAuthorizationDetails", 1),
+        ("iam:GetPolicy", 2),
+        ("iam:GetPolicyVersion", 2),
+        ("iam:GenerateCredentialReport", 2),
+        ("iam:GetCredentialReport", 1),
+        ("iam:GetAccountPasswordPolicy", 1),
+        ("iam:ListOpenIDConnectProviders", 1),
+        ("iam:GetOpenIDConnectProvider", 2),
+        ("iam:GetAccountSummary", 1),
+    ] {
+        expected.insert(api.to_owned(), n);
+    }
     assert_eq!(by_api, expected);
 }
 

@@ -15,6 +15,8 @@ pub mod docs;
 mod ec2;
 mod ecr;
 mod emit;
+mod iam;
+mod principals;
 mod registry;
 mod settings;
 

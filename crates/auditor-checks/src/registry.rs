@@ -1,6 +1,6 @@
 //! The registry: one sorted table of every check. Adding a check is one line here.
 
-use crate::{ec2, ecr, Check, CheckContext, Emitter, Settings};
+use crate::{ec2, ecr, iam, Check, CheckContext, Emitter, Settings};
 use auditor_model::{Finding, Inventory};
 
 /// Every check, sorted by code. Codes are never reused; a retired check keeps its line
@@ -23,6 +23,19 @@ static CHECKS: &[&dyn Check] = &[
     &ecr::NotKmsEncrypted,
     &ecr::ImageHasCriticalFindings,
     &ecr::PullThroughUnapprovedUpstream,
+    &iam::TrustAnyPrincipal,
+    &iam::TrustCrossAccount,
+    &iam::IrsaSubUnscoped,
+    &iam::IrsaAudMissing,
+    &iam::OidcTrustWithoutSub,
+    &iam::IrsaProviderMissing,
+    &iam::AdminAccess,
+    &iam::ConsoleWithoutMfa,
+    // IAM-009 (access key age), IAM-010 (human users with keys), IAM-011 (unused roles)
+    // are next; IAM-014 (privilege escalation) and IAM-015 (load-balancer controller role)
+    // after them.
+    &iam::UserDirectPolicies,
+    &iam::WeakPasswordPolicy,
 ];
 
 /// Every check, sorted by code.
@@ -203,10 +216,15 @@ mod tests {
                 "config/iam/auditor-readonly-policy.json lacks {api}"
             );
         }
+        // Reads only; GenerateCredentialReport asks IAM to refresh a report and creates nothing.
+        let read_only = |a: &String| {
+            a == "iam:GenerateCredentialReport"
+                || a.split(':')
+                    .nth(1)
+                    .is_some_and(|n| ["Describe", "List", "Get"].iter().any(|p| n.starts_with(p)))
+        };
         assert!(
-            granted.iter().all(|a| ["Describe", "List", "Get"]
-                .iter()
-                .any(|p| a.split(':').nth(1).is_some_and(|n| n.starts_with(p)))),
+            granted.iter().all(read_only),
             "the audit policy grants only reads: {granted:?}"
         );
     }

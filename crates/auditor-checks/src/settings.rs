@@ -66,6 +66,10 @@ pub struct Settings {
     pub ecr_trusted_accounts: Vec<String>,
     /// Upstream registries pull-through cache rules may use (ECR-007).
     pub allowed_upstream_registries: Vec<String>,
+    /// Accounts roles may trust without an external id (IAM-002).
+    pub iam_trusted_accounts: Vec<String>,
+    /// Role names expected to be administrators (IAM-007).
+    pub break_glass_roles: Vec<String>,
 }
 
 impl Default for Settings {
@@ -81,6 +85,8 @@ impl Default for Settings {
             }],
             ecr_trusted_accounts: Vec::new(),
             allowed_upstream_registries: vec!["public.ecr.aws".into()],
+            iam_trusted_accounts: Vec::new(),
+            break_glass_roles: Vec::new(),
         }
     }
 }

@@ -15,18 +15,50 @@ use std::path::PathBuf;
 /// What the snapshot pins of a finding. A struct, not `json!`, so that the field order does
 /// not depend on serde_json features another crate of the workspace turns on.
 #[derive(Serialize)]
-struct Pinned<'a> {
+struct Pinned {
     resource: String,
     status: Status,
     severity: auditor_model::Severity,
-    evidence: &'a [auditor_model::Evidence],
-    status_reason: Option<&'a str>,
+    evidence: Vec<auditor_model::Evidence>,
+    status_reason: Option<String>,
+}
+
+/// A fixture: one inventory with its expected statuses, or several `cases` (for checks of
+/// account-wide settings, where one inventory can only hold one case), and the settings to
+/// run with (defaults otherwise).
+#[derive(Deserialize)]
+struct Fixture {
+    #[serde(flatten)]
+    single: Option<Case>,
+    #[serde(default)]
+    cases: Vec<Case>,
+    #[serde(default)]
+    settings: FixtureSettings,
 }
 
 #[derive(Deserialize)]
-struct Fixture {
+struct Case {
     expect: BTreeMap<String, Status>,
     inventory: Inventory,
+}
+
+/// The settings a fixture may set.
+#[derive(Deserialize, Default)]
+struct FixtureSettings {
+    #[serde(default)]
+    break_glass_roles: Vec<String>,
+    #[serde(default)]
+    iam_trusted_accounts: Vec<String>,
+}
+
+impl FixtureSettings {
+    fn settings(&self) -> Settings {
+        Settings {
+            break_glass_roles: self.break_glass_roles.clone(),
+            iam_trusted_accounts: self.iam_trusted_accounts.clone(),
+            ..Settings::default()
+        }
+    }
 }
 
 fn fixture_dir() -> PathBuf {
@@ -48,51 +80,52 @@ fn every_check_meets_its_fixture() {
         };
         let fx: Fixture = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("{}: malformed fixture: {e}", path.display()));
-        let findings = run_check(*check, &fx.inventory, &Settings::default());
-
-        let got: BTreeMap<String, Status> = findings
-            .iter()
-            .map(|f| {
-                let key = format!(
-                    "{}/{}",
-                    f.resource.region.as_deref().unwrap_or("global"),
-                    f.resource.id
-                );
-                (key, f.status)
-            })
-            .collect();
-        assert_eq!(
-            got.len(),
-            findings.len(),
-            "{code}: two findings for one resource"
-        );
-        if got != fx.expect {
-            problems.push(format!("{code}: expected {:#?}\ngot {:#?}", fx.expect, got));
-        }
-        for s in [Status::Fail, Status::Pass] {
-            if !fx.expect.values().any(|v| *v == s) {
-                problems.push(format!("{code}: fixture has no {} case", s.as_str()));
+        let settings = fx.settings.settings();
+        let cases: Vec<&Case> = fx.single.iter().chain(&fx.cases).collect();
+        assert!(!cases.is_empty(), "{code}: fixture has no case");
+        let mut pinned = Vec::new();
+        let mut statuses = Vec::new();
+        for case in cases {
+            let findings = run_check(*check, &case.inventory, &settings);
+            let got: BTreeMap<String, Status> = findings
+                .iter()
+                .map(|f| {
+                    let key = format!(
+                        "{}/{}",
+                        f.resource.region.as_deref().unwrap_or("global"),
+                        f.resource.id
+                    );
+                    (key, f.status)
+                })
+                .collect();
+            assert_eq!(
+                got.len(),
+                findings.len(),
+                "{code}: two findings for one resource"
+            );
+            if got != case.expect {
+                problems.push(format!(
+                    "{code}: expected {:#?}\ngot {:#?}",
+                    case.expect, got
+                ));
             }
-        }
-        for f in &findings {
-            assert_eq!(f.code, code);
-            assert_eq!(f.fingerprint.len(), 32);
-            match f.status {
-                Status::NotAssessed => assert!(
-                    f.status_reason.is_some(),
-                    "{code}: not assessed without a reason"
-                ),
-                _ => assert!(
-                    !f.evidence.is_empty(),
-                    "{code}: {} without evidence",
-                    f.resource.id
-                ),
+            statuses.extend(case.expect.values().copied());
+            for f in &findings {
+                assert_eq!(f.code, code);
+                assert_eq!(f.fingerprint.len(), 32);
+                match f.status {
+                    Status::NotAssessed => assert!(
+                        f.status_reason.is_some(),
+                        "{code}: not assessed without a reason"
+                    ),
+                    _ => assert!(
+                        !f.evidence.is_empty(),
+                        "{code}: {} without evidence",
+                        f.resource.id
+                    ),
+                }
             }
-        }
-
-        let pinned: Vec<Pinned<'_>> = findings
-            .iter()
-            .map(|f| Pinned {
+            pinned.extend(findings.into_iter().map(|f| Pinned {
                 resource: format!(
                     "{}/{}",
                     f.resource.region.as_deref().unwrap_or("global"),
@@ -100,10 +133,16 @@ fn every_check_meets_its_fixture() {
                 ),
                 status: f.status,
                 severity: f.severity,
-                evidence: &f.evidence,
-                status_reason: f.status_reason.as_deref(),
-            })
-            .collect();
+                evidence: f.evidence,
+                status_reason: f.status_reason,
+            }));
+        }
+        for s in [Status::Fail, Status::Pass] {
+            if !statuses.contains(&s) {
+                problems.push(format!("{code}: fixture has no {} case", s.as_str()));
+            }
+        }
+
         insta::assert_json_snapshot!(code, pinned);
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n\n"));

@@ -207,6 +207,12 @@ impl Walk {
     }
 }
 
+fn account_id(s: &str) -> Result<String, String> {
+    s.parse::<auditor_model::AccountId>()
+        .map(|a| a.to_string())
+        .map_err(|e| e.0)
+}
+
 fn region_name(s: &str) -> Result<String, String> {
     let ok = s.split('-').count() >= 3
         && s.bytes()
@@ -307,7 +313,7 @@ pub(crate) fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
         &root,
         "checks",
         "checks",
-        &["disabled", "severity", "ec2", "ecr"],
+        &["disabled", "severity", "ec2", "ecr", "iam"],
     ) {
         let known = |s: &str| {
             auditor_checks::by_code(s)
@@ -367,18 +373,33 @@ pub(crate) fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
                 c.settings.isolated_subnet_tags = t;
             }
         }
+        if let Some(iam) = w.table(
+            checks,
+            "iam",
+            "checks.iam",
+            &["trusted_accounts", "break_glass_roles"],
+        ) {
+            if let Some(a) = w.list(iam, "trusted_accounts", "checks.iam", account_id) {
+                c.settings.iam_trusted_accounts = a;
+            }
+            let role = |s: &str| {
+                if s.is_empty() || s.contains([':', ' ']) {
+                    Err(format!("'{s}' is not a role name (no ARN, no spaces)"))
+                } else {
+                    Ok(s.to_owned())
+                }
+            };
+            if let Some(r) = w.list(iam, "break_glass_roles", "checks.iam", role) {
+                c.settings.break_glass_roles = r;
+            }
+        }
         if let Some(ecr) = w.table(
             checks,
             "ecr",
             "checks.ecr",
             &["trusted_accounts", "allowed_upstream_registries"],
         ) {
-            let account = |s: &str| {
-                s.parse::<auditor_model::AccountId>()
-                    .map(|a| a.to_string())
-                    .map_err(|e| e.0)
-            };
-            if let Some(a) = w.list(ecr, "trusted_accounts", "checks.ecr", account) {
+            if let Some(a) = w.list(ecr, "trusted_accounts", "checks.ecr", account_id) {
                 c.settings.ecr_trusted_accounts = a;
             }
             let host = |s: &str| {
@@ -421,7 +442,11 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/auditor.example.toml");
         let c = load(&path).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.role_name, "AuditorReadOnly");
-        assert_eq!(c.services, Some(vec![Service::Ec2, Service::Ecr]));
+        assert_eq!(
+            c.services,
+            Some(vec![Service::Ec2, Service::Iam, Service::Ecr])
+        );
+        assert_eq!(c.settings.break_glass_roles, ["BreakGlassAdmin"]);
         assert_eq!(c.settings.allowed_upstream_registries, ["public.ecr.aws"]);
     }
 
@@ -442,6 +467,8 @@ mod tests {
             [checks.ec2]
             admin_ports = [22, 70000]
             isolated_subnet_tags = ["=x"]
+            [checks.iam]
+            break_glass_roles = ["arn:aws:iam::1:role/x"]
             [checks.ecr]
             trusted_accounts = ["12345"]
             allowed_upstream_registries = ["https://quay.io/"]
@@ -461,12 +488,13 @@ mod tests {
             "cfg.toml: checks.severity.XYZ-1: no check has code 'XYZ-1'",
             "cfg.toml: checks.ec2.admin_ports[1]: 70000 is not a port number",
             "cfg.toml: checks.ec2.isolated_subnet_tags[0]: '=x' has an empty tag key",
+            "cfg.toml: checks.iam.break_glass_roles[0]: 'arn:aws:iam::1:role/x' is not a role name",
             "cfg.toml: checks.ecr.trusted_accounts[0]: '12345' is not an AWS account id",
             "cfg.toml: checks.ecr.allowed_upstream_registries[0]: 'https://quay.io/' is not a registry host name",
         ] {
             assert!(msg.contains(want), "missing `{want}` in:\n{msg}");
         }
-        assert_eq!(err.problems.len(), 14, "{msg}");
+        assert_eq!(err.problems.len(), 15, "{msg}");
     }
 
     #[test]

@@ -78,7 +78,7 @@ struct AuditArgs {
     /// Comma-separated regions [default: every region enabled for the account].
     #[arg(long, value_delimiter = ',')]
     regions: Option<Vec<String>>,
-    /// Comma-separated services to audit [default: every available one: ec2, ecr].
+    /// Comma-separated services to audit [default: every available one: ec2, iam, ecr].
     #[arg(long, value_delimiter = ',')]
     services: Option<Vec<String>>,
     /// What to print on standard output.

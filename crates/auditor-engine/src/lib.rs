@@ -54,27 +54,49 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
     }
 
     let conc = plan.concurrency.max(1);
-    if plan.services.contains(&Service::Ec2) {
-        for (region, data) in per_region(session, &enabled, conc, |cfg, name| async move {
-            collect_ec2::collect_region(&cfg, &name).await
-        })
-        .await
-        {
-            inv.gaps.extend(ec2_gaps(&data));
-            inv.ec2.insert(region, data);
-        }
+    let wants = |s: Service| plan.services.contains(&s);
+    // The services are collected at the same time; each fans out over regions itself.
+    let (ec2, ecr, iam) = futures::join!(
+        async {
+            if !wants(Service::Ec2) {
+                return Vec::new();
+            }
+            per_region(session, &enabled, conc, |cfg, name| async move {
+                collect_ec2::collect_region(&cfg, &name).await
+            })
+            .await
+        },
+        async {
+            if !wants(Service::Ecr) {
+                return Vec::new();
+            }
+            // Regions `conc` at a time, and each region's per-repository calls `conc` at a
+            // time: at most conc² ECR calls in flight, far below ECR's limits.
+            per_region(session, &enabled, conc, |cfg, name| async move {
+                collect_ecr::collect_region(&cfg, &name, conc).await
+            })
+            .await
+        },
+        async {
+            // IAM is global: one collection, through the home region's endpoint.
+            if wants(Service::Iam) {
+                Some(collect_iam::collect(&session.for_region(&session.home_region())).await)
+            } else {
+                None
+            }
+        },
+    );
+    for (region, data) in ec2 {
+        inv.gaps.extend(ec2_gaps(&data));
+        inv.ec2.insert(region, data);
     }
-    if plan.services.contains(&Service::Ecr) {
-        // Regions are fanned out `conc` at a time, and each region's per-repository calls
-        // `conc` at a time: at most conc² ECR calls in flight, far below ECR's limits.
-        for (region, data) in per_region(session, &enabled, conc, |cfg, name| async move {
-            collect_ecr::collect_region(&cfg, &name, conc).await
-        })
-        .await
-        {
-            inv.gaps.extend(ecr_gaps(&data));
-            inv.ecr.insert(region, data);
-        }
+    for (region, data) in ecr {
+        inv.gaps.extend(ecr_gaps(&data));
+        inv.ecr.insert(region, data);
+    }
+    if let Some(data) = iam {
+        inv.gaps.extend(iam_gaps(&data));
+        inv.iam = Some(data);
     }
     inv.gaps.sort();
     // One denied per-resource API (ecr:GetLifecyclePolicy on 300 repositories) is one gap:
@@ -134,6 +156,23 @@ fn ecr_gaps(r: &auditor_model::ecr::EcrRegion) -> Vec<Gap> {
         }
     }
     gaps
+}
+
+fn iam_gaps(a: &auditor_model::iam::IamAccount) -> Vec<Gap> {
+    [
+        a.roles.gap(),
+        a.users.gap(),
+        a.groups.gap(),
+        a.managed_policies.gap(),
+        a.credential_report.gap(),
+        a.password_policy.gap(),
+        a.oidc_providers.gap(),
+        a.account_summary.gap(),
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect()
 }
 
 fn ec2_gaps(r: &auditor_model::ec2::Ec2Region) -> Vec<Gap> {

@@ -138,7 +138,7 @@ impl Service {
     ];
 
     /// The services this build can collect from; the others are announced but not built yet.
-    pub const IMPLEMENTED: [Service; 2] = [Service::Ec2, Service::Ecr];
+    pub const IMPLEMENTED: [Service; 3] = [Service::Ec2, Service::Iam, Service::Ecr];
 
     /// The lowercase name used on the command line and in reports.
     pub fn as_str(self) -> &'static str {

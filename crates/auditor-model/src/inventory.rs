@@ -1,6 +1,6 @@
 //! The inventory: everything the collectors read from one account, plus what they could not.
 
-use crate::{ec2::Ec2Region, ecr::EcrRegion, Gap};
+use crate::{ec2::Ec2Region, ecr::EcrRegion, iam::IamAccount, Gap};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -24,6 +24,9 @@ pub struct Inventory {
     /// ECR data per region.
     #[serde(default)]
     pub ecr: BTreeMap<String, EcrRegion>,
+    /// IAM (global): `None` when IAM was not collected.
+    #[serde(default)]
+    pub iam: Option<IamAccount>,
     /// Every API call (or region) whose data is missing, and why.
     #[serde(default)]
     pub gaps: Vec<Gap>,

@@ -11,6 +11,7 @@ mod collected;
 pub mod ec2;
 pub mod ecr;
 mod finding;
+pub mod iam;
 mod ids;
 mod inventory;
 

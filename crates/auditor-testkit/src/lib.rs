@@ -100,6 +100,8 @@ impl Emulator {
             .unwrap_or_else(|e| panic!("no free loopback port: {e}"));
         let child = Command::new(&exe)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            // As localstack/moto.sh does: seeds attach AWS managed policies.
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

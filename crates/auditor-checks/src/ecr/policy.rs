@@ -3,19 +3,8 @@
 //! parsed by `auditor-policy` (who is named, under which conditions), not an evaluation of
 //! requests.
 
+use crate::principals::{account_of, RESTRICTING_KEYS};
 use auditor_policy::PolicyDocument;
-
-/// Condition keys that tie a grant to an organization, account or source.
-const RESTRICTING_KEYS: &[&str] = &[
-    "aws:principalorgid",
-    "aws:principalorgpaths",
-    "aws:principalaccount",
-    "aws:principalarn",
-    "aws:sourceaccount",
-    "aws:sourcearn",
-    "aws:sourceorgid",
-    "aws:sourceorgpaths",
-];
 
 /// One statement that grants outsiders access.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,14 +15,6 @@ pub(crate) struct OutsiderGrant {
     pub(crate) principal: String,
     /// The actions it allows, as written.
     pub(crate) actions: String,
-}
-
-fn account_of(principal: &str) -> Option<&str> {
-    if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
-        Some(principal)
-    } else {
-        principal.split(':').nth(4).filter(|a| !a.is_empty())
-    }
 }
 
 /// The statements of `text` that allow `*` or an account other than `own` (and not in

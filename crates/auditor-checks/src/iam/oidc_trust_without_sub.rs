@@ -1,0 +1,94 @@
+//! IAM-005: a role trusts a non-EKS OIDC provider (GitHub Actions, ...) without a `sub` scope.
+
+use crate::emit::ev;
+use crate::{declare_check, Check, CheckContext, Emitter};
+
+declare_check! {
+    /// ## What it checks
+    /// Roles whose trust policy federates an OIDC provider other than an EKS cluster: GitHub
+    /// Actions (`token.actions.githubusercontent.com`), GitLab, Terraform Cloud, ... Each
+    /// such `Allow` statement must carry a condition on `<issuer>:sub` that names who may
+    /// assume it. It fails when there is none, or when a value is a bare `*` or, for GitHub,
+    /// `repo:*` (any repository of any owner on GitHub).
+    ///
+    /// ## Why it matters
+    /// The provider signs tokens for every one of its users. For GitHub, without a `sub`
+    /// condition any workflow of any repository on GitHub can assume the role: a well-known
+    /// way into AWS accounts. Seed 000 requires OIDC federation to be set up by the security
+    /// team for this reason.
+    ///
+    /// ## Remediation
+    /// Scope to a repository and, ideally, a branch or environment:
+    /// `"StringEquals": {"token.actions.githubusercontent.com:sub": "repo:org/repo:ref:refs/heads/main"}`,
+    /// with `"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"`.
+    ///
+    /// ## References
+    /// - https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services
+    /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html
+    pub(crate) struct OidcTrustWithoutSub {
+        code: "IAM-005",
+        name: "oidc-trust-without-sub",
+        title: "Role trusts an OIDC provider (GitHub Actions, ...) without scoping the subject",
+        service: Iam,
+        severity: Critical,
+        wa: ["SEC03-BP02"],
+        reads: ["iam:GetAccountAuthorizationDetails"],
+    }
+}
+
+impl Check for OidcTrustWithoutSub {
+    fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
+        super::for_each_trust(ctx, out, |_, statements, res, out| {
+            let mut fails = Vec::new();
+            let mut passes = Vec::new();
+            for s in statements.iter().filter(|s| s.allow) {
+                for issuer in s
+                    .principal
+                    .iter()
+                    .flat_map(|p| &p.federated)
+                    .filter_map(|f| super::other_oidc_issuer(f))
+                {
+                    let field = format!("AssumeRolePolicyDocument.{}", s.label());
+                    let key = format!("{issuer}:sub");
+                    let subs: Vec<_> = s
+                        .conditions_on(&key)
+                        .into_iter()
+                        .filter(|c| !c.base_operator().contains("Not"))
+                        .collect();
+                    if subs.is_empty() {
+                        fails.push(ev(
+                            field,
+                            format!("no condition on {key}"),
+                            "every identity the provider signs tokens for may assume the role",
+                        ));
+                        continue;
+                    }
+                    for c in subs {
+                        for v in &c.values {
+                            let wide = v == "*" || v.starts_with("repo:*");
+                            let e = ev(
+                                field.clone(),
+                                format!("{} {key} = {v}", c.operator),
+                                if wide {
+                                    "matches any subject of the provider"
+                                } else {
+                                    "scoped subject"
+                                },
+                            );
+                            if wide {
+                                fails.push(e)
+                            } else {
+                                passes.push(e)
+                            }
+                        }
+                    }
+                }
+            }
+            if !fails.is_empty() {
+                out.fail(res, fails);
+            } else if !passes.is_empty() {
+                out.pass(res, passes);
+            }
+        });
+    }
+}
