@@ -21,8 +21,9 @@ case "$cmd" in
     mkdir -p "$run"
     port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
     # Loads AWS managed policies (AdministratorAccess, ...) so seeds can attach them.
-    MOTO_IAM_LOAD_MANAGED_POLICIES=true nohup "$here/.venv/bin/moto_server" -H 127.0.0.1 -p "$port" \
-      >"$logf" 2>&1 &
+    # The recorder's file goes to .run/, not into whatever directory this was started from.
+    MOTO_IAM_LOAD_MANAGED_POLICIES=true MOTO_RECORDER_FILEPATH="$run/$name.recording" \
+      nohup "$here/.venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$logf" 2>&1 &
     echo $! >"$pidf"; echo "$port" >"$portf"
     for _ in $(seq 1 150); do
       if python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1',$port)))" 2>/dev/null; then

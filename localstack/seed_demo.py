@@ -304,11 +304,19 @@ def seed_iam(d):
     ec2_trust = assume({"Service": "ec2.amazonaws.com"})
     role("ops-admin", ec2_trust, attach=["arn:aws:iam::aws:policy/AdministratorAccess"])
     d.planted("IAM-007", "", "ops-admin", "fail", "AdministratorAccess attached")
+    d.planted("IAM-001", "", "ops-admin", "pass", "trusts the EC2 service only")
     role("reporting-reader", ec2_trust, attach=["arn:aws:iam::aws:policy/ReadOnlyAccess"])
     d.planted("IAM-007", "", "reporting-reader", "pass", "read-only")
 
+    role("ci-runner", ec2_trust, inline={"Version": "2012-10-17", "Statement": [
+        {"Sid": "LaunchAnything", "Effect": "Allow", "Action": ["iam:PassRole", "ec2:RunInstances"], "Resource": "*"}]})
+    d.planted("IAM-014", "", "ci-runner", "fail", "iam:PassRole on * with ec2:RunInstances: run code as any role")
+    d.planted("IAM-014", "", "reporting-reader", "pass", "read-only: no escalation path")
+
     iam.create_user(UserName="alice-console")
     iam.create_login_profile(UserName="alice-console", Password="Demo-Passw0rd-1!")
+    iam.create_access_key(UserName="alice-console")
+    d.planted("IAM-010", "", "alice-console", "fail", "a console user with a long-lived access key")
     iam.attach_user_policy(UserName="alice-console", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
     d.planted("IAM-008", "", "alice-console", "fail", "console password, no MFA")
     d.planted("IAM-012", "", "alice-console", "fail", "policy attached to the user directly")

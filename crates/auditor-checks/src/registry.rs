@@ -31,11 +31,13 @@ static CHECKS: &[&dyn Check] = &[
     &iam::IrsaProviderMissing,
     &iam::AdminAccess,
     &iam::ConsoleWithoutMfa,
-    // IAM-009 (access key age), IAM-010 (human users with keys), IAM-011 (unused roles)
-    // are next; IAM-014 (privilege escalation) and IAM-015 (load-balancer controller role)
-    // after them.
+    &iam::AccessKeyStale,
+    &iam::HumanUserAccessKeys,
+    &iam::RoleUnused,
     &iam::UserDirectPolicies,
     &iam::WeakPasswordPolicy,
+    &iam::PrivilegeEscalation,
+    // IAM-015 (load-balancer controller role) is next.
 ];
 
 /// Every check, sorted by code.

@@ -70,6 +70,10 @@ pub struct Settings {
     pub iam_trusted_accounts: Vec<String>,
     /// Role names expected to be administrators (IAM-007).
     pub break_glass_roles: Vec<String>,
+    /// Days after which an access key must be rotated, and an unused one removed (IAM-009).
+    pub access_key_max_age_days: i64,
+    /// Days without use after which a role should be removed (IAM-011).
+    pub role_unused_days: i64,
 }
 
 impl Default for Settings {
@@ -87,6 +91,8 @@ impl Default for Settings {
             allowed_upstream_registries: vec!["public.ecr.aws".into()],
             iam_trusted_accounts: Vec::new(),
             break_glass_roles: Vec::new(),
+            access_key_max_age_days: 90,
+            role_unused_days: 90,
         }
     }
 }

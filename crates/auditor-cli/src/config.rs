@@ -377,7 +377,12 @@ pub(crate) fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
             checks,
             "iam",
             "checks.iam",
-            &["trusted_accounts", "break_glass_roles"],
+            &[
+                "trusted_accounts",
+                "break_glass_roles",
+                "access_key_max_age_days",
+                "role_unused_days",
+            ],
         ) {
             if let Some(a) = w.list(iam, "trusted_accounts", "checks.iam", account_id) {
                 c.settings.iam_trusted_accounts = a;
@@ -391,6 +396,12 @@ pub(crate) fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
             };
             if let Some(r) = w.list(iam, "break_glass_roles", "checks.iam", role) {
                 c.settings.break_glass_roles = r;
+            }
+            if let Some(n) = w.int(iam, "access_key_max_age_days", "checks.iam", 1, 3650) {
+                c.settings.access_key_max_age_days = n;
+            }
+            if let Some(n) = w.int(iam, "role_unused_days", "checks.iam", 1, 3650) {
+                c.settings.role_unused_days = n;
             }
         }
         if let Some(ecr) = w.table(

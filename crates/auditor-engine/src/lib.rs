@@ -35,6 +35,9 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
         partition: session.partition.clone(),
         regions: plan.regions.iter().map(|r| r.name.clone()).collect(),
         services: plan.services.clone(),
+        collected_at: OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .ok(),
         ..Inventory::default()
     };
     inv.gaps

@@ -12,6 +12,10 @@ pub struct Inventory {
     /// The partition, `aws` unless in China or GovCloud.
     #[serde(default = "default_partition")]
     pub partition: String,
+    /// When collection started (RFC 3339): the "now" of checks that measure age, so that
+    /// checks stay pure and a saved inventory audits the same way later.
+    #[serde(default)]
+    pub collected_at: Option<String>,
     /// The regions audited.
     #[serde(default)]
     pub regions: Vec<String>,

@@ -102,6 +102,12 @@ impl Emulator {
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             // As localstack/moto.sh does: seeds attach AWS managed policies.
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            // The recorder writes a file into moto's working directory: keep it out of the tree.
+            .env(
+                "MOTO_RECORDER_FILEPATH",
+                std::env::temp_dir().join(format!("auditor-moto-recording-{port}")),
+            )
+            .current_dir(std::env::temp_dir())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

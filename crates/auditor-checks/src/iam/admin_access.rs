@@ -2,8 +2,7 @@
 
 use crate::emit::ev;
 use crate::{declare_check, Check, CheckContext, Emitter};
-use auditor_model::iam::{IamAccount, InlinePolicy};
-use auditor_policy::{evaluate, Decision, Named, PolicyDocument, PolicySet, Request};
+use auditor_policy::{evaluate, Decision, Request};
 
 declare_check! {
     /// ## What it checks
@@ -40,50 +39,9 @@ declare_check! {
     }
 }
 
-/// Parsed identity policies of one principal, or the reason they cannot all be read.
-struct Policies {
-    identity: Vec<(String, PolicyDocument)>,
-    boundary: Option<(String, PolicyDocument)>,
-}
-
-fn load(
-    iam: &IamAccount,
-    owner: &str,
-    inline: &[&InlinePolicy],
-    attached: &[&String],
-    boundary: Option<&String>,
-) -> Result<Policies, String> {
-    let managed = iam.managed_policies.get().map_err(|g| g.to_string())?;
-    let doc_of = |arn: &str| -> Result<PolicyDocument, String> {
-        let p = managed
-            .iter()
-            .find(|p| p.arn == arn)
-            .ok_or_else(|| format!("{arn} was not read"))?;
-        let text = p
-            .document
-            .as_deref()
-            .ok_or_else(|| format!("the document of {arn} was not read"))?;
-        PolicyDocument::parse(text).map_err(|e| format!("{arn}: {e}"))
-    };
-    let mut identity = Vec::new();
-    for p in inline {
-        let doc = PolicyDocument::parse(&p.document)
-            .map_err(|e| format!("inline policy {}: {e}", p.name))?;
-        identity.push((format!("{owner} inline policy {}", p.name), doc));
-    }
-    for arn in attached {
-        identity.push(((*arn).clone(), doc_of(arn)?));
-    }
-    let boundary = match boundary {
-        Some(arn) => Some((format!("boundary {arn}"), doc_of(arn)?)),
-        None => None,
-    };
-    Ok(Policies { identity, boundary })
-}
-
 /// Probes that only an administrator's policies allow: an action of no real service (so
 /// only `*` matches it) on a resource of no real service, and an IAM action on any role.
-fn probes(account: &str, partition: &str) -> [(&'static str, Request); 2] {
+pub(crate) fn probes(account: &str, partition: &str) -> [(&'static str, Request); 2] {
     let req = |action: &str, resource: String| Request {
         principal: format!("arn:{partition}:iam::{account}:role/auditor-probe"),
         action: action.into(),
@@ -113,18 +71,13 @@ fn judge(
     out: &mut Emitter<'_>,
     res: auditor_model::Resource,
     principal_arn: &str,
-    policies: Result<Policies, String>,
+    policies: Result<super::Policies, String>,
 ) {
     let p = match policies {
         Ok(p) => p,
         Err(why) => return out.not_assessed_because(res, why),
     };
-    let set = PolicySet {
-        identity: p.identity.iter().map(|(n, d)| Named::new(n, d)).collect(),
-        boundary: p.boundary.as_ref().map(|(n, d)| Named::new(n, d)),
-        resource: Vec::new(),
-        same_account: true,
-    };
+    let set = p.set();
     let inv = ctx.inventory;
     let mut grants = Vec::new();
     for (what, mut req) in probes(&inv.account_id, &inv.partition) {
@@ -168,67 +121,8 @@ fn judge(
 
 impl Check for AdminAccess {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
-        let Some(iam) = super::account(ctx, out, "principal") else {
-            return;
-        };
-        match iam.roles.get() {
-            Err(gap) => out.not_assessed(super::account_setting(ctx, "role/*"), gap),
-            Ok(roles) => {
-                for r in roles
-                    .iter()
-                    .filter(|r| !r.path.starts_with("/aws-service-role/"))
-                {
-                    let res = super::resource(ctx, &r.arn, "role", &r.role_name);
-                    let inline: Vec<&InlinePolicy> = r.inline_policies.iter().collect();
-                    let attached: Vec<&String> = r.attached_policies.iter().collect();
-                    let p = load(
-                        iam,
-                        &format!("role/{}", r.role_name),
-                        &inline,
-                        &attached,
-                        r.permissions_boundary.as_ref(),
-                    );
-                    judge(ctx, out, res, &r.arn, p);
-                }
-            }
-        }
-        let groups = iam.groups.get();
-        match iam.users.get() {
-            Err(gap) => out.not_assessed(super::account_setting(ctx, "user/*"), gap),
-            Ok(users) => {
-                for u in users {
-                    let res = super::resource(ctx, &u.arn, "user", &u.user_name);
-                    let mine: Vec<_> = match groups {
-                        Ok(gs) => gs
-                            .iter()
-                            .filter(|g| u.groups.contains(&g.group_name))
-                            .collect(),
-                        Err(gap) if !u.groups.is_empty() => {
-                            out.not_assessed(res, gap);
-                            continue;
-                        }
-                        Err(_) => Vec::new(),
-                    };
-                    let inline: Vec<&InlinePolicy> = u
-                        .inline_policies
-                        .iter()
-                        .chain(mine.iter().flat_map(|g| &g.inline_policies))
-                        .collect();
-                    let attached: Vec<&String> = u
-                        .attached_policies
-                        .iter()
-                        .chain(mine.iter().flat_map(|g| &g.attached_policies))
-                        .collect();
-                    let p = load(
-                        iam,
-                        &format!("user/{}", u.user_name),
-                        &inline,
-                        &attached,
-                        u.permissions_boundary.as_ref(),
-                    );
-                    judge(ctx, out, res, &u.arn, p);
-                }
-            }
-        }
+        super::for_each_principal(ctx, out, |res, arn, policies, out| {
+            judge(ctx, out, res, arn, policies)
+        });
     }
 }

@@ -1,32 +1,41 @@
 //! IAM checks (IAM-001 ...) and the helpers they share: roles and users as resources,
 //! parsed trust policies, and the identity-policy sets the policy engine evaluates.
 
+mod access_key_stale;
 mod admin_access;
 mod console_without_mfa;
+mod human_user_access_keys;
 mod irsa_aud_missing;
 mod irsa_provider_missing;
 mod irsa_sub_unscoped;
 mod oidc_trust_without_sub;
+mod privilege_escalation;
+mod role_unused;
 mod trust_any_principal;
 mod trust_cross_account;
 mod user_direct_policies;
 mod weak_password_policy;
 
+pub(crate) use access_key_stale::AccessKeyStale;
 pub(crate) use admin_access::AdminAccess;
 pub(crate) use console_without_mfa::ConsoleWithoutMfa;
+pub(crate) use human_user_access_keys::HumanUserAccessKeys;
 pub(crate) use irsa_aud_missing::IrsaAudMissing;
 pub(crate) use irsa_provider_missing::IrsaProviderMissing;
 pub(crate) use irsa_sub_unscoped::IrsaSubUnscoped;
 pub(crate) use oidc_trust_without_sub::OidcTrustWithoutSub;
+pub(crate) use privilege_escalation::PrivilegeEscalation;
+pub(crate) use role_unused::RoleUnused;
 pub(crate) use trust_any_principal::TrustAnyPrincipal;
 pub(crate) use trust_cross_account::TrustCrossAccount;
 pub(crate) use user_direct_policies::UserDirectPolicies;
 pub(crate) use weak_password_policy::WeakPasswordPolicy;
 
 use crate::{CheckContext, Emitter};
+use auditor_model::iam::InlinePolicy;
 use auditor_model::iam::{IamAccount, Role};
 use auditor_model::{Gap, GapKind, Resource};
-use auditor_policy::{PolicyDocument, StatementView};
+use auditor_policy::{Named, PolicyDocument, PolicySet, StatementView};
 
 /// An IAM resource (global): a role, a user, or an account setting.
 pub(crate) fn resource(ctx: &CheckContext<'_>, arn: &str, kind: &str, id: &str) -> Resource {
@@ -104,6 +113,22 @@ pub(crate) fn for_each_trust<'i>(
     }
 }
 
+/// Whole days from `from` to `to` (both RFC 3339), `None` if either does not parse.
+pub(crate) fn days_between(from: &str, to: &str) -> Option<i64> {
+    use time::format_description::well_known::Rfc3339;
+    let a = time::OffsetDateTime::parse(from, &Rfc3339).ok()?;
+    let b = time::OffsetDateTime::parse(to, &Rfc3339).ok()?;
+    Some((b - a).whole_days())
+}
+
+/// The inventory's collection time, or the reason a check of ages cannot run.
+pub(crate) fn now<'i>(ctx: &CheckContext<'i>) -> Result<&'i str, &'static str> {
+    ctx.inventory
+        .collected_at
+        .as_deref()
+        .ok_or("the inventory has no collection time (collected_at) to measure ages against")
+}
+
 /// The issuer of an EKS OIDC provider ARN, e.g. `oidc.eks.eu-west-1.amazonaws.com/id/ABC`.
 pub(crate) fn eks_issuer(federated: &str) -> Option<&str> {
     let issuer = federated.split_once(":oidc-provider/")?.1;
@@ -114,4 +139,132 @@ pub(crate) fn eks_issuer(federated: &str) -> Option<&str> {
 pub(crate) fn other_oidc_issuer(federated: &str) -> Option<&str> {
     let issuer = federated.split_once(":oidc-provider/")?.1;
     (!issuer.starts_with("oidc.eks.")).then_some(issuer)
+}
+
+/// Parsed identity policies of one principal, or the reason they cannot all be read.
+pub(crate) struct Policies {
+    identity: Vec<(String, PolicyDocument)>,
+    boundary: Option<(String, PolicyDocument)>,
+}
+
+pub(crate) fn load(
+    iam: &IamAccount,
+    owner: &str,
+    inline: &[&InlinePolicy],
+    attached: &[&String],
+    boundary: Option<&String>,
+) -> Result<Policies, String> {
+    let managed = iam.managed_policies.get().map_err(|g| g.to_string())?;
+    let doc_of = |arn: &str| -> Result<PolicyDocument, String> {
+        let p = managed
+            .iter()
+            .find(|p| p.arn == arn)
+            .ok_or_else(|| format!("{arn} was not read"))?;
+        let text = p
+            .document
+            .as_deref()
+            .ok_or_else(|| format!("the document of {arn} was not read"))?;
+        PolicyDocument::parse(text).map_err(|e| format!("{arn}: {e}"))
+    };
+    let mut identity = Vec::new();
+    for p in inline {
+        let doc = PolicyDocument::parse(&p.document)
+            .map_err(|e| format!("inline policy {}: {e}", p.name))?;
+        identity.push((format!("{owner} inline policy {}", p.name), doc));
+    }
+    for arn in attached {
+        identity.push(((*arn).clone(), doc_of(arn)?));
+    }
+    let boundary = match boundary {
+        Some(arn) => Some((format!("boundary {arn}"), doc_of(arn)?)),
+        None => None,
+    };
+    Ok(Policies { identity, boundary })
+}
+
+impl Policies {
+    /// The set the policy engine evaluates (same account, no resource policy).
+    pub(crate) fn set(&self) -> PolicySet<'_> {
+        PolicySet {
+            identity: self
+                .identity
+                .iter()
+                .map(|(n, d)| Named::new(n, d))
+                .collect(),
+            boundary: self.boundary.as_ref().map(|(n, d)| Named::new(n, d)),
+            resource: Vec::new(),
+            same_account: true,
+        }
+    }
+}
+
+/// Runs `f` on every role (but service-linked ones) and user with its identity policies
+/// (users': with their groups') and boundary, or the reason they could not all be read.
+pub(crate) fn for_each_principal(
+    ctx: &CheckContext<'_>,
+    out: &mut Emitter<'_>,
+    mut f: impl FnMut(Resource, &str, Result<Policies, String>, &mut Emitter<'_>),
+) {
+    let Some(iam) = account(ctx, out, "principal") else {
+        return;
+    };
+    match iam.roles.get() {
+        Err(gap) => out.not_assessed(account_setting(ctx, "role/*"), gap),
+        Ok(roles) => {
+            for r in roles
+                .iter()
+                .filter(|r| !r.path.starts_with("/aws-service-role/"))
+            {
+                let res = resource(ctx, &r.arn, "role", &r.role_name);
+                let inline: Vec<&InlinePolicy> = r.inline_policies.iter().collect();
+                let attached: Vec<&String> = r.attached_policies.iter().collect();
+                let p = load(
+                    iam,
+                    &format!("role/{}", r.role_name),
+                    &inline,
+                    &attached,
+                    r.permissions_boundary.as_ref(),
+                );
+                f(res, &r.arn, p, out);
+            }
+        }
+    }
+    let groups = iam.groups.get();
+    match iam.users.get() {
+        Err(gap) => out.not_assessed(account_setting(ctx, "user/*"), gap),
+        Ok(users) => {
+            for u in users {
+                let res = resource(ctx, &u.arn, "user", &u.user_name);
+                let mine: Vec<_> = match groups {
+                    Ok(gs) => gs
+                        .iter()
+                        .filter(|g| u.groups.contains(&g.group_name))
+                        .collect(),
+                    Err(gap) if !u.groups.is_empty() => {
+                        out.not_assessed(res, gap);
+                        continue;
+                    }
+                    Err(_) => Vec::new(),
+                };
+                let inline: Vec<&InlinePolicy> = u
+                    .inline_policies
+                    .iter()
+                    .chain(mine.iter().flat_map(|g| &g.inline_policies))
+                    .collect();
+                let attached: Vec<&String> = u
+                    .attached_policies
+                    .iter()
+                    .chain(mine.iter().flat_map(|g| &g.attached_policies))
+                    .collect();
+                let p = load(
+                    iam,
+                    &format!("user/{}", u.user_name),
+                    &inline,
+                    &attached,
+                    u.permissions_boundary.as_ref(),
+                );
+                f(res, &u.arn, p, out);
+            }
+        }
+    }
 }
