@@ -37,7 +37,7 @@ static CHECKS: &[&dyn Check] = &[
     &iam::UserDirectPolicies,
     &iam::WeakPasswordPolicy,
     &iam::PrivilegeEscalation,
-    // IAM-015 (load-balancer controller role) is next.
+    &iam::LbControllerOverprivileged,
 ];
 
 /// Every check, sorted by code.
