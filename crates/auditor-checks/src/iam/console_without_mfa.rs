@@ -37,11 +37,7 @@ impl Check for ConsoleWithoutMfa {
         let Some(iam) = super::account(ctx, out, "user") else {
             return;
         };
-        let root_arn = format!(
-            "arn:{}:iam::{}:root",
-            ctx.inventory.partition, ctx.inventory.account_id
-        );
-        let root = super::resource(ctx, &root_arn, "root-user", "root");
+        let root = super::root_user(ctx);
         match iam.account_summary.get() {
             Err(gap) => out.not_assessed(root, gap),
             Ok(s) if s.account_mfa_enabled => out.pass(

@@ -33,42 +33,25 @@ declare_check! {
 
 impl Check for IrsaAudMissing {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
-        super::for_each_trust(ctx, out, |_, statements, res, out| {
-            let mut fails = Vec::new();
-            let mut passes = Vec::new();
-            for s in statements.iter().filter(|s| s.allow) {
-                for issuer in s
-                    .principal
-                    .iter()
-                    .flat_map(|p| &p.federated)
-                    .filter_map(|f| super::eks_issuer(f))
-                {
-                    let field = format!("AssumeRolePolicyDocument.{}", s.label());
-                    let key = format!("{issuer}:aud");
-                    let exact = s.conditions_on(&key).into_iter().find(|c| {
-                        c.base_operator() == "StringEquals"
-                            && !c.values.is_empty()
-                            && c.values.iter().all(|v| v == "sts.amazonaws.com")
-                    });
-                    match exact {
-                        Some(c) => passes.push(ev(
-                            field,
-                            format!("{} {key} = sts.amazonaws.com", c.operator),
-                            "only tokens minted for STS are accepted",
-                        )),
-                        None => fails.push(ev(
-                            field,
-                            format!("no StringEquals {key} = sts.amazonaws.com"),
-                            "tokens minted for other audiences could be replayed to STS",
-                        )),
-                    }
-                }
-            }
-            if !fails.is_empty() {
-                out.fail(res, fails);
-            } else if !passes.is_empty() {
-                out.pass(res, passes);
-            }
+        super::judge_federated_trusts(ctx, out, super::eks_issuer, |issuer, s, field| {
+            let key = format!("{issuer}:aud");
+            let exact = s.conditions_on(&key).into_iter().find(|c| {
+                c.base_operator() == "StringEquals"
+                    && !c.values.is_empty()
+                    && c.values.iter().all(|v| v == "sts.amazonaws.com")
+            });
+            vec![match exact {
+                Some(c) => Ok(ev(
+                    field,
+                    format!("{} {key} = sts.amazonaws.com", c.operator),
+                    "only tokens minted for STS are accepted",
+                )),
+                None => Err(ev(
+                    field,
+                    format!("no StringEquals {key} = sts.amazonaws.com"),
+                    "tokens minted for other audiences could be replayed to STS",
+                )),
+            }]
         });
     }
 }

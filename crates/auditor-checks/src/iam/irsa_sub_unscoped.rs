@@ -60,56 +60,30 @@ fn too_wide(value: &str) -> Option<&'static str> {
 
 impl Check for IrsaSubUnscoped {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
-        super::for_each_trust(ctx, out, |_, statements, res, out| {
-            let mut fails = Vec::new();
-            let mut passes = Vec::new();
-            for s in statements.iter().filter(|s| s.allow) {
-                let issuers: Vec<&str> = s
-                    .principal
-                    .iter()
-                    .flat_map(|p| &p.federated)
-                    .filter_map(|f| super::eks_issuer(f))
-                    .collect();
-                for issuer in issuers {
-                    let field = format!("AssumeRolePolicyDocument.{}", s.label());
-                    let key = format!("{issuer}:sub");
-                    let subs: Vec<_> = s
-                        .conditions_on(&key)
-                        .into_iter()
-                        .filter(|c| !c.base_operator().contains("Not"))
-                        .collect();
-                    if subs.is_empty() {
-                        fails.push(ev(
-                            field,
-                            format!("no condition on {key}"),
-                            "every service account in the cluster may assume the role",
-                        ));
-                        continue;
-                    }
-                    for c in subs {
-                        for v in &c.values {
-                            match too_wide(v) {
-                                Some(why) => fails.push(ev(
-                                    field.clone(),
-                                    format!("{} {key} = {v}", c.operator),
-                                    why,
-                                )),
-                                None => passes.push(ev(
-                                    field.clone(),
-                                    format!("{} {key} = {v}", c.operator),
-                                    "one service account",
-                                )),
-                            }
-                        }
-                    }
-                }
+        super::judge_federated_trusts(ctx, out, super::eks_issuer, |issuer, s, field| {
+            let key = format!("{issuer}:sub");
+            let subs: Vec<_> = s
+                .conditions_on(&key)
+                .into_iter()
+                .filter(|c| !c.base_operator().contains("Not"))
+                .collect();
+            if subs.is_empty() {
+                return vec![Err(ev(
+                    field,
+                    format!("no condition on {key}"),
+                    "every service account in the cluster may assume the role",
+                ))];
             }
-            // Roles that are not IRSA roles are not this check's business.
-            if !fails.is_empty() {
-                out.fail(res, fails);
-            } else if !passes.is_empty() {
-                out.pass(res, passes);
-            }
+            subs.iter()
+                .flat_map(|c| c.values.iter().map(move |v| (c, v)))
+                .map(|(c, v)| {
+                    let observed = format!("{} {key} = {v}", c.operator);
+                    match too_wide(v) {
+                        Some(why) => Err(ev(field.clone(), observed, why)),
+                        None => Ok(ev(field.clone(), observed, "one service account")),
+                    }
+                })
+                .collect()
         });
     }
 }

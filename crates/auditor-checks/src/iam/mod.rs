@@ -115,6 +115,55 @@ pub(crate) fn for_each_trust<'i>(
     }
 }
 
+/// The root user as a resource.
+pub(crate) fn root_user(ctx: &CheckContext<'_>) -> Resource {
+    let inv = ctx.inventory;
+    resource(
+        ctx,
+        &format!("arn:{}:iam::{}:root", inv.partition, inv.account_id),
+        "root-user",
+        "root",
+    )
+}
+
+/// A verdict on one statement of a trust policy: passing or failing evidence.
+pub(crate) type Verdict = Result<auditor_model::Evidence, auditor_model::Evidence>;
+
+/// The shared body of the federated-trust checks (IAM-003/004/005): for every role, every
+/// `Allow` statement federating an issuer that `issuer_of` accepts is judged; the role fails
+/// if any verdict fails, passes if any passes, and gets no finding when no statement is in
+/// scope.
+pub(crate) fn judge_federated_trusts(
+    ctx: &CheckContext<'_>,
+    out: &mut Emitter<'_>,
+    issuer_of: fn(&str) -> Option<&str>,
+    judge: impl Fn(&str, &StatementView, String) -> Vec<Verdict>,
+) {
+    for_each_trust(ctx, out, |_, statements, res, out| {
+        let (mut fails, mut passes) = (Vec::new(), Vec::new());
+        for s in statements.iter().filter(|s| s.allow) {
+            for issuer in s
+                .principal
+                .iter()
+                .flat_map(|p| &p.federated)
+                .filter_map(|f| issuer_of(f))
+            {
+                for v in judge(issuer, s, format!("AssumeRolePolicyDocument.{}", s.label())) {
+                    match v {
+                        Ok(e) => passes.push(e),
+                        Err(e) => fails.push(e),
+                    }
+                }
+            }
+        }
+        if !fails.is_empty() {
+            out.fail(res, fails);
+        } else if !passes.is_empty() {
+            out.pass(res, passes);
+        }
+    });
+}
+
 /// Whole days from `from` to `to` (both RFC 3339), `None` if either does not parse.
 pub(crate) fn days_between(from: &str, to: &str) -> Option<i64> {
     use time::format_description::well_known::Rfc3339;

@@ -38,57 +38,35 @@ declare_check! {
 
 impl Check for OidcTrustWithoutSub {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
-        super::for_each_trust(ctx, out, |_, statements, res, out| {
-            let mut fails = Vec::new();
-            let mut passes = Vec::new();
-            for s in statements.iter().filter(|s| s.allow) {
-                for issuer in s
-                    .principal
-                    .iter()
-                    .flat_map(|p| &p.federated)
-                    .filter_map(|f| super::other_oidc_issuer(f))
-                {
-                    let field = format!("AssumeRolePolicyDocument.{}", s.label());
-                    let key = format!("{issuer}:sub");
-                    let subs: Vec<_> = s
-                        .conditions_on(&key)
-                        .into_iter()
-                        .filter(|c| !c.base_operator().contains("Not"))
-                        .collect();
-                    if subs.is_empty() {
-                        fails.push(ev(
-                            field,
-                            format!("no condition on {key}"),
-                            "every identity the provider signs tokens for may assume the role",
-                        ));
-                        continue;
-                    }
-                    for c in subs {
-                        for v in &c.values {
-                            let wide = v == "*" || v.starts_with("repo:*");
-                            let e = ev(
-                                field.clone(),
-                                format!("{} {key} = {v}", c.operator),
-                                if wide {
-                                    "matches any subject of the provider"
-                                } else {
-                                    "scoped subject"
-                                },
-                            );
-                            if wide {
-                                fails.push(e)
-                            } else {
-                                passes.push(e)
-                            }
-                        }
-                    }
-                }
+        super::judge_federated_trusts(ctx, out, super::other_oidc_issuer, |issuer, s, field| {
+            let key = format!("{issuer}:sub");
+            let subs: Vec<_> = s
+                .conditions_on(&key)
+                .into_iter()
+                .filter(|c| !c.base_operator().contains("Not"))
+                .collect();
+            if subs.is_empty() {
+                return vec![Err(ev(
+                    field,
+                    format!("no condition on {key}"),
+                    "every identity the provider signs tokens for may assume the role",
+                ))];
             }
-            if !fails.is_empty() {
-                out.fail(res, fails);
-            } else if !passes.is_empty() {
-                out.pass(res, passes);
-            }
+            subs.iter()
+                .flat_map(|c| c.values.iter().map(move |v| (c, v)))
+                .map(|(c, v)| {
+                    let observed = format!("{} {key} = {v}", c.operator);
+                    if v == "*" || v.starts_with("repo:*") {
+                        Err(ev(
+                            field.clone(),
+                            observed,
+                            "matches any subject of the provider",
+                        ))
+                    } else {
+                        Ok(ev(field.clone(), observed, "scoped subject"))
+                    }
+                })
+                .collect()
         });
     }
 }
