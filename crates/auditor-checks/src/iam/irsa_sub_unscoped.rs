@@ -1,6 +1,5 @@
 //! IAM-003: an IRSA role's trust is not scoped to one service account.
 
-use crate::emit::ev;
 use crate::{declare_check, Check, CheckContext, Emitter};
 
 declare_check! {
@@ -61,29 +60,13 @@ fn too_wide(value: &str) -> Option<&'static str> {
 impl Check for IrsaSubUnscoped {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
         super::judge_federated_trusts(ctx, out, super::eks_issuer, |issuer, s, field| {
-            let key = format!("{issuer}:sub");
-            let subs: Vec<_> = s
-                .conditions_on(&key)
-                .into_iter()
-                .filter(|c| !c.base_operator().contains("Not"))
-                .collect();
-            if subs.is_empty() {
-                return vec![Err(ev(
-                    field,
-                    format!("no condition on {key}"),
-                    "every service account in the cluster may assume the role",
-                ))];
-            }
-            subs.iter()
-                .flat_map(|c| c.values.iter().map(move |v| (c, v)))
-                .map(|(c, v)| {
-                    let observed = format!("{} {key} = {v}", c.operator);
-                    match too_wide(v) {
-                        Some(why) => Err(ev(field.clone(), observed, why)),
-                        None => Ok(ev(field.clone(), observed, "one service account")),
-                    }
-                })
-                .collect()
+            super::sub_verdicts(
+                issuer,
+                s,
+                &field,
+                "every service account in the cluster may assume the role",
+                |v| too_wide(v).map_or(Ok("one service account"), Err),
+            )
         });
     }
 }

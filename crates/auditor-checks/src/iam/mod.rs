@@ -164,6 +164,41 @@ pub(crate) fn judge_federated_trusts(
     });
 }
 
+/// Verdicts on the `<issuer>:sub` conditions of a federated trust statement: one failing
+/// verdict (`missing`) when there is none, else one per value, passing or failing as
+/// `judge` says (`Ok(reason)` passes, `Err(reason)` fails). Negated operators do not scope.
+pub(crate) fn sub_verdicts(
+    issuer: &str,
+    s: &StatementView,
+    field: &str,
+    missing: &str,
+    judge: impl Fn(&str) -> Result<&'static str, &'static str>,
+) -> Vec<Verdict> {
+    let key = format!("{issuer}:sub");
+    let subs: Vec<_> = s
+        .conditions_on(&key)
+        .into_iter()
+        .filter(|c| !c.base_operator().contains("Not"))
+        .collect();
+    if subs.is_empty() {
+        return vec![Err(crate::emit::ev(
+            field,
+            format!("no condition on {key}"),
+            missing,
+        ))];
+    }
+    subs.iter()
+        .flat_map(|c| c.values.iter().map(move |v| (c, v)))
+        .map(|(c, v)| {
+            let observed = format!("{} {key} = {v}", c.operator);
+            match judge(v) {
+                Ok(why) => Ok(crate::emit::ev(field, observed, why)),
+                Err(why) => Err(crate::emit::ev(field, observed, why)),
+            }
+        })
+        .collect()
+}
+
 /// Whole days from `from` to `to` (both RFC 3339), `None` if either does not parse.
 pub(crate) fn days_between(from: &str, to: &str) -> Option<i64> {
     use time::format_description::well_known::Rfc3339;

@@ -1,6 +1,5 @@
 //! IAM-005: a role trusts a non-EKS OIDC provider (GitHub Actions, ...) without a `sub` scope.
 
-use crate::emit::ev;
 use crate::{declare_check, Check, CheckContext, Emitter};
 
 declare_check! {
@@ -39,34 +38,19 @@ declare_check! {
 impl Check for OidcTrustWithoutSub {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
         super::judge_federated_trusts(ctx, out, super::other_oidc_issuer, |issuer, s, field| {
-            let key = format!("{issuer}:sub");
-            let subs: Vec<_> = s
-                .conditions_on(&key)
-                .into_iter()
-                .filter(|c| !c.base_operator().contains("Not"))
-                .collect();
-            if subs.is_empty() {
-                return vec![Err(ev(
-                    field,
-                    format!("no condition on {key}"),
-                    "every identity the provider signs tokens for may assume the role",
-                ))];
-            }
-            subs.iter()
-                .flat_map(|c| c.values.iter().map(move |v| (c, v)))
-                .map(|(c, v)| {
-                    let observed = format!("{} {key} = {v}", c.operator);
+            super::sub_verdicts(
+                issuer,
+                s,
+                &field,
+                "every identity the provider signs tokens for may assume the role",
+                |v| {
                     if v == "*" || v.starts_with("repo:*") {
-                        Err(ev(
-                            field.clone(),
-                            observed,
-                            "matches any subject of the provider",
-                        ))
+                        Err("matches any subject of the provider")
                     } else {
-                        Ok(ev(field.clone(), observed, "scoped subject"))
+                        Ok("scoped subject")
                     }
-                })
-                .collect()
+                },
+            )
         });
     }
 }
