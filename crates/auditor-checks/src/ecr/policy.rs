@@ -3,7 +3,7 @@
 //! parsed by `auditor-policy` (who is named, under which conditions), not an evaluation of
 //! requests.
 
-use crate::principals::{account_of, RESTRICTING_KEYS};
+use crate::principals::{account_of, restricted_by, RESTRICTING_KEYS};
 use auditor_policy::PolicyDocument;
 
 /// One statement that grants outsiders access.
@@ -28,11 +28,7 @@ pub(crate) fn outsider_grants(
     let doc = PolicyDocument::parse(text).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     for st in doc.statements().into_iter().filter(|s| s.allow) {
-        let restricted = st
-            .conditions
-            .iter()
-            .any(|c| RESTRICTING_KEYS.contains(&c.key.to_ascii_lowercase().as_str()));
-        if restricted {
+        if restricted_by(&st, RESTRICTING_KEYS).is_some() {
             continue;
         }
         let actions = if st.action.is_empty() {
@@ -82,6 +78,24 @@ mod tests {
         let p = r#"{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": ["ecr:BatchGetImage"],
             "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}}]}"#;
         assert!(outsider_grants(p, OWN, &[]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn negated_null_or_star_conditions_do_not_restrict() {
+        for cond in [
+            r#"{"StringNotEquals": {"aws:PrincipalOrgID": "o-abc"}}"#,
+            r#"{"Null": {"aws:PrincipalOrgID": "false"}}"#,
+            r#"{"StringLike": {"aws:PrincipalOrgID": "*"}}"#,
+        ] {
+            let p = format!(
+                r#"{{"Statement": {{"Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage", "Condition": {cond}}}}}"#
+            );
+            assert_eq!(
+                outsider_grants(&p, OWN, &[]).unwrap().len(),
+                1,
+                "{cond} restricted the grant"
+            );
+        }
     }
 
     #[test]
