@@ -162,7 +162,7 @@ fn ecr_gaps(r: &auditor_model::ecr::EcrRegion) -> Vec<Gap> {
 }
 
 fn iam_gaps(a: &auditor_model::iam::IamAccount) -> Vec<Gap> {
-    [
+    let mut gaps: Vec<Gap> = [
         a.roles.gap(),
         a.users.gap(),
         a.groups.gap(),
@@ -175,7 +175,11 @@ fn iam_gaps(a: &auditor_model::iam::IamAccount) -> Vec<Gap> {
     .into_iter()
     .flatten()
     .cloned()
-    .collect()
+    .collect();
+    if let Ok(policies) = a.managed_policies.get() {
+        gaps.extend(policies.iter().filter_map(|p| p.document.gap()).cloned());
+    }
+    gaps
 }
 
 fn ec2_gaps(r: &auditor_model::ec2::Ec2Region) -> Vec<Gap> {

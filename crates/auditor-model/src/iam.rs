@@ -129,9 +129,10 @@ pub struct ManagedPolicy {
     /// Name.
     #[serde(default)]
     pub name: Option<String>,
-    /// The default version's document (decoded JSON text), when it could be read.
+    /// The default version's document (decoded JSON text), or the gap that explains why
+    /// it could not be read (GetPolicy / GetPolicyVersion refused).
     #[serde(default)]
-    pub document: Option<String>,
+    pub document: Collected<String>,
 }
 
 impl ManagedPolicy {

@@ -62,7 +62,11 @@ fn tags(t: &[aws_sdk_iam::types::Tag]) -> BTreeMap<String, String> {
 
 /// Collects the account's IAM. Never fails: each API that fails becomes a gap in its part.
 pub async fn collect(cfg: &SdkConfig) -> IamAccount {
-    let c = Client::new(cfg);
+    collect_with(&Client::new(cfg)).await
+}
+
+/// [`collect`] with a given client (tests give a mocked one).
+pub async fn collect_with(c: &Client) -> IamAccount {
     let (details, report, password, oidc, summary) = futures::join!(
         auditor_aws::paged(
             SERVICE,
@@ -77,10 +81,10 @@ pub async fn collect(cfg: &SdkConfig) -> IamAccount {
                 .into_paginator()
                 .send(),
         ),
-        credential_report(&c),
-        password_policy(&c),
-        oidc_providers(&c),
-        account_summary(&c),
+        credential_report(c),
+        password_policy(c),
+        oidc_providers(c),
+        account_summary(c),
     );
 
     let mut account = IamAccount {
@@ -152,11 +156,12 @@ pub async fn collect(cfg: &SdkConfig) -> IamAccount {
                 .policy_version_list()
                 .iter()
                 .find(|v| v.is_default_version())
-                .and_then(|v| decoded(v.document()));
+                .and_then(|v| decoded(v.document()))
+                .ok_or_else(|| missing_document(p.arn().unwrap_or_default()));
             Some(ManagedPolicy {
                 arn: p.arn()?.to_owned(),
                 name: p.policy_name().map(str::to_owned),
-                document,
+                document: Collected::from_result(document),
             })
         }));
     }
@@ -175,56 +180,62 @@ pub async fn collect(cfg: &SdkConfig) -> IamAccount {
         .filter(|arn| !known.contains(*arn))
         .cloned()
         .collect();
-    let fetched: Vec<Result<ManagedPolicy, Gap>> =
-        stream::iter(in_use.into_iter().map(|arn| aws_managed(&c, arn)))
+    let fetched: Vec<ManagedPolicy> =
+        stream::iter(in_use.into_iter().map(|arn| aws_managed(c, arn)))
             .buffer_unordered(8)
             .collect()
             .await;
-    let mut gaps = Vec::new();
-    for f in fetched {
-        match f {
-            Ok(p) => policies.push(p),
-            Err(g) => gaps.push(g),
-        }
-    }
+    policies.extend(fetched);
     policies.sort_by(|a, b| a.arn.cmp(&b.arn));
     account.roles = Collected::Ok(roles);
     account.users = Collected::Ok(users);
     account.groups = Collected::Ok(groups);
-    // A policy whose document could not be read stays listed without a document; the
-    // checks that need it report "not assessed". The first failure is kept as the gap.
-    account.managed_policies = match gaps.into_iter().next() {
-        Some(g) if policies.is_empty() => Collected::from_result(Err(g)),
-        _ => Collected::Ok(policies),
-    };
+    // A policy whose document could not be read stays listed with its gap: the checks
+    // that need it report "not assessed", and the report lists the API to grant.
+    account.managed_policies = Collected::Ok(policies);
     account
 }
 
-async fn aws_managed(c: &Client, arn: String) -> Result<ManagedPolicy, Gap> {
-    let p = c
-        .get_policy()
-        .policy_arn(&arn)
-        .send()
-        .await
-        .map_err(|e| auditor_aws::gap(SERVICE, None, "iam:GetPolicy", &e))?;
-    let policy = p.policy();
-    let name = policy.and_then(|p| p.policy_name()).map(str::to_owned);
-    let document = match policy.and_then(|p| p.default_version_id()) {
-        Some(v) => c
-            .get_policy_version()
+fn missing_document(arn: &str) -> Gap {
+    Gap {
+        service: SERVICE.into(),
+        region: None,
+        api: "iam:GetAccountAuthorizationDetails".into(),
+        kind: GapKind::Other,
+        message: format!("no default version document for {arn} in the answer"),
+    }
+}
+
+/// Reads an AWS managed policy's default document. Never fails: a refusal is the
+/// policy's gap.
+async fn aws_managed(c: &Client, arn: String) -> ManagedPolicy {
+    let document = async {
+        let p = c
+            .get_policy()
             .policy_arn(&arn)
-            .version_id(v)
             .send()
             .await
-            .ok()
-            .and_then(|o| decoded(o.policy_version().and_then(|v| v.document()))),
-        None => None,
-    };
-    Ok(ManagedPolicy {
+            .map_err(|e| auditor_aws::gap(SERVICE, None, "iam:GetPolicy", &e))?;
+        let version = p
+            .policy()
+            .and_then(|p| p.default_version_id())
+            .ok_or_else(|| missing_document(&arn))?;
+        let v = c
+            .get_policy_version()
+            .policy_arn(&arn)
+            .version_id(version)
+            .send()
+            .await
+            .map_err(|e| auditor_aws::gap(SERVICE, None, "iam:GetPolicyVersion", &e))?;
+        decoded(v.policy_version().and_then(|v| v.document())).ok_or_else(|| missing_document(&arn))
+    }
+    .await;
+    let name = arn.rsplit('/').next().map(str::to_owned);
+    ManagedPolicy {
         arn,
         name,
-        document,
-    })
+        document: Collected::from_result(document),
+    }
 }
 
 async fn credential_report(c: &Client) -> Result<Vec<CredentialReportRow>, Gap> {

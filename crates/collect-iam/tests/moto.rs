@@ -90,10 +90,7 @@ async fn collects_the_account_in_few_calls() {
         .unwrap();
     assert!(admin.is_aws_managed());
     assert!(
-        admin
-            .document
-            .as_deref()
-            .is_some_and(|d| d.contains("\"*\"")),
+        admin.document.get().is_ok_and(|d| d.contains("\"*\"")),
         "{admin:?}"
     );
     assert!(policies

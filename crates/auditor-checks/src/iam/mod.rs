@@ -248,8 +248,8 @@ pub(crate) fn load(
             .ok_or_else(|| format!("{arn} was not read"))?;
         let text = p
             .document
-            .as_deref()
-            .ok_or_else(|| format!("the document of {arn} was not read"))?;
+            .get()
+            .map_err(|gap| format!("the document of {arn} was not read: {gap}"))?;
         PolicyDocument::parse(text).map_err(|e| format!("{arn}: {e}"))
     };
     let mut identity = Vec::new();
