@@ -40,29 +40,23 @@ impl Check for AccessKeyStale {
         let Some(iam) = super::account(ctx, out, "user") else {
             return;
         };
-        let root = super::root_user(ctx);
-        match iam.account_summary.get() {
-            Err(gap) => out.not_assessed(root, gap),
-            Ok(s) if s.account_access_keys_present => out.fail(
-                root,
-                vec![ev(
+        super::judge_root(ctx, out, iam, |s| {
+            if s.account_access_keys_present {
+                Err(ev(
                     "SummaryMap.AccountAccessKeysPresent",
                     "1",
                     "the root user has access keys",
-                )],
-            ),
-            Ok(_) => out.pass(
-                root,
-                vec![ev(
+                ))
+            } else {
+                Ok(ev(
                     "SummaryMap.AccountAccessKeysPresent",
                     "0",
                     "no root access keys",
-                )],
-            ),
-        }
-        let rows = match iam.credential_report.get() {
-            Ok(r) => r,
-            Err(gap) => return out.not_assessed(super::account_setting(ctx, "user/*"), gap),
+                ))
+            }
+        });
+        let Some(rows) = super::part(ctx, out, "user", |a| &a.credential_report) else {
+            return;
         };
         let max = ctx.settings.access_key_max_age_days;
         for row in rows.iter().filter(|r| r.user != "<root_account>") {

@@ -37,29 +37,23 @@ impl Check for ConsoleWithoutMfa {
         let Some(iam) = super::account(ctx, out, "user") else {
             return;
         };
-        let root = super::root_user(ctx);
-        match iam.account_summary.get() {
-            Err(gap) => out.not_assessed(root, gap),
-            Ok(s) if s.account_mfa_enabled => out.pass(
-                root,
-                vec![ev(
+        super::judge_root(ctx, out, iam, |s| {
+            if s.account_mfa_enabled {
+                Ok(ev(
                     "SummaryMap.AccountMFAEnabled",
                     "1",
                     "the root user has MFA",
-                )],
-            ),
-            Ok(_) => out.fail(
-                root,
-                vec![ev(
+                ))
+            } else {
+                Err(ev(
                     "SummaryMap.AccountMFAEnabled",
                     "0",
                     "the root user signs in with a password alone",
-                )],
-            ),
-        }
-        let rows = match iam.credential_report.get() {
-            Ok(r) => r,
-            Err(gap) => return out.not_assessed(super::account_setting(ctx, "user/*"), gap),
+                ))
+            }
+        });
+        let Some(rows) = super::part(ctx, out, "user", |a| &a.credential_report) else {
+            return;
         };
         for row in rows.iter().filter(|r| r.user != "<root_account>") {
             let res = super::resource(ctx, &row.arn, "user", &row.user);

@@ -36,12 +36,8 @@ declare_check! {
 
 impl Check for HumanUserAccessKeys {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
-        let Some(iam) = super::account(ctx, out, "user") else {
+        let Some(rows) = super::part(ctx, out, "user", |a| &a.credential_report) else {
             return;
-        };
-        let rows = match iam.credential_report.get() {
-            Ok(r) => r,
-            Err(gap) => return out.not_assessed(super::account_setting(ctx, "user/*"), gap),
         };
         for row in rows
             .iter()

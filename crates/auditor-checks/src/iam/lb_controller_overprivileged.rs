@@ -122,12 +122,11 @@ fn is_controller(role: &auditor_model::iam::Role) -> bool {
 
 impl Check for LbControllerOverprivileged {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
-        let Some(iam) = super::account(ctx, out, "role") else {
+        let (Some(iam), Some(roles)) = (
+            ctx.inventory.iam.as_ref(),
+            super::part(ctx, out, "role", |a| &a.roles),
+        ) else {
             return;
-        };
-        let roles = match iam.roles.get() {
-            Ok(r) => r,
-            Err(gap) => return out.not_assessed(super::account_setting(ctx, "role/*"), gap),
         };
         for role in roles.iter().filter(|r| is_controller(r)) {
             let res = super::resource(ctx, &role.arn, "role", &role.role_name);

@@ -88,6 +88,41 @@ pub(crate) fn account<'i>(
     }
 }
 
+/// One part of the IAM data, or `None` after one "not assessed" finding for all resources
+/// of `kind` (`role`, `user`) when IAM or that part was not collected.
+pub(crate) fn part<'i, T>(
+    ctx: &CheckContext<'i>,
+    out: &mut Emitter<'_>,
+    kind: &str,
+    pick: impl Fn(&'i IamAccount) -> &'i auditor_model::Collected<T>,
+) -> Option<&'i T> {
+    let iam = account(ctx, out, kind)?;
+    match pick(iam).get() {
+        Ok(v) => Some(v),
+        Err(gap) => {
+            out.not_assessed(account_setting(ctx, &format!("{kind}/*")), gap);
+            None
+        }
+    }
+}
+
+/// Judges the root user from the account summary: `judge` gives the verdict.
+pub(crate) fn judge_root(
+    ctx: &CheckContext<'_>,
+    out: &mut Emitter<'_>,
+    iam: &IamAccount,
+    judge: impl Fn(&auditor_model::iam::AccountSummary) -> Verdict,
+) {
+    let root = root_user(ctx);
+    match iam.account_summary.get() {
+        Err(gap) => out.not_assessed(root, gap),
+        Ok(s) => match judge(s) {
+            Ok(e) => out.pass(root, vec![e]),
+            Err(e) => out.fail(root, vec![e]),
+        },
+    }
+}
+
 /// Runs `f` on every role with its parsed trust policy. A role list that could not be read
 /// gives one "not assessed"; a trust policy that does not parse, one per role.
 pub(crate) fn for_each_trust<'i>(
@@ -95,12 +130,8 @@ pub(crate) fn for_each_trust<'i>(
     out: &mut Emitter<'_>,
     mut f: impl FnMut(&'i Role, Vec<StatementView>, Resource, &mut Emitter<'_>),
 ) {
-    let Some(iam) = account(ctx, out, "role") else {
+    let Some(roles) = part(ctx, out, "role", |a| &a.roles) else {
         return;
-    };
-    let roles = match iam.roles.get() {
-        Ok(r) => r,
-        Err(gap) => return out.not_assessed(account_setting(ctx, "role/*"), gap),
     };
     for role in roles {
         let res = resource(ctx, &role.arn, "role", &role.role_name);

@@ -34,12 +34,8 @@ declare_check! {
 
 impl Check for RoleUnused {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
-        let Some(iam) = super::account(ctx, out, "role") else {
+        let Some(roles) = super::part(ctx, out, "role", |a| &a.roles) else {
             return;
-        };
-        let roles = match iam.roles.get() {
-            Ok(r) => r,
-            Err(gap) => return out.not_assessed(super::account_setting(ctx, "role/*"), gap),
         };
         let max = ctx.settings.role_unused_days;
         for r in roles

@@ -32,12 +32,8 @@ declare_check! {
 
 impl Check for UserDirectPolicies {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
-        let Some(iam) = super::account(ctx, out, "user") else {
+        let Some(users) = super::part(ctx, out, "user", |a| &a.users) else {
             return;
-        };
-        let users = match iam.users.get() {
-            Ok(u) => u,
-            Err(gap) => return out.not_assessed(super::account_setting(ctx, "user/*"), gap),
         };
         for u in users {
             let res = super::resource(ctx, &u.arn, "user", &u.user_name);
