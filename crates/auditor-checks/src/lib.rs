@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod docs;
 mod ec2;
 mod ecr;
+mod eks;
 mod emit;
 mod iam;
 mod principals;
@@ -22,7 +23,7 @@ mod settings;
 
 pub use emit::Emitter;
 pub use registry::{all, by_code, codes_run, run_all, run_check};
-pub use settings::{Settings, TagMatch, DEFAULT_DATABASE_PORTS};
+pub use settings::{Settings, TagMatch, DEFAULT_DATABASE_PORTS, DEFAULT_NODE_ROLE_POLICIES};
 
 use auditor_model::{Inventory, Service, Severity};
 

@@ -1,6 +1,6 @@
 //! The registry: one sorted table of every check. Adding a check is one line here.
 
-use crate::{ec2, ecr, iam, Check, CheckContext, Emitter, Settings};
+use crate::{ec2, ecr, eks, iam, Check, CheckContext, Emitter, Settings};
 use auditor_model::{Finding, Inventory};
 
 /// Every check, sorted by code. Codes are never reused; a retired check keeps its line
@@ -12,7 +12,7 @@ static CHECKS: &[&dyn Check] = &[
     &ec2::DefaultSgHasRules,
     &ec2::NaclOpenAdminPorts,
     &ec2::VpcWithoutFlowLogs,
-    // EC2-007 (VPC endpoints for EKS) arrives with the EKS/ECR collectors.
+    &ec2::VpcWithoutEcrEndpoints,
     &ec2::InstanceAllowsImdsv1,
     &ec2::EbsDefaultEncryptionOff,
     &ec2::IsolatedSubnetHasEgress,
@@ -23,6 +23,21 @@ static CHECKS: &[&dyn Check] = &[
     &ecr::NotKmsEncrypted,
     &ecr::ImageHasCriticalFindings,
     &ecr::PullThroughUnapprovedUpstream,
+    &eks::SecretsNotKmsEncrypted,
+    &eks::EndpointPublic,
+    &eks::ControlPlaneLogging,
+    &eks::VersionOutdated,
+    &eks::ClusterRoleShared,
+    &eks::IrsaUnavailable,
+    &eks::VpcCniNodeRole,
+    &eks::NodegroupSsh,
+    &eks::NodegroupCustomAmi,
+    &eks::NodesAllowImdsv1,
+    &eks::NodegroupPublicSubnet,
+    &eks::SecurityGroupsOpen,
+    &eks::AuthenticationMode,
+    &eks::AccessEntriesAdmins,
+    &eks::NodeRoleOverprivileged,
     &iam::TrustAnyPrincipal,
     &iam::TrustCrossAccount,
     &iam::IrsaSubUnscoped,

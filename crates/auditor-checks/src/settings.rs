@@ -74,6 +74,11 @@ pub struct Settings {
     pub access_key_max_age_days: i64,
     /// Days without use after which a role should be removed (IAM-011).
     pub role_unused_days: i64,
+    /// Principal ARNs (`*` wildcards) allowed to be cluster admins through access entries
+    /// (EKS-014).
+    pub eks_cluster_admins: Vec<String>,
+    /// AWS managed policy names a node role may have (EKS-015).
+    pub eks_node_role_policies: Vec<String>,
 }
 
 impl Default for Settings {
@@ -93,9 +98,22 @@ impl Default for Settings {
             break_glass_roles: Vec::new(),
             access_key_max_age_days: 90,
             role_unused_days: 90,
+            eks_cluster_admins: Vec::new(),
+            eks_node_role_policies: DEFAULT_NODE_ROLE_POLICIES
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
         }
     }
 }
+
+/// The AWS managed policies a node role needs: kubelet, CNI, image pulls.
+pub const DEFAULT_NODE_ROLE_POLICIES: &[&str] = &[
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEKS_CNI_Policy",
+    "AmazonEC2ContainerRegistryReadOnly",
+    "AmazonEC2ContainerRegistryPullOnly",
+];
 
 /// MSSQL, Oracle, etcd, MySQL/Aurora, PostgreSQL, CouchDB, Redis/Valkey, Cassandra,
 /// InfluxDB, Elasticsearch/OpenSearch, Memcached, MongoDB.

@@ -313,7 +313,7 @@ pub(crate) fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
         &root,
         "checks",
         "checks",
-        &["disabled", "severity", "ec2", "ecr", "iam"],
+        &["disabled", "severity", "ec2", "eks", "ecr", "iam"],
     ) {
         let known = |s: &str| {
             auditor_checks::by_code(s)
@@ -426,6 +426,37 @@ pub(crate) fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
                 c.settings.allowed_upstream_registries = h;
             }
         }
+        if let Some(eks) = w.table(
+            checks,
+            "eks",
+            "checks.eks",
+            &["cluster_admins", "node_role_policies"],
+        ) {
+            let principal = |s: &str| {
+                if s.starts_with("arn:") && s.contains(":iam::") {
+                    Ok(s.to_owned())
+                } else {
+                    Err(format!(
+                        "'{s}' is not an IAM principal ARN (arn:aws:iam::123456789012:role/NAME; * wildcards allowed)"
+                    ))
+                }
+            };
+            if let Some(a) = w.list(eks, "cluster_admins", "checks.eks", principal) {
+                c.settings.eks_cluster_admins = a;
+            }
+            let policy = |s: &str| {
+                if s.is_empty() || s.contains([':', '/', ' ']) {
+                    Err(format!(
+                        "'{s}' is not an AWS managed policy name (e.g. AmazonEKSWorkerNodePolicy)"
+                    ))
+                } else {
+                    Ok(s.to_owned())
+                }
+            };
+            if let Some(p) = w.list(eks, "node_role_policies", "checks.eks", policy) {
+                c.settings.eks_node_role_policies = p;
+            }
+        }
     }
 
     if w.problems.is_empty() {
@@ -455,10 +486,14 @@ mod tests {
         assert_eq!(c.role_name, "AuditorReadOnly");
         assert_eq!(
             c.services,
-            Some(vec![Service::Ec2, Service::Iam, Service::Ecr])
+            Some(vec![Service::Ec2, Service::Eks, Service::Iam, Service::Ecr])
         );
         assert_eq!(c.settings.break_glass_roles, ["BreakGlassAdmin"]);
         assert_eq!(c.settings.allowed_upstream_registries, ["public.ecr.aws"]);
+        assert_eq!(
+            c.settings.eks_node_role_policies,
+            auditor_checks::DEFAULT_NODE_ROLE_POLICIES
+        );
     }
 
     #[test]
@@ -483,6 +518,9 @@ mod tests {
             [checks.ecr]
             trusted_accounts = ["12345"]
             allowed_upstream_registries = ["https://quay.io/"]
+            [checks.eks]
+            cluster_admins = ["platform-admin"]
+            node_role_policies = ["arn:aws:iam::aws:policy/AdministratorAccess"]
         "#;
         let err = parse(Path::new("cfg.toml"), text).unwrap_err();
         let msg = err.to_string();
@@ -502,10 +540,12 @@ mod tests {
             "cfg.toml: checks.iam.break_glass_roles[0]: 'arn:aws:iam::1:role/x' is not a role name",
             "cfg.toml: checks.ecr.trusted_accounts[0]: '12345' is not an AWS account id",
             "cfg.toml: checks.ecr.allowed_upstream_registries[0]: 'https://quay.io/' is not a registry host name",
+            "cfg.toml: checks.eks.cluster_admins[0]: 'platform-admin' is not an IAM principal ARN",
+            "cfg.toml: checks.eks.node_role_policies[0]: 'arn:aws:iam::aws:policy/AdministratorAccess' is not an AWS managed policy name",
         ] {
             assert!(msg.contains(want), "missing `{want}` in:\n{msg}");
         }
-        assert_eq!(err.problems.len(), 15, "{msg}");
+        assert_eq!(err.problems.len(), 17, "{msg}");
     }
 
     #[test]

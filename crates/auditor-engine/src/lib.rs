@@ -57,15 +57,35 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
     }
 
     let conc = plan.concurrency.max(1);
-    let wants = |s: Service| plan.services.contains(&s);
+    // A service's data is collected when it is audited, or when an audited service's
+    // checks read it (EKS checks read EC2 and IAM); only audited services' checks run.
+    let wants = |s: Service| {
+        plan.services.contains(&s) || plan.services.iter().any(|a| a.reads_also().contains(&s))
+    };
     // The services are collected at the same time; each fans out over regions itself.
-    let (ec2, ecr, iam) = futures::join!(
+    let (ec2, eks, ecr, iam) = futures::join!(
         async {
             if !wants(Service::Ec2) {
                 return Vec::new();
             }
             per_region(session, &enabled, conc, |cfg, name| async move {
                 collect_ec2::collect_region(&cfg, &name).await
+            })
+            .await
+        },
+        async {
+            if !wants(Service::Eks) {
+                return Vec::new();
+            }
+            per_region(session, &enabled, conc, |cfg, name| async move {
+                let mut data = collect_eks::collect_region(&cfg, &name, conc).await;
+                // Cross-read: exactly the launch-template versions the node groups use.
+                let refs = collect_eks::launch_template_refs(&data);
+                if data.clusters.get().is_ok() {
+                    data.launch_templates =
+                        collect_ec2::launch_template_versions(&cfg, &name, &refs).await;
+                }
+                data
             })
             .await
         },
@@ -92,6 +112,10 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
     for (region, data) in ec2 {
         inv.gaps.extend(ec2_gaps(&data));
         inv.ec2.insert(region, data);
+    }
+    for (region, data) in eks {
+        inv.gaps.extend(eks_gaps(&data));
+        inv.eks.insert(region, data);
     }
     for (region, data) in ecr {
         inv.gaps.extend(ecr_gaps(&data));
@@ -161,6 +185,34 @@ fn ecr_gaps(r: &auditor_model::ecr::EcrRegion) -> Vec<Gap> {
     gaps
 }
 
+fn eks_gaps(r: &auditor_model::eks::EksRegion) -> Vec<Gap> {
+    let mut gaps: Vec<Gap> = r.versions.gap().into_iter().cloned().collect();
+    match r.clusters.get() {
+        // Without clusters there were no node groups, so no launch templates to read.
+        Err(g) => gaps.push(g.clone()),
+        Ok(clusters) => {
+            gaps.extend(r.launch_templates.gap().cloned());
+            for c in clusters {
+                gaps.extend(
+                    [
+                        c.nodegroups.gap(),
+                        c.addons.gap(),
+                        c.access_entries.gap(),
+                        c.pod_identity_associations.gap(),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .cloned(),
+                );
+                if let Ok(entries) = c.access_entries.get() {
+                    gaps.extend(entries.iter().filter_map(|e| e.access_policies.gap()).cloned());
+                }
+            }
+        }
+    }
+    gaps
+}
+
 fn iam_gaps(a: &auditor_model::iam::IamAccount) -> Vec<Gap> {
     let mut gaps: Vec<Gap> = [
         a.roles.gap(),
@@ -192,6 +244,7 @@ fn ec2_gaps(r: &auditor_model::ec2::Ec2Region) -> Vec<Gap> {
         r.flow_logs.gap(),
         r.instances.gap(),
         r.ebs_encryption_by_default.gap(),
+        r.vpc_endpoints.gap(),
     ]
     .into_iter()
     .flatten()

@@ -34,6 +34,71 @@ pub struct Ec2Region {
     /// GetEbsEncryptionByDefault.
     #[serde(default)]
     pub ebs_encryption_by_default: Collected<bool>,
+    /// DescribeVpcEndpoints.
+    #[serde(default)]
+    pub vpc_endpoints: Collected<Vec<VpcEndpoint>>,
+}
+
+/// A VPC endpoint (interface, gateway or gateway load balancer).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VpcEndpoint {
+    /// `vpce-...`
+    pub vpc_endpoint_id: String,
+    /// Its VPC.
+    pub vpc_id: String,
+    /// e.g. `com.amazonaws.eu-west-1.ecr.dkr`.
+    pub service_name: String,
+    /// `Interface`, `Gateway` or `GatewayLoadBalancer`.
+    #[serde(default)]
+    pub vpc_endpoint_type: Option<String>,
+    /// `available`, `pending`, `deleted`, ...
+    #[serde(default)]
+    pub state: Option<String>,
+}
+
+/// One version of a launch template (DescribeLaunchTemplateVersions), reduced to what
+/// decides how EKS nodes launch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateVersion {
+    /// `lt-...`
+    pub launch_template_id: String,
+    /// Its name.
+    #[serde(default)]
+    pub launch_template_name: Option<String>,
+    /// The version number.
+    pub version_number: i64,
+    /// Whether this is the template's default version.
+    #[serde(default)]
+    pub default_version: bool,
+    /// The symbolic versions that resolved to this one (`$Latest`, `$Default`).
+    #[serde(default)]
+    pub requested_as: Vec<String>,
+    /// The AMI, when the template sets one (a custom AMI for EKS).
+    #[serde(default)]
+    pub image_id: Option<String>,
+    /// Metadata options; absent when the template leaves them to the defaults.
+    #[serde(default)]
+    pub metadata_options: Option<MetadataOptions>,
+    /// Security groups the template attaches (top level and on network interfaces).
+    #[serde(default)]
+    pub security_group_ids: Vec<String>,
+    /// Whether any network interface asks for a public IPv4 address.
+    #[serde(default)]
+    pub associate_public_ip_address: Option<bool>,
+}
+
+impl LaunchTemplateVersion {
+    /// Whether this is the version a node group's launch-template reference resolves to.
+    pub fn answers(&self, r: &crate::eks::LaunchTemplateRef) -> bool {
+        let same_template = r.id.as_deref() == Some(self.launch_template_id.as_str())
+            || (r.id.is_none()
+                && r.name.is_some()
+                && r.name == self.launch_template_name);
+        let wanted = r.version.as_deref().unwrap_or("$Default");
+        same_template
+            && (wanted == self.version_number.to_string()
+                || self.requested_as.iter().any(|v| v == wanted))
+    }
 }
 
 /// Resource tags, key to value.

@@ -77,6 +77,9 @@ pub struct Role {
     /// Tags.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// ARNs of the instance profiles that carry the role (EC2 can use it through them).
+    #[serde(default)]
+    pub instance_profiles: Vec<String>,
 }
 
 /// A user.

@@ -138,7 +138,19 @@ impl Service {
     ];
 
     /// The services this build can collect from; the others are announced but not built yet.
-    pub const IMPLEMENTED: [Service; 3] = [Service::Ec2, Service::Iam, Service::Ecr];
+    pub const IMPLEMENTED: [Service; 4] = [Service::Ec2, Service::Eks, Service::Iam, Service::Ecr];
+
+    /// The services whose data this service's checks also read (collected along with it,
+    /// though their own checks run only when asked for). EKS checks read node subnets,
+    /// route tables, security groups, launch templates and instances from EC2, and role
+    /// trust and permissions from IAM.
+    pub fn reads_also(self) -> &'static [Service] {
+        match self {
+            Service::Eks => &[Service::Ec2, Service::Iam],
+            Service::S3 => &[Service::Iam],
+            _ => &[],
+        }
+    }
 
     /// The lowercase name used on the command line and in reports.
     pub fn as_str(self) -> &'static str {

@@ -1,6 +1,6 @@
 //! The inventory: everything the collectors read from one account, plus what they could not.
 
-use crate::{ec2::Ec2Region, ecr::EcrRegion, iam::IamAccount, Gap};
+use crate::{ec2::Ec2Region, ecr::EcrRegion, eks::EksRegion, iam::IamAccount, Gap};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -25,6 +25,9 @@ pub struct Inventory {
     /// EC2/VPC data per region.
     #[serde(default)]
     pub ec2: BTreeMap<String, Ec2Region>,
+    /// EKS data per region.
+    #[serde(default)]
+    pub eks: BTreeMap<String, EksRegion>,
     /// ECR data per region.
     #[serde(default)]
     pub ecr: BTreeMap<String, EcrRegion>,

@@ -10,6 +10,7 @@ mod audit;
 mod collected;
 pub mod ec2;
 pub mod ecr;
+pub mod eks;
 mod finding;
 pub mod iam;
 mod ids;

@@ -167,3 +167,47 @@ pub(crate) fn instance(i: &sdk::Instance) -> Option<m::Instance> {
         tags: tags(i.tags()),
     })
 }
+
+pub(crate) fn vpc_endpoint(e: &sdk::VpcEndpoint) -> Option<m::VpcEndpoint> {
+    Some(m::VpcEndpoint {
+        vpc_endpoint_id: e.vpc_endpoint_id()?.to_owned(),
+        vpc_id: e.vpc_id()?.to_owned(),
+        service_name: e.service_name()?.to_owned(),
+        vpc_endpoint_type: e.vpc_endpoint_type().map(|t| t.as_str().to_owned()),
+        state: e.state().map(|t| t.as_str().to_owned()),
+    })
+}
+
+pub(crate) fn launch_template_version(
+    v: &sdk::LaunchTemplateVersion,
+) -> Option<m::LaunchTemplateVersion> {
+    let data = v.launch_template_data();
+    let nics = data.map(|d| d.network_interfaces()).unwrap_or_default();
+    let mut sgs: Vec<String> = data
+        .map(|d| d.security_group_ids().to_vec())
+        .unwrap_or_default();
+    sgs.extend(nics.iter().flat_map(|n| n.groups().iter().cloned()));
+    sgs.sort();
+    sgs.dedup();
+    let public = nics
+        .iter()
+        .filter_map(|n| n.associate_public_ip_address())
+        .reduce(|a, b| a || b);
+    Some(m::LaunchTemplateVersion {
+        launch_template_id: v.launch_template_id()?.to_owned(),
+        launch_template_name: owned(v.launch_template_name()),
+        version_number: v.version_number()?,
+        default_version: v.default_version().unwrap_or(false),
+        requested_as: Vec::new(),
+        image_id: data.and_then(|d| owned(d.image_id())),
+        metadata_options: data.and_then(|d| d.metadata_options()).map(|o| {
+            m::MetadataOptions {
+                http_tokens: o.http_tokens().map(|t| t.as_str().to_owned()),
+                http_endpoint: o.http_endpoint().map(|t| t.as_str().to_owned()),
+                http_put_response_hop_limit: o.http_put_response_hop_limit(),
+            }
+        }),
+        security_group_ids: sgs,
+        associate_public_ip_address: public,
+    })
+}

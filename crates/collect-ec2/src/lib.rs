@@ -1,5 +1,6 @@
 //! The EC2/VPC collector: VPCs, subnets, route tables, security groups, network ACLs,
-//! flow logs, instances and the EBS encryption default, per region.
+//! flow logs, instances, VPC endpoints and the EBS encryption default, per region; and, for
+//! the EKS checks, the launch-template versions node groups use.
 //!
 //! Architecture invariant: this crate turns SDK outputs into `auditor_model::ec2` types at
 //! its boundary; nothing outside the collectors sees an SDK type. Every list call goes
@@ -9,7 +10,9 @@
 
 mod convert;
 
-use auditor_model::ec2::Ec2Region;
+use auditor_model::ec2::{Ec2Region, LaunchTemplateVersion};
+use auditor_model::eks::LaunchTemplateRef;
+use std::collections::{BTreeMap, BTreeSet};
 use auditor_model::{Collected, Gap};
 use aws_config::SdkConfig;
 use aws_sdk_ec2::types::Filter;
@@ -72,7 +75,17 @@ pub async fn collect_region_with(c: &Client, region: &str) -> Ec2Region {
         ))
         .build();
 
-    let (vpcs, subnets, route_tables, security_groups, network_acls, flow_logs, instances, ebs) = futures::join!(
+    let (
+        vpcs,
+        subnets,
+        route_tables,
+        security_groups,
+        network_acls,
+        flow_logs,
+        instances,
+        ebs,
+        vpc_endpoints,
+    ) = futures::join!(
         paged(
             r,
             "ec2:DescribeVpcs",
@@ -144,6 +157,15 @@ pub async fn collect_region_with(c: &Client, region: &str) -> Ec2Region {
                 .map(|o| o.ebs_encryption_by_default().unwrap_or(false))
                 .map_err(|e| auditor_aws::gap(SERVICE, r, "ec2:GetEbsEncryptionByDefault", &e))
         },
+        paged(
+            r,
+            "ec2:DescribeVpcEndpoints",
+            c.describe_vpc_endpoints()
+                .max_results(1000)
+                .into_paginator()
+                .items()
+                .send()
+        ),
     );
 
     Ec2Region {
@@ -161,7 +183,81 @@ pub async fn collect_region_with(c: &Client, region: &str) -> Ec2Region {
                 .collect()
         })),
         ebs_encryption_by_default: Collected::from_result(ebs),
+        vpc_endpoints: convert_all(vpc_endpoints, convert::vpc_endpoint),
     }
+}
+
+/// Reads exactly the launch-template versions EKS node groups launch from: one
+/// `ec2:DescribeLaunchTemplateVersions` call per template, asking for every version in use.
+/// A template that no longer exists, or a refused call, is a gap for the whole part (the
+/// checks then say which node groups could not be assessed).
+pub async fn launch_template_versions(
+    cfg: &SdkConfig,
+    region: &str,
+    refs: &[LaunchTemplateRef],
+) -> Collected<Vec<LaunchTemplateVersion>> {
+    launch_template_versions_with(&Client::new(cfg), region, refs).await
+}
+
+/// [`launch_template_versions`] with a given client.
+pub async fn launch_template_versions_with(
+    c: &Client,
+    region: &str,
+    refs: &[LaunchTemplateRef],
+) -> Collected<Vec<LaunchTemplateVersion>> {
+    const API: &str = "ec2:DescribeLaunchTemplateVersions";
+    // Template (by id, else by name) → the versions asked for ("$Default" when unset).
+    let mut wanted: BTreeMap<(bool, String), BTreeSet<String>> = BTreeMap::new();
+    for r in refs {
+        let key = match (&r.id, &r.name) {
+            (Some(id), _) => (true, id.clone()),
+            (None, Some(name)) => (false, name.clone()),
+            (None, None) => continue,
+        };
+        let v = r.version.clone().unwrap_or_else(|| "$Default".into());
+        wanted.entry(key).or_default().insert(v);
+    }
+    let mut out = Vec::new();
+    for ((by_id, key), versions) in wanted {
+        let versions: Vec<String> = versions.into_iter().collect();
+        let req = c
+            .describe_launch_template_versions()
+            .set_versions(Some(versions.clone()));
+        let req = if by_id {
+            req.launch_template_id(&key)
+        } else {
+            req.launch_template_name(&key)
+        };
+        // Paged, though a call for a handful of named versions fits one page.
+        let items = match auditor_aws::paged(
+            SERVICE,
+            Some(region),
+            API,
+            req.into_paginator().items().send(),
+        )
+        .await
+        {
+            Ok(items) => items,
+            Err(gap) => return Collected::from_result(Err(gap)),
+        };
+        for v in &items {
+            let Some(mut lt) = convert::launch_template_version(v) else {
+                continue;
+            };
+            // A node group may ask for "$Latest"/"$Default": remember which answer that was.
+            let latest = items.iter().filter_map(|o| o.version_number()).max();
+            lt.requested_as = versions
+                .iter()
+                .filter(|want| {
+                    (want.as_str() == "$Default" && lt.default_version)
+                        || (want.as_str() == "$Latest" && latest == Some(lt.version_number))
+                })
+                .cloned()
+                .collect();
+            out.push(lt);
+        }
+    }
+    Collected::from_result(Ok(out))
 }
 
 async fn paged<T, E>(

@@ -125,6 +125,11 @@ pub async fn collect_with(c: &Client) -> IamAccount {
                     .map(str::to_owned),
                 last_used: date(r.role_last_used().and_then(|u| u.last_used_date())),
                 tags: tags(r.tags()),
+                instance_profiles: r
+                    .instance_profile_list()
+                    .iter()
+                    .map(|p| p.arn().to_owned())
+                    .collect(),
             })
         }));
         users.extend(page.user_detail_list().iter().filter_map(|u| {

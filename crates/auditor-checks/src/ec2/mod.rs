@@ -9,6 +9,7 @@ mod nacl_open_admin_ports;
 mod sg_open_admin_ports;
 mod sg_open_all_traffic;
 mod sg_open_database_ports;
+mod vpc_without_ecr_endpoints;
 mod vpc_without_flow_logs;
 
 pub(crate) use default_sg_has_rules::DefaultSgHasRules;
@@ -19,6 +20,7 @@ pub(crate) use nacl_open_admin_ports::NaclOpenAdminPorts;
 pub(crate) use sg_open_admin_ports::SgOpenAdminPorts;
 pub(crate) use sg_open_all_traffic::SgOpenAllTraffic;
 pub(crate) use sg_open_database_ports::SgOpenDatabasePorts;
+pub(crate) use vpc_without_ecr_endpoints::VpcWithoutEcrEndpoints;
 pub(crate) use vpc_without_flow_logs::VpcWithoutFlowLogs;
 
 use crate::{CheckContext, Emitter};

@@ -1,0 +1,189 @@
+//! EKS checks (EKS-001 ... EKS-015) and the helpers they share: clusters and node groups
+//! as resources, and the EC2 and IAM data EKS checks cross-read.
+
+mod access_entries_admins;
+mod authentication_mode;
+pub(crate) mod calendar;
+mod cluster_role_shared;
+mod control_plane_logging;
+mod endpoint_public;
+mod irsa_unavailable;
+mod node_role_overprivileged;
+mod nodegroup_custom_ami;
+mod nodegroup_public_subnet;
+mod nodegroup_ssh;
+mod nodes_allow_imdsv1;
+mod secrets_not_kms_encrypted;
+mod security_groups_open;
+mod version_outdated;
+mod vpc_cni_node_role;
+
+pub(crate) use access_entries_admins::AccessEntriesAdmins;
+pub(crate) use authentication_mode::AuthenticationMode;
+pub(crate) use cluster_role_shared::ClusterRoleShared;
+pub(crate) use control_plane_logging::ControlPlaneLogging;
+pub(crate) use endpoint_public::EndpointPublic;
+pub(crate) use irsa_unavailable::IrsaUnavailable;
+pub(crate) use node_role_overprivileged::NodeRoleOverprivileged;
+pub(crate) use nodegroup_custom_ami::NodegroupCustomAmi;
+pub(crate) use nodegroup_public_subnet::NodegroupPublicSubnet;
+pub(crate) use nodegroup_ssh::NodegroupSsh;
+pub(crate) use nodes_allow_imdsv1::NodesAllowImdsv1;
+pub(crate) use secrets_not_kms_encrypted::SecretsNotKmsEncrypted;
+pub(crate) use security_groups_open::SecurityGroupsOpen;
+pub(crate) use version_outdated::VersionOutdated;
+pub(crate) use vpc_cni_node_role::VpcCniNodeRole;
+
+use crate::{CheckContext, Emitter};
+use auditor_model::ec2::Ec2Region;
+use auditor_model::eks::{Cluster, EksRegion, Nodegroup};
+use auditor_model::iam::Role;
+use auditor_model::{Gap, GapKind, Inventory, Resource};
+
+/// A cluster as a finding's resource.
+pub(crate) fn cluster_resource(inv: &Inventory, region: &str, c: &Cluster) -> Resource {
+    Resource {
+        arn: if c.arn.is_empty() {
+            inv.arn("eks", region, &format!("cluster/{}", c.name))
+        } else {
+            c.arn.clone()
+        },
+        account: inv.account_id.clone(),
+        region: Some(region.to_owned()),
+        kind: "cluster".into(),
+        id: c.name.clone(),
+        name: None,
+    }
+}
+
+/// A node group as a finding's resource; its id is `cluster/nodegroup`.
+pub(crate) fn nodegroup_resource(
+    inv: &Inventory,
+    region: &str,
+    c: &Cluster,
+    n: &Nodegroup,
+) -> Resource {
+    Resource {
+        arn: if n.arn.is_empty() {
+            inv.arn("eks", region, &format!("nodegroup/{}/{}", c.name, n.name))
+        } else {
+            n.arn.clone()
+        },
+        account: inv.account_id.clone(),
+        region: Some(region.to_owned()),
+        kind: "nodegroup".into(),
+        id: format!("{}/{}", c.name, n.name),
+        name: None,
+    }
+}
+
+/// Runs `f` on every cluster of every region; a region whose clusters could not be listed
+/// yields one "not assessed" finding for them all.
+pub(crate) fn for_each_cluster<'i>(
+    ctx: &CheckContext<'i>,
+    out: &mut Emitter<'_>,
+    mut f: impl FnMut(&'i str, &'i EksRegion, &'i Cluster, &mut Emitter<'_>),
+) {
+    let inv = ctx.inventory;
+    for (region, data) in &inv.eks {
+        match data.clusters.get() {
+            Ok(clusters) => {
+                for c in clusters {
+                    f(region, data, c, out);
+                }
+            }
+            Err(gap) => out.not_assessed(wildcard(inv, region, "cluster/*"), gap),
+        }
+    }
+}
+
+/// Runs `f` on every managed node group; a cluster whose node groups could not be listed
+/// yields one "not assessed" finding for them.
+pub(crate) fn for_each_nodegroup<'i>(
+    ctx: &CheckContext<'i>,
+    out: &mut Emitter<'_>,
+    mut f: impl FnMut(&'i str, &'i EksRegion, &'i Cluster, &'i Nodegroup, &mut Emitter<'_>),
+) {
+    let inv = ctx.inventory;
+    for_each_cluster(ctx, out, |region, data, c, out| match c.nodegroups.get() {
+        Ok(groups) => {
+            for n in groups {
+                f(region, data, c, n, out);
+            }
+        }
+        Err(gap) => out.not_assessed(
+            wildcard(inv, region, &format!("nodegroup/{}/*", c.name)),
+            gap,
+        ),
+    });
+}
+
+fn wildcard(inv: &Inventory, region: &str, path: &str) -> Resource {
+    let (kind, id) = path.split_once('/').unwrap_or((path, "*"));
+    Resource {
+        arn: inv.arn("eks", region, path),
+        account: inv.account_id.clone(),
+        region: Some(region.to_owned()),
+        kind: kind.to_owned(),
+        id: id.to_owned(),
+        name: None,
+    }
+}
+
+/// The region's EC2 data, or the gap that explains its absence.
+pub(crate) fn ec2<'i>(inv: &'i Inventory, region: &str) -> Result<&'i Ec2Region, Gap> {
+    inv.ec2.get(region).ok_or_else(|| Gap {
+        service: "ec2".into(),
+        region: Some(region.to_owned()),
+        api: String::new(),
+        kind: GapKind::Absent,
+        message: format!("EC2 data for {region} was not collected (EKS checks cross-read it)"),
+    })
+}
+
+/// One part of the region's EC2 data.
+pub(crate) fn ec2_part<'i, T>(
+    inv: &'i Inventory,
+    region: &str,
+    pick: impl Fn(&'i Ec2Region) -> &'i auditor_model::Collected<T>,
+) -> Result<&'i T, Gap> {
+    pick(ec2(inv, region)?).get().map_err(Clone::clone)
+}
+
+/// The account's IAM roles, or the gap that explains their absence.
+pub(crate) fn iam_roles(inv: &Inventory) -> Result<&[Role], Gap> {
+    match &inv.iam {
+        Some(iam) => iam.roles.get().map(Vec::as_slice).map_err(Clone::clone),
+        None => Err(Gap {
+            service: "iam".into(),
+            region: None,
+            api: String::new(),
+            kind: GapKind::Absent,
+            message: "IAM was not collected (EKS checks cross-read roles)".into(),
+        }),
+    }
+}
+
+/// The role an ARN names, matched on its name (an ARN may carry a path or not).
+pub(crate) fn role_by_arn<'i>(roles: &'i [Role], arn: &str) -> Option<&'i Role> {
+    roles.iter().find(|r| r.arn == arn).or_else(|| {
+        let name = arn.rsplit('/').next()?;
+        let account = arn.split(':').nth(4)?;
+        roles
+            .iter()
+            .find(|r| r.role_name == name && r.arn.split(':').nth(4) == Some(account))
+    })
+}
+
+/// The VPC a cluster runs in: from DescribeCluster, else from its subnets in EC2 data.
+pub(crate) fn cluster_vpc(inv: &Inventory, region: &str, c: &Cluster) -> Option<String> {
+    c.vpc_config.vpc_id.clone().or_else(|| {
+        let subnets = ec2_part(inv, region, |r| &r.subnets).ok()?;
+        c.vpc_config.subnet_ids.iter().find_map(|id| {
+            subnets
+                .iter()
+                .find(|s| &s.subnet_id == id)
+                .map(|s| s.vpc_id.clone())
+        })
+    })
+}

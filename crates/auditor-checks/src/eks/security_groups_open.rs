@@ -1,0 +1,146 @@
+//! EKS-012: cluster or node security groups accept traffic from outside the cluster.
+
+use crate::emit::ev;
+use crate::{declare_check, Check, CheckContext, Emitter};
+use auditor_model::Severity;
+use std::collections::BTreeSet;
+
+declare_check! {
+    /// ## What it checks
+    /// For every EKS cluster, the inbound rules of the security groups that guard it: the
+    /// cluster security group and the additional control-plane groups (DescribeCluster),
+    /// the groups of its node groups' launch templates, and node groups' remote-access
+    /// groups. A rule passes when its source is one of those groups (node-to-node and
+    /// control-plane traffic). Any other source fails: at the check's severity for
+    /// `0.0.0.0/0` or `::/0`, at medium severity for other CIDRs, prefix lists and foreign
+    /// security groups. Each failing rule is named in the evidence.
+    ///
+    /// ## Why it matters
+    /// The cluster security group is shared by the control-plane network interfaces and by
+    /// nodes. A rule from outside lets that source reach the kubelet, NodePorts and host
+    /// ports on every node, bypassing load balancers and network policies. Seed 000 (Network)
+    /// limits cluster traffic to the cluster.
+    ///
+    /// ## Remediation
+    /// Remove the rule (`aws ec2 revoke-security-group-ingress`). Expose workloads through a
+    /// load balancer whose own security group is the only extra source allowed to the
+    /// service's port, and list that group here only if you accept it; disable this check
+    /// for clusters where that is intended.
+    ///
+    /// ## References
+    /// - https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html
+    /// - https://docs.aws.amazon.com/eks/latest/best-practices/network-security.html
+    pub(crate) struct SecurityGroupsOpen {
+        code: "EKS-012",
+        name: "cluster-security-groups-open",
+        title: "Cluster or node security groups accept traffic from outside the cluster",
+        service: Eks,
+        severity: High,
+        wa: ["SEC05-BP02"],
+        reads: [
+            "eks:DescribeCluster",
+            "eks:DescribeNodegroup",
+            "ec2:DescribeSecurityGroups",
+            "ec2:DescribeLaunchTemplateVersions",
+        ],
+    }
+}
+
+impl Check for SecurityGroupsOpen {
+    fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
+        let inv = ctx.inventory;
+        super::for_each_cluster(ctx, out, |region, data, c, out| {
+            let res = super::cluster_resource(inv, region, c);
+            let mut unknown = Vec::new();
+            let mut ours: BTreeSet<&str> = c.security_groups().into_iter().collect();
+            match c.nodegroups.get() {
+                Err(gap) => unknown.push(gap.to_string()),
+                Ok(groups) => {
+                    for n in groups {
+                        ours.extend(n.remote_access_security_group.as_deref());
+                        if let Some(r) = &n.launch_template {
+                            match data.launch_templates.get() {
+                                Err(gap) => unknown.push(gap.to_string()),
+                                Ok(v) => {
+                                    if let Some(v) = v.iter().find(|v| v.answers(r)) {
+                                        ours.extend(
+                                            v.security_group_ids.iter().map(String::as_str),
+                                        );
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let sgs = match super::ec2_part(inv, region, |r| &r.security_groups) {
+                Ok(s) => s,
+                Err(gap) => return out.not_assessed(res, &gap),
+            };
+            let (mut world, mut outside, mut pass) = (Vec::new(), Vec::new(), Vec::new());
+            for id in &ours {
+                let Some(sg) = sgs.iter().find(|g| g.group_id == *id) else {
+                    unknown.push(format!("security group {id} is not in the region's groups"));
+                    continue;
+                };
+                let mut open = 0;
+                for p in &sg.ip_permissions {
+                    let ports = match (p.ip_protocol.as_str(), p.from_port, p.to_port) {
+                        ("-1", _, _) => "all traffic".to_owned(),
+                        (proto, Some(f), Some(t)) if f == t => format!("{proto}/{f}"),
+                        (proto, Some(f), Some(t)) => format!("{proto}/{f}-{t}"),
+                        (proto, _, _) => proto.to_owned(),
+                    };
+                    let field = format!("{id}.IpPermissions");
+                    for cidr in p.ip_ranges.iter().chain(&p.ipv6_ranges) {
+                        open += 1;
+                        let e = ev(
+                            field.clone(),
+                            format!("{ports} from {cidr}"),
+                            "a source outside the cluster",
+                        );
+                        if cidr == "0.0.0.0/0" || cidr == "::/0" {
+                            world.push(e);
+                        } else {
+                            outside.push(e);
+                        }
+                    }
+                    for src in p.prefix_list_ids.iter().chain(
+                        p.user_id_group_pairs
+                            .iter()
+                            .filter(|g| !ours.contains(g.as_str())),
+                    ) {
+                        open += 1;
+                        outside.push(ev(
+                            field.clone(),
+                            format!("{ports} from {src}"),
+                            "a source outside the cluster's security groups",
+                        ));
+                    }
+                }
+                if open == 0 {
+                    pass.push(ev(
+                        format!("{id}.IpPermissions"),
+                        format!("{} inbound rule(s)", sg.ip_permissions.len()),
+                        "only the cluster's own security groups are sources",
+                    ));
+                }
+            }
+            if !world.is_empty() {
+                world.extend(outside);
+                out.fail(res, world);
+            } else if !outside.is_empty() {
+                out.fail_at_most(Severity::Medium, res, outside);
+            } else if !unknown.is_empty() {
+                out.not_assessed_because(res, unknown.join("; "));
+            } else if pass.is_empty() {
+                out.not_assessed_because(
+                    res,
+                    "DescribeCluster named no security groups for the cluster",
+                );
+            } else {
+                out.pass(res, pass);
+            }
+        });
+    }
+}
