@@ -49,6 +49,8 @@ struct FixtureSettings {
     break_glass_roles: Vec<String>,
     #[serde(default)]
     iam_trusted_accounts: Vec<String>,
+    #[serde(default)]
+    eks_cluster_admins: Vec<String>,
 }
 
 impl FixtureSettings {
@@ -56,6 +58,7 @@ impl FixtureSettings {
         Settings {
             break_glass_roles: self.break_glass_roles.clone(),
             iam_trusted_accounts: self.iam_trusted_accounts.clone(),
+            eks_cluster_admins: self.eks_cluster_admins.clone(),
             ..Settings::default()
         }
     }

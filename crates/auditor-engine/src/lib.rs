@@ -205,7 +205,12 @@ fn eks_gaps(r: &auditor_model::eks::EksRegion) -> Vec<Gap> {
                     .cloned(),
                 );
                 if let Ok(entries) = c.access_entries.get() {
-                    gaps.extend(entries.iter().filter_map(|e| e.access_policies.gap()).cloned());
+                    gaps.extend(
+                        entries
+                            .iter()
+                            .filter_map(|e| e.access_policies.gap())
+                            .cloned(),
+                    );
                 }
             }
         }

@@ -91,9 +91,7 @@ impl LaunchTemplateVersion {
     /// Whether this is the version a node group's launch-template reference resolves to.
     pub fn answers(&self, r: &crate::eks::LaunchTemplateRef) -> bool {
         let same_template = r.id.as_deref() == Some(self.launch_template_id.as_str())
-            || (r.id.is_none()
-                && r.name.is_some()
-                && r.name == self.launch_template_name);
+            || (r.id.is_none() && r.name.is_some() && r.name == self.launch_template_name);
         let wanted = r.version.as_deref().unwrap_or("$Default");
         same_template
             && (wanted == self.version_number.to_string()

@@ -200,13 +200,13 @@ pub(crate) fn launch_template_version(
         default_version: v.default_version().unwrap_or(false),
         requested_as: Vec::new(),
         image_id: data.and_then(|d| owned(d.image_id())),
-        metadata_options: data.and_then(|d| d.metadata_options()).map(|o| {
-            m::MetadataOptions {
+        metadata_options: data
+            .and_then(|d| d.metadata_options())
+            .map(|o| m::MetadataOptions {
                 http_tokens: o.http_tokens().map(|t| t.as_str().to_owned()),
                 http_endpoint: o.http_endpoint().map(|t| t.as_str().to_owned()),
                 http_put_response_hop_limit: o.http_put_response_hop_limit(),
-            }
-        }),
+            }),
         security_group_ids: sgs,
         associate_public_ip_address: public,
     })

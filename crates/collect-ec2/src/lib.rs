@@ -12,7 +12,6 @@ mod convert;
 
 use auditor_model::ec2::{Ec2Region, LaunchTemplateVersion};
 use auditor_model::eks::LaunchTemplateRef;
-use std::collections::{BTreeMap, BTreeSet};
 use auditor_model::{Collected, Gap};
 use aws_config::SdkConfig;
 use aws_sdk_ec2::types::Filter;
@@ -21,6 +20,7 @@ use aws_smithy_async::future::pagination_stream::PaginationStream;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The service name used in coverage gaps.
 pub const SERVICE: &str = "ec2";

@@ -13,9 +13,9 @@
 #![deny(missing_docs)]
 
 use auditor_model::eks::{
-    AccessConfig, AccessEntry, Addon, AssociatedAccessPolicy, Cluster, ClusterVersion,
-    EksRegion, EncryptionConfig, LaunchTemplateRef, Nodegroup, PodIdentityAssociation,
-    RemoteAccess, VpcConfig,
+    AccessConfig, AccessEntry, Addon, AssociatedAccessPolicy, Cluster, ClusterVersion, EksRegion,
+    EncryptionConfig, LaunchTemplateRef, Nodegroup, PodIdentityAssociation, RemoteAccess,
+    VpcConfig,
 };
 use auditor_model::{Collected, Gap};
 use aws_config::SdkConfig;
@@ -101,7 +101,8 @@ async fn versions(c: &Client, region: &str) -> Result<Vec<ClusterVersion>, Gap> 
             .send(),
     )
     .await?;
-    let date = |d: Option<&aws_smithy_types::DateTime>| d.and_then(|d| d.fmt(Format::DateTime).ok());
+    let date =
+        |d: Option<&aws_smithy_types::DateTime>| d.and_then(|d| d.fmt(Format::DateTime).ok());
     Ok(items
         .iter()
         .filter(|v| v.cluster_type().is_none_or(|t| t == "eks"))
@@ -113,7 +114,8 @@ async fn versions(c: &Client, region: &str) -> Result<Vec<ClusterVersion>, Gap> 
                     .map(|s| s.as_str().to_owned())
                     .or_else(|| {
                         #[allow(deprecated)]
-                        v.status().map(|s| s.as_str().to_ascii_uppercase().replace('-', "_"))
+                        v.status()
+                            .map(|s| s.as_str().to_ascii_uppercase().replace('-', "_"))
                     }),
                 end_of_standard_support: date(v.end_of_standard_support_date()),
                 end_of_extended_support: date(v.end_of_extended_support_date()),
@@ -403,7 +405,9 @@ async fn access_entries(
             Ok(Some(AccessEntry {
                 kind: e.and_then(|e| e.r#type()).map(str::to_owned),
                 username: e.and_then(|e| e.username()).map(str::to_owned),
-                kubernetes_groups: e.map(|e| e.kubernetes_groups().to_vec()).unwrap_or_default(),
+                kubernetes_groups: e
+                    .map(|e| e.kubernetes_groups().to_vec())
+                    .unwrap_or_default(),
                 access_policies: Collected::from_result(policies.map(|ps| {
                     ps.iter()
                         .filter_map(|a| {

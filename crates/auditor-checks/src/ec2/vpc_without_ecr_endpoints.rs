@@ -7,8 +7,16 @@ use std::collections::BTreeMap;
 
 /// The endpoints image pulls need: (service-name suffix, endpoint type, what it carries).
 const NEEDED: [(&str, &str, &str); 3] = [
-    ("ecr.api", "Interface", "ECR API calls (authentication, manifests)"),
-    ("ecr.dkr", "Interface", "Docker registry traffic (image pulls)"),
+    (
+        "ecr.api",
+        "Interface",
+        "ECR API calls (authentication, manifests)",
+    ),
+    (
+        "ecr.dkr",
+        "Interface",
+        "Docker registry traffic (image pulls)",
+    ),
     ("s3", "Gateway", "image layers, which ECR serves from S3"),
 ];
 

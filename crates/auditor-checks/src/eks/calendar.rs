@@ -98,7 +98,7 @@ pub(crate) fn offered(region: &EksRegion, now: Option<&str>) -> Offered {
         },
         other => {
             let why = match other {
-                Err(gap) => format!("eks:DescribeClusterVersions: {}", gap.message),
+                Err(gap) => format!("eks:DescribeClusterVersions was {}", gap.kind.as_str()),
                 Ok(_) => "eks:DescribeClusterVersions answered no versions".into(),
             };
             let Some(cal) = calendar() else {
@@ -131,7 +131,7 @@ pub(crate) fn offered(region: &EksRegion, now: Option<&str>) -> Offered {
                     })
                     .collect(),
                 source: format!(
-                    "the auditor's EKS release calendar as of {} ({why})",
+                    "the auditor's EKS release calendar as of {}, since {why}",
                     cal.as_of
                 ),
             }
@@ -165,7 +165,10 @@ mod tests {
         assert!(o.source.contains("calendar"), "{}", o.source);
         assert_eq!(o.get((1, 35)).map(|v| v.support), Some(Support::Standard));
         assert_eq!(o.get((1, 31)).map(|v| v.support), Some(Support::Extended));
-        assert_eq!(o.get((1, 28)).map(|v| v.support), Some(Support::Unsupported));
+        assert_eq!(
+            o.get((1, 28)).map(|v| v.support),
+            Some(Support::Unsupported)
+        );
         assert_eq!(o.newest().map(|v| v.minor), Some((1, 35)));
         // Before 1.35's release, 1.34 was the newest.
         let o = offered(&region, Some("2025-12-01T00:00:00Z"));

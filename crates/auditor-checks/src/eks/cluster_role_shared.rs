@@ -117,10 +117,9 @@ impl Check for ClusterRoleShared {
                 }
             }
             let me = format!("cluster {region}/{}", c.name);
-            for (_, user) in uses
-                .iter()
-                .filter(|(r, u)| super::role_by_arn(roles, r).is_some_and(|x| x.arn == role.arn) && *u != me)
-            {
+            for (_, user) in uses.iter().filter(|(r, u)| {
+                super::role_by_arn(roles, r).is_some_and(|x| x.arn == role.arn) && *u != me
+            }) {
                 fail.push(ev("roleArn", arn, format!("also used by {user}")));
             }
             for p in &role.instance_profiles {

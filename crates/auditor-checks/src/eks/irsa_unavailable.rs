@@ -74,7 +74,9 @@ impl Check for IrsaUnavailable {
                     )
                 }
             };
-            let provider = providers.iter().find(|p| p.url.trim_end_matches('/') == issuer);
+            let provider = providers
+                .iter()
+                .find(|p| p.url.trim_end_matches('/') == issuer);
             let addons_gap = c.addons.gap();
             match provider {
                 Some(p) if p.client_ids.iter().any(|a| a == "sts.amazonaws.com") => out.pass(
@@ -82,7 +84,10 @@ impl Check for IrsaUnavailable {
                     vec![ev(
                         "identity.oidc.issuer",
                         issuer,
-                        format!("IAM OIDC provider {} exists with the sts.amazonaws.com audience", p.arn),
+                        format!(
+                            "IAM OIDC provider {} exists with the sts.amazonaws.com audience",
+                            p.arn
+                        ),
                     )],
                 ),
                 // The add-on list was not read: Pod Identity may be there.

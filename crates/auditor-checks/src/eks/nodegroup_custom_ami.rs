@@ -65,7 +65,11 @@ impl Check for NodegroupCustomAmi {
                 }
                 Some(t) => out.pass(
                     res,
-                    vec![ev("amiType", t, "an EKS-optimized AMI type, patched by AWS")],
+                    vec![ev(
+                        "amiType",
+                        t,
+                        "an EKS-optimized AMI type, patched by AWS",
+                    )],
                 ),
             }
         });

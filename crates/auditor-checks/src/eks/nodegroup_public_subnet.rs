@@ -60,7 +60,9 @@ fn public_reason(ec2: &Ec2Region, subnet_id: &str) -> Result<Option<String>, Str
         .iter()
         .find(|r| {
             r.state.as_deref() != Some("blackhole")
-                && r.gateway_id.as_deref().is_some_and(|g| g.starts_with("igw-"))
+                && r.gateway_id
+                    .as_deref()
+                    .is_some_and(|g| g.starts_with("igw-"))
                 && (r.destination_cidr_block.as_deref() == Some("0.0.0.0/0")
                     || r.destination_ipv6_cidr_block.as_deref() == Some("::/0"))
         })

@@ -50,11 +50,19 @@ impl Check for SecretsNotKmsEncrypted {
                 })
                 .collect();
             if keyed.is_empty() {
+                let observed = if c.encryption_config.is_empty() {
+                    "[]".to_owned()
+                } else {
+                    format!(
+                        "{} entr(ies), none with a KMS key for secrets",
+                        c.encryption_config.len()
+                    )
+                };
                 out.fail(
                     res,
                     vec![ev(
                         "encryptionConfig",
-                        "[]",
+                        observed,
                         "no KMS key of yours envelope-encrypts the cluster's secrets",
                     )],
                 );

@@ -128,7 +128,10 @@ impl Check for VersionOutdated {
                     vec![ev(
                         "version",
                         version,
-                        format!("within one minor of {}, {support} ({source})", newest.version),
+                        format!(
+                            "within one minor of {}, {support} ({source})",
+                            newest.version
+                        ),
                     )],
                 );
             } else {

@@ -1,4 +1,4 @@
-//! IAM-006: an IRSA trust names an OIDC provider that does not exist.
+//! IAM-006: an IRSA trust names an OIDC provider, or a cluster, that does not exist.
 
 use crate::emit::ev;
 use crate::{declare_check, Check, CheckContext, Emitter};
@@ -7,9 +7,10 @@ declare_check! {
     /// ## What it checks
     /// Roles whose trust policy federates an EKS cluster's OIDC provider. It fails when the
     /// provider ARN is not among the account's IAM OIDC providers
-    /// (`ListOpenIDConnectProviders`): the cluster was deleted or recreated and the role
-    /// was left behind. (Checking that the cluster itself still exists arrives with the EKS
-    /// collector.)
+    /// (`ListOpenIDConnectProviders`), or when the provider exists but no cluster in the
+    /// issuer's region has that issuer (`DescribeCluster`): the cluster was deleted or
+    /// recreated and the role was left behind. When EKS was not collected in the issuer's
+    /// region, whether the cluster exists is unknown and the role is "not assessed".
     ///
     /// ## Why it matters
     /// A stale trust is unused privilege waiting to be reclaimed: whoever recreates a provider
@@ -25,11 +26,16 @@ declare_check! {
     pub(crate) struct IrsaProviderMissing {
         code: "IAM-006",
         name: "irsa-trust-provider-missing",
-        title: "IRSA role trusts an OIDC provider that no longer exists",
+        title: "IRSA role trusts an OIDC provider or cluster that no longer exists",
         service: Iam,
         severity: Medium,
         wa: ["SEC03-BP04"],
-        reads: ["iam:GetAccountAuthorizationDetails", "iam:ListOpenIDConnectProviders"],
+        reads: [
+            "iam:GetAccountAuthorizationDetails",
+            "iam:ListOpenIDConnectProviders",
+            "eks:ListClusters",
+            "eks:DescribeCluster",
+        ],
     }
 }
 
@@ -52,32 +58,79 @@ impl Check for IrsaProviderMissing {
                 Some(Err(gap)) => return out.not_assessed(res, gap),
                 None => return,
             };
-            let (known, missing): (Vec<&str>, Vec<&str>) = federated
-                .into_iter()
-                .partition(|f| list.iter().any(|p| p.arn == *f));
-            if missing.is_empty() {
-                out.pass(
-                    res,
-                    known
-                        .iter()
-                        .map(|f| ev("Principal.Federated", *f, "the provider exists"))
-                        .collect(),
-                );
+            let (mut fail, mut pass, mut unknown) = (Vec::new(), Vec::new(), Vec::new());
+            for f in federated {
+                if !list.iter().any(|p| p.arn == f) {
+                    fail.push(ev(
+                        "Principal.Federated",
+                        f,
+                        "no such IAM OIDC provider in the account",
+                    ));
+                    continue;
+                }
+                match cluster_of(ctx.inventory, f) {
+                    ClusterState::Exists(name) => pass.push(ev(
+                        "Principal.Federated",
+                        f,
+                        format!("the provider exists, and so does its cluster {name}"),
+                    )),
+                    ClusterState::Gone(region) => fail.push(ev(
+                        "Principal.Federated",
+                        f,
+                        format!(
+                            "the provider exists, but no cluster in {region} has this issuer: \
+                             its cluster was deleted"
+                        ),
+                    )),
+                    ClusterState::Unknown(why) => unknown.push(why),
+                }
+            }
+            if !fail.is_empty() {
+                out.fail(res, fail);
+            } else if !unknown.is_empty() {
+                out.not_assessed_because(res, unknown.join("; "));
             } else {
-                out.fail(
-                    res,
-                    missing
-                        .iter()
-                        .map(|f| {
-                            ev(
-                                "Principal.Federated",
-                                *f,
-                                "no such IAM OIDC provider in the account",
-                            )
-                        })
-                        .collect(),
-                );
+                out.pass(res, pass);
             }
         });
+    }
+}
+
+enum ClusterState {
+    Exists(String),
+    Gone(String),
+    Unknown(String),
+}
+
+/// Whether the cluster behind an EKS OIDC provider ARN still exists, from EKS data.
+fn cluster_of(inv: &auditor_model::Inventory, provider: &str) -> ClusterState {
+    let Some(issuer) = super::eks_issuer(provider) else {
+        return ClusterState::Unknown(format!("{provider} is not an EKS issuer"));
+    };
+    // oidc.eks.<region>.amazonaws.com/id/<ID>
+    let Some(region) = issuer
+        .strip_prefix("oidc.eks.")
+        .and_then(|r| r.split('.').next())
+    else {
+        return ClusterState::Unknown(format!("no region in issuer {issuer}"));
+    };
+    let Some(eks) = inv.eks.get(region) else {
+        return ClusterState::Unknown(format!(
+            "the provider exists; whether its cluster does is unknown because EKS was not \
+             collected in {region}"
+        ));
+    };
+    match eks.clusters.get() {
+        Err(gap) => ClusterState::Unknown(gap.to_string()),
+        Ok(clusters) => clusters
+            .iter()
+            .find(|c| {
+                c.oidc_issuer.as_deref().is_some_and(|i| {
+                    i.trim_start_matches("https://").trim_end_matches('/') == issuer
+                })
+            })
+            .map_or(ClusterState::Gone(region.to_owned()), |c| {
+                ClusterState::Exists(c.name.clone())
+            }),
     }
 }
