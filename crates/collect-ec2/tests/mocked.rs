@@ -56,6 +56,10 @@ fn healthy_rules() -> Vec<Rule> {
         }),
         mock!(Client::describe_network_acls)
             .then_output(|| DescribeNetworkAclsOutput::builder().build()),
+        mock!(Client::describe_vpc_endpoints).then_output(|| {
+            aws_sdk_ec2::operation::describe_vpc_endpoints::DescribeVpcEndpointsOutput::builder()
+                .build()
+        }),
         mock!(Client::get_ebs_encryption_by_default).then_output(|| {
             GetEbsEncryptionByDefaultOutput::builder()
                 .ebs_encryption_by_default(true)
@@ -102,7 +106,10 @@ async fn access_denied_on_one_api_is_a_gap_in_that_part_only() {
     );
     assert_eq!(r.ebs_encryption_by_default.get(), Ok(&true));
     assert!(
-        r.subnets.get().is_ok() && r.route_tables.get().is_ok() && r.network_acls.get().is_ok()
+        r.subnets.get().is_ok()
+            && r.route_tables.get().is_ok()
+            && r.network_acls.get().is_ok()
+            && r.vpc_endpoints.get().is_ok()
     );
 }
 

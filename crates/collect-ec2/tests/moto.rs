@@ -288,3 +288,119 @@ async fn lists_the_account_regions_with_their_opt_in_state() {
         "sorted"
     );
 }
+
+#[tokio::test]
+async fn vpc_endpoints_and_exactly_the_launch_template_versions_node_groups_use() {
+    use auditor_model::eks::LaunchTemplateRef;
+    use aws_sdk_ec2::types::{
+        LaunchTemplateHttpTokensState, LaunchTemplateInstanceMetadataOptionsRequest,
+        LaunchTemplateInstanceNetworkInterfaceSpecificationRequest, RequestLaunchTemplateData,
+        VpcEndpointType,
+    };
+    let emu = Emulator::shared();
+    let region = "eu-west-1";
+    let cfg = emu.account_config(&unique_account(), region).await;
+    let ec2 = Client::new(&cfg);
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.9.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc
+        .and_then(|v| v.vpc_id)
+        .unwrap();
+    ec2.create_vpc_endpoint()
+        .vpc_id(&vpc)
+        .service_name(format!("com.amazonaws.{region}.s3"))
+        .vpc_endpoint_type(VpcEndpointType::Gateway)
+        .send()
+        .await
+        .unwrap();
+
+    let data = |tokens: LaunchTemplateHttpTokensState, hops: i32, public: bool| {
+        RequestLaunchTemplateData::builder()
+            .image_id("ami-12c6146b")
+            .metadata_options(
+                LaunchTemplateInstanceMetadataOptionsRequest::builder()
+                    .http_tokens(tokens)
+                    .http_put_response_hop_limit(hops)
+                    .build(),
+            )
+            .network_interfaces(
+                LaunchTemplateInstanceNetworkInterfaceSpecificationRequest::builder()
+                    .device_index(0)
+                    .associate_public_ip_address(public)
+                    .groups("sg-nodes")
+                    .build(),
+            )
+            .build()
+    };
+    let lt = ec2
+        .create_launch_template()
+        .launch_template_name("nodes")
+        .launch_template_data(data(LaunchTemplateHttpTokensState::Optional, 2, true))
+        .send()
+        .await
+        .unwrap()
+        .launch_template
+        .and_then(|t| t.launch_template_id)
+        .unwrap();
+    for _ in 0..2 {
+        ec2.create_launch_template_version()
+            .launch_template_id(&lt)
+            .launch_template_data(data(LaunchTemplateHttpTokensState::Required, 1, false))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let r = collect_ec2::collect_region(&cfg, region).await;
+    let eps = r.vpc_endpoints.get().expect("endpoints");
+    let s3 = eps.iter().find(|e| e.vpc_id == vpc).expect("s3 endpoint");
+    assert_eq!(s3.service_name, format!("com.amazonaws.{region}.s3"));
+    assert_eq!(s3.vpc_endpoint_type.as_deref(), Some("Gateway"));
+
+    let v1 = LaunchTemplateRef {
+        id: Some(lt.clone()),
+        name: None,
+        version: Some("1".into()),
+    };
+    let latest = LaunchTemplateRef {
+        id: None,
+        name: Some("nodes".into()),
+        version: Some("$Latest".into()),
+    };
+    let got =
+        collect_ec2::launch_template_versions(&cfg, region, &[v1.clone(), latest.clone()]).await;
+    let got = got.get().expect("launch templates");
+    let first = got.iter().find(|v| v.answers(&v1)).expect("version 1");
+    assert_eq!(first.version_number, 1);
+    let md = first.metadata_options.as_ref().unwrap();
+    assert_eq!(md.http_tokens.as_deref(), Some("optional"));
+    assert_eq!(md.http_put_response_hop_limit, Some(2));
+    assert_eq!(first.associate_public_ip_address, Some(true));
+    assert_eq!(first.security_group_ids, ["sg-nodes"]);
+    assert_eq!(first.image_id.as_deref(), Some("ami-12c6146b"));
+    let last = got.iter().find(|v| v.answers(&latest)).expect("$Latest");
+    assert_eq!(last.version_number, 3);
+    assert_eq!(
+        last.metadata_options
+            .as_ref()
+            .unwrap()
+            .http_tokens
+            .as_deref(),
+        Some("required")
+    );
+    assert!(got.len() <= 3, "only the versions asked for: {got:?}");
+
+    // A template that no longer exists is a gap, never an empty pass.
+    let gone = LaunchTemplateRef {
+        id: Some("lt-0000000000deleted".into()),
+        name: None,
+        version: Some("1".into()),
+    };
+    let miss = collect_ec2::launch_template_versions(&cfg, region, &[gone]).await;
+    let gap = miss.gap().expect("a gap");
+    assert_eq!(gap.api, "ec2:DescribeLaunchTemplateVersions");
+}
