@@ -9,11 +9,14 @@ empty world), exactly as the auditor does. With --expect it writes the list of p
 resources and the status each must get from which check: the end-to-end test and
 `make demo` compare the report against it.
 
-Later services (EKS, S3) add their own sections here.
+Later services (S3) add their own sections here.
 """
 import argparse
+import datetime
 import json
+import os
 import sys
+import tomllib
 
 import boto3
 
@@ -234,12 +237,129 @@ def seed_ecr(d):
     d.planted("ECR-002", r, "sandbox/tools", "fail", "enhanced scanning ignores the repository flag; no rule matches")
 
 
-def seed_iam(d):
+def seed_eks(d):
+    """EKS: a well configured cluster and a badly configured one, with their VPCs, node
+    groups, launch templates, node instances and IAM roles. Returns the clusters' OIDC issuer
+    (moto gives every cluster of a process the same one) for the IRSA roles of seed_iam."""
+    acct, r = d.account, PRIMARY
+    ec2, eks, iam = d.client("ec2", r), d.client("eks", r), d.client("iam", r)
+
+    def vpc_with(name, cidr):
+        return ec2.create_vpc(CidrBlock=cidr, TagSpecifications=[{"ResourceType": "vpc", "Tags": tag(name)}])["Vpc"]["VpcId"]
+
+    def subnet(vpc, name, cidr, public=False):
+        sid = ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=f"{r}a",
+                                TagSpecifications=[{"ResourceType": "subnet", "Tags": tag(name)}])["Subnet"]["SubnetId"]
+        if public:
+            ec2.modify_subnet_attribute(SubnetId=sid, MapPublicIpOnLaunch={"Value": True})
+        return sid
+
+    # The good cluster's VPC: private subnets only, ECR and S3 endpoints (EC2-007 passes).
+    good_vpc = vpc_with("eks-payments", "10.20.0.0/16")
+    priv_a = subnet(good_vpc, "eks-payments-private-a", "10.20.1.0/24")
+    priv_b = subnet(good_vpc, "eks-payments-private-b", "10.20.2.0/24")
+    for svc in ("ecr.api", "ecr.dkr"):
+        ec2.create_vpc_endpoint(VpcId=good_vpc, ServiceName=f"com.amazonaws.{r}.{svc}",
+                                VpcEndpointType="Interface", SubnetIds=[priv_a, priv_b])
+    ec2.create_vpc_endpoint(VpcId=good_vpc, ServiceName=f"com.amazonaws.{r}.s3", VpcEndpointType="Gateway")
+    d.planted("EC2-007", r, good_vpc, "pass", "ecr.api, ecr.dkr and s3 endpoints in the cluster's VPC")
+    good_sg = sg(ec2, good_vpc, "eks-payments-cluster", [])
+    ec2.authorize_security_group_ingress(GroupId=good_sg, IpPermissions=[
+        {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": good_sg}]}])
+
+    # The bad cluster's VPC: a public subnet routed to an internet gateway, no endpoints.
+    bad_vpc = vpc_with("eks-legacy", "10.30.0.0/16")
+    public = subnet(bad_vpc, "eks-legacy-public", "10.30.100.0/24", public=True)
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=bad_vpc)
+    rtb = ec2.create_route_table(VpcId=bad_vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=rtb, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    ec2.associate_route_table(RouteTableId=rtb, SubnetId=public)
+    d.planted("EC2-007", r, bad_vpc, "fail", "a cluster's VPC without ECR or S3 endpoints: image pulls leave the VPC")
+    bad_sg = sg(ec2, bad_vpc, "eks-legacy-cluster", [tcp(443, "0.0.0.0/0")])
+
+    # Roles: dedicated cluster role and minimal node role; a shared cluster role and a node
+    # role with administrator access.
+    def role(name, services, attach=()):
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": services}, "Action": "sts:AssumeRole"}]}))
+        for p in attach:
+            iam.attach_role_policy(RoleName=name, PolicyArn=f"arn:aws:iam::aws:policy/{p}")
+        return f"arn:aws:iam::{acct}:role/{name}"
+    good_role = role("eks-payments-cluster", "eks.amazonaws.com", ["AmazonEKSClusterPolicy"])
+    bad_role = role("eks-legacy-cluster", ["eks.amazonaws.com", "ec2.amazonaws.com"], ["AmazonEKSClusterPolicy"])
+    node_policies = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"]
+    good_node = role("eks-payments-node", "ec2.amazonaws.com", node_policies)
+    bad_node = role("eks-legacy-node", "ec2.amazonaws.com", node_policies + ["AdministratorAccess"])
+    d.planted("EKS-015", "", "eks-payments-node", "pass", "only the worker, CNI and ECR read-only policies")
+    d.planted("EKS-015", "", "eks-legacy-node", "fail", "AdministratorAccess on the node role: every pod gets it")
+
+    # The clusters. The good one runs the newest version the shipped calendar knows, planted
+    # as passing only while that version is in standard support (the calendar is dated).
+    cal = tomllib.load(open(os.path.join(os.path.dirname(__file__), "..", "config", "eks-versions.toml"), "rb"))
+    newest = max(cal["version"], key=lambda v: tuple(int(x) for x in v["version"].split(".")))
+    today = datetime.date.today().isoformat()
+    eks.create_cluster(
+        name="payments-prod", version=newest["version"], roleArn=good_role,
+        resourcesVpcConfig={"subnetIds": [priv_a, priv_b], "securityGroupIds": [good_sg],
+                            "endpointPublicAccess": False, "endpointPrivateAccess": True},
+        encryptionConfig=[{"resources": ["secrets"], "provider": {"keyArn": f"arn:aws:kms:{r}:{acct}:key/0f6e7d5c-demo"}}],
+        logging={"clusterLogging": [{"types": ["api", "audit", "authenticator"], "enabled": True}]})
+    eks.create_cluster(
+        name="legacy-tools", version="1.29", roleArn=bad_role,
+        resourcesVpcConfig={"subnetIds": [public], "securityGroupIds": [bad_sg],
+                            "endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/0"]},
+        logging={"clusterLogging": [{"types": ["api"], "enabled": True},
+                                    {"types": ["audit", "authenticator"], "enabled": False}]})
+    for code, good_why, bad_why in [
+        ("EKS-001", "secrets envelope-encrypted with a KMS key", "no encryptionConfig"),
+        ("EKS-002", "private endpoint only", "publicAccessCidrs: 0.0.0.0/0"),
+        ("EKS-003", "api, audit and authenticator logs on", "audit and authenticator logs off"),
+        ("EKS-005", "cluster role trusts only eks.amazonaws.com", "cluster role also trusts ec2.amazonaws.com"),
+        ("EKS-012", "cluster security group: only itself as source", "cluster security group: 443 from 0.0.0.0/0"),
+    ]:
+        d.planted(code, r, "payments-prod", "pass", good_why)
+        d.planted(code, r, "legacy-tools", "fail", bad_why)
+    if today < newest["end_of_standard_support"]:
+        d.planted("EKS-004", r, "payments-prod", "pass", f"{newest['version']}, the newest version, in standard support")
+    d.planted("EKS-004", r, "legacy-tools", "fail", "1.29: past the end of extended support")
+    # moto has no accessConfig and no access entries: the checks must say so.
+    d.planted("EKS-013", r, "payments-prod", "not_assessed", "moto returns no accessConfig")
+    d.planted("EKS-014", r, "payments-prod", "not_assessed", "moto does not offer ListAccessEntries")
+
+    # Node groups. moto injects an SSH key into node groups without remoteAccess, so the good
+    # group names a source security group and no key (real EKS: omit remoteAccess).
+    eks.create_nodegroup(clusterName="payments-prod", nodegroupName="general", nodeRole=good_node,
+                         subnets=[priv_a, priv_b], amiType="AL2023_x86_64_STANDARD",
+                         remoteAccess={"sourceSecurityGroups": [good_sg]})
+    for code, why in [("EKS-008", "no SSH key on the nodes"), ("EKS-009", "EKS-optimized AL2023 AMI"),
+                      ("EKS-011", "private subnets only"), ("EKS-010", "nodes require IMDSv2, hop limit 1")]:
+        d.planted(code, r, "payments-prod/general", "pass", why)
+    ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, InstanceType="t3.medium", SubnetId=priv_a,
+                      MetadataOptions={"HttpTokens": "required", "HttpPutResponseHopLimit": 1, "HttpEndpoint": "enabled"},
+                      TagSpecifications=[{"ResourceType": "instance", "Tags": tag(
+                          "payments-prod-general-node", **{"eks:cluster-name": "payments-prod",
+                                                           "eks:nodegroup-name": "general"})}])
+    eks.create_nodegroup(clusterName="legacy-tools", nodegroupName="ssh-public", nodeRole=bad_node,
+                         subnets=[public], remoteAccess={"ec2SshKey": "legacy-ops"})
+    d.planted("EKS-008", r, "legacy-tools/ssh-public", "fail", "remoteAccess.ec2SshKey set, open to 0.0.0.0/0")
+    d.planted("EKS-011", r, "legacy-tools/ssh-public", "fail", "public subnet routed to an internet gateway")
+    lt = ec2.create_launch_template(LaunchTemplateName="legacy-nodes", LaunchTemplateData={
+        "MetadataOptions": {"HttpTokens": "optional", "HttpPutResponseHopLimit": 2}})["LaunchTemplate"]
+    eks.create_nodegroup(clusterName="legacy-tools", nodegroupName="imdsv1", nodeRole=bad_node,
+                         subnets=[public], launchTemplate={"id": lt["LaunchTemplateId"], "version": "1"})
+    d.planted("EKS-010", r, "legacy-tools/imdsv1", "fail", "launch template allows IMDSv1 with hop limit 2")
+
+    issuer = eks.describe_cluster(name="payments-prod")["cluster"]["identity"]["oidc"]["issuer"]
+    return issuer.removeprefix("https://")
+
+
+def seed_iam(d, issuer):
     """IAM: trust policies first (anyone, other accounts, IRSA, GitHub OIDC), admin access,
     console users without MFA, directly attached policies; each next to a correct look-alike."""
     acct, r = d.account, PRIMARY
     iam = d.client("iam", r)
-    issuer = "oidc.eks.us-east-1.amazonaws.com/id/DEMO0123456789ABCDEF"
+    # The EKS clusters' issuer: IRSA roles trust the provider of a cluster that exists.
     iam.create_open_id_connect_provider(Url=f"https://{issuer}", ClientIDList=["sts.amazonaws.com"],
                                         ThumbprintList=["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"])
     provider = f"arn:aws:iam::{acct}:oidc-provider/{issuer}"
@@ -291,7 +411,15 @@ def seed_iam(d):
     role("irsa-payments-api", web(provider, {"StringEquals": {f"{issuer}:sub": "system:serviceaccount:payments:api", **aud}}))
     d.planted("IAM-003", "", "irsa-payments-api", "pass", "IRSA scoped to one service account")
     d.planted("IAM-004", "", "irsa-payments-api", "pass", "IRSA requires the STS audience")
-    d.planted("IAM-006", "", "irsa-payments-api", "pass", "its OIDC provider exists")
+    d.planted("IAM-006", "", "irsa-payments-api", "pass", "its OIDC provider and its cluster exist")
+    d.planted("EKS-006", r, "payments-prod", "pass", "an IAM OIDC provider for the cluster's issuer")
+    retired = "oidc.eks.us-east-1.amazonaws.com/id/RETIRED00000000000000"
+    iam.create_open_id_connect_provider(Url=f"https://{retired}", ClientIDList=["sts.amazonaws.com"],
+                                        ThumbprintList=["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"])
+    role("irsa-retired-cluster", web(f"arn:aws:iam::{acct}:oidc-provider/{retired}",
+                                     {"StringEquals": {f"{retired}:sub": "system:serviceaccount:a:b",
+                                                       f"{retired}:aud": "sts.amazonaws.com"}}))
+    d.planted("IAM-006", "", "irsa-retired-cluster", "fail", "its provider was left behind by a deleted cluster")
     role("irsa-deleted-cluster", web(f"arn:aws:iam::{acct}:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/GONE000000000000000",
                                      {"StringEquals": {"oidc.eks.us-east-1.amazonaws.com/id/GONE000000000000000:sub": "system:serviceaccount:a:b",
                                                        "oidc.eks.us-east-1.amazonaws.com/id/GONE000000000000000:aud": "sts.amazonaws.com"}}))
@@ -340,7 +468,8 @@ def main():
     seed_primary(d)
     seed_secondary(d)
     seed_ecr(d)
-    seed_iam(d)
+    issuer = seed_eks(d)
+    seed_iam(d, issuer)
     if a.expect:
         with open(a.expect, "w") as f:
             json.dump({"account": a.account, "regions": [PRIMARY, SECONDARY], "expect": d.expect}, f, indent=2)

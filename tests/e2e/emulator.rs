@@ -69,16 +69,48 @@ fn audit(emu: &Emulator, account: &str, extra: &[&str]) -> Run {
 /// the tests quick (real audits use the default of 5).
 const ATTEMPTS: [&str; 2] = ["--max-attempts", "2"];
 
-/// The only coverage gaps an audit of the demo account may have on moto: the ECR
-/// pull-through cache API it does not implement, once per region.
+/// The only coverage gaps an audit of the demo account may have on moto: the APIs it does
+/// not implement (ECR pull-through cache rules and EKS versions in both regions; EKS
+/// add-ons, access entries and pod identity where clusters exist), each naming the checks
+/// it leaves not assessed.
 fn assert_only_emulator_gaps(report: &Value) {
     let gaps = report["coverage_gaps"].as_array().expect("gaps");
-    assert_eq!(gaps.len(), 2, "{gaps:#?}");
-    for g in gaps {
-        assert_eq!(g["api"], "ecr:DescribePullThroughCacheRules", "{g}");
-        assert_eq!(g["kind"], "not_offered", "{g}");
-        assert_eq!(g["checks"], serde_json::json!(["ECR-007"]), "{g}");
-    }
+    let got: Vec<(String, String, Value)> = gaps
+        .iter()
+        .map(|g| {
+            assert_eq!(g["kind"], "not_offered", "{g}");
+            (
+                g["api"].as_str().unwrap_or_default().to_owned(),
+                g["region"].as_str().unwrap_or_default().to_owned(),
+                g["checks"].clone(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String, Value)> = [
+        (
+            "ecr:DescribePullThroughCacheRules",
+            "eu-west-1",
+            vec!["ECR-007"],
+        ),
+        (
+            "ecr:DescribePullThroughCacheRules",
+            "us-east-1",
+            vec!["ECR-007"],
+        ),
+        ("eks:DescribeClusterVersions", "eu-west-1", vec!["EKS-004"]),
+        ("eks:DescribeClusterVersions", "us-east-1", vec!["EKS-004"]),
+        ("eks:ListAccessEntries", "us-east-1", vec!["EKS-014"]),
+        ("eks:ListAddons", "us-east-1", vec!["EKS-006", "EKS-007"]),
+        (
+            "eks:ListPodIdentityAssociations",
+            "us-east-1",
+            vec!["EKS-007"],
+        ),
+    ]
+    .into_iter()
+    .map(|(a, r, c)| (a.to_owned(), r.to_owned(), serde_json::json!(c)))
+    .collect();
+    assert_eq!(got, want, "{gaps:#?}");
 }
 
 fn key(f: &Value) -> (String, String, String) {
@@ -149,6 +181,56 @@ fn demo_account_fails_every_planted_misconfiguration_and_passes_every_look_alike
             assert!(!f["remediation"].as_str().unwrap_or_default().is_empty());
         }
     }
+
+    // EKS evidence names the API field that fails, as `aws eks describe-cluster` shows it.
+    let evidence = |code: &str, id: &str| -> Vec<(String, String)> {
+        got[&(code.to_owned(), "us-east-1".to_owned(), id.to_owned())]["evidence"]
+            .as_array()
+            .expect("evidence")
+            .iter()
+            .map(|e| {
+                (
+                    e["field"].as_str().unwrap_or_default().to_owned(),
+                    e["observed"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    };
+    for (code, id, field, observed) in [
+        (
+            "EKS-002",
+            "legacy-tools",
+            "resourcesVpcConfig.publicAccessCidrs",
+            "0.0.0.0/0",
+        ),
+        ("EKS-001", "legacy-tools", "encryptionConfig", "[]"),
+        (
+            "EKS-003",
+            "legacy-tools",
+            "logging.clusterLogging",
+            "enabled: api",
+        ),
+        ("EKS-004", "legacy-tools", "version", "1.29"),
+        (
+            "EKS-008",
+            "legacy-tools/ssh-public",
+            "remoteAccess.ec2SshKey",
+            "legacy-ops",
+        ),
+    ] {
+        assert!(
+            evidence(code, id).contains(&(field.to_owned(), observed.to_owned())),
+            "{code} {id}: no evidence {field}: {observed} in {:?}",
+            evidence(code, id)
+        );
+    }
+    assert!(
+        evidence("EKS-010", "legacy-tools/imdsv1")
+            .iter()
+            .any(|(f, o)| f.ends_with("MetadataOptions.HttpTokens") && o == "optional"),
+        "{:?}",
+        evidence("EKS-010", "legacy-tools/imdsv1")
+    );
 
     // The report's envelope, as REPORT-V1.md documents it.
     assert_eq!(report["schema"], "auditor.report.v1");
@@ -228,8 +310,9 @@ fn demo_account_fails_every_planted_misconfiguration_and_passes_every_look_alike
     assert!(
         table
             .stdout
-            .contains("Coverage gaps (2): what this audit could not read")
-            && table.stdout.contains("ecr:DescribePullThroughCacheRules"),
+            .contains("Coverage gaps (7): what this audit could not read")
+            && table.stdout.contains("ecr:DescribePullThroughCacheRules")
+            && table.stdout.contains("eks:ListAccessEntries"),
         "the table lists what could not be read: {}",
         table.stdout
     );
@@ -292,27 +375,42 @@ async fn the_audit_makes_only_read_only_calls_and_one_per_api_page() {
         "ec2:DescribeFlowLogs",
         "ec2:DescribeInstances",
         "ec2:GetEbsEncryptionByDefault",
+        "ec2:DescribeVpcEndpoints",
         "ecr:DescribeRepositories",
         "ecr:GetRegistryScanningConfiguration",
         "ecr:GetRegistryPolicy",
+        "eks:ListClusters",
     ] {
         expected.insert(api.to_owned(), regions);
+    }
+    // EKS reads per cluster and per node group (no batch form exists): the seed has 2
+    // clusters with 3 node groups in us-east-1, one of which launches from a template, read
+    // with one DescribeLaunchTemplateVersions. moto's 404s for the EKS APIs it lacks
+    // (versions, add-ons, access entries, pod identity) are not in its record.
+    for (api, n) in [
+        ("eks:DescribeCluster", 2),
+        ("eks:ListNodegroups", 2),
+        ("eks:DescribeNodegroup", 3),
+        ("ec2:DescribeLaunchTemplateVersions", 1),
+    ] {
+        expected.insert(api.to_owned(), n);
     }
     // moto answers this one with HTTP 500, so each region's call is tried twice.
     expected.insert("ecr:DescribePullThroughCacheRules".to_owned(), regions * 2);
     // IAM is global and read in pages, not per role: one GetAccountAuthorizationDetails
-    // page holds the seed's 14 roles, 2 users and 1 group. AWS managed policies in use are
-    // read once each (AdministratorAccess, ReadOnlyAccess), OIDC providers once each (2).
+    // page holds the seed's 19 roles, 2 users and 1 group. AWS managed policies in use are
+    // read once each (AdministratorAccess, ReadOnlyAccess and 4 EKS ones), OIDC providers
+    // once each (3).
     // The credential report is requested until IAM says COMPLETE (STARTED, then COMPLETE).
     for (api, n) in [
         ("iam:GetAccountAuthorizationDetails", 1),
-        ("iam:GetPolicy", 2),
-        ("iam:GetPolicyVersion", 2),
+        ("iam:GetPolicy", 6),
+        ("iam:GetPolicyVersion", 6),
         ("iam:GenerateCredentialReport", 2),
         ("iam:GetCredentialReport", 1),
         ("iam:GetAccountPasswordPolicy", 1),
         ("iam:ListOpenIDConnectProviders", 1),
-        ("iam:GetOpenIDConnectProvider", 2),
+        ("iam:GetOpenIDConnectProvider", 3),
         ("iam:GetAccountSummary", 1),
     ] {
         expected.insert(api.to_owned(), n);
@@ -356,4 +454,42 @@ fn a_disabled_region_is_a_coverage_gap_not_a_pass() {
             .any(|f| f["resource"]["region"] == disabled),
         "no finding may claim anything about a region that was not read"
     );
+}
+
+#[test]
+fn auditing_eks_alone_reads_what_its_checks_need_and_runs_only_eks_checks() {
+    let emu = Emulator::shared();
+    let account = unique_account();
+    let dir = tempfile::tempdir().expect("tempdir");
+    seed_demo(&emu, &account, dir.path());
+    let r = audit_in(
+        &emu,
+        &account,
+        "us-east-1",
+        &["--services", "eks", "--format", "json", "--fail-on", "none"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["services"], serde_json::json!(["eks"]));
+    let findings = v["findings"].as_array().expect("findings");
+    assert!(!findings.is_empty());
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["code"].as_str().unwrap_or_default().starts_with("EKS-")),
+        "only EKS checks run"
+    );
+    // The checks that cross-read EC2 (subnets, launch templates) and IAM (roles) judged
+    // the demo's resources instead of reporting the data missing.
+    let status = |code: &str, id: &str| {
+        findings
+            .iter()
+            .find(|f| f["code"] == code && f["resource"]["id"] == id)
+            .map(|f| f["status"].clone())
+            .unwrap_or_else(|| panic!("no {code} finding for {id}"))
+    };
+    assert_eq!(status("EKS-011", "legacy-tools/ssh-public"), "fail");
+    assert_eq!(status("EKS-010", "legacy-tools/imdsv1"), "fail");
+    assert_eq!(status("EKS-005", "legacy-tools"), "fail");
+    assert_eq!(status("EKS-015", "eks-payments-node"), "pass");
 }

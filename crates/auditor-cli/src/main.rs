@@ -78,7 +78,9 @@ struct AuditArgs {
     /// Comma-separated regions [default: every region enabled for the account].
     #[arg(long, value_delimiter = ',')]
     regions: Option<Vec<String>>,
-    /// Comma-separated services to audit [default: every available one: ec2, iam, ecr].
+    /// Comma-separated services to audit [default: every available one: ec2, eks, iam, ecr].
+    /// Auditing eks also reads the EC2 and IAM data its checks need; only the listed
+    /// services' checks run.
     #[arg(long, value_delimiter = ',')]
     services: Option<Vec<String>>,
     /// What to print on standard output.

@@ -280,12 +280,16 @@ impl Recorded {
             .next()
             .filter(|s| !s.is_empty())
             .map(str::to_owned);
+        let method = v["method"].as_str().unwrap_or_default().to_owned();
+        let url = v["url"].as_str().unwrap_or_default().to_owned();
+        let service = scope.get(3).copied().unwrap_or_default().to_owned();
+        let rest_action = rest_action(&service, &method, &url);
         Ok(Recorded {
-            method: v["method"].as_str().unwrap_or_default().to_owned(),
-            url: v["url"].as_str().unwrap_or_default().to_owned(),
-            service: scope.get(3).copied().unwrap_or_default().to_owned(),
+            method,
+            url,
+            service,
             access_key: scope.first().copied().unwrap_or_default().to_owned(),
-            action: query_action.or(json_action),
+            action: query_action.or(json_action).or(rest_action),
         })
     }
 
@@ -309,6 +313,33 @@ impl Recorded {
             None => format!("{}:{} {}", self.service, self.method, self.url),
         }
     }
+}
+
+/// The operation of a REST-protocol request, from its method and path (EKS's read APIs).
+/// `None` for anything else, which then counts as read-only only if it is a GET or HEAD.
+fn rest_action(service: &str, method: &str, url: &str) -> Option<String> {
+    if service != "eks" || method != "GET" {
+        return None;
+    }
+    let path = url.split("://").nth(1).unwrap_or(url);
+    let path = path.split_once('/').map_or("", |(_, p)| p);
+    let path = path.split('?').next().unwrap_or_default();
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    let op = match parts.as_slice() {
+        ["clusters"] => "ListClusters",
+        ["cluster-versions"] => "DescribeClusterVersions",
+        ["clusters", _] => "DescribeCluster",
+        ["clusters", _, "node-groups"] => "ListNodegroups",
+        ["clusters", _, "node-groups", _] => "DescribeNodegroup",
+        ["clusters", _, "addons"] => "ListAddons",
+        ["clusters", _, "addons", _] => "DescribeAddon",
+        ["clusters", _, "access-entries"] => "ListAccessEntries",
+        ["clusters", _, "access-entries", _] => "DescribeAccessEntry",
+        ["clusters", _, "access-entries", _, "access-policies"] => "ListAssociatedAccessPolicies",
+        ["clusters", _, "pod-identity-associations"] => "ListPodIdentityAssociations",
+        _ => return None,
+    };
+    Some(op.to_owned())
 }
 
 /// A fresh 12-digit account id, different for every call in this machine's lifetime

@@ -13,7 +13,9 @@ declare_check! {
     /// groups. A rule passes when its source is one of those groups (node-to-node and
     /// control-plane traffic). Any other source fails: at the check's severity for
     /// `0.0.0.0/0` or `::/0`, at medium severity for other CIDRs, prefix lists and foreign
-    /// security groups. Each failing rule is named in the evidence.
+    /// security groups. Each failing rule is named in the evidence. A group that is named
+    /// but no longer exists admits nothing; a cluster none of whose groups exist is "not
+    /// assessed".
     ///
     /// ## Why it matters
     /// The cluster security group is shared by the control-plane network interfaces and by
@@ -78,9 +80,12 @@ impl Check for SecurityGroupsOpen {
                 Err(gap) => return out.not_assessed(res, &gap),
             };
             let (mut world, mut outside, mut pass) = (Vec::new(), Vec::new(), Vec::new());
+            let mut missing = Vec::new();
             for id in &ours {
                 let Some(sg) = sgs.iter().find(|g| g.group_id == *id) else {
-                    unknown.push(format!("security group {id} is not in the region's groups"));
+                    // DescribeSecurityGroups lists every group of the region: one that is
+                    // named but absent was deleted, and admits nothing.
+                    missing.push(*id);
                     continue;
                 };
                 let mut open = 0;
@@ -136,9 +141,23 @@ impl Check for SecurityGroupsOpen {
             } else if pass.is_empty() {
                 out.not_assessed_because(
                     res,
-                    "DescribeCluster named no security groups for the cluster",
+                    if missing.is_empty() {
+                        "DescribeCluster named no security groups for the cluster".to_owned()
+                    } else {
+                        format!(
+                            "none of the cluster's security groups exists ({})",
+                            missing.join(", ")
+                        )
+                    },
                 );
             } else {
+                pass.extend(missing.iter().map(|id| {
+                    ev(
+                        format!("{id}.IpPermissions"),
+                        "(group not found)",
+                        "named by the cluster or a node group but deleted: admits nothing",
+                    )
+                }));
                 out.pass(res, pass);
             }
         });
