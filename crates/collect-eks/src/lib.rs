@@ -34,7 +34,9 @@ pub async fn collect_region(cfg: &SdkConfig, region: &str, concurrency: usize) -
 
 /// [`collect_region`] with a given client (tests give a mocked one).
 pub async fn collect_region_with(c: &Client, region: &str, concurrency: usize) -> EksRegion {
-    let conc = concurrency.max(1);
+    // EKS's per-cluster APIs share one regional rate limit: at most two clusters at a time,
+    // and at most four describes of one kind per cluster (so about 32 calls in flight).
+    let conc = concurrency.clamp(1, 4);
     let (names, versions) = futures::join!(
         auditor_aws::paged(
             SERVICE,
@@ -52,7 +54,7 @@ pub async fn collect_region_with(c: &Client, region: &str, concurrency: usize) -
         Ok(names) => {
             let described: Vec<Result<Option<Cluster>, Gap>> =
                 stream::iter(names.into_iter().map(|n| cluster(c, region, n, conc)))
-                    .buffered(conc)
+                    .buffered(conc.min(2))
                     .collect()
                     .await;
             // One refused DescribeCluster is a gap for the whole list: a check must not
