@@ -20,7 +20,10 @@ use auditor_model::eks::{
 use auditor_model::{Collected, Gap};
 use aws_config::SdkConfig;
 use aws_sdk_eks::Client;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::date_time::Format;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::stream::{self, StreamExt};
 
 /// The service name used in coverage gaps.
@@ -51,19 +54,9 @@ pub async fn collect_region_with(c: &Client, region: &str, concurrency: usize) -
         versions(c, region),
     );
     let clusters = match names {
-        Ok(names) => {
-            let described: Vec<Result<Option<Cluster>, Gap>> =
-                stream::iter(names.into_iter().map(|n| cluster(c, region, n, conc)))
-                    .buffered(conc.min(2))
-                    .collect()
-                    .await;
-            // One refused DescribeCluster is a gap for the whole list: a check must not
-            // pass a region whose clusters it could not all see.
-            described
-                .into_iter()
-                .collect::<Result<Vec<_>, Gap>>()
-                .map(|v| v.into_iter().flatten().collect())
-        }
+        // One refused DescribeCluster is a gap for the whole list: a check must not pass a
+        // region whose clusters it could not all see.
+        Ok(names) => each(names, conc.min(2), |n| cluster(c, region, n, conc)).await,
         Err(g) => Err(g),
     };
     EksRegion {
@@ -134,18 +127,12 @@ async fn cluster(
     name: String,
     conc: usize,
 ) -> Result<Option<Cluster>, Gap> {
-    let r = Some(region);
-    let out = match c.describe_cluster().name(&name).send().await {
-        Ok(o) => o,
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_resource_not_found_exception()) =>
-        {
-            return Ok(None)
-        }
-        Err(e) => return Err(auditor_aws::gap(SERVICE, r, "eks:DescribeCluster", &e)),
-    };
-    let Some(cl) = out.cluster() else {
+    let out = found(
+        c.describe_cluster().name(&name).send().await,
+        region,
+        "eks:DescribeCluster",
+    )?;
+    let Some(cl) = out.as_ref().and_then(|o| o.cluster()) else {
         return Ok(None);
     };
     let (nodegroups, addons, access_entries, pod_identity) = futures::join!(
@@ -245,32 +232,19 @@ async fn nodegroups(
             .send(),
     )
     .await?;
-    let described: Vec<Result<Option<Nodegroup>, Gap>> =
-        stream::iter(names.into_iter().map(|n| async move {
-            match c
-                .describe_nodegroup()
+    each(names, conc, |n| async move {
+        let out = found(
+            c.describe_nodegroup()
                 .cluster_name(cluster)
                 .nodegroup_name(&n)
                 .send()
-                .await
-            {
-                Ok(o) => Ok(o.nodegroup().map(|g| nodegroup(n, g))),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
-                {
-                    Ok(None)
-                }
-                Err(e) => Err(auditor_aws::gap(SERVICE, r, "eks:DescribeNodegroup", &e)),
-            }
-        }))
-        .buffered(conc)
-        .collect()
-        .await;
-    described
-        .into_iter()
-        .collect::<Result<Vec<_>, Gap>>()
-        .map(|v| v.into_iter().flatten().collect())
+                .await,
+            region,
+            "eks:DescribeNodegroup",
+        )?;
+        Ok(out.and_then(|o| o.nodegroup().map(|g| nodegroup(n, g))))
+    })
+    .await
 }
 
 fn nodegroup(name: String, g: &aws_sdk_eks::types::Nodegroup) -> Nodegroup {
@@ -320,38 +294,27 @@ async fn addons(c: &Client, region: &str, cluster: &str, conc: usize) -> Result<
             .send(),
     )
     .await?;
-    let described: Vec<Result<Option<Addon>, Gap>> =
-        stream::iter(names.into_iter().map(|n| async move {
-            match c
-                .describe_addon()
+    each(names, conc, |n| async move {
+        let out = found(
+            c.describe_addon()
                 .cluster_name(cluster)
                 .addon_name(&n)
                 .send()
-                .await
-            {
-                Ok(o) => Ok(o.addon().map(|a| Addon {
-                    name: n,
-                    version: a.addon_version().map(str::to_owned),
-                    status: a.status().map(|s| s.as_str().to_owned()),
-                    service_account_role_arn: a.service_account_role_arn().map(str::to_owned),
-                    pod_identity_associations: a.pod_identity_associations().to_vec(),
-                })),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
-                {
-                    Ok(None)
-                }
-                Err(e) => Err(auditor_aws::gap(SERVICE, r, "eks:DescribeAddon", &e)),
-            }
+                .await,
+            region,
+            "eks:DescribeAddon",
+        )?;
+        Ok(out.and_then(|o| {
+            o.addon().map(|a| Addon {
+                name: n,
+                version: a.addon_version().map(str::to_owned),
+                status: a.status().map(|s| s.as_str().to_owned()),
+                service_account_role_arn: a.service_account_role_arn().map(str::to_owned),
+                pod_identity_associations: a.pod_identity_associations().to_vec(),
+            })
         }))
-        .buffered(conc)
-        .collect()
-        .await;
-    described
-        .into_iter()
-        .collect::<Result<Vec<_>, Gap>>()
-        .map(|v| v.into_iter().flatten().collect())
+    })
+    .await
 }
 
 async fn access_entries(
@@ -373,70 +336,56 @@ async fn access_entries(
             .send(),
     )
     .await?;
-    let described: Vec<Result<Option<AccessEntry>, Gap>> =
-        stream::iter(principals.into_iter().map(|p| async move {
-            let (entry, policies) = futures::join!(
-                c.describe_access_entry()
+    each(principals, conc, |p| async move {
+        let (entry, policies) = futures::join!(
+            c.describe_access_entry()
+                .cluster_name(cluster)
+                .principal_arn(&p)
+                .send(),
+            auditor_aws::paged(
+                SERVICE,
+                r,
+                "eks:ListAssociatedAccessPolicies",
+                c.list_associated_access_policies()
                     .cluster_name(cluster)
                     .principal_arn(&p)
+                    .max_results(100)
+                    .into_paginator()
+                    .items()
                     .send(),
-                auditor_aws::paged(
-                    SERVICE,
-                    r,
-                    "eks:ListAssociatedAccessPolicies",
-                    c.list_associated_access_policies()
-                        .cluster_name(cluster)
-                        .principal_arn(&p)
-                        .max_results(100)
-                        .into_paginator()
-                        .items()
-                        .send(),
-                ),
-            );
-            let entry = match entry {
-                Ok(o) => o,
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
-                {
-                    return Ok(None)
-                }
-                Err(e) => return Err(auditor_aws::gap(SERVICE, r, "eks:DescribeAccessEntry", &e)),
-            };
-            let e = entry.access_entry();
-            Ok(Some(AccessEntry {
-                kind: e.and_then(|e| e.r#type()).map(str::to_owned),
-                username: e.and_then(|e| e.username()).map(str::to_owned),
-                kubernetes_groups: e
-                    .map(|e| e.kubernetes_groups().to_vec())
-                    .unwrap_or_default(),
-                access_policies: Collected::from_result(policies.map(|ps| {
-                    ps.iter()
-                        .filter_map(|a| {
-                            Some(AssociatedAccessPolicy {
-                                policy_arn: a.policy_arn()?.to_owned(),
-                                scope_type: a
-                                    .access_scope()
-                                    .and_then(|s| s.r#type())
-                                    .map(|t| t.as_str().to_owned()),
-                                namespaces: a
-                                    .access_scope()
-                                    .map(|s| s.namespaces().to_vec())
-                                    .unwrap_or_default(),
-                            })
+            ),
+        );
+        let Some(entry) = found(entry, region, "eks:DescribeAccessEntry")? else {
+            return Ok(None);
+        };
+        let e = entry.access_entry();
+        Ok(Some(AccessEntry {
+            kind: e.and_then(|e| e.r#type()).map(str::to_owned),
+            username: e.and_then(|e| e.username()).map(str::to_owned),
+            kubernetes_groups: e
+                .map(|e| e.kubernetes_groups().to_vec())
+                .unwrap_or_default(),
+            access_policies: Collected::from_result(policies.map(|ps| {
+                ps.iter()
+                    .filter_map(|a| {
+                        Some(AssociatedAccessPolicy {
+                            policy_arn: a.policy_arn()?.to_owned(),
+                            scope_type: a
+                                .access_scope()
+                                .and_then(|s| s.r#type())
+                                .map(|t| t.as_str().to_owned()),
+                            namespaces: a
+                                .access_scope()
+                                .map(|s| s.namespaces().to_vec())
+                                .unwrap_or_default(),
                         })
-                        .collect()
-                })),
-                principal_arn: p,
-            }))
+                    })
+                    .collect()
+            })),
+            principal_arn: p,
         }))
-        .buffered(conc)
-        .collect()
-        .await;
-    described
-        .into_iter()
-        .collect::<Result<Vec<_>, Gap>>()
-        .map(|v| v.into_iter().flatten().collect())
+    })
+    .await
 }
 
 async fn pod_identity_associations(
@@ -466,4 +415,43 @@ async fn pod_identity_associations(
             })
         })
         .collect())
+}
+
+/// Runs `describe` over `items`, `conc` at a time, in order. Items that vanished between
+/// the list and the describe (`Ok(None)`) are dropped; the first refusal is the gap of the
+/// whole list.
+async fn each<I, T, F, Fut>(items: Vec<I>, conc: usize, describe: F) -> Result<Vec<T>, Gap>
+where
+    F: Fn(I) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>, Gap>>,
+{
+    let described: Vec<Result<Option<T>, Gap>> = stream::iter(items.into_iter().map(describe))
+        .buffered(conc.max(1))
+        .collect()
+        .await;
+    described
+        .into_iter()
+        .collect::<Result<Vec<_>, Gap>>()
+        .map(|v| v.into_iter().flatten().collect())
+}
+
+/// A describe's answer; `None` when EKS says the resource is gone (deleted between the list
+/// and the describe); any other error is the API's gap.
+fn found<O, E>(
+    result: Result<O, SdkError<E, HttpResponse>>,
+    region: &str,
+    api: &str,
+) -> Result<Option<O>, Gap>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match result {
+        Ok(o) => Ok(Some(o)),
+        Err(e)
+            if e.as_service_error().and_then(|s| s.code()) == Some("ResourceNotFoundException") =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(auditor_aws::gap(SERVICE, Some(region), api, &e)),
+    }
 }
