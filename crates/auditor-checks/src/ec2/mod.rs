@@ -2,7 +2,7 @@
 
 mod default_sg_has_rules;
 mod ebs_default_encryption_off;
-mod exposure;
+pub(crate) mod exposure;
 mod instance_allows_imdsv1;
 mod isolated_subnet_has_egress;
 mod nacl_open_admin_ports;

@@ -1,5 +1,6 @@
 //! EKS-002: the cluster API endpoint is public.
 
+use crate::ec2::exposure::is_world;
 use crate::emit::ev;
 use crate::{declare_check, Check, CheckContext, Emitter};
 use auditor_model::Severity;
@@ -61,7 +62,7 @@ impl Check for EndpointPublic {
                 v.public_access_cidrs
                     .iter()
                     .map(String::as_str)
-                    .filter(|c| *c == "0.0.0.0/0" || *c == "::/0")
+                    .filter(|c| is_world(c))
                     .collect()
             };
             if world.is_empty() {

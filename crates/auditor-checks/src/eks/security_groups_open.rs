@@ -1,5 +1,6 @@
 //! EKS-012: cluster or node security groups accept traffic from outside the cluster.
 
+use crate::ec2::exposure::{describe, is_world};
 use crate::emit::ev;
 use crate::{declare_check, Check, CheckContext, Emitter};
 use auditor_model::Severity;
@@ -90,12 +91,7 @@ impl Check for SecurityGroupsOpen {
                 };
                 let mut open = 0;
                 for p in &sg.ip_permissions {
-                    let ports = match (p.ip_protocol.as_str(), p.from_port, p.to_port) {
-                        ("-1", _, _) => "all traffic".to_owned(),
-                        (proto, Some(f), Some(t)) if f == t => format!("{proto}/{f}"),
-                        (proto, Some(f), Some(t)) => format!("{proto}/{f}-{t}"),
-                        (proto, _, _) => proto.to_owned(),
-                    };
+                    let ports = describe(p);
                     let field = format!("{id}.IpPermissions");
                     for cidr in p.ip_ranges.iter().chain(&p.ipv6_ranges) {
                         open += 1;
@@ -104,7 +100,7 @@ impl Check for SecurityGroupsOpen {
                             format!("{ports} from {cidr}"),
                             "a source outside the cluster",
                         );
-                        if cidr == "0.0.0.0/0" || cidr == "::/0" {
+                        if is_world(cidr) {
                             world.push(e);
                         } else {
                             outside.push(e);
