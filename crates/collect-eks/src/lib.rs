@@ -17,7 +17,7 @@ use auditor_model::eks::{
     EncryptionConfig, LaunchTemplateRef, Nodegroup, PodIdentityAssociation, RemoteAccess,
     VpcConfig,
 };
-use auditor_model::{Collected, Gap};
+use auditor_model::{Collected, Gap, GapKind};
 use aws_config::SdkConfig;
 use aws_sdk_eks::Client;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -132,9 +132,12 @@ async fn cluster(
         region,
         "eks:DescribeCluster",
     )?;
-    let Some(cl) = out.as_ref().and_then(|o| o.cluster()) else {
+    let Some(out) = out else {
         return Ok(None);
     };
+    let cl = out
+        .cluster()
+        .ok_or_else(|| empty_answer(region, "eks:DescribeCluster"))?;
     let (nodegroups, addons, access_entries, pod_identity) = futures::join!(
         nodegroups(c, region, &name, conc),
         addons(c, region, &name, conc),
@@ -242,7 +245,12 @@ async fn nodegroups(
             region,
             "eks:DescribeNodegroup",
         )?;
-        Ok(out.and_then(|o| o.nodegroup().map(|g| nodegroup(n, g))))
+        out.map(|o| {
+            o.nodegroup()
+                .map(|g| nodegroup(n, g))
+                .ok_or_else(|| empty_answer(region, "eks:DescribeNodegroup"))
+        })
+        .transpose()
     })
     .await
 }
@@ -304,15 +312,18 @@ async fn addons(c: &Client, region: &str, cluster: &str, conc: usize) -> Result<
             region,
             "eks:DescribeAddon",
         )?;
-        Ok(out.and_then(|o| {
-            o.addon().map(|a| Addon {
-                name: n,
-                version: a.addon_version().map(str::to_owned),
-                status: a.status().map(|s| s.as_str().to_owned()),
-                service_account_role_arn: a.service_account_role_arn().map(str::to_owned),
-                pod_identity_associations: a.pod_identity_associations().to_vec(),
-            })
-        }))
+        out.map(|o| {
+            o.addon()
+                .map(|a| Addon {
+                    name: n,
+                    version: a.addon_version().map(str::to_owned),
+                    status: a.status().map(|s| s.as_str().to_owned()),
+                    service_account_role_arn: a.service_account_role_arn().map(str::to_owned),
+                    pod_identity_associations: a.pod_identity_associations().to_vec(),
+                })
+                .ok_or_else(|| empty_answer(region, "eks:DescribeAddon"))
+        })
+        .transpose()
     })
     .await
 }
@@ -453,5 +464,17 @@ where
             Ok(None)
         }
         Err(e) => Err(auditor_aws::gap(SERVICE, Some(region), api, &e)),
+    }
+}
+
+/// A describe answer without the resource it describes is malformed, never "none": the
+/// part becomes a gap, so that no check passes a resource it did not see.
+fn empty_answer(region: &str, api: &str) -> Gap {
+    Gap {
+        service: SERVICE.into(),
+        region: Some(region.into()),
+        api: api.into(),
+        kind: GapKind::Other,
+        message: "the answer carried no resource".into(),
     }
 }

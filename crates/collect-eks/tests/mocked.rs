@@ -286,3 +286,26 @@ async fn a_refused_list_clusters_is_one_gap_for_the_region() {
     );
     assert!(collect_eks::launch_template_refs(&r).is_empty());
 }
+
+#[tokio::test]
+async fn a_describe_answer_without_its_resource_is_a_gap_not_a_missing_node_group() {
+    use aws_sdk_eks::operation::describe_nodegroup::DescribeNodegroupOutput;
+    let mut rules = vec![
+        mock!(Client::list_nodegroups)
+            .then_output(|| ListNodegroupsOutput::builder().nodegroups("ng-1").build()),
+        mock!(Client::describe_nodegroup)
+            .then_output(|| DescribeNodegroupOutput::builder().build()),
+        mock!(Client::list_access_entries)
+            .then_output(|| ListAccessEntriesOutput::builder().build()),
+    ];
+    rules.extend(cluster_rules());
+    let r = collect_eks::collect_region_with(&client(&rules), "eu-west-1", 2).await;
+    let c = &r.clusters.get().unwrap()[0];
+    let gap = c.nodegroups.gap().expect("node groups are a gap");
+    assert_eq!(
+        (gap.api.as_str(), gap.kind),
+        ("eks:DescribeNodegroup", GapKind::Other)
+    );
+    // The rest of the cluster is kept.
+    assert!(c.addons.get().is_ok() && c.access_entries.get().is_ok());
+}
