@@ -189,8 +189,9 @@ pub async fn collect_region_with(c: &Client, region: &str) -> Ec2Region {
 
 /// Reads exactly the launch-template versions EKS node groups launch from: one
 /// `ec2:DescribeLaunchTemplateVersions` call per template, asking for every version in use.
-/// A template that no longer exists, or a refused call, is a gap for the whole part (the
-/// checks then say which node groups could not be assessed).
+/// A template (or version) that no longer exists is left out, so that only the node groups
+/// using it are "not assessed" (the checks say the version was not found); a refused call
+/// is a gap for the whole part.
 pub async fn launch_template_versions(
     cfg: &SdkConfig,
     region: &str,
@@ -238,6 +239,19 @@ pub async fn launch_template_versions_with(
         .await
         {
             Ok(items) => items,
+            // EC2's codes for a deleted template or version, which the gap message begins
+            // with: that template has nothing to read, the others are still read.
+            Err(gap)
+                if gap.message.starts_with("InvalidLaunchTemplateId.NotFound")
+                    || gap
+                        .message
+                        .starts_with("InvalidLaunchTemplateId.VersionNotFound")
+                    || gap
+                        .message
+                        .starts_with("InvalidLaunchTemplateName.NotFoundException") =>
+            {
+                continue
+            }
             Err(gap) => return Collected::from_result(Err(gap)),
         };
         for v in &items {

@@ -129,3 +129,28 @@ async fn throttling_that_outlasts_retries_is_a_throttled_gap() {
     assert_eq!(r.flow_logs.gap().map(|g| g.kind), Some(GapKind::Throttled));
     assert_eq!(r.instances.get().map(Vec::len), Ok(0));
 }
+
+#[tokio::test]
+async fn a_refused_launch_template_read_is_a_gap_of_the_part() {
+    let rules = [mock!(Client::describe_launch_template_versions).then_http_response(|| {
+        http(
+            403,
+            "<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not \
+             authorized to perform: ec2:DescribeLaunchTemplateVersions</Message></Error></Errors></Response>",
+        )
+    })];
+    let refs: Vec<&Rule> = rules.iter().collect();
+    let client = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, &refs, |b| b
+        .retry_config(aws_config::retry::RetryConfig::disabled()));
+    let lt = auditor_model::eks::LaunchTemplateRef {
+        id: Some("lt-1".into()),
+        name: None,
+        version: Some("2".into()),
+    };
+    let r = collect_ec2::launch_template_versions_with(&client, "eu-west-1", &[lt]).await;
+    let gap = r.gap().expect("a gap");
+    assert_eq!(
+        (gap.api.as_str(), gap.kind),
+        ("ec2:DescribeLaunchTemplateVersions", GapKind::AccessDenied)
+    );
+}
