@@ -278,6 +278,15 @@ pub fn minor_version(v: &str) -> Option<(u32, u32)> {
 }
 
 impl Cluster {
+    /// The OIDC issuer as IAM names it (no scheme, no trailing slash), e.g.
+    /// `oidc.eks.eu-west-1.amazonaws.com/id/ABC`: how IAM OIDC providers and trust-policy
+    /// condition keys spell it.
+    pub fn issuer_host(&self) -> Option<&str> {
+        self.oidc_issuer
+            .as_deref()
+            .map(|i| i.trim_start_matches("https://").trim_end_matches('/'))
+    }
+
     /// The cluster security group and the additional ones: what guards the control plane.
     pub fn security_groups(&self) -> Vec<&str> {
         let mut v: Vec<&str> = self

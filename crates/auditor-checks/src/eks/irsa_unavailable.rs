@@ -60,10 +60,9 @@ impl Check for IrsaUnavailable {
                     );
                 }
             }
-            let Some(issuer) = c.oidc_issuer.as_deref() else {
+            let Some(issuer) = c.issuer_host() else {
                 return out.not_assessed_because(res, "DescribeCluster returned no OIDC issuer");
             };
-            let issuer = issuer.trim_start_matches("https://").trim_end_matches('/');
             let providers = match inv.iam.as_ref().map(|i| i.oidc_providers.get()) {
                 Some(Ok(p)) => p,
                 Some(Err(gap)) => return out.not_assessed(res, gap),

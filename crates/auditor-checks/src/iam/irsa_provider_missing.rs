@@ -124,11 +124,7 @@ fn cluster_of(inv: &auditor_model::Inventory, provider: &str) -> ClusterState {
         Err(gap) => ClusterState::Unknown(gap.to_string()),
         Ok(clusters) => clusters
             .iter()
-            .find(|c| {
-                c.oidc_issuer.as_deref().is_some_and(|i| {
-                    i.trim_start_matches("https://").trim_end_matches('/') == issuer
-                })
-            })
+            .find(|c| c.issuer_host() == Some(issuer))
             .map_or(ClusterState::Gone(region.to_owned()), |c| {
                 ClusterState::Exists(c.name.clone())
             }),
