@@ -23,7 +23,7 @@ case "$cmd" in
     # Loads AWS managed policies (AdministratorAccess, ...) so seeds can attach them.
     # The recorder's file goes to .run/, not into whatever directory this was started from.
     MOTO_IAM_LOAD_MANAGED_POLICIES=true MOTO_RECORDER_FILEPATH="$run/$name.recording" \
-      nohup "$here/.venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$logf" 2>&1 &
+      nohup "$here/moto-server" -H 127.0.0.1 -p "$port" >"$logf" 2>&1 &
     echo $! >"$pidf"; echo "$port" >"$portf"
     for _ in $(seq 1 150); do
       if python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1',$port)))" 2>/dev/null; then

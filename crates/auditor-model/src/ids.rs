@@ -138,7 +138,13 @@ impl Service {
     ];
 
     /// The services this build can collect from; the others are announced but not built yet.
-    pub const IMPLEMENTED: [Service; 4] = [Service::Ec2, Service::Eks, Service::Iam, Service::Ecr];
+    pub const IMPLEMENTED: [Service; 5] = [
+        Service::Ec2,
+        Service::Eks,
+        Service::Iam,
+        Service::Ecr,
+        Service::S3,
+    ];
 
     /// The services whose data this service's checks also read (collected along with it,
     /// though their own checks run only when asked for). EKS checks read node subnets,

@@ -1,6 +1,6 @@
 //! The inventory: everything the collectors read from one account, plus what they could not.
 
-use crate::{ec2::Ec2Region, ecr::EcrRegion, eks::EksRegion, iam::IamAccount, Gap};
+use crate::{ec2::Ec2Region, ecr::EcrRegion, eks::EksRegion, iam::IamAccount, s3::S3Account, Gap};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -34,6 +34,9 @@ pub struct Inventory {
     /// IAM (global): `None` when IAM was not collected.
     #[serde(default)]
     pub iam: Option<IamAccount>,
+    /// S3 Terraform state buckets (global): `None` when S3 was not collected.
+    #[serde(default)]
+    pub s3: Option<S3Account>,
     /// Every API call (or region) whose data is missing, and why.
     #[serde(default)]
     pub gaps: Vec<Gap>,

@@ -15,6 +15,7 @@ mod finding;
 pub mod iam;
 mod ids;
 mod inventory;
+pub mod s3;
 
 pub use audit::AuditResult;
 pub use collected::{Collected, Gap, GapKind};

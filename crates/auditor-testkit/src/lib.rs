@@ -58,13 +58,18 @@ fn reachable(endpoint: &str) -> bool {
         .is_some_and(|a| TcpStream::connect_timeout(&a, Duration::from_millis(500)).is_ok())
 }
 
-/// The moto server executable: `AUDITOR_MOTO_SERVER`, else the venv `make` creates.
+/// The moto server launcher: `AUDITOR_MOTO_SERVER`, else `localstack/moto-server` (moto
+/// from the venv `make` creates, with the project's one response correction).
 pub fn moto_server_path() -> PathBuf {
     std::env::var_os("AUDITOR_MOTO_SERVER")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../localstack/.venv/bin/moto_server")
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../localstack/moto-server")
         })
+}
+
+fn moto_venv_python() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../localstack/.venv/bin/python")
 }
 
 impl Emulator {
@@ -89,7 +94,9 @@ impl Emulator {
     pub fn spawn_private() -> Emulator {
         let exe = moto_server_path();
         assert!(
-            exe.exists(),
+            exe.exists()
+                && (std::env::var_os("AUDITOR_MOTO_SERVER").is_some()
+                    || moto_venv_python().exists()),
             "this test starts its own moto server, and {} does not exist: run `make emulator` \
              (localstack/setup.sh), or set AUDITOR_MOTO_SERVER",
             exe.display()

@@ -1,0 +1,229 @@
+//! S3 inventory types: the account's Terraform state buckets (S3 is global; each bucket
+//! lives in one region).
+//!
+//! Only state buckets are kept: the ones named in config, and the ones whose bounded key
+//! listing found a `.tfstate` key. Every other bucket is only counted. Secret values found
+//! in state files are never stored: a [`SecretHit`] names the key and attribute path only.
+
+use crate::Collected;
+use serde::{Deserialize, Serialize};
+
+/// Everything collected from S3 for one account.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct S3Account {
+    /// The account's public access block (S3 Control GetPublicAccessBlock); `None` when
+    /// none is set.
+    #[serde(default)]
+    pub account_public_access_block: Collected<Option<PublicAccessBlock>>,
+    /// The state buckets, or the gap of `s3:ListAllMyBuckets` (without which nothing can
+    /// be discovered; buckets named in config are still inspected and listed here then).
+    #[serde(default)]
+    pub buckets: Collected<Vec<Bucket>>,
+    /// How discovery went: buckets looked at, and those it could not finish.
+    #[serde(default)]
+    pub discovery: Discovery,
+}
+
+/// The outcome of looking for state buckets.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Discovery {
+    /// Buckets in the account (from ListBuckets).
+    #[serde(default)]
+    pub buckets_seen: usize,
+    /// The most keys listed per bucket while looking for `.tfstate` keys.
+    #[serde(default)]
+    pub max_keys_per_bucket: usize,
+    /// Buckets whose listing stopped at the bound without a state key: they may still
+    /// hold state further down. Name them in config to inspect them fully.
+    #[serde(default)]
+    pub incomplete: Vec<String>,
+    /// Buckets that could not be looked into (region or listing refused), so whether they
+    /// hold state is unknown; and `s3:ListAllMyBuckets` when it was refused but configured
+    /// buckets were still inspected.
+    #[serde(default)]
+    pub gaps: Vec<crate::Gap>,
+}
+
+/// Why a bucket is audited as a state bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// Named in config (`s3.state_buckets`).
+    Config,
+    /// Its listing found a key ending in `.tfstate`.
+    Discovered,
+}
+
+/// A state bucket and its settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bucket {
+    /// Name.
+    pub name: String,
+    /// `arn:aws:s3:::name`.
+    pub arn: String,
+    /// Its region (LocationConstraint; `us-east-1` when empty). `None` when it could not
+    /// be read, and then nothing else was.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Named in config or discovered.
+    pub origin: Origin,
+    /// GetBucketEncryption: the default encryption rule, `None` when none is configured
+    /// (an emulator; AWS always answers at least SSE-S3 now).
+    #[serde(default)]
+    pub encryption: Collected<Option<Encryption>>,
+    /// GetBucketVersioning.
+    #[serde(default)]
+    pub versioning: Collected<Versioning>,
+    /// GetPublicAccessBlock of the bucket; `None` when none is set.
+    #[serde(default)]
+    pub public_access_block: Collected<Option<PublicAccessBlock>>,
+    /// GetBucketPolicy: the policy text, `None` when the bucket has none.
+    #[serde(default)]
+    pub policy: Collected<Option<String>>,
+    /// GetBucketPolicyStatus: whether AWS considers the policy public; `None` without a
+    /// policy.
+    #[serde(default)]
+    pub policy_is_public: Collected<Option<bool>>,
+    /// GetBucketOwnershipControls: `BucketOwnerEnforced`, `BucketOwnerPreferred`,
+    /// `ObjectWriter`; `None` when none is set (ACLs are then in effect).
+    #[serde(default)]
+    pub object_ownership: Collected<Option<String>>,
+    /// GetBucketLogging: the target bucket and prefix, `None` when logging is off.
+    #[serde(default)]
+    pub logging: Collected<Option<Logging>>,
+    /// GetObjectLockConfiguration: the lock mode and retention, `None` when not enabled.
+    #[serde(default)]
+    pub object_lock: Collected<Option<ObjectLock>>,
+    /// The `.tfstate` keys (ListObjectsV2, bounded).
+    #[serde(default)]
+    pub state: Collected<StateKeys>,
+    /// The opt-in secret scan of state objects; `None` when it was not asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_scan: Option<SecretScan>,
+}
+
+/// A default encryption rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Encryption {
+    /// `AES256`, `aws:kms` or `aws:kms:dsse`.
+    pub algorithm: String,
+    /// The KMS key, for `aws:kms*`.
+    #[serde(default)]
+    pub kms_key: Option<String>,
+    /// S3 Bucket Keys enabled.
+    #[serde(default)]
+    pub bucket_key_enabled: bool,
+}
+
+/// Versioning state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Versioning {
+    /// `Enabled`, `Suspended`, or `None` when never enabled.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// `Enabled`, `Disabled`, or `None` when never configured.
+    #[serde(default)]
+    pub mfa_delete: Option<String>,
+}
+
+/// The four public access block flags.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicAccessBlock {
+    /// BlockPublicAcls.
+    pub block_public_acls: bool,
+    /// IgnorePublicAcls.
+    pub ignore_public_acls: bool,
+    /// BlockPublicPolicy.
+    pub block_public_policy: bool,
+    /// RestrictPublicBuckets.
+    pub restrict_public_buckets: bool,
+}
+
+impl PublicAccessBlock {
+    /// The flags with their API names.
+    pub fn flags(&self) -> [(&'static str, bool); 4] {
+        [
+            ("BlockPublicAcls", self.block_public_acls),
+            ("IgnorePublicAcls", self.ignore_public_acls),
+            ("BlockPublicPolicy", self.block_public_policy),
+            ("RestrictPublicBuckets", self.restrict_public_buckets),
+        ]
+    }
+}
+
+/// Server access logging.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Logging {
+    /// Target bucket.
+    pub target_bucket: String,
+    /// Target prefix.
+    #[serde(default)]
+    pub target_prefix: String,
+}
+
+/// Object Lock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectLock {
+    /// `Enabled`.
+    pub enabled: bool,
+    /// `GOVERNANCE` or `COMPLIANCE`, when a default retention is set.
+    #[serde(default)]
+    pub mode: Option<String>,
+}
+
+/// The state keys of a bucket.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StateKeys {
+    /// Keys ending in `.tfstate`, with their sizes.
+    pub keys: Vec<StateObject>,
+    /// The listing stopped at the configured bound: more keys may exist.
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+/// One state object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateObject {
+    /// The key, e.g. `services/crm/prod/us-east-2/network/tf.tfstate`.
+    pub key: String,
+    /// Bytes.
+    #[serde(default)]
+    pub size: i64,
+}
+
+/// The outcome of scanning state objects for plain-text secrets.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SecretScan {
+    /// Objects read and scanned.
+    #[serde(default)]
+    pub scanned: Vec<String>,
+    /// Objects not scanned, with why (too large, over the count bound, not JSON, refused).
+    #[serde(default)]
+    pub skipped: Vec<Skipped>,
+    /// What was found: names and paths, never values.
+    #[serde(default)]
+    pub hits: Vec<SecretHit>,
+}
+
+/// An object the scan left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    /// The key.
+    pub key: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// A secret value in a state file: where it is, never what it is.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SecretHit {
+    /// The state key.
+    pub key: String,
+    /// The attribute path, e.g. `resources[aws_db_instance.main].instances[0].attributes.password`.
+    pub path: String,
+    /// What it looks like: `password`, `secret`, `private_key`, `token`, `access_key`.
+    pub kind: String,
+    /// Terraform marks the attribute sensitive (hidden in plans, still plain in state).
+    #[serde(default)]
+    pub marked_sensitive: bool,
+}

@@ -1,0 +1,295 @@
+//! The S3 collector against moto: discovery by `.tfstate` keys, the bound on listing,
+//! every bucket setting as written, "not configured" answers as `None`, the account public
+//! access block through S3 Control, and the secret scan naming paths, never values.
+
+// Test code: a failed unwrap is a failing test with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use auditor_model::s3::{Origin, PublicAccessBlock};
+use auditor_testkit::{unique_account, Emulator};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, BucketLoggingStatus, BucketVersioningStatus,
+    CreateBucketConfiguration, LoggingEnabled, ObjectOwnership, OwnershipControls,
+    OwnershipControlsRule, PublicAccessBlockConfiguration, ServerSideEncryption,
+    ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+    VersioningConfiguration,
+};
+use collect_s3::S3Options;
+
+const STATE: &str = r#"{"version": 4, "resources": [{"mode": "managed", "type": "aws_db_instance",
+  "name": "main", "instances": [{"attributes": {"password": "do-not-print-me", "identifier": "crm"},
+  "sensitive_attributes": [[{"type": "get_attr", "value": "password"}]]}]}], "outputs": {}}"#;
+
+async fn put(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, body: &str) {
+    s3.put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(ByteStream::from(body.as_bytes().to_vec()))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn discovers_state_buckets_and_reads_their_settings() {
+    let emu = Emulator::shared();
+    let account = unique_account();
+    let cfg = emu.account_config(&account, "us-east-1").await;
+    let s3 = collect_s3::client(&cfg, "us-east-1");
+    let s3_eu = collect_s3::client(&cfg, "eu-west-1");
+    let state = format!("tf-{account}");
+    let plain = format!("assets-{account}");
+    let logs = format!("logs-{account}");
+    let deep = format!("deep-{account}");
+
+    for b in [&state, &plain] {
+        s3.create_bucket().bucket(b).send().await.unwrap();
+    }
+    s3.create_bucket()
+        .bucket(&logs)
+        .acl(aws_sdk_s3::types::BucketCannedAcl::from(
+            "log-delivery-write",
+        ))
+        .send()
+        .await
+        .unwrap();
+    s3_eu
+        .create_bucket()
+        .bucket(&deep)
+        .create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::EuWest1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    put(&s3, &state, "services/crm/prod/network/tf.tfstate", STATE).await;
+    put(&s3, &state, "services/fraud-detection/dev/tf.tfstate", "{}").await;
+    put(&s3, &state, "README.md", "not state").await;
+    put(&s3, &plain, "index.html", "<html>").await;
+    for i in 0..3 {
+        put(&s3_eu, &deep, &format!("a/{i}.txt"), "x").await;
+    }
+    put(&s3_eu, &deep, "z/late.tfstate", "{}").await;
+
+    s3.put_bucket_versioning()
+        .bucket(&state)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3.put_bucket_encryption()
+        .bucket(&state)
+        .server_side_encryption_configuration(
+            ServerSideEncryptionConfiguration::builder()
+                .rules(
+                    ServerSideEncryptionRule::builder()
+                        .apply_server_side_encryption_by_default(
+                            ServerSideEncryptionByDefault::builder()
+                                .sse_algorithm(ServerSideEncryption::AwsKms)
+                                .kms_master_key_id("alias/tfstate")
+                                .build()
+                                .unwrap(),
+                        )
+                        .bucket_key_enabled(true)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3.put_public_access_block()
+        .bucket(&state)
+        .public_access_block_configuration(
+            PublicAccessBlockConfiguration::builder()
+                .block_public_acls(true)
+                .ignore_public_acls(true)
+                .block_public_policy(true)
+                .restrict_public_buckets(false)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3.put_bucket_ownership_controls()
+        .bucket(&state)
+        .ownership_controls(
+            OwnershipControls::builder()
+                .rules(
+                    OwnershipControlsRule::builder()
+                        .object_ownership(ObjectOwnership::BucketOwnerEnforced)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3.put_bucket_logging()
+        .bucket(&state)
+        .bucket_logging_status(
+            BucketLoggingStatus::builder()
+                .logging_enabled(
+                    LoggingEnabled::builder()
+                        .target_bucket(&logs)
+                        .target_prefix("tf/")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    // (moto enforces bucket policies on object calls and ignores conditions: a TLS Deny
+    // would refuse the scan's GetObject here.)
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"Readers","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"s3:GetObject","Resource":"arn:aws:s3:::{state}/*"}}]}}"#
+    );
+    s3.put_bucket_policy()
+        .bucket(&state)
+        .policy(&policy)
+        .send()
+        .await
+        .unwrap();
+
+    let opts = S3Options {
+        discovery_max_keys: 2,
+        scan_secrets: true,
+        ..S3Options::default()
+    };
+    let got = collect_s3::collect(&cfg, &account, "us-east-1", &opts, 4).await;
+
+    // Discovery: the state bucket only; the deep one's state key is past the bound.
+    let buckets = got.buckets.get().unwrap();
+    let names: Vec<&str> = buckets.iter().map(|b| b.name.as_str()).collect();
+    assert_eq!(names, vec![state.as_str()]);
+    assert_eq!(got.discovery.buckets_seen, 4);
+    // (moto delivers access logs into the log bucket, which may pass the bound too.)
+    let incomplete = &got.discovery.incomplete;
+    assert!(incomplete.contains(&deep), "{incomplete:?}");
+    assert!(!incomplete.contains(&plain) && !incomplete.contains(&state));
+    assert!(got.discovery.gaps.is_empty(), "{:?}", got.discovery.gaps);
+    assert_eq!(got.account_public_access_block.get().unwrap(), &None);
+
+    let b = &buckets[0];
+    assert_eq!(b.origin, Origin::Discovered);
+    assert_eq!(b.region.as_deref(), Some("us-east-1"));
+    let keys: Vec<&str> = b
+        .state
+        .get()
+        .unwrap()
+        .keys
+        .iter()
+        .map(|k| k.key.as_str())
+        .collect();
+    assert_eq!(
+        keys,
+        vec![
+            "services/crm/prod/network/tf.tfstate",
+            "services/fraud-detection/dev/tf.tfstate"
+        ]
+    );
+    let enc = b.encryption.get().unwrap().as_ref().unwrap();
+    assert_eq!(enc.algorithm, "aws:kms");
+    assert_eq!(enc.kms_key.as_deref(), Some("alias/tfstate"));
+    assert!(enc.bucket_key_enabled);
+    assert_eq!(
+        b.versioning.get().unwrap().status.as_deref(),
+        Some("Enabled")
+    );
+    assert_eq!(
+        b.public_access_block.get().unwrap(),
+        &Some(PublicAccessBlock {
+            block_public_acls: true,
+            ignore_public_acls: true,
+            block_public_policy: true,
+            restrict_public_buckets: false,
+        })
+    );
+    assert_eq!(b.policy.get().unwrap().as_deref(), Some(policy.as_str()));
+    assert_eq!(
+        b.object_ownership.get().unwrap().as_deref(),
+        Some("BucketOwnerEnforced")
+    );
+    let logging = b.logging.get().unwrap().as_ref().unwrap();
+    assert_eq!(
+        (
+            logging.target_bucket.as_str(),
+            logging.target_prefix.as_str()
+        ),
+        (logs.as_str(), "tf/")
+    );
+    assert_eq!(b.object_lock.get().unwrap(), &None);
+
+    // The scan names the path and never the value, and says what it could not read.
+    let scan = b.secret_scan.as_ref().unwrap();
+    assert_eq!(scan.hits.len(), 1, "{scan:?}");
+    assert_eq!(
+        scan.hits[0].path,
+        "resources[aws_db_instance.main].instances[0].attributes.password"
+    );
+    assert!(scan.hits[0].marked_sensitive);
+    assert_eq!(scan.scanned.len(), 2);
+    let json = serde_json::to_string(&got).unwrap();
+    assert!(!json.contains("do-not-print-me"));
+
+    // A configured bucket is a state bucket whatever its keys; a bare one reads as "none set".
+    let opts = S3Options {
+        state_buckets: vec![plain.clone()],
+        discover: false,
+        ..S3Options::default()
+    };
+    let got = collect_s3::collect(&cfg, &account, "us-east-1", &opts, 4).await;
+    let buckets = got.buckets.get().unwrap();
+    assert_eq!(buckets.len(), 1);
+    let p = &buckets[0];
+    assert_eq!(
+        (p.name.as_str(), p.origin),
+        (plain.as_str(), Origin::Config)
+    );
+    assert!(p.state.get().unwrap().keys.is_empty());
+    assert_eq!(p.encryption.get().unwrap(), &None);
+    assert_eq!(p.versioning.get().unwrap().status, None);
+    assert_eq!(p.public_access_block.get().unwrap(), &None);
+    assert_eq!(p.policy.get().unwrap(), &None);
+    assert_eq!(p.policy_is_public.get().unwrap(), &None);
+    assert_eq!(p.object_ownership.get().unwrap(), &None);
+    assert_eq!(p.logging.get().unwrap(), &None);
+    assert!(p.secret_scan.is_none());
+}
+
+#[tokio::test]
+async fn account_public_access_block_through_s3_control() {
+    let emu = Emulator::shared();
+    let account = unique_account();
+    let cfg = emu.account_config(&account, "us-east-1").await;
+    collect_s3::control_client(&cfg)
+        .put_public_access_block()
+        .account_id(&account)
+        .public_access_block_configuration(
+            aws_sdk_s3control::types::PublicAccessBlockConfiguration::builder()
+                .block_public_acls(true)
+                .ignore_public_acls(true)
+                .block_public_policy(true)
+                .restrict_public_buckets(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let got = collect_s3::collect(&cfg, &account, "us-east-1", &S3Options::default(), 2).await;
+    let pab = got.account_public_access_block.get().unwrap().unwrap();
+    assert!(pab.flags().iter().all(|(_, on)| *on), "{pab:?}");
+    assert!(got.buckets.get().unwrap().is_empty());
+}
