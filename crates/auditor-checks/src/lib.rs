@@ -19,11 +19,16 @@ mod emit;
 mod iam;
 mod principals;
 mod registry;
+mod resource_policy;
+mod s3;
 mod settings;
 
 pub use emit::Emitter;
-pub use registry::{all, by_code, codes_run, run_all, run_check};
-pub use settings::{Settings, TagMatch, DEFAULT_DATABASE_PORTS, DEFAULT_NODE_ROLE_POLICIES};
+pub use registry::{all, audit, by_code, codes_run, run_all, run_check, state_access};
+pub use settings::{
+    Settings, StateSettings, StateTeam, TagMatch, DEFAULT_DATABASE_PORTS,
+    DEFAULT_NODE_ROLE_POLICIES, OPT_IN_CHECKS,
+};
 
 use auditor_model::{Inventory, Service, Severity};
 
@@ -86,6 +91,14 @@ pub struct CheckContext<'a> {
     pub inventory: &'a Inventory,
     /// User settings that checks honour (ports, tags, allowed principals).
     pub settings: &'a Settings,
+    /// Analyses that several checks (and the report) share, computed once per audit.
+    pub(crate) memo: &'a Memo,
+}
+
+/// Shared analyses of one audit.
+#[derive(Debug, Default)]
+pub(crate) struct Memo {
+    pub(crate) state_access: std::sync::OnceLock<Vec<s3::access::BucketAccess>>,
 }
 
 /// Access to a check's metadata; [`declare_check!`] implements it.

@@ -1,7 +1,8 @@
 //! The registry: one sorted table of every check. Adding a check is one line here.
 
-use crate::{ec2, ecr, eks, iam, Check, CheckContext, Emitter, Settings};
-use auditor_model::{Finding, Inventory};
+use crate::{ec2, ecr, eks, iam, s3, Check, CheckContext, Emitter, Memo, Settings};
+use auditor_model::s3::StateAccessMatrix;
+use auditor_model::{Finding, Inventory, Service};
 
 /// Every check, sorted by code. Codes are never reused; a retired check keeps its line
 /// commented out with the release that removed it.
@@ -53,6 +54,15 @@ static CHECKS: &[&dyn Check] = &[
     &iam::WeakPasswordPolicy,
     &iam::PrivilegeEscalation,
     &iam::LbControllerOverprivileged,
+    &s3::EncryptionNotKms,
+    &s3::VersioningOff,
+    &s3::PublicAccessBlockOff,
+    &s3::TlsNotEnforced,
+    &s3::PolicyGrantsOutsiders,
+    &s3::AccessLoggingOff,
+    &s3::AclsEnabled,
+    &s3::CrossTeamStateAccess,
+    &s3::StateSecrets,
 ];
 
 /// Every check, sorted by code.
@@ -70,23 +80,49 @@ pub fn by_code(code: &str) -> Option<&'static dyn Check> {
 
 /// Runs every enabled check whose service was collected, in registry order.
 pub fn run_all(inventory: &Inventory, settings: &Settings) -> Vec<Finding> {
+    audit(inventory, settings).0
+}
+
+/// Runs every enabled check (as [`run_all`]) and gives the Terraform state access matrix
+/// of each state bucket too, when S3 is audited: the analysis is done once for both.
+pub fn audit(inventory: &Inventory, settings: &Settings) -> (Vec<Finding>, Vec<StateAccessMatrix>) {
+    let memo = Memo::default();
     let ctx = CheckContext {
         inventory,
         settings,
+        memo: &memo,
     };
     let mut findings = Vec::new();
     let codes = codes_run(inventory, settings);
     for check in CHECKS.iter().filter(|c| codes.contains(&c.meta().code)) {
         run_into(*check, &ctx, &mut findings);
     }
-    findings
+    let matrices = if inventory.services.contains(&Service::S3) {
+        s3::access::matrices(&ctx)
+    } else {
+        Vec::new()
+    };
+    (findings, matrices)
+}
+
+/// The Terraform state access matrix of each state bucket of the inventory.
+pub fn state_access(inventory: &Inventory, settings: &Settings) -> Vec<StateAccessMatrix> {
+    let memo = Memo::default();
+    let ctx = CheckContext {
+        inventory,
+        settings,
+        memo: &memo,
+    };
+    s3::access::matrices(&ctx)
 }
 
 /// Runs one check, whatever the inventory's services and the disabled list say.
 pub fn run_check(check: &dyn Check, inventory: &Inventory, settings: &Settings) -> Vec<Finding> {
+    let memo = Memo::default();
     let ctx = CheckContext {
         inventory,
         settings,
+        memo: &memo,
     };
     let mut findings = Vec::new();
     run_into(check, &ctx, &mut findings);
@@ -112,6 +148,11 @@ pub fn codes_run(inventory: &Inventory, settings: &Settings) -> Vec<&'static str
         .map(|c| c.meta())
         .filter(|m| {
             inventory.services.contains(&m.service)
+                && (!crate::OPT_IN_CHECKS.contains(&m.code)
+                    || settings
+                        .opt_in
+                        .iter()
+                        .any(|o| o.eq_ignore_ascii_case(m.code)))
                 && !settings
                     .disabled
                     .iter()

@@ -79,7 +79,54 @@ pub struct Settings {
     pub eks_cluster_admins: Vec<String>,
     /// AWS managed policy names a node role may have (EKS-015).
     pub eks_node_role_policies: Vec<String>,
+    /// Terraform state: teams, their prefixes and principals, and the admins (S3-*).
+    pub s3: StateSettings,
+    /// Opt-in checks to run (S3-009); every other check runs unless disabled.
+    pub opt_in: Vec<String>,
 }
+
+/// Who owns which Terraform state, for S3-008 and the access matrix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateSettings {
+    /// Teams named in config. When empty, teams come from the key layout.
+    pub teams: Vec<StateTeam>,
+    /// The key layout teams are derived from when none are configured: a prefix with one
+    /// `{team}` placeholder, e.g. `services/{team}/`.
+    pub team_layout: String,
+    /// A principal whose tag with this key names a team belongs to that team.
+    pub team_tag: String,
+    /// Principal ARN patterns (`*` wildcards) expected to reach every team's state
+    /// (Terraform pipelines such as Atlantis, break-glass roles).
+    pub state_admins: Vec<String>,
+    /// Accounts a state bucket policy may grant (S3-005).
+    pub trusted_accounts: Vec<String>,
+}
+
+impl Default for StateSettings {
+    fn default() -> Self {
+        StateSettings {
+            teams: Vec::new(),
+            team_layout: "services/{team}/".into(),
+            team_tag: "team".into(),
+            state_admins: Vec::new(),
+            trusted_accounts: Vec::new(),
+        }
+    }
+}
+
+/// A team and what it owns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateTeam {
+    /// The team's name, e.g. `crm`.
+    pub name: String,
+    /// Key prefixes of its state, e.g. `services/crm/`.
+    pub prefixes: Vec<String>,
+    /// Principal ARN patterns (`*` wildcards) of its members and deployers.
+    pub principals: Vec<String>,
+}
+
+/// Checks that run only when asked for, in `Settings::opt_in`.
+pub const OPT_IN_CHECKS: &[&str] = &["S3-009"];
 
 impl Default for Settings {
     fn default() -> Self {
@@ -103,6 +150,8 @@ impl Default for Settings {
                 .iter()
                 .map(|s| (*s).to_owned())
                 .collect(),
+            s3: StateSettings::default(),
+            opt_in: Vec::new(),
         }
     }
 }

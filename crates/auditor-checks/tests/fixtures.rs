@@ -6,7 +6,7 @@
 // Test code: a failed unwrap is a failing test with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use auditor_checks::{all, run_check, Settings};
+use auditor_checks::{all, run_check, Settings, StateSettings};
 use auditor_model::{Inventory, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -51,6 +51,10 @@ struct FixtureSettings {
     iam_trusted_accounts: Vec<String>,
     #[serde(default)]
     eks_cluster_admins: Vec<String>,
+    #[serde(default)]
+    s3_trusted_accounts: Vec<String>,
+    #[serde(default)]
+    s3_state_admins: Vec<String>,
 }
 
 impl FixtureSettings {
@@ -59,6 +63,11 @@ impl FixtureSettings {
             break_glass_roles: self.break_glass_roles.clone(),
             iam_trusted_accounts: self.iam_trusted_accounts.clone(),
             eks_cluster_admins: self.eks_cluster_admins.clone(),
+            s3: StateSettings {
+                trusted_accounts: self.s3_trusted_accounts.clone(),
+                state_admins: self.s3_state_admins.clone(),
+                ..StateSettings::default()
+            },
             ..Settings::default()
         }
     }

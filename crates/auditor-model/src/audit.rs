@@ -31,4 +31,7 @@ pub struct AuditResult {
     pub findings: Vec<Finding>,
     /// What could not be read.
     pub gaps: Vec<Gap>,
+    /// Who can reach which team's Terraform state, per state bucket (S3 audits).
+    #[serde(default)]
+    pub state_access: Vec<crate::s3::StateAccessMatrix>,
 }

@@ -227,3 +227,100 @@ pub struct SecretHit {
     #[serde(default)]
     pub marked_sensitive: bool,
 }
+
+/// Who can read and write which team's state in one bucket: the access matrix of the
+/// report (principal × team). Computed by the checks from IAM and the bucket policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateAccessMatrix {
+    /// The bucket.
+    pub bucket: String,
+    /// Its region.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// The teams (columns), in order.
+    pub teams: Vec<TeamScope>,
+    /// Principals evaluated (roles and users; service-linked roles left out).
+    pub principals_evaluated: usize,
+    /// The principals that reach any team's state (rows); the others reach none.
+    pub rows: Vec<AccessRow>,
+    /// Principals whose access could not be decided, with why.
+    #[serde(default)]
+    pub not_assessed: Vec<NotAssessedPrincipal>,
+    /// Why the whole bucket could not be analysed (no state keys read, no policy read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_assessed_reason: Option<String>,
+}
+
+/// A team's part of a bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamScope {
+    /// Team name.
+    pub team: String,
+    /// Key prefix.
+    pub prefix: String,
+    /// `config` or `layout` (derived from the keys).
+    pub source: String,
+    /// State keys under the prefix.
+    pub keys: usize,
+}
+
+/// One principal's row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRow {
+    /// Its ARN.
+    pub principal: String,
+    /// Its teams, when known.
+    #[serde(default)]
+    pub teams: Vec<String>,
+    /// How its team is known: `config`, `tag team=crm`, `state admin`, or `unknown`.
+    pub membership: String,
+    /// What it can do per team (only teams it reaches).
+    pub access: std::collections::BTreeMap<String, Access>,
+    /// `expected` (own team or admin), `cross-team`, or `unattributed`.
+    pub verdict: String,
+}
+
+/// Read, write and delete, as found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Access {
+    /// s3:GetObject.
+    pub read: bool,
+    /// s3:PutObject.
+    pub write: bool,
+    /// s3:DeleteObject.
+    pub delete: bool,
+}
+
+impl Access {
+    /// `read`, `read+write`, `read+write+delete`, ... or `none`.
+    pub fn label(&self) -> String {
+        let parts: Vec<&str> = [
+            (self.read, "read"),
+            (self.write, "write"),
+            (self.delete, "delete"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, n)| *n)
+        .collect();
+        if parts.is_empty() {
+            "none".into()
+        } else {
+            parts.join("+")
+        }
+    }
+
+    /// Any of the three.
+    pub fn any(&self) -> bool {
+        self.read || self.write || self.delete
+    }
+}
+
+/// A principal the analysis could not decide.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotAssessedPrincipal {
+    /// Its ARN.
+    pub principal: String,
+    /// Why.
+    pub reason: String,
+}

@@ -244,6 +244,97 @@ impl PolicyDocument {
     pub fn json(&self) -> &Value {
         &self.json
     }
+
+    /// The document as a requester who controls every condition key that `known` rejects
+    /// would see it: what may be reachable, rather than what a request lacking those keys
+    /// gets.
+    ///
+    /// - In an `Allow`, a condition on an unknown key is taken as met and dropped (access
+    ///   from the right network, with the right header, is still access).
+    /// - A `Deny` with a condition on an unknown key is taken as avoidable and never
+    ///   applies (its statement stays in place, so labels do not shift).
+    ///
+    /// Conditions on known keys stay, and are evaluated from the request's context. Each
+    /// change is returned as a [`Assumption`] so evidence can say what was assumed.
+    pub fn resolving(
+        &self,
+        known: impl Fn(&str) -> bool,
+    ) -> Result<(PolicyDocument, Vec<Assumption>), PolicyError> {
+        let mut json = self.json.clone();
+        let views = self.statements();
+        let mut assumed = Vec::new();
+        let list: Vec<&mut Value> = match json.get_mut("Statement") {
+            Some(Value::Array(a)) => a.iter_mut().collect(),
+            Some(other) => vec![other],
+            None => Vec::new(),
+        };
+        for (st, view) in list.into_iter().zip(&views) {
+            let unknown: Vec<&Condition> =
+                view.conditions.iter().filter(|c| !known(&c.key)).collect();
+            if unknown.is_empty() {
+                continue;
+            }
+            let Some(obj) = st.as_object_mut() else {
+                continue;
+            };
+            let text = unknown
+                .iter()
+                .map(|c| format!("{} {} {}", c.operator, c.key, c.values.join(", ")))
+                .collect::<Vec<_>>()
+                .join("; ");
+            if view.allow {
+                if let Some(Value::Object(ops)) = obj.get_mut("Condition") {
+                    for keys in ops.values_mut() {
+                        if let Value::Object(k) = keys {
+                            k.retain(|key, _| known(key));
+                        }
+                    }
+                    ops.retain(|_, keys| keys.as_object().is_none_or(|k| !k.is_empty()));
+                    if ops.is_empty() {
+                        obj.remove("Condition");
+                    }
+                }
+                assumed.push(Assumption {
+                    statement: view.label(),
+                    allow: true,
+                    conditions: text,
+                });
+            } else {
+                obj.insert(
+                    "Condition".into(),
+                    serde_json::json!({"StringEquals": {"auditor:never": "avoidable"}}),
+                );
+                assumed.push(Assumption {
+                    statement: view.label(),
+                    allow: false,
+                    conditions: text,
+                });
+            }
+        }
+        let engine = guarded(|| iam_rs::IAMPolicy::from_json(&json.to_string()))
+            .ok_or_else(|| PolicyError::NotAPolicy("the policy engine could not read it".into()))?
+            .map_err(|e| PolicyError::NotAPolicy(e.to_string()))?;
+        // Labels and views stay those of the original document.
+        Ok((
+            PolicyDocument {
+                json: self.json.clone(),
+                engine,
+            },
+            assumed,
+        ))
+    }
+}
+
+/// A condition that [`PolicyDocument::resolving`] could not evaluate and assumed in the
+/// requester's favour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assumption {
+    /// `Statement[Sid=X]` or `Statement[i]`.
+    pub statement: String,
+    /// `true`: an Allow's conditions taken as met; `false`: a Deny taken as avoidable.
+    pub allow: bool,
+    /// The conditions, as `operator key values; ...`.
+    pub conditions: String,
 }
 
 /// Runs `f`, turning a panic inside the policy engine into `None`: a malformed document

@@ -24,6 +24,8 @@
 mod document;
 mod evaluate;
 
-pub use document::{decode, Condition, PolicyDocument, PolicyError, Principals, StatementView};
+pub use document::{
+    decode, Assumption, Condition, PolicyDocument, PolicyError, Principals, StatementView,
+};
 pub use evaluate::{evaluate, Decision, Evaluation, Named, PolicySet, Request, StatementRef};
 pub use iam_rs::ContextValue;

@@ -434,3 +434,67 @@ fn malformed_documents_are_typed_errors() {
         "a bad request is an error, not a panic"
     );
 }
+
+#[test]
+fn resolving_takes_unknown_conditions_in_the_requesters_favour() {
+    let d = doc(
+        r#"[{"Sid":"Office","Effect":"Allow","Action":"s3:GetObject","Resource":"*",
+             "Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"},
+                          "StringLike":{"aws:PrincipalArn":"*:role/deployer"}}},
+            {"Sid":"Kms","Effect":"Deny","Action":"s3:PutObject","Resource":"*",
+             "Condition":{"StringNotEquals":{"s3:x-amz-server-side-encryption":"aws:kms"}}},
+            {"Sid":"Fence","Effect":"Deny","Action":"s3:GetObject","Resource":"*",
+             "Condition":{"StringNotLike":{"aws:PrincipalArn":"*:role/deployer"}}},
+            {"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}]"#,
+    );
+    let known = |k: &str| k.eq_ignore_ascii_case("aws:PrincipalArn");
+    let (resolved, assumed) = d.resolving(known).unwrap();
+    let arn = |r: Request, who: &str| with(r, "aws:PrincipalArn", ContextValue::String(who.into()));
+
+    // As written, a request without aws:SourceIp gets nothing, and the KMS Deny (a negated
+    // operator on a missing key) refuses every PutObject.
+    assert_eq!(
+        identity(&d, &arn(req("s3:GetObject", STATE), ROLE)),
+        Decision::ImplicitDeny
+    );
+    assert_eq!(
+        identity(&d, &arn(req("s3:PutObject", STATE), ROLE)),
+        Decision::ExplicitDeny
+    );
+    // Resolved: the office Allow is reachable, the KMS Deny avoidable (send the header).
+    assert_eq!(
+        identity(&resolved, &arn(req("s3:GetObject", STATE), ROLE)),
+        Decision::Allow
+    );
+    assert_eq!(
+        identity(&resolved, &arn(req("s3:PutObject", STATE), ROLE)),
+        Decision::Allow
+    );
+    // A condition on a known key still decides: the fence denies anyone else.
+    let other = "arn:aws:iam::111122223333:role/analyst";
+    let r = Request {
+        principal: other.into(),
+        ..arn(req("s3:GetObject", STATE), other)
+    };
+    assert_eq!(identity(&resolved, &r), Decision::ExplicitDeny);
+
+    assert_eq!(assumed.len(), 2, "{assumed:?}");
+    assert_eq!(
+        (
+            assumed[0].statement.as_str(),
+            assumed[0].allow,
+            assumed[0].conditions.as_str()
+        ),
+        (
+            "Statement[Sid=Office]",
+            true,
+            "IpAddress aws:SourceIp 10.0.0.0/8"
+        )
+    );
+    assert_eq!(
+        (assumed[1].statement.as_str(), assumed[1].allow),
+        ("Statement[Sid=Kms]", false)
+    );
+    // Labels are those of the original document.
+    assert_eq!(resolved.statements(), d.statements());
+}

@@ -3,7 +3,6 @@
 mod image_has_critical_findings;
 mod no_lifecycle_policy;
 mod not_kms_encrypted;
-mod policy;
 mod policy_grants_outsiders;
 mod pull_through_unapproved_upstream;
 mod repository_not_scanned;

@@ -1,7 +1,7 @@
 //! ECR-004: a repository (or registry) policy grants `*` or another account.
 
-use super::policy::outsider_grants;
 use crate::emit::ev;
+use crate::resource_policy::outsider_grants;
 use crate::{declare_check, Check, CheckContext, Emitter};
 use auditor_model::Resource;
 

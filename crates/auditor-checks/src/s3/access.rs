@@ -1,0 +1,693 @@
+//! Who can read and write which team's Terraform state: the analysis behind S3-008 and the
+//! report's access matrix.
+//!
+//! For every state bucket, the teams are its key prefixes (from config, or from the key
+//! layout `services/{team}/`). For every role (but service-linked ones) and user of the
+//! account, the policy engine decides `s3:GetObject`, `s3:PutObject` and `s3:DeleteObject`
+//! on the team's state keys, with the principal's identity policies (a user's with its
+//! groups'), its permission boundary and the bucket policy. The request carries what is
+//! known of the principal (`aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`,
+//! `aws:username`, `aws:PrincipalTag/*`) and TLS (`aws:SecureTransport` = `true`).
+//! Conditions on any other key are taken in the requester's favour
+//! ([`PolicyDocument::resolving`]): an Allow's are met, a Deny's avoidable. The evidence
+//! names each such assumption.
+//!
+//! The analysis is computed once per audit (see `Memo`) and shared by S3-008 and the
+//! report.
+
+use crate::{CheckContext, Settings};
+use auditor_model::ecr::filter_matches;
+use auditor_model::iam::{IamAccount, InlinePolicy};
+use auditor_model::s3::{
+    Access, AccessRow, Bucket, NotAssessedPrincipal, StateAccessMatrix, StateObject, TeamScope,
+};
+use auditor_model::{Gap, Inventory};
+use auditor_policy::{
+    evaluate, Assumption, ContextValue, Decision, Named, PolicyDocument, PolicySet, Request,
+};
+use std::collections::{BTreeMap, HashMap};
+
+/// State keys evaluated per team, at most (the first in key order).
+pub(crate) const MAX_KEYS_PER_TEAM: usize = 50;
+
+/// Marks what an action gives in an [`Access`].
+type Give = fn(&mut Access);
+
+/// A principal that could not be decided: (ARN or `role/*`, kind, name, reason).
+pub(crate) type Undecided = (String, &'static str, String, String);
+
+/// The object actions evaluated, with what they give.
+const ACTIONS: [(&str, Give); 3] = [
+    ("s3:GetObject", |a| a.read = true),
+    ("s3:PutObject", |a| a.write = true),
+    ("s3:DeleteObject", |a| a.delete = true),
+];
+
+/// How a principal's team is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Membership {
+    /// Expected to reach every team: `checks.s3.state_admins` or a break-glass role.
+    Admin(String),
+    /// Its teams, and where that comes from (`config` or `tag team=crm`).
+    Teams(Vec<String>, String),
+    /// Neither config nor a tag says.
+    Unknown,
+}
+
+impl Membership {
+    fn label(&self) -> String {
+        match self {
+            Membership::Admin(why) => format!("state admin ({why})"),
+            Membership::Teams(_, source) => source.clone(),
+            Membership::Unknown => "unknown".into(),
+        }
+    }
+}
+
+/// What one principal reaches of one team.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TeamReach {
+    /// The team's prefix.
+    pub(crate) prefix: String,
+    /// Read, write, delete.
+    pub(crate) access: Access,
+    /// The first key found reachable.
+    pub(crate) key: String,
+    /// The statements that grant it, `policy Statement[...]`.
+    pub(crate) granted_by: Vec<String>,
+    /// Conditions assumed met (or Denies assumed avoided) on the way.
+    pub(crate) assumed: Vec<String>,
+}
+
+/// One principal's result for one bucket.
+#[derive(Debug, Clone)]
+pub(crate) struct PrincipalAccess {
+    pub(crate) arn: String,
+    pub(crate) kind: &'static str,
+    pub(crate) name: String,
+    pub(crate) membership: Membership,
+    /// Per team it reaches.
+    pub(crate) reach: BTreeMap<String, TeamReach>,
+}
+
+/// How a principal's access is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Own team only, or an admin.
+    Expected,
+    /// Reaches a team it does not belong to (or, team unknown, more than one team).
+    CrossTeam,
+    /// Team unknown, reaches one team: cannot tell.
+    Unattributed,
+}
+
+impl PrincipalAccess {
+    /// The teams it reaches that are not its own.
+    pub(crate) fn foreign(&self) -> Vec<&String> {
+        match &self.membership {
+            Membership::Admin(_) => Vec::new(),
+            Membership::Teams(own, _) => self.reach.keys().filter(|t| !own.contains(t)).collect(),
+            Membership::Unknown if self.reach.len() > 1 => self.reach.keys().collect(),
+            Membership::Unknown => Vec::new(),
+        }
+    }
+
+    pub(crate) fn verdict(&self) -> Verdict {
+        if !self.foreign().is_empty() {
+            Verdict::CrossTeam
+        } else if self.membership == Membership::Unknown {
+            Verdict::Unattributed
+        } else {
+            Verdict::Expected
+        }
+    }
+}
+
+/// The analysis of one bucket.
+#[derive(Debug, Clone)]
+pub(crate) struct BucketAccess {
+    pub(crate) bucket_index: usize,
+    /// Why the bucket could not be analysed: a gap, or a reason.
+    pub(crate) not_assessed: Option<Result<String, Gap>>,
+    pub(crate) teams: Vec<TeamScope>,
+    pub(crate) principals_evaluated: usize,
+    /// Principals that reach any team.
+    pub(crate) principals: Vec<PrincipalAccess>,
+    /// Principals that could not be decided.
+    pub(crate) undecided: Vec<Undecided>,
+}
+
+impl BucketAccess {
+    /// The report's matrix.
+    pub(crate) fn matrix(&self, b: &Bucket) -> StateAccessMatrix {
+        StateAccessMatrix {
+            bucket: b.name.clone(),
+            region: b.region.clone(),
+            teams: self.teams.clone(),
+            principals_evaluated: self.principals_evaluated,
+            rows: self
+                .principals
+                .iter()
+                .map(|p| AccessRow {
+                    principal: p.arn.clone(),
+                    teams: match &p.membership {
+                        Membership::Teams(t, _) => t.clone(),
+                        _ => Vec::new(),
+                    },
+                    membership: p.membership.label(),
+                    access: p.reach.iter().map(|(t, r)| (t.clone(), r.access)).collect(),
+                    verdict: match p.verdict() {
+                        Verdict::Expected => "expected",
+                        Verdict::CrossTeam => "cross-team",
+                        Verdict::Unattributed => "unattributed",
+                    }
+                    .into(),
+                })
+                .collect(),
+            not_assessed: self
+                .undecided
+                .iter()
+                .map(|(arn, _, _, reason)| NotAssessedPrincipal {
+                    principal: arn.clone(),
+                    reason: reason.clone(),
+                })
+                .collect(),
+            not_assessed_reason: self.not_assessed.as_ref().map(|r| match r {
+                Ok(why) => why.clone(),
+                Err(gap) => gap.to_string(),
+            }),
+        }
+    }
+}
+
+/// The matrices of every state bucket of the inventory.
+pub(crate) fn matrices(ctx: &CheckContext<'_>) -> Vec<StateAccessMatrix> {
+    let Some(buckets) = ctx.inventory.s3.as_ref().and_then(|s| s.buckets.get().ok()) else {
+        return Vec::new();
+    };
+    analysis(ctx)
+        .iter()
+        .filter_map(|a| buckets.get(a.bucket_index).map(|b| a.matrix(b)))
+        .collect()
+}
+
+/// The analysis, computed on first use and kept for the rest of the audit.
+pub(crate) fn analysis<'c>(ctx: &'c CheckContext<'_>) -> &'c [BucketAccess] {
+    ctx.memo
+        .state_access
+        .get_or_init(|| analyse(ctx.inventory, ctx.settings))
+}
+
+/// A team's scope in a bucket, with the keys to evaluate.
+struct Scope {
+    team: TeamScope,
+    keys: Vec<String>,
+}
+
+fn scopes(settings: &Settings, keys: &[StateObject]) -> Vec<Scope> {
+    let mut out: Vec<Scope> = Vec::new();
+    let under = |prefix: &str| -> Vec<String> {
+        keys.iter()
+            .filter(|k| k.key.starts_with(prefix))
+            .map(|k| k.key.clone())
+            .collect()
+    };
+    if !settings.s3.teams.is_empty() {
+        for t in &settings.s3.teams {
+            for p in &t.prefixes {
+                let ks = under(p);
+                out.push(Scope {
+                    team: TeamScope {
+                        team: t.name.clone(),
+                        prefix: p.clone(),
+                        source: "config".into(),
+                        keys: ks.len(),
+                    },
+                    keys: ks,
+                });
+            }
+        }
+    } else if let Some((before, after)) = settings.s3.team_layout.split_once("{team}") {
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        for k in keys {
+            let Some(rest) = k.key.strip_prefix(before) else {
+                continue;
+            };
+            let end = if after.is_empty() {
+                rest.find('/')
+            } else {
+                rest.find(after)
+            };
+            if let Some(i) = end.filter(|i| *i > 0) {
+                let team = &rest[..i];
+                seen.entry(team.to_owned())
+                    .or_insert_with(|| format!("{before}{team}{after}"));
+            }
+        }
+        for (team, prefix) in seen {
+            let ks = under(&prefix);
+            out.push(Scope {
+                team: TeamScope {
+                    team,
+                    prefix,
+                    source: "layout".into(),
+                    keys: ks.len(),
+                },
+                keys: ks,
+            });
+        }
+    }
+    for s in &mut out {
+        s.keys.truncate(MAX_KEYS_PER_TEAM);
+        if s.keys.is_empty() {
+            // No state yet: a key Terraform would write there.
+            s.keys.push(format!("{}terraform.tfstate", s.team.prefix));
+        }
+    }
+    out
+}
+
+/// Condition keys the analysis knows the value of.
+fn known(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    matches!(
+        k.as_str(),
+        "aws:securetransport"
+            | "aws:principalarn"
+            | "aws:principalaccount"
+            | "aws:principaltype"
+            | "aws:username"
+            | "aws:principalisawsservice"
+    ) || k.starts_with("aws:principaltag/")
+}
+
+/// A resolved policy: name, document, assumptions.
+type Resolved = (String, PolicyDocument, Vec<Assumption>);
+
+struct Principal {
+    arn: String,
+    kind: &'static str,
+    name: String,
+    tags: BTreeMap<String, String>,
+    policies: Result<(Vec<Resolved>, Option<Resolved>), String>,
+}
+
+struct Loader<'i> {
+    iam: &'i IamAccount,
+    managed: HashMap<String, Result<(PolicyDocument, Vec<Assumption>), String>>,
+}
+
+impl Loader<'_> {
+    fn managed(&mut self, arn: &str) -> Result<(PolicyDocument, Vec<Assumption>), String> {
+        if let Some(r) = self.managed.get(arn) {
+            return r.clone();
+        }
+        let r = (|| {
+            let list = self.iam.managed_policies.get().map_err(|g| g.to_string())?;
+            let p = list
+                .iter()
+                .find(|p| p.arn == arn)
+                .ok_or_else(|| format!("{arn} was not read"))?;
+            let text = p
+                .document
+                .get()
+                .map_err(|gap| format!("the document of {arn} was not read: {gap}"))?;
+            let doc = PolicyDocument::parse(text).map_err(|e| format!("{arn}: {e}"))?;
+            doc.resolving(known).map_err(|e| format!("{arn}: {e}"))
+        })();
+        self.managed.insert(arn.to_owned(), r.clone());
+        r
+    }
+
+    /// `inline`: each policy with its owner (`role/x`, `user/x`, `group/x`).
+    fn load(
+        &mut self,
+        inline: &[(String, &InlinePolicy)],
+        attached: &[&String],
+        boundary: Option<&String>,
+    ) -> Result<(Vec<Resolved>, Option<Resolved>), String> {
+        let mut identity = Vec::new();
+        for (owner, p) in inline {
+            let doc = PolicyDocument::parse(&p.document)
+                .and_then(|d| d.resolving(known))
+                .map_err(|e| format!("{owner} inline policy {}: {e}", p.name))?;
+            identity.push((format!("{owner} inline policy {}", p.name), doc.0, doc.1));
+        }
+        for arn in attached {
+            let (d, a) = self.managed(arn)?;
+            identity.push(((*arn).clone(), d, a));
+        }
+        let boundary = match boundary {
+            Some(arn) => {
+                let (d, a) = self.managed(arn)?;
+                Some((format!("boundary {arn}"), d, a))
+            }
+            None => None,
+        };
+        Ok((identity, boundary))
+    }
+}
+
+/// Every role (but service-linked ones) and user, with resolved policies; and the reasons
+/// whole kinds could not be read.
+fn principals(iam: &IamAccount) -> (Vec<Principal>, Vec<Undecided>) {
+    let mut loader = Loader {
+        iam,
+        managed: HashMap::new(),
+    };
+    let mut out = Vec::new();
+    let mut undecided = Vec::new();
+    match iam.roles.get() {
+        Err(gap) => undecided.push(("role/*".into(), "role", "*".into(), gap.to_string())),
+        Ok(roles) => {
+            for r in roles
+                .iter()
+                .filter(|r| !r.path.starts_with("/aws-service-role/"))
+            {
+                let owner = format!("role/{}", r.role_name);
+                let inline: Vec<(String, &InlinePolicy)> = r
+                    .inline_policies
+                    .iter()
+                    .map(|p| (owner.clone(), p))
+                    .collect();
+                let attached: Vec<&String> = r.attached_policies.iter().collect();
+                out.push(Principal {
+                    arn: r.arn.clone(),
+                    kind: "role",
+                    name: r.role_name.clone(),
+                    tags: r.tags.clone(),
+                    policies: loader.load(&inline, &attached, r.permissions_boundary.as_ref()),
+                });
+            }
+        }
+    }
+    let groups = iam.groups.get();
+    match iam.users.get() {
+        Err(gap) => undecided.push(("user/*".into(), "user", "*".into(), gap.to_string())),
+        Ok(users) => {
+            for u in users {
+                let mine: Result<Vec<_>, String> = match groups {
+                    Ok(gs) => Ok(gs
+                        .iter()
+                        .filter(|g| u.groups.contains(&g.group_name))
+                        .collect()),
+                    Err(gap) if !u.groups.is_empty() => Err(gap.to_string()),
+                    Err(_) => Ok(Vec::new()),
+                };
+                let policies = mine.and_then(|mine| {
+                    let owner = format!("user/{}", u.user_name);
+                    let inline: Vec<(String, &InlinePolicy)> = u
+                        .inline_policies
+                        .iter()
+                        .map(|p| (owner.clone(), p))
+                        .chain(mine.iter().flat_map(|g| {
+                            g.inline_policies
+                                .iter()
+                                .map(|p| (format!("group/{}", g.group_name), p))
+                        }))
+                        .collect();
+                    let attached: Vec<&String> = u
+                        .attached_policies
+                        .iter()
+                        .chain(mine.iter().flat_map(|g| &g.attached_policies))
+                        .collect();
+                    loader.load(&inline, &attached, u.permissions_boundary.as_ref())
+                });
+                out.push(Principal {
+                    arn: u.arn.clone(),
+                    kind: "user",
+                    name: u.user_name.clone(),
+                    tags: u.tags.clone(),
+                    policies,
+                });
+            }
+        }
+    }
+    (out, undecided)
+}
+
+fn membership(settings: &Settings, p: &Principal) -> Membership {
+    let s = &settings.s3;
+    if let Some(pat) = s
+        .state_admins
+        .iter()
+        .find(|pat| filter_matches(pat, &p.arn))
+    {
+        return Membership::Admin(format!("checks.s3.state_admins {pat}"));
+    }
+    if p.kind == "role" && settings.break_glass_roles.contains(&p.name) {
+        return Membership::Admin("checks.iam.break_glass_roles".into());
+    }
+    let teams: Vec<String> = s
+        .teams
+        .iter()
+        .filter(|t| t.principals.iter().any(|pat| filter_matches(pat, &p.arn)))
+        .map(|t| t.name.clone())
+        .collect();
+    if !teams.is_empty() {
+        return Membership::Teams(teams, "config".into());
+    }
+    match p.tags.get(&s.team_tag) {
+        Some(team) if !team.is_empty() => {
+            Membership::Teams(vec![team.clone()], format!("tag {}={team}", s.team_tag))
+        }
+        _ => Membership::Unknown,
+    }
+}
+
+/// Whether any Allow statement of `docs` could grant one of the object actions: a cheap
+/// test that spares the engine principals with no S3 permission at all.
+fn may_grant_objects<'a>(docs: impl IntoIterator<Item = &'a PolicyDocument>) -> bool {
+    docs.into_iter().any(|d| {
+        d.statements().iter().filter(|s| s.allow).any(|s| {
+            !s.not_action.is_empty()
+                || s.action.iter().any(|a| {
+                    let a = a.to_ascii_lowercase();
+                    ACTIONS
+                        .iter()
+                        .any(|(act, _)| filter_matches(&a, &act.to_ascii_lowercase()))
+                        || (a.contains('?') && a.starts_with("s3:"))
+                })
+        })
+    })
+}
+
+fn context(inv: &Inventory, p: &Principal) -> Vec<(String, ContextValue)> {
+    let mut c = vec![
+        (
+            "aws:SecureTransport".to_owned(),
+            ContextValue::Boolean(true),
+        ),
+        (
+            "aws:PrincipalArn".to_owned(),
+            ContextValue::String(p.arn.clone()),
+        ),
+        (
+            "aws:PrincipalAccount".to_owned(),
+            ContextValue::String(inv.account_id.clone()),
+        ),
+        (
+            "aws:PrincipalType".to_owned(),
+            ContextValue::String(
+                if p.kind == "user" {
+                    "User"
+                } else {
+                    "AssumedRole"
+                }
+                .into(),
+            ),
+        ),
+        (
+            "aws:PrincipalIsAWSService".to_owned(),
+            ContextValue::Boolean(false),
+        ),
+    ];
+    if p.kind == "user" {
+        c.push(("aws:username".into(), ContextValue::String(p.name.clone())));
+    }
+    for (k, v) in &p.tags {
+        c.push((
+            format!("aws:PrincipalTag/{k}"),
+            ContextValue::String(v.clone()),
+        ));
+    }
+    c
+}
+
+fn analyse(inv: &Inventory, settings: &Settings) -> Vec<BucketAccess> {
+    let Some(buckets) = inv.s3.as_ref().and_then(|s| s.buckets.get().ok()) else {
+        return Vec::new();
+    };
+    let loaded = inv.iam.as_ref().map(principals);
+    buckets
+        .iter()
+        .enumerate()
+        .map(|(i, b)| analyse_bucket(inv, settings, i, b, loaded.as_ref()))
+        .collect()
+}
+
+fn analyse_bucket(
+    inv: &Inventory,
+    settings: &Settings,
+    bucket_index: usize,
+    b: &Bucket,
+    loaded: Option<&(Vec<Principal>, Vec<Undecided>)>,
+) -> BucketAccess {
+    let mut out = BucketAccess {
+        bucket_index,
+        not_assessed: None,
+        teams: Vec::new(),
+        principals_evaluated: 0,
+        principals: Vec::new(),
+        undecided: Vec::new(),
+    };
+    let keys = match b.state.get() {
+        Ok(k) => k,
+        Err(gap) => {
+            out.not_assessed = Some(Err(gap.clone()));
+            return out;
+        }
+    };
+    let scopes = scopes(settings, &keys.keys);
+    out.teams = scopes.iter().map(|s| s.team.clone()).collect();
+    if scopes.is_empty() {
+        out.not_assessed = Some(Ok(format!(
+            "no team prefixes: no key matches the layout `{}` and no team is configured \
+             (checks.s3.teams)",
+            settings.s3.team_layout
+        )));
+        return out;
+    }
+    let policy = match b.policy.get() {
+        Err(gap) => {
+            out.not_assessed = Some(Err(gap.clone()));
+            return out;
+        }
+        Ok(None) => None,
+        Ok(Some(text)) => match PolicyDocument::parse(text).and_then(|d| d.resolving(known)) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                out.not_assessed = Some(Ok(format!("the bucket policy: {e}")));
+                return out;
+            }
+        },
+    };
+    let Some((principals, undecided)) = loaded else {
+        out.not_assessed = Some(Ok("IAM was not collected".into()));
+        return out;
+    };
+    out.undecided = undecided.clone();
+    let policy_name = format!("bucket policy of {}", b.name);
+    let bucket_allows = policy
+        .as_ref()
+        .is_some_and(|(d, _)| d.statements().iter().any(|s| s.allow));
+
+    for p in principals {
+        let (identity, boundary) = match &p.policies {
+            Ok(x) => x,
+            Err(why) => {
+                out.undecided
+                    .push((p.arn.clone(), p.kind, p.name.clone(), why.clone()));
+                continue;
+            }
+        };
+        out.principals_evaluated += 1;
+        if !bucket_allows && !may_grant_objects(identity.iter().map(|(_, d, _)| d)) {
+            continue;
+        }
+        let set = PolicySet {
+            identity: identity.iter().map(|(n, d, _)| Named::new(n, d)).collect(),
+            boundary: boundary.as_ref().map(|(n, d, _)| Named::new(n, d)),
+            resource: policy
+                .as_ref()
+                .map(|(d, _)| vec![Named::new(&policy_name, d)])
+                .unwrap_or_default(),
+            same_account: true,
+        };
+        let assumptions: Vec<(&str, &Assumption)> = identity
+            .iter()
+            .chain(boundary.iter())
+            .flat_map(|(n, _, a)| a.iter().map(move |a| (n.as_str(), a)))
+            .chain(
+                policy
+                    .iter()
+                    .flat_map(|(_, a)| a.iter().map(|a| (policy_name.as_str(), a))),
+            )
+            .collect();
+        let ctx = context(inv, p);
+        let mut reach: BTreeMap<String, TeamReach> = BTreeMap::new();
+        let mut failed = None;
+        'scopes: for s in &scopes {
+            for (action, give) in ACTIONS {
+                for key in &s.keys {
+                    let req = Request {
+                        principal: p.arn.clone(),
+                        action: action.into(),
+                        resource: format!("{}/{key}", b.arn),
+                        context: ctx.clone(),
+                    };
+                    let e = match evaluate(&set, &req) {
+                        Ok(e) => e,
+                        Err(e) => {
+                            failed = Some(e.to_string());
+                            break 'scopes;
+                        }
+                    };
+                    if e.decision != Decision::Allow {
+                        continue;
+                    }
+                    let r = reach.entry(s.team.team.clone()).or_default();
+                    r.prefix.clone_from(&s.team.prefix);
+                    give(&mut r.access);
+                    if r.key.is_empty() {
+                        r.key.clone_from(key);
+                    }
+                    for g in e.granted_by {
+                        let label = format!("{} {}", g.policy, g.statement);
+                        if !r.granted_by.contains(&label) {
+                            r.granted_by.push(label);
+                        }
+                        for (pol, a) in &assumptions {
+                            if *pol == g.policy && a.statement == g.statement && a.allow {
+                                let note = format!(
+                                    "assuming {} is met ({pol} {})",
+                                    a.conditions, a.statement
+                                );
+                                if !r.assumed.contains(&note) {
+                                    r.assumed.push(note);
+                                }
+                            }
+                        }
+                    }
+                    // Denies set aside as avoidable are part of why it is reachable.
+                    for (pol, a) in assumptions.iter().filter(|(_, a)| !a.allow) {
+                        let note = format!(
+                            "assuming the Deny {pol} {} is avoided ({})",
+                            a.statement, a.conditions
+                        );
+                        if !r.assumed.contains(&note) {
+                            r.assumed.push(note);
+                        }
+                    }
+                    break;
+                }
+            }
+        }
+        if let Some(why) = failed {
+            out.principals_evaluated -= 1;
+            out.undecided
+                .push((p.arn.clone(), p.kind, p.name.clone(), why));
+            continue;
+        }
+        if !reach.is_empty() {
+            out.principals.push(PrincipalAccess {
+                arn: p.arn.clone(),
+                kind: p.kind,
+                name: p.name.clone(),
+                membership: membership(settings, p),
+                reach,
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,171 @@
+//! S3-008: a principal can read or write another team's Terraform state.
+
+use super::access::{analysis, Membership, PrincipalAccess, Verdict};
+use crate::emit::ev;
+use crate::{declare_check, Check, CheckContext, Emitter};
+use auditor_model::Evidence;
+
+declare_check! {
+    /// ## What it checks
+    /// For every state bucket, who can `s3:GetObject`, `s3:PutObject` or `s3:DeleteObject`
+    /// each team's state. Teams own key prefixes: those of `checks.s3.teams`, or else one
+    /// per `{team}` in the key layout `checks.s3.team_layout` (`services/{team}/`). Every
+    /// role (but service-linked ones) and user is evaluated with the policy engine against
+    /// the team's state keys (up to 50 per team): its inline and attached policies (a
+    /// user's with its groups'), its permission boundary, and the bucket policy, with
+    /// explicit denies winning, `NotAction`/`NotResource`, wildcards and policy variables
+    /// as AWS applies them.
+    ///
+    /// A principal's team comes from `checks.s3.teams.<team>.principals` (ARN patterns), or
+    /// else its tag `checks.s3.team_tag` (`team`). It fails when it reaches a team that is
+    /// not its own; when its team is unknown, when it reaches more than one team. The
+    /// evidence names the principal, the team prefix, a key it reaches, what it can do
+    /// there, and the statements that grant it. Principals in `checks.s3.state_admins`
+    /// (and `checks.iam.break_glass_roles`) pass as expected access. A principal of
+    /// unknown team that reaches one team is not assessed: say which team it is. The
+    /// report's access matrix shows every principal × team.
+    ///
+    /// The request is evaluated with TLS and what is known of the principal (ARN, account,
+    /// type, user name, tags). Conditions on anything else (source IP, VPC endpoint,
+    /// request headers) are taken in the requester's favour: an Allow's are met, a Deny's
+    /// avoided; the evidence lists each assumption. Service control policies, session
+    /// policies, KMS key policies and object ACLs are not evaluated.
+    ///
+    /// ## Why it matters
+    /// Seed 002's central threat: developers must not reach the Terraform states of other
+    /// teams. State holds secrets in plain text, so read access to another team's state is
+    /// access to its databases and keys; write access lets one team change what another
+    /// team's next apply does. No other scanner checks this.
+    ///
+    /// ## Remediation
+    /// Scope each team's deployer to its own prefix, as seed 002 shows:
+    /// `"Resource": "arn:aws:s3:::<bucket>/services/<team>/*"` (not `arn:aws:s3:::<bucket>/*`
+    /// or `s3:*` on `*`), and remove bucket-policy grants that span teams. A Deny per
+    /// prefix in the bucket policy (`"NotPrincipal"` or `StringNotLike aws:PrincipalArn`)
+    /// fences a team's state whatever identity policies say. Name pipelines such as
+    /// Atlantis in `checks.s3.state_admins`.
+    ///
+    /// ## References
+    /// - https://developer.hashicorp.com/terraform/language/backend/s3#multi-account-aws-architecture
+    /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+    /// - https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies.html
+    pub(crate) struct CrossTeamStateAccess {
+        code: "S3-008",
+        name: "s3-cross-team-state-access",
+        title: "A principal can read or write another team's Terraform state",
+        service: S3,
+        severity: High,
+        wa: ["SEC03-BP01", "SEC03-BP02", "SEC08-BP04"],
+        reads: [
+            "s3:ListBucket",
+            "s3:GetBucketPolicy",
+            "iam:GetAccountAuthorizationDetails",
+            "iam:GetPolicyVersion",
+        ],
+    }
+}
+
+fn reach_evidence(
+    bucket: &str,
+    p: &PrincipalAccess,
+    teams: &[&String],
+    why: &str,
+) -> Vec<Evidence> {
+    teams
+        .iter()
+        .filter_map(|t| p.reach.get(*t).map(|r| (t, r)))
+        .map(|(team, r)| {
+            let mut reason = format!("{why}; granted by {}", r.granted_by.join("; "));
+            if !r.assumed.is_empty() {
+                reason.push_str(&format!("; {}", r.assumed.join("; ")));
+            }
+            ev(
+                format!("arn:aws:s3:::{bucket}/{}", r.key),
+                format!(
+                    "{} of the state of team {team} ({})",
+                    r.access.label(),
+                    r.prefix
+                ),
+                reason,
+            )
+        })
+        .collect()
+}
+
+impl Check for CrossTeamStateAccess {
+    fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
+        let Some(buckets) = super::buckets(ctx, out) else {
+            return;
+        };
+        for a in analysis(ctx) {
+            let Some(b) = buckets.get(a.bucket_index) else {
+                continue;
+            };
+            match &a.not_assessed {
+                Some(Err(gap)) => {
+                    out.not_assessed(super::bucket_resource(ctx, b), gap);
+                    continue;
+                }
+                Some(Ok(why)) => {
+                    out.not_assessed_because(super::bucket_resource(ctx, b), why.clone());
+                    continue;
+                }
+                None => {}
+            }
+            for (arn, kind, name, why) in &a.undecided {
+                let res = crate::iam::resource(ctx, arn, kind, name);
+                out.not_assessed_because(res, format!("bucket {}: {why}", b.name));
+            }
+            for p in &a.principals {
+                let res = crate::iam::resource(ctx, &p.arn, p.kind, &p.name);
+                let all: Vec<&String> = p.reach.keys().collect();
+                match (p.verdict(), &p.membership) {
+                    (Verdict::CrossTeam, Membership::Teams(own, source)) => out.fail(
+                        res,
+                        reach_evidence(
+                            &b.name,
+                            p,
+                            &p.foreign(),
+                            &format!("the principal belongs to team {} ({source})", own.join(", ")),
+                        ),
+                    ),
+                    (Verdict::CrossTeam, _) => out.fail(
+                        res,
+                        reach_evidence(
+                            &b.name,
+                            p,
+                            &all,
+                            &format!(
+                                "its team is unknown and it reaches the state of {} teams; a principal belongs to one",
+                                all.len()
+                            ),
+                        ),
+                    ),
+                    (Verdict::Expected, Membership::Admin(why)) => out.pass(
+                        res,
+                        reach_evidence(&b.name, p, &all, &format!("expected: {why}")),
+                    ),
+                    (Verdict::Expected, Membership::Teams(own, source)) => out.pass(
+                        res,
+                        reach_evidence(
+                            &b.name,
+                            p,
+                            &all,
+                            &format!("its own team: {} ({source})", own.join(", ")),
+                        ),
+                    ),
+                    _ => out.not_assessed_because(
+                        res,
+                        format!(
+                            "bucket {}: reaches only the state of team {}, and its team is not known: \
+                             list it under checks.s3.teams.<team>.principals or tag it {}=<team>",
+                            b.name,
+                            all.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", "),
+                            ctx.settings.s3.team_tag
+                        ),
+                    ),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! S3-004: a state bucket's policy does not refuse requests without TLS.
+
+use crate::emit::ev;
+use crate::{declare_check, Check, CheckContext, Emitter};
+use auditor_policy::{evaluate, ContextValue, Decision, Named, PolicyDocument, PolicySet, Request};
+
+declare_check! {
+    /// ## What it checks
+    /// The bucket policy of every Terraform state bucket, with the policy engine: a
+    /// `GetObject` and a `PutObject` of a state key by a principal of the account, sent
+    /// over plain HTTP (`aws:SecureTransport` = `false`), must be explicitly denied. The
+    /// usual statement is `Deny` `s3:*` to `*` on the bucket and its objects when
+    /// `Bool aws:SecureTransport false`. It fails when there is no policy or the policy
+    /// does not deny both; a policy that does not parse is not assessed.
+    ///
+    /// ## Why it matters
+    /// A state file read over HTTP carries its secrets across the network in the clear,
+    /// and one written over HTTP can be altered in flight. S3 accepts HTTP unless the
+    /// bucket policy refuses it.
+    ///
+    /// ## Remediation
+    /// Add to the bucket policy:
+    /// `{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*",
+    /// "Resource":["arn:aws:s3:::<bucket>","arn:aws:s3:::<bucket>/*"],
+    /// "Condition":{"Bool":{"aws:SecureTransport":"false"}}}`.
+    ///
+    /// ## References
+    /// - https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html
+    /// - https://repost.aws/knowledge-center/s3-bucket-policy-for-config-rule
+    pub(crate) struct TlsNotEnforced {
+        code: "S3-004",
+        name: "s3-state-tls-not-enforced",
+        title: "Terraform state bucket policy does not deny requests without TLS",
+        service: S3,
+        severity: Medium,
+        wa: ["SEC09-BP02"],
+        reads: ["s3:GetBucketPolicy", "s3:ListBucket"],
+    }
+}
+
+impl Check for TlsNotEnforced {
+    fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
+        let Some(buckets) = super::buckets(ctx, out) else {
+            return;
+        };
+        let inv = ctx.inventory;
+        for b in buckets {
+            let res = super::bucket_resource(ctx, b);
+            let text = match b.policy.get() {
+                Err(gap) => {
+                    out.not_assessed(res, gap);
+                    continue;
+                }
+                Ok(None) => {
+                    out.fail(
+                        res,
+                        vec![ev(
+                            "Policy",
+                            "none",
+                            "no bucket policy, so nothing refuses plain-HTTP requests",
+                        )],
+                    );
+                    continue;
+                }
+                Ok(Some(t)) => t,
+            };
+            let doc = match PolicyDocument::parse(text) {
+                Ok(d) => d,
+                Err(e) => {
+                    out.not_assessed_because(res, format!("Policy: {e}"));
+                    continue;
+                }
+            };
+            let key = b
+                .state
+                .get()
+                .ok()
+                .and_then(|s| s.keys.first())
+                .map_or("terraform.tfstate", |k| k.key.as_str());
+            let name = format!("bucket policy of {}", b.name);
+            let set = PolicySet {
+                resource: vec![Named::new(&name, &doc)],
+                same_account: true,
+                ..PolicySet::default()
+            };
+            let principal = format!(
+                "arn:{}:iam::{}:role/any-principal",
+                inv.partition, inv.account_id
+            );
+            let mut denied = Vec::new();
+            let mut open = Vec::new();
+            for action in ["s3:GetObject", "s3:PutObject"] {
+                let req = Request {
+                    principal: principal.clone(),
+                    action: action.into(),
+                    resource: format!("{}/{key}", b.arn),
+                    context: vec![("aws:SecureTransport".into(), ContextValue::Boolean(false))],
+                };
+                match evaluate(&set, &req) {
+                    Ok(e) if e.decision == Decision::ExplicitDeny => denied.extend(
+                        e.denied_by
+                            .into_iter()
+                            .map(|s| s.statement)
+                            .filter(|s| !denied.contains(s))
+                            .collect::<Vec<_>>(),
+                    ),
+                    Ok(_) => open.push(action),
+                    Err(e) => {
+                        out.not_assessed_because(res.clone(), format!("Policy: {e}"));
+                        open.clear();
+                        denied.clear();
+                        break;
+                    }
+                }
+            }
+            if !open.is_empty() {
+                out.fail(
+                    res,
+                    vec![ev(
+                        "Policy",
+                        format!("{} over HTTP not denied", open.join(", ")),
+                        "no Deny on aws:SecureTransport = false covers the state objects",
+                    )],
+                );
+            } else if !denied.is_empty() {
+                out.pass(
+                    res,
+                    vec![ev(
+                        format!("Policy.{}", denied.join(", Policy.")),
+                        "Deny when aws:SecureTransport is false",
+                        "state is only read and written over TLS",
+                    )],
+                );
+            }
+        }
+    }
+}
