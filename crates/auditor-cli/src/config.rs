@@ -1,7 +1,8 @@
 //! The configuration file: read raw, then validated into [`Config`] with every problem
 //! reported at once, each naming the file, the key and what is wrong.
 
-use auditor_checks::{Settings, TagMatch};
+use auditor_checks::{Settings, StateTeam, TagMatch};
+use auditor_engine::S3Options;
 use auditor_model::{Service, Severity};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -20,6 +21,7 @@ pub(crate) struct Config {
     pub(crate) concurrency: usize,
     pub(crate) fail_on: Option<Severity>,
     pub(crate) settings: Settings,
+    pub(crate) s3: S3Options,
 }
 
 /// The role the auditor assumes in an account other than the caller's, unless configured.
@@ -37,6 +39,7 @@ impl Default for Config {
             concurrency: 8,
             fail_on: Some(Severity::High),
             settings: Settings::default(),
+            s3: S3Options::default(),
         }
     }
 }
@@ -118,6 +121,19 @@ impl Walk {
                 self.err(
                     &format!("{path}.{key}"),
                     format!("expected a string, found {}", v.type_str()),
+                );
+                None
+            }
+        }
+    }
+
+    fn bool(&mut self, t: &Table, key: &str, path: &str) -> Option<bool> {
+        match t.get(key)? {
+            Value::Boolean(b) => Some(*b),
+            v => {
+                self.err(
+                    &format!("{path}.{key}"),
+                    format!("expected true or false, found {}", v.type_str()),
                 );
                 None
             }
@@ -207,6 +223,31 @@ impl Walk {
     }
 }
 
+fn principal_arn(s: &str) -> Result<String, String> {
+    if s.starts_with("arn:") && s.contains(":iam::") {
+        Ok(s.to_owned())
+    } else {
+        Err(format!(
+            "'{s}' is not an IAM principal ARN (arn:aws:iam::123456789012:role/NAME; * wildcards allowed)"
+        ))
+    }
+}
+
+fn bucket_name(s: &str) -> Result<String, String> {
+    let ok = (3..=63).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(format!(
+            "'{s}' is not an S3 bucket name (3-63 lowercase letters, digits, '-' and '.'; a name, not an ARN or s3:// URL)"
+        ))
+    }
+}
+
 fn account_id(s: &str) -> Result<String, String> {
     s.parse::<auditor_model::AccountId>()
         .map(|a| a.to_string())
@@ -253,7 +294,7 @@ pub(crate) fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
         problems: Vec::new(),
     };
     let mut c = Config::default();
-    w.unknown_keys(&root, "", &["aws", "audit", "checks"]);
+    w.unknown_keys(&root, "", &["aws", "audit", "s3", "checks"]);
 
     if let Some(aws) = w.table(
         &root,
@@ -309,11 +350,51 @@ pub(crate) fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
         }
     }
 
+    if let Some(s3) = w.table(
+        &root,
+        "s3",
+        "s3",
+        &[
+            "state_buckets",
+            "discover",
+            "discovery_max_keys",
+            "state_max_keys",
+            "scan_state_secrets",
+            "scan_max_objects",
+            "scan_max_object_bytes",
+        ],
+    ) {
+        if let Some(b) = w.list(s3, "state_buckets", "s3", bucket_name) {
+            c.s3.state_buckets = b;
+        }
+        if let Some(d) = w.bool(s3, "discover", "s3") {
+            c.s3.discover = d;
+        }
+        if let Some(n) = w.int(s3, "discovery_max_keys", "s3", 1, 1_000_000) {
+            c.s3.discovery_max_keys = n as usize;
+        }
+        if let Some(n) = w.int(s3, "state_max_keys", "s3", 1, 10_000_000) {
+            c.s3.state_max_keys = n as usize;
+        }
+        if let Some(on) = w.bool(s3, "scan_state_secrets", "s3") {
+            c.s3.scan_secrets = on;
+        }
+        if let Some(n) = w.int(s3, "scan_max_objects", "s3", 1, 100_000) {
+            c.s3.scan_max_objects = n as usize;
+        }
+        if let Some(n) = w.int(s3, "scan_max_object_bytes", "s3", 1, 1 << 32) {
+            c.s3.scan_max_object_bytes = n;
+        }
+    }
+    if c.s3.scan_secrets {
+        c.settings.opt_in.push("S3-009".into());
+    }
+
     if let Some(checks) = w.table(
         &root,
         "checks",
         "checks",
-        &["disabled", "severity", "ec2", "eks", "ecr", "iam"],
+        &["disabled", "severity", "ec2", "eks", "ecr", "iam", "s3"],
     ) {
         let known = |s: &str| {
             auditor_checks::by_code(s)
@@ -455,6 +536,88 @@ pub(crate) fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
             };
             if let Some(p) = w.list(eks, "node_role_policies", "checks.eks", policy) {
                 c.settings.eks_node_role_policies = p;
+            }
+        }
+        if let Some(s3) = w.table(
+            checks,
+            "s3",
+            "checks.s3",
+            &[
+                "team_layout",
+                "team_tag",
+                "state_admins",
+                "trusted_accounts",
+                "teams",
+            ],
+        ) {
+            let st = &mut c.settings.s3;
+            if let Some(l) = w.string(s3, "team_layout", "checks.s3") {
+                if l.matches("{team}").count() != 1 {
+                    w.err(
+                        "checks.s3.team_layout",
+                        format!(
+                            "'{l}' must hold `{{team}}` exactly once, e.g. \"services/{{team}}/\""
+                        ),
+                    );
+                } else {
+                    st.team_layout = l;
+                }
+            }
+            if let Some(t) = w.string(s3, "team_tag", "checks.s3") {
+                st.team_tag = t;
+            }
+            if let Some(a) = w.list(s3, "state_admins", "checks.s3", principal_arn) {
+                st.state_admins = a;
+            }
+            if let Some(a) = w.list(s3, "trusted_accounts", "checks.s3", account_id) {
+                st.trusted_accounts = a;
+            }
+            match s3.get("teams") {
+                None => {}
+                Some(Value::Table(teams)) => {
+                    for (name, v) in teams {
+                        let path = format!("checks.s3.teams.{name}");
+                        let Some(t) = v.as_table() else {
+                            w.err(
+                                &path,
+                                format!(
+                                    "expected a table with prefixes and principals, found {}",
+                                    v.type_str()
+                                ),
+                            );
+                            continue;
+                        };
+                        w.unknown_keys(t, &path, &["prefixes", "principals"]);
+                        let prefix = |s: &str| {
+                            if s.is_empty() || s.starts_with('/') {
+                                Err(format!(
+                                    "'{s}' is not a key prefix (e.g. \"services/crm/\")"
+                                ))
+                            } else {
+                                Ok(s.to_owned())
+                            }
+                        };
+                        let prefixes = w.list(t, "prefixes", &path, prefix);
+                        if t.get("prefixes").is_none() {
+                            w.err(
+                                &format!("{path}.prefixes"),
+                                "missing: the team's state key prefixes",
+                            );
+                        }
+                        let principals = w.list(t, "principals", &path, principal_arn);
+                        if let Some(prefixes) = prefixes {
+                            st.teams.push(StateTeam {
+                                name: name.clone(),
+                                prefixes,
+                                principals: principals.unwrap_or_default(),
+                            });
+                        }
+                    }
+                }
+                Some(v) => w.err(
+                    "checks.s3.teams",
+                    format!("expected a table of teams, found {}", v.type_str()),
+                ),
             }
         }
     }

@@ -314,6 +314,7 @@ async fn audit(args: AuditArgs) -> Result<u8, Failure> {
                 services: services.clone(),
                 regions,
                 concurrency: cfg.concurrency,
+                s3: cfg.s3.clone(),
             };
             let inv = auditor_engine::collect(&session, &plan).await;
             (

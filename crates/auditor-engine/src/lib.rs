@@ -26,7 +26,11 @@ pub struct AuditPlan {
     pub regions: Vec<RegionPlan>,
     /// How many regions are collected at once.
     pub concurrency: usize,
+    /// Which buckets are Terraform state, and the secret scan.
+    pub s3: collect_s3::S3Options,
 }
+
+pub use collect_s3::S3Options;
 
 /// Collects the inventory of one account.
 pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
@@ -63,7 +67,7 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
         plan.services.contains(&s) || plan.services.iter().any(|a| a.reads_also().contains(&s))
     };
     // The services are collected at the same time; each fans out over regions itself.
-    let (ec2, eks, ecr, iam) = futures::join!(
+    let (ec2, eks, ecr, iam, s3) = futures::join!(
         async {
             if !wants(Service::Ec2) {
                 return Vec::new();
@@ -108,6 +112,17 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
                 None
             }
         },
+        async {
+            // S3 is global too; each bucket's calls go to the bucket's region.
+            if wants(Service::S3) {
+                let home = session.home_region();
+                let cfg = session.for_region(&home);
+                let account = session.account.to_string();
+                Some(collect_s3::collect(&cfg, &account, &home, &plan.s3, conc).await)
+            } else {
+                None
+            }
+        },
     );
     for (region, data) in ec2 {
         inv.gaps.extend(ec2_gaps(&data));
@@ -124,6 +139,10 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
     if let Some(data) = iam {
         inv.gaps.extend(iam_gaps(&data));
         inv.iam = Some(data);
+    }
+    if let Some(data) = s3 {
+        inv.gaps.extend(s3_gaps(&data));
+        inv.s3 = Some(data);
     }
     inv.gaps.sort();
     // One denied per-resource API (ecr:GetLifecyclePolicy on 300 repositories) is one gap:
@@ -239,6 +258,36 @@ fn iam_gaps(a: &auditor_model::iam::IamAccount) -> Vec<Gap> {
     gaps
 }
 
+fn s3_gaps(a: &auditor_model::s3::S3Account) -> Vec<Gap> {
+    let mut gaps: Vec<Gap> = [a.account_public_access_block.gap(), a.buckets.gap()]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    gaps.extend(a.discovery.gaps.iter().cloned());
+    if let Ok(buckets) = a.buckets.get() {
+        for b in buckets {
+            gaps.extend(
+                [
+                    b.encryption.gap(),
+                    b.versioning.gap(),
+                    b.public_access_block.gap(),
+                    b.policy.gap(),
+                    b.policy_is_public.gap(),
+                    b.object_ownership.gap(),
+                    b.logging.gap(),
+                    b.object_lock.gap(),
+                    b.state.gap(),
+                ]
+                .into_iter()
+                .flatten()
+                .cloned(),
+            );
+        }
+    }
+    gaps
+}
+
 fn ec2_gaps(r: &auditor_model::ec2::Ec2Region) -> Vec<Gap> {
     [
         r.vpcs.gap(),
@@ -265,7 +314,7 @@ pub fn evaluate(
     assumed_role: Option<String>,
     started_at: OffsetDateTime,
 ) -> AuditResult {
-    let findings = auditor_checks::run_all(inv, settings);
+    let (findings, state_access) = auditor_checks::audit(inv, settings);
     AuditResult {
         account_id: inv.account_id.clone(),
         partition: inv.partition.clone(),
@@ -281,5 +330,6 @@ pub fn evaluate(
             .collect(),
         findings,
         gaps: inv.gaps.clone(),
+        state_access,
     }
 }

@@ -49,6 +49,10 @@ pub struct Report {
     pub coverage_gaps: Vec<CoverageGap>,
     /// Every practice of the catalog with this audit's verdict.
     pub wa_rollup: Vec<Practice>,
+    /// Terraform state buckets: who can read, write and delete which team's state
+    /// (principal × team), when S3 was audited. Added in 0.1 (optional).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub state_access: Vec<auditor_model::s3::StateAccessMatrix>,
 }
 
 /// The program.
@@ -334,6 +338,7 @@ pub fn build(result: &AuditResult) -> Report {
                 counts: p.counts,
             })
             .collect(),
+        state_access: result.state_access.clone(),
     }
 }
 

@@ -85,6 +85,8 @@ pub fn render(result: &AuditResult, opts: TableOptions) -> String {
         out += "\n\n";
     }
 
+    out += &state_access(&r.state_access);
+
     let s = &r.summary;
     let sev: Vec<String> = s
         .failing_by_severity
@@ -152,6 +154,66 @@ pub fn render(result: &AuditResult, opts: TableOptions) -> String {
         );
         out += &b.build().with(Style::sharp()).to_string();
         out.push('\n');
+    }
+    out
+}
+
+/// `rwd` style: read, write, delete, `-` for none.
+fn cell(a: Option<&auditor_model::s3::Access>) -> String {
+    match a {
+        None => "-".into(),
+        Some(a) => [(a.read, 'r'), (a.write, 'w'), (a.delete, 'd')]
+            .iter()
+            .map(|(on, c)| if *on { *c } else { '-' })
+            .collect(),
+    }
+}
+
+/// The access matrix of each state bucket.
+fn state_access(matrices: &[auditor_model::s3::StateAccessMatrix]) -> String {
+    let mut out = String::new();
+    for m in matrices {
+        out += &format!(
+            "Terraform state access — s3://{} ({}): ",
+            m.bucket,
+            m.region.as_deref().unwrap_or("region unknown")
+        );
+        if let Some(why) = &m.not_assessed_reason {
+            out += &format!("not assessed: {why}\n\n");
+            continue;
+        }
+        out += &format!(
+            "{} principals evaluated, {} reach state (r read, w write, d delete)\n",
+            m.principals_evaluated,
+            m.rows.len()
+        );
+        let mut b = Builder::default();
+        let mut head = vec!["PRINCIPAL".to_owned(), "TEAM".to_owned()];
+        head.extend(m.teams.iter().map(|t| format!("{} ({})", t.team, t.prefix)));
+        head.push("VERDICT".into());
+        b.push_record(head);
+        for row in &m.rows {
+            let name = row.principal.split(':').nth(5).unwrap_or(&row.principal);
+            let team = if row.teams.is_empty() {
+                row.membership.clone()
+            } else {
+                format!("{} ({})", row.teams.join(", "), row.membership)
+            };
+            let mut rec = vec![clip(name, 40), clip(&team, 36)];
+            rec.extend(m.teams.iter().map(|t| cell(row.access.get(&t.team))));
+            rec.push(row.verdict.clone());
+            b.push_record(rec);
+        }
+        out += &b.build().with(Style::sharp()).to_string();
+        out += "\n";
+        for n in &m.not_assessed {
+            out += &format!(
+                "  not assessed: {}: {}\n",
+                n.principal,
+                clip(&n.reason, 100)
+            );
+        }
+        out += "\n";
     }
     out
 }

@@ -60,7 +60,91 @@ fn result() -> AuditResult {
             .collect(),
         findings: run_all(&inv, &settings),
         gaps: inv.gaps.clone(),
+        state_access: Vec::new(),
     }
+}
+
+/// The S3-008 fixture's account: the access matrix in JSON and as a table.
+#[test]
+fn state_access_matrix_is_reported() {
+    let fx: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../auditor-checks/fixtures/S3-008.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let inv: auditor_model::Inventory =
+        serde_json::from_value(fx["cases"][0]["inventory"].clone()).unwrap();
+    let settings = Settings {
+        s3: auditor_checks::StateSettings {
+            state_admins: vec!["arn:aws:iam::*:role/terraform-admin".into()],
+            ..Default::default()
+        },
+        ..Settings::default()
+    };
+    let (findings, state_access) = auditor_checks::audit(&inv, &settings);
+    let t = time::macros::datetime!(2026-11-22 12:00:00 UTC);
+    let result = AuditResult {
+        account_id: inv.account_id.clone(),
+        partition: inv.partition.clone(),
+        caller_arn: "arn:aws:iam::123456789012:user/auditor".into(),
+        assumed_role: None,
+        regions: inv.regions.clone(),
+        services: inv.services.clone(),
+        started_at: t,
+        finished_at: t,
+        checks_run: auditor_checks::codes_run(&inv, &settings)
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        findings,
+        gaps: Vec::new(),
+        state_access,
+    };
+    let report = auditor_report::json_v1::build(&result);
+    let m = &report.state_access;
+    assert_eq!(m.len(), 3, "one matrix per state bucket");
+    let tf = &m[0];
+    let teams: Vec<&str> = tf.teams.iter().map(|t| t.team.as_str()).collect();
+    assert_eq!(teams, ["crm", "fraud-detection", "payments"]);
+    let row = |name: &str| {
+        tf.rows
+            .iter()
+            .find(|r| r.principal.ends_with(&format!("/{name}")))
+            .unwrap_or_else(|| panic!("no row for {name}"))
+    };
+    assert_eq!(row("fraud-deployer").verdict, "cross-team");
+    assert_eq!(row("fraud-deployer").access["crm"].label(), "read+write");
+    assert!(
+        !row("fraud-deployer").access.contains_key("payments"),
+        "fenced by the Deny"
+    );
+    assert_eq!(row("terraform-admin").verdict, "expected");
+    assert_eq!(row("untagged-ci").verdict, "unattributed");
+    assert!(tf.rows.iter().all(|r| !r.principal.ends_with("/crm-no-s3")));
+    assert!(m[1].not_assessed_reason.is_some() && m[2].not_assessed_reason.is_some());
+
+    // Every field is documented (team names are data, not fields).
+    let doc =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("REPORT-V1.md"))
+            .unwrap();
+    let mut all = BTreeSet::new();
+    keys(&serde_json::to_value(m).unwrap(), &mut all);
+    let missing: Vec<_> = all
+        .iter()
+        .filter(|k| !teams.contains(&k.as_str()) && !doc.contains(&format!("`{k}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "REPORT-V1.md does not document: {missing:?}"
+    );
+
+    let text = auditor_report::table::render(&result, Default::default());
+    let start = text.find("Terraform state access").unwrap();
+    let end = text.find("Findings:").unwrap();
+    insta::assert_snapshot!("state_access_table", &text[start..end]);
 }
 
 #[test]
