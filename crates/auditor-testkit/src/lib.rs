@@ -322,9 +322,13 @@ impl Recorded {
     }
 }
 
-/// The operation of a REST-protocol request, from its method and path (EKS's read APIs).
-/// `None` for anything else, which then counts as read-only only if it is a GET or HEAD.
+/// The operation of a REST-protocol request, from its method and path (EKS's and S3's
+/// read APIs). `None` for anything else, which then counts as read-only only if it is a GET
+/// or HEAD.
 fn rest_action(service: &str, method: &str, url: &str) -> Option<String> {
+    if service == "s3" && method == "GET" {
+        return s3_action(url);
+    }
     if service != "eks" || method != "GET" {
         return None;
     }
@@ -344,6 +348,46 @@ fn rest_action(service: &str, method: &str, url: &str) -> Option<String> {
         ["clusters", _, "access-entries", _] => "DescribeAccessEntry",
         ["clusters", _, "access-entries", _, "access-policies"] => "ListAssociatedAccessPolicies",
         ["clusters", _, "pod-identity-associations"] => "ListPodIdentityAssociations",
+        _ => return None,
+    };
+    Some(op.to_owned())
+}
+
+/// S3's (and S3 Control's) GET operations, path style: `/` lists buckets, `/bucket?sub`
+/// reads a bucket setting, `/bucket/key` reads an object. The account public access block
+/// is named by its IAM action, to tell it from the bucket's.
+fn s3_action(url: &str) -> Option<String> {
+    let rest = url.split("://").nth(1).unwrap_or(url);
+    let rest = rest.split_once('/').map_or("", |(_, p)| p);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let keys: Vec<&str> = query
+        .split('&')
+        .map(|kv| kv.split('=').next().unwrap_or_default())
+        .collect();
+    if path.starts_with("v20180820/configuration/publicAccessBlock") {
+        return Some("GetAccountPublicAccessBlock".into());
+    }
+    let parts: Vec<&str> = path.splitn(2, '/').filter(|p| !p.is_empty()).collect();
+    let op = match parts.as_slice() {
+        [] => "ListBuckets",
+        [_, _] => "GetObject",
+        [_] => {
+            let sub = [
+                ("location", "GetBucketLocation"),
+                ("list-type", "ListObjectsV2"),
+                ("encryption", "GetBucketEncryption"),
+                ("versioning", "GetBucketVersioning"),
+                ("publicAccessBlock", "GetPublicAccessBlock"),
+                ("policyStatus", "GetBucketPolicyStatus"),
+                ("policy", "GetBucketPolicy"),
+                ("ownershipControls", "GetBucketOwnershipControls"),
+                ("logging", "GetBucketLogging"),
+                ("object-lock", "GetObjectLockConfiguration"),
+            ];
+            sub.iter()
+                .find(|(k, _)| keys.contains(k))
+                .map_or("ListObjects", |(_, op)| op)
+        }
         _ => return None,
     };
     Some(op.to_owned())
@@ -409,6 +453,37 @@ mod tests {
         assert!(!mk(None, "DELETE").is_read_only());
         assert!(mk(None, "GET").is_read_only());
         assert!(mk(Some("AssumeRole"), "POST").is_read_only());
+    }
+
+    #[test]
+    fn s3_rest_paths_name_their_operation() {
+        for (url, op) in [
+            ("http://127.0.0.1:1/?max-buckets=10000", "ListBuckets"),
+            (
+                "http://127.0.0.1:1/tf?list-type=2&max-keys=1000",
+                "ListObjectsV2",
+            ),
+            ("http://127.0.0.1:1/tf?versioning", "GetBucketVersioning"),
+            (
+                "http://127.0.0.1:1/tf?policyStatus",
+                "GetBucketPolicyStatus",
+            ),
+            ("http://127.0.0.1:1/tf?policy", "GetBucketPolicy"),
+            (
+                "http://127.0.0.1:1/tf/services/crm/tf.tfstate?x-id=GetObject",
+                "GetObject",
+            ),
+            (
+                "http://127.0.0.1:1/v20180820/configuration/publicAccessBlock",
+                "GetAccountPublicAccessBlock",
+            ),
+        ] {
+            assert_eq!(rest_action("s3", "GET", url).as_deref(), Some(op), "{url}");
+        }
+        assert_eq!(
+            rest_action("s3", "PUT", "http://127.0.0.1:1/tf?policy"),
+            None
+        );
     }
 
     #[test]

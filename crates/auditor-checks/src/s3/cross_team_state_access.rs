@@ -4,6 +4,7 @@ use super::access::{analysis, Membership, PrincipalAccess, Verdict};
 use crate::emit::ev;
 use crate::{declare_check, Check, CheckContext, Emitter};
 use auditor_model::Evidence;
+use std::collections::BTreeMap;
 
 declare_check! {
     /// ## What it checks
@@ -20,7 +21,8 @@ declare_check! {
     /// else its tag `checks.s3.team_tag` (`team`). It fails when it reaches a team that is
     /// not its own; when its team is unknown, when it reaches more than one team. The
     /// evidence names the principal, the team prefix, a key it reaches, what it can do
-    /// there, and the statements that grant it. Principals in `checks.s3.state_admins`
+    /// there, and the statements that grant it; one finding per principal covers every
+    /// state bucket. Principals in `checks.s3.state_admins`
     /// (and `checks.iam.break_glass_roles`) pass as expected access. A principal of
     /// unknown team that reaches one team is not assessed: say which team it is. The
     /// report's access matrix shows every principal × team.
@@ -92,11 +94,23 @@ fn reach_evidence(
         .collect()
 }
 
+/// One principal's findings across every state bucket, merged into one verdict.
+#[derive(Default)]
+struct Merged {
+    kind: &'static str,
+    name: String,
+    fails: Vec<Evidence>,
+    passes: Vec<Evidence>,
+    undecided: Vec<String>,
+}
+
 impl Check for CrossTeamStateAccess {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
         let Some(buckets) = super::buckets(ctx, out) else {
             return;
         };
+        // One finding per principal, whatever the number of buckets it reaches.
+        let mut by_principal: BTreeMap<String, Merged> = BTreeMap::new();
         for a in analysis(ctx) {
             let Some(b) = buckets.get(a.bucket_index) else {
                 continue;
@@ -113,58 +127,61 @@ impl Check for CrossTeamStateAccess {
                 None => {}
             }
             for (arn, kind, name, why) in &a.undecided {
-                let res = crate::iam::resource(ctx, arn, kind, name);
-                out.not_assessed_because(res, format!("bucket {}: {why}", b.name));
+                let m = by_principal.entry(arn.clone()).or_default();
+                (m.kind, m.name) = (kind, name.clone());
+                m.undecided.push(format!("bucket {}: {why}", b.name));
             }
             for p in &a.principals {
-                let res = crate::iam::resource(ctx, &p.arn, p.kind, &p.name);
+                let m = by_principal.entry(p.arn.clone()).or_default();
+                (m.kind, m.name) = (p.kind, p.name.clone());
                 let all: Vec<&String> = p.reach.keys().collect();
                 match (p.verdict(), &p.membership) {
-                    (Verdict::CrossTeam, Membership::Teams(own, source)) => out.fail(
-                        res,
-                        reach_evidence(
+                    (Verdict::CrossTeam, Membership::Teams(own, source)) => {
+                        m.fails.extend(reach_evidence(
                             &b.name,
                             p,
                             &p.foreign(),
                             &format!("the principal belongs to team {} ({source})", own.join(", ")),
+                        ));
+                    }
+                    (Verdict::CrossTeam, _) => m.fails.extend(reach_evidence(
+                        &b.name,
+                        p,
+                        &all,
+                        &format!(
+                            "its team is unknown and it reaches the state of {} teams; a principal belongs to one",
+                            all.len()
                         ),
-                    ),
-                    (Verdict::CrossTeam, _) => out.fail(
-                        res,
-                        reach_evidence(
-                            &b.name,
-                            p,
-                            &all,
-                            &format!(
-                                "its team is unknown and it reaches the state of {} teams; a principal belongs to one",
-                                all.len()
-                            ),
-                        ),
-                    ),
-                    (Verdict::Expected, Membership::Admin(why)) => out.pass(
-                        res,
-                        reach_evidence(&b.name, p, &all, &format!("expected: {why}")),
-                    ),
-                    (Verdict::Expected, Membership::Teams(own, source)) => out.pass(
-                        res,
-                        reach_evidence(
+                    )),
+                    (Verdict::Expected, Membership::Admin(why)) => m
+                        .passes
+                        .extend(reach_evidence(&b.name, p, &all, &format!("expected: {why}"))),
+                    (Verdict::Expected, Membership::Teams(own, source)) => {
+                        m.passes.extend(reach_evidence(
                             &b.name,
                             p,
                             &all,
                             &format!("its own team: {} ({source})", own.join(", ")),
-                        ),
-                    ),
-                    _ => out.not_assessed_because(
-                        res,
-                        format!(
-                            "bucket {}: reaches only the state of team {}, and its team is not known: \
-                             list it under checks.s3.teams.<team>.principals or tag it {}=<team>",
-                            b.name,
-                            all.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", "),
-                            ctx.settings.s3.team_tag
-                        ),
-                    ),
+                        ));
+                    }
+                    _ => m.undecided.push(format!(
+                        "bucket {}: reaches only the state of team {}, and its team is not known: \
+                         list it under checks.s3.teams.<team>.principals or tag it {}=<team>",
+                        b.name,
+                        all.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", "),
+                        ctx.settings.s3.team_tag
+                    )),
                 }
+            }
+        }
+        for (arn, m) in by_principal {
+            let res = crate::iam::resource(ctx, &arn, m.kind, &m.name);
+            if !m.fails.is_empty() {
+                out.fail(res, m.fails);
+            } else if !m.undecided.is_empty() {
+                out.not_assessed_because(res, m.undecided.join("; "));
+            } else if !m.passes.is_empty() {
+                out.pass(res, m.passes);
             }
         }
     }
