@@ -16,5 +16,6 @@ mkdir -p "$root/reports"
 env AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 \
     AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true \
   "$root/target/debug/auditor" audit --account "$account" --endpoint-url "$AUDITOR_TEST_ENDPOINT" \
+    --config "$here/demo.toml" \
     --regions us-east-1,eu-west-1 --output "$report" --fail-on none --max-attempts 2
 "$here/.venv/bin/python" "$here/check_expectations.py" "$expect" "$report"

@@ -9,7 +9,7 @@ empty world), exactly as the auditor does. With --expect it writes the list of p
 resources and the status each must get from which check: the end-to-end test and
 `make demo` compare the report against it.
 
-Later services (S3) add their own sections here.
+S3: the Terraform state layout of seed 002 (see seed_s3).
 """
 import argparse
 import datetime
@@ -458,6 +458,102 @@ def seed_iam(d, issuer):
     d.planted("IAM-013", "", "account-password-policy", "fail", "minimum length 8, no symbols")
 
 
+STATE_WITH_SECRET = {
+    "version": 4, "terraform_version": "1.9.8",
+    "resources": [{"mode": "managed", "type": "aws_db_instance", "name": "main",
+                   "instances": [{"attributes": {"identifier": "crm", "username": "crm_admin",
+                                                 "password": "demo-Not-A-Real-Passw0rd"},
+                                  "sensitive_attributes": [[{"type": "get_attr", "value": "password"}]]}]}],
+    "outputs": {"db_endpoint": {"value": "crm.demo.us-east-1.rds.amazonaws.com", "type": "string"}},
+}
+STATE_CLEAN = {"version": 4, "terraform_version": "1.9.8", "resources": [
+    {"mode": "managed", "type": "aws_vpc", "name": "main",
+     "instances": [{"attributes": {"cidr_block": "10.0.0.0/16", "id": "vpc-demo"}}]}], "outputs": {}}
+
+
+def seed_s3(d):
+    """S3: the seed document's Terraform state layout. A well-run state bucket (KMS, versions,
+    public access block, TLS-only, no ACLs, access logs) whose teams are fenced (or not) by IAM
+    and the bucket policy, and a legacy state bucket found by discovery that gets all of it
+    wrong and holds a plain-text database password."""
+    acct = d.account
+    s3 = d.client("s3", PRIMARY)
+    s3_eu = d.client("s3", SECONDARY)
+    iam = d.client("iam", PRIMARY)
+    good, legacy = f"mercury-terraform-{acct}", f"legacy-tfstate-{acct}"
+    logs, assets = f"access-logs-{acct}", f"static-assets-{acct}"
+    s3.create_bucket(Bucket=logs, ACL="log-delivery-write")
+    s3.create_bucket(Bucket=assets)
+    s3.put_object(Bucket=assets, Key="index.html", Body=b"<html></html>")
+    s3.create_bucket(Bucket=good)
+    # Objects first: moto enforces bucket policies on object calls, without their conditions.
+    keys = ["services/crm/prod/us-east-2/network/tf.tfstate", "services/crm/prod/us-east-2/ecs/tf.tfstate",
+            "services/fraud-detection/dev/us-east-2/tf.tfstate", "services/payments/prod/us-east-2/tf.tfstate"]
+    for k in keys:
+        s3.put_object(Bucket=good, Key=k, Body=json.dumps(STATE_CLEAN).encode())
+    s3.put_bucket_encryption(Bucket=good, ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/terraform-state"},
+         "BucketKeyEnabled": True}]})
+    s3.put_bucket_versioning(Bucket=good, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_public_access_block(Bucket=good, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    s3.put_bucket_ownership_controls(Bucket=good, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+    s3.put_bucket_logging(Bucket=good, BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": logs, "TargetPrefix": f"{good}/"}})
+    obj = lambda p: f"arn:aws:s3:::{good}/{p}"
+    s3.put_bucket_policy(Bucket=good, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+         "Resource": [f"arn:aws:s3:::{good}", obj("*")], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        {"Sid": "FencePaymentsState", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": obj("services/payments/*"),
+         "Condition": {"StringNotLike": {"aws:PrincipalArn": [f"arn:aws:iam::{acct}:role/payments-*",
+                                                              f"arn:aws:iam::{acct}:role/terraform-pipeline"]}}},
+        {"Sid": "AnalyticsReadsAllState", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{acct}:role/analytics-reader"},
+         "Action": "s3:GetObject", "Resource": obj("services/*")}]}))
+    for check in ["S3-001", "S3-002", "S3-003", "S3-004", "S3-005", "S3-006", "S3-007"]:
+        d.planted(check, PRIMARY, good, "pass", "the well-run state bucket")
+    d.planted("S3-009", PRIMARY, good, "not_assessed",
+              "moto enforces the TLS Deny without its condition, so the scan's GetObject is refused")
+
+    s3_eu.create_bucket(Bucket=legacy, CreateBucketConfiguration={"LocationConstraint": SECONDARY})
+    s3_eu.put_object(Bucket=legacy, Key="services/crm/prod/tf.tfstate", Body=json.dumps(STATE_WITH_SECRET).encode())
+    s3_eu.put_bucket_encryption(Bucket=legacy, ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+    s3_eu.put_bucket_ownership_controls(Bucket=legacy, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+    s3_eu.put_bucket_policy(Bucket=legacy, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "OldCiAccount", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999988887777:root"},
+         "Action": ["s3:GetObject", "s3:PutObject"], "Resource": f"arn:aws:s3:::{legacy}/*"}]}))
+    for check, why in [("S3-001", "AES256, not KMS"), ("S3-002", "versioning never enabled"),
+                       ("S3-003", "no public access block on the bucket or the account"),
+                       ("S3-004", "no Deny on aws:SecureTransport"), ("S3-005", "grants account 999988887777"),
+                       ("S3-006", "no access logging"), ("S3-007", "ObjectWriter: ACLs in effect"),
+                       ("S3-009", "an RDS password in plain text in the state")]:
+        d.planted(check, SECONDARY, legacy, "fail", why)
+
+    def role(name, team=None, inline=None, attach=()):
+        tags = [{"Key": "team", "Value": team}] if team else []
+        iam.create_role(RoleName=name, Tags=tags, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{acct}:root"}, "Action": "sts:AssumeRole",
+             "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}))
+        if inline:
+            iam.put_role_policy(RoleName=name, PolicyName="terraform-state",
+                                PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": inline}))
+        for arn in attach:
+            iam.attach_role_policy(RoleName=name, PolicyArn=arn)
+
+    role("crm-deployer", "crm", [{"Sid": "CrmStateOnly", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+                                  "Resource": [obj(keys[0]), obj(keys[1])]}])
+    d.planted("S3-008", "", "crm-deployer", "pass", "scoped to its team's state files, as in seed 002")
+    role("fraud-deployer", "fraud-detection", [{"Sid": "WholeStateBucket", "Effect": "Allow",
+                                                "Action": ["s3:GetObject", "s3:PutObject"], "Resource": obj("*")}])
+    d.planted("S3-008", "", "fraud-deployer", "fail", f"arn:aws:s3:::{good}/* reaches crm's state")
+    role("analytics-reader", "analytics")
+    d.planted("S3-008", "", "analytics-reader", "fail", "the bucket policy alone grants it every team's state")
+    role("payments-deployer", "payments", [{"Sid": "PaymentsState", "Effect": "Allow", "Action": "s3:*",
+                                            "Resource": obj("services/payments/*")}])
+    d.planted("S3-008", "", "payments-deployer", "pass", "its own prefix, fenced by the bucket policy's Deny")
+    role("terraform-pipeline", attach=["arn:aws:iam::aws:policy/AdministratorAccess"])
+    d.planted("S3-008", "", "terraform-pipeline", "pass", "the state admin named in localstack/demo.toml")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--endpoint", required=True)
@@ -470,6 +566,7 @@ def main():
     seed_ecr(d)
     issuer = seed_eks(d)
     seed_iam(d, issuer)
+    seed_s3(d)
     if a.expect:
         with open(a.expect, "w") as f:
             json.dump({"account": a.account, "regions": [PRIMARY, SECONDARY], "expect": d.expect}, f, indent=2)

@@ -55,7 +55,10 @@ fn audit_in(emu: &Emulator, account: &str, regions: &str, extra: &[&str]) -> Run
             emu.endpoint(),
             "--regions",
             regions,
+            "--config",
         ])
+        // The demo's config: state admins, and the opt-in scan of state files.
+        .arg(repo_root().join("localstack/demo.toml"))
         .args(extra);
     run(&mut cmd)
 }
@@ -232,6 +235,81 @@ fn demo_account_fails_every_planted_misconfiguration_and_passes_every_look_alike
         evidence("EKS-010", "legacy-tools/imdsv1")
     );
 
+    // S3-008: the deployer with bucket/* reaches crm's state, named with the key and the
+    // statement; the bucket policy's Deny keeps it out of payments' state.
+    let bucket = format!("mercury-terraform-{account}");
+    let fraud = &got[&(
+        "S3-008".to_owned(),
+        String::new(),
+        "fraud-deployer".to_owned(),
+    )];
+    let ev = &fraud["evidence"].as_array().expect("evidence")[0];
+    assert_eq!(
+        ev["field"],
+        format!("arn:aws:s3:::{bucket}/services/crm/prod/us-east-2/ecs/tf.tfstate"),
+        "the first of crm's keys in S3's order"
+    );
+    assert_eq!(
+        ev["observed"],
+        "read+write of the state of team crm (services/crm/)"
+    );
+    assert!(
+        ev["reason"].as_str().unwrap_or_default().contains(
+            "role/fraud-deployer inline policy terraform-state Statement[Sid=WholeStateBucket]"
+        ),
+        "{ev}"
+    );
+    let matrix = report["state_access"]
+        .as_array()
+        .expect("state_access")
+        .iter()
+        .find(|m| m["bucket"] == bucket.as_str())
+        .expect("a matrix for the state bucket");
+    let row = |name: &str| {
+        matrix["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|r| {
+                r["principal"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .ends_with(&format!("role/{name}"))
+            })
+            .unwrap_or_else(|| panic!("no row for {name}: {matrix}"))
+            .clone()
+    };
+    assert_eq!(
+        row("fraud-deployer")["access"],
+        serde_json::json!({
+            "crm": {"read": true, "write": true, "delete": false},
+            "fraud-detection": {"read": true, "write": true, "delete": false}
+        }),
+        "payments is fenced by the bucket policy"
+    );
+    assert_eq!(
+        row("crm-deployer")["access"],
+        serde_json::json!({"crm": {"read": true, "write": true, "delete": false}})
+    );
+    assert_eq!(row("payments-deployer")["verdict"], "expected");
+    // The scan names where the password is, and nothing prints or stores its value.
+    let legacy = &got[&(
+        "S3-009".to_owned(),
+        "eu-west-1".to_owned(),
+        format!("legacy-tfstate-{account}"),
+    )];
+    assert_eq!(
+        legacy["evidence"][0]["observed"],
+        "password at resources[aws_db_instance.main].instances[0].attributes.password"
+    );
+    let inventory = std::fs::read_to_string(&inv_path).expect("inventory");
+    for text in [&r.stdout, &r.stderr, &inventory] {
+        assert!(
+            !text.contains("demo-Not-A-Real-Passw0rd"),
+            "a secret value leaked"
+        );
+    }
+
     // The report's envelope, as REPORT-V1.md documents it.
     assert_eq!(report["schema"], "auditor.report.v1");
     assert_eq!(report["tool"]["name"], "auditor");
@@ -273,15 +351,18 @@ fn demo_account_fails_every_planted_misconfiguration_and_passes_every_look_alike
     assert_eq!(sec0502["title"], "Control traffic at all layers");
 
     // The saved inventory audits again offline to the same findings.
-    let offline = run(auditor().args([
-        "audit",
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-        "--from-inventory",
-        inv_path.to_str().expect("utf8"),
-    ]));
+    let offline = run(auditor()
+        .args([
+            "audit",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--from-inventory",
+            inv_path.to_str().expect("utf8"),
+            "--config",
+        ])
+        .arg(repo_root().join("localstack/demo.toml")));
     assert_eq!(offline.code, 0, "{}", offline.stderr);
     let again: Value = serde_json::from_str(&offline.stdout).expect("json");
     let fp = |v: &Value| -> Vec<(String, String)> {
@@ -398,7 +479,7 @@ async fn the_audit_makes_only_read_only_calls_and_one_per_api_page() {
     // moto answers this one with HTTP 500, so each region's call is tried twice.
     expected.insert("ecr:DescribePullThroughCacheRules".to_owned(), regions * 2);
     // IAM is global and read in pages, not per role: one GetAccountAuthorizationDetails
-    // page holds the seed's 19 roles, 2 users and 1 group. AWS managed policies in use are
+    // page holds the seed's 24 roles, 2 users and 1 group. AWS managed policies in use are
     // read once each (AdministratorAccess, ReadOnlyAccess and 4 EKS ones), OIDC providers
     // once each (3).
     // The credential report is requested until IAM says COMPLETE (STARTED, then COMPLETE).
@@ -412,6 +493,27 @@ async fn the_audit_makes_only_read_only_calls_and_one_per_api_page() {
         ("iam:ListOpenIDConnectProviders", 1),
         ("iam:GetOpenIDConnectProvider", 3),
         ("iam:GetAccountSummary", 1),
+    ] {
+        expected.insert(api.to_owned(), n);
+    }
+    // S3 is read per bucket and, for state buckets, per setting (S3 has no batch form).
+    // The seed makes 5 buckets; moto's ListBuckets gives no BucketRegion (AWS's does), so
+    // each bucket's region is asked; each listing fits one page. Two are state buckets. The
+    // opt-in scan (localstack/demo.toml) reads the 5 state objects (moto refuses 4 of them).
+    for (api, n) in [
+        ("s3:ListBuckets", 1),
+        ("s3:GetAccountPublicAccessBlock", 1),
+        ("s3:GetBucketLocation", 5),
+        ("s3:ListObjectsV2", 5),
+        ("s3:GetBucketEncryption", 2),
+        ("s3:GetBucketVersioning", 2),
+        ("s3:GetPublicAccessBlock", 2),
+        ("s3:GetBucketPolicy", 2),
+        ("s3:GetBucketPolicyStatus", 2),
+        ("s3:GetBucketOwnershipControls", 2),
+        ("s3:GetBucketLogging", 2),
+        ("s3:GetObjectLockConfiguration", 2),
+        ("s3:GetObject", 5),
     ] {
         expected.insert(api.to_owned(), n);
     }
