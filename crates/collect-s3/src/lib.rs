@@ -113,8 +113,28 @@ pub async fn collect(
     opts: &S3Options,
     concurrency: usize,
 ) -> S3Account {
-    let home_client = client(cfg, home);
-    let control = control_client(cfg);
+    let cfg = cfg.clone();
+    collect_with(
+        client(&cfg, home),
+        &control_client(&cfg),
+        move |region| client(&cfg, region),
+        account_id,
+        opts,
+        concurrency,
+    )
+    .await
+}
+
+/// [`collect`] with given clients (tests give mocked ones): `home` for account-level calls,
+/// `control` for S3 Control, and `for_region` making the client of a bucket's region.
+pub async fn collect_with(
+    home_client: Client,
+    control: &aws_sdk_s3control::Client,
+    for_region: impl Fn(&str) -> Client + Send + Sync + 'static,
+    account_id: &str,
+    opts: &S3Options,
+    concurrency: usize,
+) -> S3Account {
     let (listed, account_pab) = futures::join!(
         auditor_aws::paged(
             SERVICE,
@@ -127,10 +147,10 @@ pub async fn collect(
                 .items()
                 .send()
         ),
-        account_public_access_block(&control, account_id),
+        account_public_access_block(control, account_id),
     );
     let clients = Clients {
-        cfg: cfg.clone(),
+        make: Box::new(for_region),
         home: home_client,
         by_region: Default::default(),
     };
@@ -192,7 +212,7 @@ pub async fn collect(
 }
 
 struct Clients {
-    cfg: SdkConfig,
+    make: Box<dyn Fn(&str) -> Client + Send + Sync>,
     home: Client,
     by_region: std::sync::Mutex<BTreeMap<String, Client>>,
 }
@@ -201,7 +221,7 @@ impl Clients {
     fn for_region(&self, region: &str) -> Client {
         let mut m = self.by_region.lock().unwrap_or_else(|e| e.into_inner());
         m.entry(region.to_owned())
-            .or_insert_with(|| client(&self.cfg, region))
+            .or_insert_with(|| (self.make)(region))
             .clone()
     }
 }
