@@ -513,16 +513,7 @@ pub(crate) fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
             "checks.eks",
             &["cluster_admins", "node_role_policies"],
         ) {
-            let principal = |s: &str| {
-                if s.starts_with("arn:") && s.contains(":iam::") {
-                    Ok(s.to_owned())
-                } else {
-                    Err(format!(
-                        "'{s}' is not an IAM principal ARN (arn:aws:iam::123456789012:role/NAME; * wildcards allowed)"
-                    ))
-                }
-            };
-            if let Some(a) = w.list(eks, "cluster_admins", "checks.eks", principal) {
+            if let Some(a) = w.list(eks, "cluster_admins", "checks.eks", principal_arn) {
                 c.settings.eks_cluster_admins = a;
             }
             let policy = |s: &str| {
@@ -649,8 +640,19 @@ mod tests {
         assert_eq!(c.role_name, "AuditorReadOnly");
         assert_eq!(
             c.services,
-            Some(vec![Service::Ec2, Service::Eks, Service::Iam, Service::Ecr])
+            Some(Service::IMPLEMENTED.to_vec())
         );
+        // Every documented S3 default is the program's default.
+        let d = auditor_engine::S3Options::default();
+        assert_eq!(
+            (c.s3.discover, c.s3.discovery_max_keys, c.s3.state_max_keys),
+            (d.discover, d.discovery_max_keys, d.state_max_keys)
+        );
+        assert_eq!(
+            (c.s3.scan_secrets, c.s3.scan_max_objects, c.s3.scan_max_object_bytes),
+            (d.scan_secrets, d.scan_max_objects, d.scan_max_object_bytes)
+        );
+        assert_eq!(c.settings.s3, auditor_checks::StateSettings::default());
         assert_eq!(c.settings.break_glass_roles, ["BreakGlassAdmin"]);
         assert_eq!(c.settings.allowed_upstream_registries, ["public.ecr.aws"]);
         assert_eq!(
@@ -709,6 +711,65 @@ mod tests {
             assert!(msg.contains(want), "missing `{want}` in:\n{msg}");
         }
         assert_eq!(err.problems.len(), 17, "{msg}");
+    }
+
+    #[test]
+    fn s3_options_and_teams_are_read_and_checked() {
+        let ok = parse(
+            Path::new("cfg.toml"),
+            r#"
+            [s3]
+            state_buckets = ["mercury-terraform-us-east-2"]
+            discovery_max_keys = 50
+            scan_state_secrets = true
+            [checks.s3]
+            team_layout = "teams/{team}/"
+            state_admins = ["arn:aws:iam::*:role/atlantis"]
+            [checks.s3.teams.crm]
+            prefixes = ["services/crm/"]
+            principals = ["arn:aws:iam::*:role/crm-*"]
+            "#,
+        )
+        .unwrap();
+        assert_eq!(ok.s3.state_buckets, ["mercury-terraform-us-east-2"]);
+        assert_eq!(ok.s3.discovery_max_keys, 50);
+        assert!(ok.s3.scan_secrets);
+        assert_eq!(ok.settings.opt_in, ["S3-009"]);
+        assert_eq!(ok.settings.s3.team_layout, "teams/{team}/");
+        assert_eq!(ok.settings.s3.teams.len(), 1);
+        assert_eq!(ok.settings.s3.teams[0].name, "crm");
+        assert_eq!(ok.settings.s3.teams[0].principals, ["arn:aws:iam::*:role/crm-*"]);
+
+        let err = parse(
+            Path::new("cfg.toml"),
+            r#"
+            [s3]
+            state_buckets = ["s3://my-state"]
+            discover = "yes"
+            scan_max_objects = 0
+            [checks.s3]
+            team_layout = "services/"
+            state_admins = ["atlantis"]
+            [checks.s3.teams.crm]
+            principals = ["crm-deployer"]
+            owner = "x"
+            "#,
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        for want in [
+            "cfg.toml: s3.state_buckets[0]: 's3://my-state' is not an S3 bucket name",
+            "cfg.toml: s3.discover: expected true or false, found string",
+            "cfg.toml: s3.scan_max_objects: 0 is out of range",
+            "cfg.toml: checks.s3.team_layout: 'services/' must hold `{team}` exactly once",
+            "cfg.toml: checks.s3.state_admins[0]: 'atlantis' is not an IAM principal ARN",
+            "cfg.toml: checks.s3.teams.crm.owner: unknown key",
+            "cfg.toml: checks.s3.teams.crm.prefixes: missing",
+            "cfg.toml: checks.s3.teams.crm.principals[0]: 'crm-deployer' is not an IAM principal ARN",
+        ] {
+            assert!(msg.contains(want), "missing `{want}` in:\n{msg}");
+        }
+        assert_eq!(err.problems.len(), 8, "{msg}");
     }
 
     #[test]
