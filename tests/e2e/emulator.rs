@@ -595,3 +595,88 @@ fn auditing_eks_alone_reads_what_its_checks_need_and_runs_only_eks_checks() {
     assert_eq!(status("EKS-005", "legacy-tools"), "fail");
     assert_eq!(status("EKS-015", "eks-payments-node"), "pass");
 }
+
+#[test]
+fn auditing_s3_alone_reads_iam_too_and_a_missing_configured_bucket_is_a_gap() {
+    let emu = Emulator::shared();
+    let account = unique_account();
+    let dir = tempfile::tempdir().expect("tempdir");
+    seed_demo(&emu, &account, dir.path());
+    // A config naming a state bucket that does not exist, besides the demo's settings.
+    let cfg = dir.path().join("s3.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[s3]\nstate_buckets = [\"gone-state-{account}\"]\n\
+             [checks.s3]\nstate_admins = [\"arn:aws:iam::*:role/terraform-pipeline\"]\n"
+        ),
+    )
+    .expect("config");
+    let r = run(auditor().envs(emu.cli_env()).args([
+        "audit",
+        "--account",
+        &account,
+        "--endpoint-url",
+        emu.endpoint(),
+        "--regions",
+        "us-east-1",
+        "--services",
+        "s3",
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        "--config",
+        cfg.to_str().expect("utf8"),
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["services"], serde_json::json!(["s3"]));
+    let findings = v["findings"].as_array().expect("findings");
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["code"].as_str().unwrap_or_default().starts_with("S3-")),
+        "only S3 checks run"
+    );
+    assert!(
+        findings.iter().all(|f| f["code"] != "S3-009"),
+        "the secret scan is opt-in"
+    );
+    // IAM was read for S3-008: the bucket/* deployer fails, the scoped one passes.
+    let status = |code: &str, id: &str| {
+        findings
+            .iter()
+            .find(|f| f["code"] == code && f["resource"]["id"] == id)
+            .map(|f| f["status"].clone())
+            .unwrap_or_else(|| panic!("no {code} finding for {id}"))
+    };
+    assert_eq!(status("S3-008", "fraud-deployer"), "fail");
+    assert_eq!(status("S3-008", "crm-deployer"), "pass");
+    // Buckets in other regions are audited too: S3 is account-wide.
+    assert_eq!(
+        status("S3-001", &format!("legacy-tfstate-{account}")),
+        "fail"
+    );
+    // The configured bucket that does not exist: not assessed, with S3's one-line answer,
+    // and a coverage gap naming the API and the 8 S3 checks that ran.
+    let gone = format!("gone-state-{account}");
+    let na = findings
+        .iter()
+        .find(|f| f["code"] == "S3-001" && f["resource"]["id"] == gone.as_str())
+        .expect("a finding for the configured bucket");
+    assert_eq!(na["status"], "not_assessed");
+    let reason = na["status_reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("NoSuchBucket"), "{reason}");
+    assert!(!reason.contains('\n'));
+    assert!(
+        v["coverage_gaps"]
+            .as_array()
+            .expect("gaps")
+            .iter()
+            .any(|g| g["api"] == "s3:GetBucketLocation"
+                && g["checks"].as_array().is_some_and(|c| c.len() == 8)),
+        "{}",
+        v["coverage_gaps"]
+    );
+}

@@ -638,10 +638,7 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/auditor.example.toml");
         let c = load(&path).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.role_name, "AuditorReadOnly");
-        assert_eq!(
-            c.services,
-            Some(Service::IMPLEMENTED.to_vec())
-        );
+        assert_eq!(c.services, Some(Service::IMPLEMENTED.to_vec()));
         // Every documented S3 default is the program's default.
         let d = auditor_engine::S3Options::default();
         assert_eq!(
@@ -649,7 +646,11 @@ mod tests {
             (d.discover, d.discovery_max_keys, d.state_max_keys)
         );
         assert_eq!(
-            (c.s3.scan_secrets, c.s3.scan_max_objects, c.s3.scan_max_object_bytes),
+            (
+                c.s3.scan_secrets,
+                c.s3.scan_max_objects,
+                c.s3.scan_max_object_bytes
+            ),
             (d.scan_secrets, d.scan_max_objects, d.scan_max_object_bytes)
         );
         assert_eq!(c.settings.s3, auditor_checks::StateSettings::default());
@@ -738,7 +739,10 @@ mod tests {
         assert_eq!(ok.settings.s3.team_layout, "teams/{team}/");
         assert_eq!(ok.settings.s3.teams.len(), 1);
         assert_eq!(ok.settings.s3.teams[0].name, "crm");
-        assert_eq!(ok.settings.s3.teams[0].principals, ["arn:aws:iam::*:role/crm-*"]);
+        assert_eq!(
+            ok.settings.s3.teams[0].principals,
+            ["arn:aws:iam::*:role/crm-*"]
+        );
 
         let err = parse(
             Path::new("cfg.toml"),

@@ -30,7 +30,11 @@ declare_check! {
         service: S3,
         severity: Low,
         wa: ["SEC04-BP01"],
-        reads: ["s3:GetBucketLogging"],
+        reads: [
+            "s3:ListAllMyBuckets",
+            "s3:GetBucketLocation",
+            "s3:GetBucketLogging",
+        ],
     }
 }
 

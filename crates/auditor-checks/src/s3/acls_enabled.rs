@@ -30,7 +30,11 @@ declare_check! {
         service: S3,
         severity: Medium,
         wa: ["SEC08-BP04"],
-        reads: ["s3:GetBucketOwnershipControls"],
+        reads: [
+            "s3:ListAllMyBuckets",
+            "s3:GetBucketLocation",
+            "s3:GetBucketOwnershipControls",
+        ],
     }
 }
 

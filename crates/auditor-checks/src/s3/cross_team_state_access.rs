@@ -59,6 +59,8 @@ declare_check! {
         severity: High,
         wa: ["SEC03-BP01", "SEC03-BP02", "SEC08-BP04"],
         reads: [
+            "s3:ListAllMyBuckets",
+            "s3:GetBucketLocation",
             "s3:ListBucket",
             "s3:GetBucketPolicy",
             "iam:GetAccountAuthorizationDetails",

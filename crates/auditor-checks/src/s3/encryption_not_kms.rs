@@ -33,7 +33,11 @@ declare_check! {
         service: S3,
         severity: Medium,
         wa: ["SEC08-BP02", "SEC08-BP01"],
-        reads: ["s3:GetEncryptionConfiguration"],
+        reads: [
+            "s3:ListAllMyBuckets",
+            "s3:GetBucketLocation",
+            "s3:GetEncryptionConfiguration",
+        ],
     }
 }
 

@@ -35,7 +35,11 @@ declare_check! {
         service: S3,
         severity: Critical,
         wa: ["SEC08-BP04"],
-        reads: ["s3:GetBucketPolicy", "s3:GetBucketPolicyStatus"],
+        reads: [
+            "s3:ListAllMyBuckets",
+            "s3:GetBucketLocation",
+            "s3:GetBucketPolicy", "s3:GetBucketPolicyStatus",
+        ],
     }
 }
 

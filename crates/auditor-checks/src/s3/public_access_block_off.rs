@@ -34,7 +34,11 @@ declare_check! {
         service: S3,
         severity: High,
         wa: ["SEC08-BP04", "SEC03-BP02"],
-        reads: ["s3:GetBucketPublicAccessBlock", "s3:GetAccountPublicAccessBlock"],
+        reads: [
+            "s3:ListAllMyBuckets",
+            "s3:GetBucketLocation",
+            "s3:GetBucketPublicAccessBlock", "s3:GetAccountPublicAccessBlock",
+        ],
     }
 }
 

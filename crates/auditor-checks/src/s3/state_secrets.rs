@@ -38,7 +38,11 @@ declare_check! {
         service: S3,
         severity: High,
         wa: ["SEC02-BP03"],
-        reads: ["s3:ListBucket", "s3:GetObject"],
+        reads: [
+            "s3:ListAllMyBuckets",
+            "s3:GetBucketLocation",
+            "s3:ListBucket", "s3:GetObject",
+        ],
     }
 }
 

@@ -34,7 +34,11 @@ declare_check! {
         service: S3,
         severity: Medium,
         wa: ["SEC09-BP02"],
-        reads: ["s3:GetBucketPolicy", "s3:ListBucket"],
+        reads: [
+            "s3:ListAllMyBuckets",
+            "s3:GetBucketLocation",
+            "s3:GetBucketPolicy", "s3:ListBucket",
+        ],
     }
 }
 

@@ -29,7 +29,11 @@ declare_check! {
         service: S3,
         severity: Medium,
         wa: ["SEC08-BP03"],
-        reads: ["s3:GetBucketVersioning"],
+        reads: [
+            "s3:ListAllMyBuckets",
+            "s3:GetBucketLocation",
+            "s3:GetBucketVersioning",
+        ],
     }
 }
 
