@@ -283,6 +283,9 @@ fn s3_gaps(a: &auditor_model::s3::S3Account) -> Vec<Gap> {
                 .flatten()
                 .cloned(),
             );
+            if let Some(scan) = &b.secret_scan {
+                gaps.extend(scan.skipped.iter().filter_map(|s| s.gap.clone()));
+            }
         }
     }
     gaps

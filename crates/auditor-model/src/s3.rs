@@ -212,6 +212,9 @@ pub struct Skipped {
     pub key: String,
     /// Why.
     pub reason: String,
+    /// When AWS refused or failed the read: the gap, for the report's coverage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gap: Option<crate::Gap>,
 }
 
 /// A secret value in a state file: where it is, never what it is.

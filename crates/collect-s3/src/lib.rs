@@ -567,6 +567,7 @@ async fn scan(
         let skip = |reason: String| Skipped {
             key: obj.key.clone(),
             reason,
+            gap: None,
         };
         if i >= opts.scan_max_objects {
             out.skipped.push(skip(format!(
@@ -582,11 +583,22 @@ async fn scan(
             )));
             continue;
         }
-        let body = match c.get_object().bucket(bucket).key(&obj.key).send().await {
+        // The range keeps the bound even if the object grew since it was listed.
+        let body = match c
+            .get_object()
+            .bucket(bucket)
+            .key(&obj.key)
+            .range(format!("bytes=0-{}", opts.scan_max_object_bytes.max(1) - 1))
+            .send()
+            .await
+        {
             Ok(o) => o.body.collect().await.map(|b| b.into_bytes()),
             Err(e) => {
                 let g = bucket_gap(bucket, Some(region), "s3:GetObject", &e);
-                out.skipped.push(skip(g.to_string()));
+                out.skipped.push(Skipped {
+                    gap: Some(g.clone()),
+                    ..skip(g.to_string())
+                });
                 continue;
             }
         };
