@@ -8,6 +8,7 @@
 
 mod config;
 mod output;
+mod stored;
 
 use anyhow::Context as _;
 use auditor_aws::{AwsError, AwsOptions, ErrorKind};
@@ -42,6 +43,45 @@ enum Cmd {
     Explain {
         /// The check's code, e.g. EC2-002.
         code: String,
+    },
+    /// List the runs recorded in a findings store, newest first.
+    Runs {
+        #[command(flatten)]
+        store: StoreArg,
+        /// Only this account's runs.
+        #[arg(long)]
+        account: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Print the report of a recorded run.
+    Report {
+        #[command(flatten)]
+        store: StoreArg,
+        /// The run's id (see `auditor runs`).
+        #[arg(long)]
+        run: i64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// List passing findings in the table too.
+        #[arg(long)]
+        show_passed: bool,
+    },
+    /// What changed between two recorded runs of one account: new, resolved, still open.
+    Diff {
+        #[command(flatten)]
+        store: StoreArg,
+        /// The earlier run [default: the complete run before --to, of the same account].
+        #[arg(long)]
+        from: Option<i64>,
+        /// The later run [default: the latest complete run].
+        #[arg(long)]
+        to: Option<i64>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
 }
 
@@ -78,9 +118,9 @@ struct AuditArgs {
     /// Comma-separated regions [default: every region enabled for the account].
     #[arg(long, value_delimiter = ',')]
     regions: Option<Vec<String>>,
-    /// Comma-separated services to audit [default: every available one: ec2, eks, iam, ecr].
-    /// Auditing eks also reads the EC2 and IAM data its checks need; only the listed
-    /// services' checks run.
+    /// Comma-separated services to audit [default: every available one: ec2, eks, iam, ecr, s3].
+    /// Auditing eks also reads the EC2 and IAM data its checks need, s3 the IAM data; only
+    /// the listed services' checks run.
     #[arg(long, value_delimiter = ',')]
     services: Option<Vec<String>>,
     /// What to print on standard output.
@@ -107,6 +147,17 @@ struct AuditArgs {
     /// Audit a saved inventory instead of calling AWS.
     #[arg(long, conflicts_with_all = ["profile", "endpoint_url", "role_name", "regions"])]
     from_inventory: Option<PathBuf>,
+    /// Record the run in this findings store (SQLite; created if missing): its findings and
+    /// each failing finding's history. See `auditor runs`, `report` and `diff`.
+    #[arg(long, env = "AUDITOR_STORE")]
+    store: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct StoreArg {
+    /// The findings store (SQLite) that `audit --store` writes.
+    #[arg(long, env = "AUDITOR_STORE")]
+    store: PathBuf,
 }
 
 /// A failure with its exit code; the message is one line.
@@ -161,6 +212,23 @@ fn main() -> ExitCode {
                 "no check has code '{code}' (see `auditor checks`)"
             ))),
         },
+        Cmd::Runs {
+            store,
+            account,
+            format,
+        } => stored::runs(&store.store, account.as_deref(), format == Format::Json),
+        Cmd::Report {
+            store,
+            run,
+            format,
+            show_passed,
+        } => stored::report(&store.store, run, format == Format::Json, show_passed),
+        Cmd::Diff {
+            store,
+            from,
+            to,
+            format,
+        } => stored::diff(&store.store, from, to, format == Format::Json),
         Cmd::Audit(args) => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -269,6 +337,12 @@ fn settle(
 async fn audit(args: AuditArgs) -> Result<u8, Failure> {
     let (cfg, services, fail_on) = settle(&args)?;
     let started_at = time::OffsetDateTime::now_utc();
+    // Opened first: a store that cannot be used stops the audit before any AWS call.
+    let mut store = match &args.store {
+        Some(p) => Some(stored::open(p)?),
+        None => None,
+    };
+    let mut run_id = None;
 
     let (inventory, caller_arn, assumed_role) = match &args.from_inventory {
         Some(path) => {
@@ -297,10 +371,23 @@ async fn audit(args: AuditArgs) -> Result<u8, Failure> {
                 max_attempts: cfg.max_attempts,
                 ..AwsOptions::default()
             };
+            // Recorded before any AWS call, so that a run refused by AWS is recorded too.
+            if let Some(st) = store.as_mut() {
+                let regions = cfg.regions.clone().unwrap_or_default();
+                let names: Vec<String> = services.iter().map(|s| s.to_string()).collect();
+                run_id = Some(stored::begin(
+                    st,
+                    account.as_str(),
+                    &regions,
+                    &names,
+                    started_at,
+                )?);
+            }
             let base = auditor_aws::load_base_config(&opts).await;
             let session = auditor_aws::open_account(&base, &account, &cfg.role_name)
                 .await
-                .map_err(|e| aws(&e, cfg.profile.as_deref()))?;
+                .map_err(|e| aws(&e, cfg.profile.as_deref()))
+                .map_err(|f| stored::failed(store.as_mut(), run_id, f))?;
             let regions = auditor_engine::resolve_regions(&session, cfg.regions.as_deref())
                 .await
                 .map_err(|e| match e {
@@ -309,7 +396,8 @@ async fn audit(args: AuditArgs) -> Result<u8, Failure> {
                         message: e.to_string(),
                     },
                     _ => usage(e.to_string()),
-                })?;
+                })
+                .map_err(|f| stored::failed(store.as_mut(), run_id, f))?;
             let plan = auditor_engine::AuditPlan {
                 services: services.clone(),
                 regions,
@@ -341,6 +429,16 @@ async fn audit(args: AuditArgs) -> Result<u8, Failure> {
         started_at,
     );
     let json = auditor_report::json_v1::to_json(&result);
+    if let Some(st) = store.as_mut() {
+        let id = match run_id {
+            Some(id) => id,
+            None => {
+                let names: Vec<String> = result.services.iter().map(|s| s.to_string()).collect();
+                stored::begin(st, &result.account_id, &result.regions, &names, started_at)?
+            }
+        };
+        stored::finish(st, id, &result)?;
+    }
 
     // The report file first: if stdout is closed, the file is still complete.
     let write_err = args.output.as_ref().and_then(|p| {

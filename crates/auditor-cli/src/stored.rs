@@ -1,0 +1,229 @@
+//! The commands over the findings store (`runs`, `report`, `diff`) and `audit --store`.
+//! A store that cannot be opened or written is exit code 4, like a report that cannot be
+//! written; a run that does not exist is bad input (2).
+
+use crate::Failure;
+use auditor_model::AuditResult;
+use auditor_store::{DiffEntry, Store, StoreError};
+use std::path::Path;
+use tabled::builder::Builder;
+use tabled::settings::Style;
+
+fn failure(e: StoreError) -> Failure {
+    Failure {
+        code: match e {
+            StoreError::NoSuchRun(_) => 2,
+            _ => 4,
+        },
+        message: e.to_string(),
+    }
+}
+
+/// Opens the store to record a run, creating its directory and file when missing.
+pub(crate) fn open(path: &Path) -> Result<Store, Failure> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Failure {
+            code: 4,
+            message: format!("cannot create {} for the store: {e}", dir.display()),
+        })?;
+    }
+    let store = Store::open_for_writing(path).map_err(failure)?;
+    for id in store.recovered() {
+        eprintln!(
+            "auditor: run {id} in {} was interrupted before it was stored; it is marked failed",
+            path.display()
+        );
+    }
+    Ok(store)
+}
+
+/// Records the start of a run.
+pub(crate) fn begin(
+    store: &mut Store,
+    account: &str,
+    regions: &[String],
+    services: &[String],
+    started_at: time::OffsetDateTime,
+) -> Result<i64, Failure> {
+    store
+        .begin_run(account, regions, services, started_at)
+        .map_err(failure)
+}
+
+/// Records a run that could not finish, and passes its failure on.
+pub(crate) fn failed(store: Option<&mut Store>, run: Option<i64>, f: Failure) -> Failure {
+    if let (Some(store), Some(id)) = (store, run) {
+        if let Err(e) = store.end_run_without_result(id, "failed", &f.message) {
+            eprintln!("auditor: could not record run {id} as failed: {e}");
+        }
+    }
+    f
+}
+
+/// Stores a finished run and says what changed.
+pub(crate) fn finish(store: &mut Store, id: i64, result: &AuditResult) -> Result<(), Failure> {
+    let c = store.finish_run(id, result).map_err(failure)?;
+    eprintln!(
+        "auditor: run {id} stored in {}: {} new, {} still open, {} resolved, {} reopened",
+        store.path().display(),
+        c.new,
+        c.still_open,
+        c.resolved,
+        c.reopened
+    );
+    Ok(())
+}
+
+fn existing(path: &Path) -> Result<Store, Failure> {
+    if !path.exists() {
+        return Err(Failure {
+            code: 2,
+            message: format!(
+                "no findings store at {} (create one with `auditor audit --store {}`)",
+                path.display(),
+                path.display()
+            ),
+        });
+    }
+    Store::open(path).map_err(failure)
+}
+
+/// `auditor runs`.
+pub(crate) fn runs(path: &Path, account: Option<&str>, json: bool) -> Result<u8, Failure> {
+    let store = existing(path)?;
+    let runs = store.runs(account).map_err(failure)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&runs).unwrap_or_default()
+        );
+        return Ok(0);
+    }
+    if runs.is_empty() {
+        println!("No runs recorded in {}.", path.display());
+        return Ok(0);
+    }
+    let mut b = Builder::default();
+    b.push_record([
+        "RUN", "ACCOUNT", "STARTED", "STATUS", "FAIL", "PASS", "N/A", "GAPS", "ERROR",
+    ]);
+    for r in runs {
+        b.push_record([
+            r.id.to_string(),
+            r.account,
+            r.started_at,
+            r.status,
+            r.fail.to_string(),
+            r.pass.to_string(),
+            r.not_assessed.to_string(),
+            r.gaps.to_string(),
+            r.error.unwrap_or_default(),
+        ]);
+    }
+    println!("{}", b.build().with(Style::sharp()));
+    Ok(0)
+}
+
+/// `auditor report --run ID`.
+pub(crate) fn report(path: &Path, run: i64, json: bool, show_passed: bool) -> Result<u8, Failure> {
+    let store = existing(path)?;
+    let result = store.result(run).map_err(failure)?;
+    if json {
+        print!("{}", auditor_report::json_v1::to_json(&result));
+    } else {
+        print!(
+            "{}",
+            auditor_report::table::render(
+                &result,
+                auditor_report::table::TableOptions { show_passed }
+            )
+        );
+    }
+    Ok(0)
+}
+
+/// `auditor diff`.
+pub(crate) fn diff(
+    path: &Path,
+    from: Option<i64>,
+    to: Option<i64>,
+    json: bool,
+) -> Result<u8, Failure> {
+    let store = existing(path)?;
+    let to = match to {
+        Some(t) => t,
+        None => store
+            .latest_pair(None)
+            .map_err(failure)?
+            .1
+            .ok_or_else(|| Failure {
+                code: 2,
+                message: format!("no complete run in {}", path.display()),
+            })?,
+    };
+    let from = match from {
+        Some(f) => f,
+        None => {
+            let account = store
+                .run(to)
+                .map_err(failure)?
+                .map(|r| r.account)
+                .ok_or_else(|| Failure {
+                    code: 2,
+                    message: format!("no run {to} in {}", path.display()),
+                })?;
+            let runs = store.runs(Some(&account)).map_err(failure)?;
+            runs.iter()
+                .filter(|r| r.status == "complete" && r.id < to)
+                .map(|r| r.id)
+                .next()
+                .ok_or_else(|| Failure {
+                    code: 2,
+                    message: format!(
+                        "run {to} is the first complete run of account {account}: nothing to compare it with"
+                    ),
+                })?
+        }
+    };
+    let d = store.diff(from, to).map_err(failure)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default());
+        return Ok(0);
+    }
+    println!(
+        "Run {} → run {}: {} new, {} resolved, {} still open, {} no longer assessed.",
+        d.from,
+        d.to,
+        d.new.len(),
+        d.resolved.len(),
+        d.still_open.len(),
+        d.not_assessed.len()
+    );
+    for (title, entries) in [
+        ("New", &d.new),
+        ("Resolved", &d.resolved),
+        ("Still open", &d.still_open),
+        ("Not assessed in the later run (unknown)", &d.not_assessed),
+    ] {
+        if entries.is_empty() {
+            continue;
+        }
+        println!("\n{title}:");
+        println!("{}", table(entries));
+    }
+    Ok(0)
+}
+
+fn table(entries: &[DiffEntry]) -> String {
+    let mut b = Builder::default();
+    b.push_record(["CHECK", "SEVERITY", "RESOURCE", "TITLE"]);
+    for e in entries {
+        b.push_record([
+            e.code.clone(),
+            e.severity.clone(),
+            e.resource_arn.clone(),
+            e.title.clone(),
+        ]);
+    }
+    b.build().with(Style::sharp()).to_string()
+}

@@ -1,0 +1,810 @@
+//! The findings store: every audit run, its findings, and the history of each failing
+//! finding (first seen, last seen, resolved, reopened), in SQLite.
+//!
+//! - [`Store::open`] creates or opens the database (WAL mode) and applies the schema
+//!   migrations it lacks (versioned in code, [`MIGRATIONS`], tracked in `user_version`).
+//!   A writer ([`Store::open_for_writing`]) also marks as `failed` every run left `running`
+//!   by a process that no longer exists; readers leave runs in progress alone.
+//! - [`Store::begin_run`] records a run as `running` before collection starts;
+//!   [`Store::finish_run`] writes its findings and updates every issue's history in one
+//!   transaction, so a crash leaves either the whole run or none of it.
+//! - An *issue* is a failing finding's fingerprint in one account. It is resolved when a
+//!   later run of the same account ran its check over its region and the finding no longer
+//!   fails, and only then: a finding that could not be assessed, a check that did not run,
+//!   a region not audited, leave it open.
+//!
+//! Architecture invariant: nothing already stored is lost. Writes are transactions; a
+//! database from a newer auditor is refused, not rewritten.
+#![deny(missing_docs)]
+
+use auditor_model::{AuditResult, Finding, Status};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// Schema migrations, in order; migration `i` takes the schema from version `i` to `i + 1`.
+/// Never edit a shipped one: add the next.
+pub const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE runs (
+    id            INTEGER PRIMARY KEY,
+    account       TEXT NOT NULL,
+    regions       TEXT NOT NULL,           -- JSON list
+    services      TEXT NOT NULL,           -- JSON list
+    started_at    TEXT NOT NULL,           -- RFC 3339
+    finished_at   TEXT,
+    tool_version  TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('running', 'complete', 'failed', 'aborted')),
+    error         TEXT,
+    fail          INTEGER NOT NULL DEFAULT 0,
+    pass          INTEGER NOT NULL DEFAULT 0,
+    not_assessed  INTEGER NOT NULL DEFAULT 0,
+    gaps          INTEGER NOT NULL DEFAULT 0,
+    result        TEXT,                    -- the AuditResult as JSON, for reports
+    owner_pid     INTEGER                  -- the process writing a running run
+);
+CREATE INDEX runs_account ON runs (account, id);
+
+CREATE TABLE findings (
+    run_id        INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    fingerprint   TEXT NOT NULL,
+    code          TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    severity      TEXT NOT NULL,
+    resource_arn  TEXT NOT NULL,
+    region        TEXT,
+    title         TEXT NOT NULL,
+    PRIMARY KEY (run_id, fingerprint)
+);
+CREATE INDEX findings_code ON findings (run_id, code, resource_arn);
+
+CREATE TABLE issues (
+    account         TEXT NOT NULL,
+    fingerprint     TEXT NOT NULL,
+    code            TEXT NOT NULL,
+    severity        TEXT NOT NULL,
+    resource_arn    TEXT NOT NULL,
+    region          TEXT,
+    title           TEXT NOT NULL,
+    first_seen_run  INTEGER NOT NULL,
+    first_seen_at   TEXT NOT NULL,
+    last_seen_run   INTEGER NOT NULL,
+    last_seen_at    TEXT NOT NULL,
+    resolved_run    INTEGER,
+    resolved_at     TEXT,
+    reopened        INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (account, fingerprint)
+);
+"#];
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite refused (I/O, corruption, a lock held too long).
+    #[error("the store {path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// The database was written by a newer auditor.
+    #[error("the store {path} has schema version {found}; this auditor knows up to {known}: use a newer auditor")]
+    TooNew {
+        /// The database file.
+        path: PathBuf,
+        /// Its version.
+        found: i64,
+        /// The newest this build knows.
+        known: i64,
+    },
+    /// A run that does not exist or is not complete.
+    #[error("{0}")]
+    NoSuchRun(String),
+    /// A stored value that does not decode.
+    #[error("the store {path}: run {run}: {message}")]
+    Corrupt {
+        /// The database file.
+        path: PathBuf,
+        /// The run.
+        run: i64,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A run as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRow {
+    /// Id, increasing.
+    pub id: i64,
+    /// Account audited.
+    pub account: String,
+    /// Regions.
+    pub regions: Vec<String>,
+    /// Services.
+    pub services: Vec<String>,
+    /// RFC 3339.
+    pub started_at: String,
+    /// RFC 3339, when it ended.
+    pub finished_at: Option<String>,
+    /// Auditor version.
+    pub tool_version: String,
+    /// `running`, `complete`, `failed`, `aborted`.
+    pub status: String,
+    /// Why it failed or was aborted.
+    pub error: Option<String>,
+    /// Failing findings.
+    pub fail: i64,
+    /// Passing findings.
+    pub pass: i64,
+    /// Findings not assessed.
+    pub not_assessed: i64,
+    /// Coverage gaps.
+    pub gaps: i64,
+}
+
+/// An issue (a failing finding's fingerprint in an account) and its history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Issue {
+    /// Account.
+    pub account: String,
+    /// Fingerprint.
+    pub fingerprint: String,
+    /// Check code.
+    pub code: String,
+    /// Severity when last seen.
+    pub severity: String,
+    /// Resource ARN.
+    pub resource_arn: String,
+    /// Region, for regional resources.
+    pub region: Option<String>,
+    /// Check title.
+    pub title: String,
+    /// First run that saw it fail, and when.
+    pub first_seen_run: i64,
+    /// RFC 3339.
+    pub first_seen_at: String,
+    /// Last run that saw it fail, and when.
+    pub last_seen_run: i64,
+    /// RFC 3339.
+    pub last_seen_at: String,
+    /// The run that found it fixed, and when; `None` while open.
+    pub resolved_run: Option<i64>,
+    /// RFC 3339.
+    pub resolved_at: Option<String>,
+    /// Times it failed again after being resolved.
+    pub reopened: i64,
+}
+
+impl Issue {
+    /// `open` or `resolved`.
+    pub fn state(&self) -> &'static str {
+        if self.resolved_run.is_some() {
+            "resolved"
+        } else {
+            "open"
+        }
+    }
+}
+
+/// What changed between two runs of one account.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diff {
+    /// The earlier run.
+    pub from: i64,
+    /// The later run.
+    pub to: i64,
+    /// Failing in `to`, not in `from`.
+    pub new: Vec<DiffEntry>,
+    /// Failing in `from`, assessed and not failing in `to`.
+    pub resolved: Vec<DiffEntry>,
+    /// Failing in both.
+    pub still_open: Vec<DiffEntry>,
+    /// Failing in `from`, and not assessed (or not checked) in `to`: unknown.
+    pub not_assessed: Vec<DiffEntry>,
+}
+
+/// A finding in a diff.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct DiffEntry {
+    /// Check code.
+    pub code: String,
+    /// Severity.
+    pub severity: String,
+    /// Resource ARN.
+    pub resource_arn: String,
+    /// Check title.
+    pub title: String,
+    /// Fingerprint.
+    pub fingerprint: String,
+}
+
+/// What [`Store::finish_run`] changed in the issue history.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunChanges {
+    /// Issues seen for the first time.
+    pub new: usize,
+    /// Issues resolved by this run.
+    pub resolved: usize,
+    /// Resolved issues failing again.
+    pub reopened: usize,
+    /// Issues still failing.
+    pub still_open: usize,
+}
+
+/// The findings store.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    recovered: Vec<i64>,
+}
+
+fn now() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+impl Store {
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Opens (or creates) the store at `path` to write runs: as [`Store::open`], then marks
+    /// runs that a dead process left `running` as `failed` (see [`Store::recovered`]).
+    pub fn open_for_writing(path: &Path) -> Result<Store, StoreError> {
+        let mut store = Store::open(path)?;
+        store.recover()?;
+        Ok(store)
+    }
+
+    /// Opens (or creates) the store at `path`, migrating it to the current schema.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let sqlite = |source| StoreError::Sqlite {
+            path: path.to_owned(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(sqlite)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(sqlite)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sqlite)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(sqlite)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(sqlite)?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+            recovered: Vec::new(),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs found `running` at open (their process died) and now marked `failed`.
+    pub fn recovered(&self) -> &[i64] {
+        &self.recovered
+    }
+
+    /// The schema version.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let known = MIGRATIONS.len() as i64;
+        let found = self.schema_version()?;
+        if found > known {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found,
+                known,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+            let path = self.path.clone();
+            let sqlite = |source| StoreError::Sqlite {
+                path: path.clone(),
+                source,
+            };
+            let tx = self.conn.transaction().map_err(sqlite)?;
+            tx.execute_batch(sql).map_err(sqlite)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .map_err(sqlite)?;
+            tx.commit().map_err(sqlite)?;
+        }
+        Ok(())
+    }
+
+    fn recover(&mut self) -> Result<(), StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, owner_pid FROM runs WHERE status = 'running' ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let running: Vec<(i64, Option<i64>)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e))?;
+        drop(stmt);
+        let ids: Vec<i64> = running
+            .into_iter()
+            .filter(|(_, pid)| !pid.is_some_and(alive))
+            .map(|(id, _)| id)
+            .collect();
+        for id in &ids {
+            self.conn
+                .execute(
+                    "UPDATE runs SET status = 'failed', finished_at = ?2,
+                     error = 'interrupted: the auditor stopped before the run was stored'
+                     WHERE id = ?1",
+                    params![id, now()],
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        self.recovered = ids;
+        Ok(())
+    }
+
+    /// Records the start of a run; returns its id.
+    pub fn begin_run(
+        &mut self,
+        account: &str,
+        regions: &[String],
+        services: &[String],
+        started_at: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        let list = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+        self.conn
+            .execute(
+                "INSERT INTO runs (account, regions, services, started_at, tool_version, status,
+                                   owner_pid)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6)",
+                params![
+                    account,
+                    list(regions),
+                    list(services),
+                    rfc3339(started_at),
+                    env!("CARGO_PKG_VERSION"),
+                    i64::from(std::process::id())
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Marks a run `failed` (or `aborted`) with why; nothing of it is kept but that.
+    pub fn end_run_without_result(
+        &mut self,
+        id: i64,
+        status: &str,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE runs SET status = ?2, error = ?3, finished_at = ?4
+                 WHERE id = ?1 AND status = 'running'",
+                params![id, status, error, now()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Stores a finished run's result and updates the issue history, in one transaction.
+    pub fn finish_run(&mut self, id: i64, result: &AuditResult) -> Result<RunChanges, StoreError> {
+        let path = self.path.clone();
+        let sqlite = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let json = serde_json::to_string(result).map_err(|e| StoreError::Corrupt {
+            path: self.path.clone(),
+            run: id,
+            message: e.to_string(),
+        })?;
+        let tx = self.conn.transaction().map_err(sqlite)?;
+        let changes = write_run(&tx, id, result, &json).map_err(sqlite)?;
+        tx.commit().map_err(sqlite)?;
+        Ok(changes)
+    }
+
+    /// Every run, newest first, optionally of one account.
+    pub fn runs(&self, account: Option<&str>) -> Result<Vec<RunRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, account, regions, services, started_at, finished_at, tool_version,
+                        status, error, fail, pass, not_assessed, gaps
+                 FROM runs WHERE ?1 IS NULL OR account = ?1 ORDER BY id DESC",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![account], run_row)
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e));
+        rows
+    }
+
+    /// One run.
+    pub fn run(&self, id: i64) -> Result<Option<RunRow>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT id, account, regions, services, started_at, finished_at, tool_version,
+                        status, error, fail, pass, not_assessed, gaps
+                 FROM runs WHERE id = ?1",
+                params![id],
+                run_row,
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The stored result of a complete run.
+    pub fn result(&self, id: i64) -> Result<AuditResult, StoreError> {
+        let row: Option<(String, Option<String>)> = self
+            .conn
+            .query_row(
+                "SELECT status, result FROM runs WHERE id = ?1",
+                params![id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        match row {
+            None => Err(StoreError::NoSuchRun(format!(
+                "no run {id} in {}",
+                self.path.display()
+            ))),
+            Some((status, None)) => Err(StoreError::NoSuchRun(format!(
+                "run {id} is {status}: it has no report"
+            ))),
+            Some((_, Some(json))) => serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
+                path: self.path.clone(),
+                run: id,
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    /// The latest complete run (of `account`, if given), and the complete run of the same
+    /// account before it.
+    pub fn latest_pair(
+        &self,
+        account: Option<&str>,
+    ) -> Result<(Option<i64>, Option<i64>), StoreError> {
+        let complete: Vec<RunRow> = self
+            .runs(account)?
+            .into_iter()
+            .filter(|r| r.status == "complete")
+            .collect();
+        let Some(to) = complete.first() else {
+            return Ok((None, None));
+        };
+        let from = complete
+            .iter()
+            .skip(1)
+            .find(|r| r.account == to.account)
+            .map(|r| r.id);
+        Ok((from, Some(to.id)))
+    }
+
+    /// Issues, optionally of one account, `open` or `resolved`, at a severity.
+    pub fn issues(
+        &self,
+        account: Option<&str>,
+        state: Option<&str>,
+        severity: Option<&str>,
+    ) -> Result<Vec<Issue>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT account, fingerprint, code, severity, resource_arn, region, title,
+                        first_seen_run, first_seen_at, last_seen_run, last_seen_at,
+                        resolved_run, resolved_at, reopened
+                 FROM issues
+                 WHERE (?1 IS NULL OR account = ?1)
+                   AND (?2 IS NULL OR (?2 = 'open' AND resolved_run IS NULL)
+                                   OR (?2 = 'resolved' AND resolved_run IS NOT NULL))
+                   AND (?3 IS NULL OR severity = ?3)
+                 ORDER BY account, code, resource_arn, fingerprint",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![account, state, severity], |r| {
+                Ok(Issue {
+                    account: r.get(0)?,
+                    fingerprint: r.get(1)?,
+                    code: r.get(2)?,
+                    severity: r.get(3)?,
+                    resource_arn: r.get(4)?,
+                    region: r.get(5)?,
+                    title: r.get(6)?,
+                    first_seen_run: r.get(7)?,
+                    first_seen_at: r.get(8)?,
+                    last_seen_run: r.get(9)?,
+                    last_seen_at: r.get(10)?,
+                    resolved_run: r.get(11)?,
+                    resolved_at: r.get(12)?,
+                    reopened: r.get(13)?,
+                })
+            })
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e));
+        rows
+    }
+
+    /// What changed from run `from` to run `to` (both complete, same account).
+    pub fn diff(&self, from: i64, to: i64) -> Result<Diff, StoreError> {
+        let a = self.result(from)?;
+        let b = self.result(to)?;
+        if a.account_id != b.account_id {
+            return Err(StoreError::NoSuchRun(format!(
+                "runs {from} and {to} audit different accounts ({} and {})",
+                a.account_id, b.account_id
+            )));
+        }
+        let entry = |f: &Finding| DiffEntry {
+            code: f.code.clone(),
+            severity: f.severity.as_str().to_owned(),
+            resource_arn: f.resource.arn.clone(),
+            title: f.title.clone(),
+            fingerprint: f.fingerprint.clone(),
+        };
+        let fails = |r: &AuditResult| -> BTreeMap<String, DiffEntry> {
+            r.findings
+                .iter()
+                .filter(|f| f.status == Status::Fail)
+                .map(|f| (f.fingerprint.clone(), entry(f)))
+                .collect()
+        };
+        let (fa, fb) = (fails(&a), fails(&b));
+        let cover = Coverage::of(&b);
+        let mut d = Diff {
+            from,
+            to,
+            ..Diff::default()
+        };
+        for (fp, e) in &fb {
+            if fa.contains_key(fp) {
+                d.still_open.push(e.clone());
+            } else {
+                d.new.push(e.clone());
+            }
+        }
+        let by_fp: BTreeMap<&str, &Finding> = a
+            .findings
+            .iter()
+            .map(|f| (f.fingerprint.as_str(), f))
+            .collect();
+        for (fp, e) in &fa {
+            if fb.contains_key(fp) {
+                continue;
+            }
+            match by_fp.get(fp.as_str()) {
+                Some(f)
+                    if cover.assessed(&f.code, &f.resource.arn, f.resource.region.as_deref()) =>
+                {
+                    d.resolved.push(e.clone())
+                }
+                _ => d.not_assessed.push(e.clone()),
+            }
+        }
+        for v in [
+            &mut d.new,
+            &mut d.resolved,
+            &mut d.still_open,
+            &mut d.not_assessed,
+        ] {
+            v.sort();
+        }
+        Ok(d)
+    }
+}
+
+/// What a run assessed: its checks, its regions, and what it could not assess.
+struct Coverage {
+    checks: BTreeSet<String>,
+    regions: BTreeSet<String>,
+    /// (code, ARN or ARN prefix ending in `*`) of not-assessed findings.
+    not_assessed: Vec<(String, String)>,
+}
+
+impl Coverage {
+    fn of(r: &AuditResult) -> Coverage {
+        Coverage {
+            checks: r.checks_run.iter().cloned().collect(),
+            regions: r.regions.iter().cloned().collect(),
+            not_assessed: r
+                .findings
+                .iter()
+                .filter(|f| f.status == Status::NotAssessed)
+                .map(|f| (f.code.clone(), f.resource.arn.clone()))
+                .collect(),
+        }
+    }
+
+    /// Whether this run would have seen `code` fail on `arn` again.
+    fn assessed(&self, code: &str, arn: &str, region: Option<&str>) -> bool {
+        self.checks.contains(code)
+            && region.is_none_or(|r| self.regions.contains(r))
+            && !self.not_assessed.iter().any(|(c, a)| {
+                c == code && (a == arn || a.strip_suffix('*').is_some_and(|p| arn.starts_with(p)))
+            })
+    }
+}
+
+/// Whether process `pid` of this machine still runs (another process's run in progress).
+/// Where `/proc` does not exist, every owner counts as gone.
+fn alive(pid: i64) -> bool {
+    pid != i64::from(std::process::id())
+        && Path::new("/proc").exists()
+        && Path::new(&format!("/proc/{pid}")).exists()
+}
+
+fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
+    let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
+    Ok(RunRow {
+        id: r.get(0)?,
+        account: r.get(1)?,
+        regions: list(r.get(2)?),
+        services: list(r.get(3)?),
+        started_at: r.get(4)?,
+        finished_at: r.get(5)?,
+        tool_version: r.get(6)?,
+        status: r.get(7)?,
+        error: r.get(8)?,
+        fail: r.get(9)?,
+        pass: r.get(10)?,
+        not_assessed: r.get(11)?,
+        gaps: r.get(12)?,
+    })
+}
+
+fn write_run(
+    tx: &Transaction<'_>,
+    id: i64,
+    result: &AuditResult,
+    json: &str,
+) -> rusqlite::Result<RunChanges> {
+    let count = |s: Status| result.findings.iter().filter(|f| f.status == s).count() as i64;
+    let finished = rfc3339(result.finished_at);
+    let updated = tx.execute(
+        "UPDATE runs SET status = 'complete', finished_at = ?2, fail = ?3, pass = ?4,
+                not_assessed = ?5, gaps = ?6, result = ?7, error = NULL
+         WHERE id = ?1 AND status = 'running'",
+        params![
+            id,
+            finished,
+            count(Status::Fail),
+            count(Status::Pass),
+            count(Status::NotAssessed),
+            result.gaps.len() as i64,
+            json
+        ],
+    )?;
+    if updated != 1 {
+        return Err(rusqlite::Error::QueryReturnedNoRows);
+    }
+    {
+        let mut ins = tx.prepare(
+            "INSERT OR IGNORE INTO findings
+             (run_id, fingerprint, code, status, severity, resource_arn, region, title)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for f in &result.findings {
+            ins.execute(params![
+                id,
+                f.fingerprint,
+                f.code,
+                f.status.as_str(),
+                f.severity.as_str(),
+                f.resource.arn,
+                f.resource.region,
+                f.title
+            ])?;
+        }
+    }
+    let account = &result.account_id;
+    let mut changes = RunChanges::default();
+    let fails: BTreeMap<&str, &Finding> = result
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .map(|f| (f.fingerprint.as_str(), f))
+        .collect();
+    for (fp, f) in &fails {
+        let existing: Option<Option<i64>> = tx
+            .query_row(
+                "SELECT resolved_run FROM issues WHERE account = ?1 AND fingerprint = ?2",
+                params![account, fp],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match existing {
+            None => {
+                tx.execute(
+                    "INSERT INTO issues (account, fingerprint, code, severity, resource_arn,
+                        region, title, first_seen_run, first_seen_at, last_seen_run, last_seen_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8, ?9)",
+                    params![
+                        account,
+                        fp,
+                        f.code,
+                        f.severity.as_str(),
+                        f.resource.arn,
+                        f.resource.region,
+                        f.title,
+                        id,
+                        finished
+                    ],
+                )?;
+                changes.new += 1;
+            }
+            Some(resolved) => {
+                let reopen = resolved.is_some();
+                tx.execute(
+                    "UPDATE issues SET last_seen_run = ?3, last_seen_at = ?4, severity = ?5,
+                        resolved_run = NULL, resolved_at = NULL, reopened = reopened + ?6
+                     WHERE account = ?1 AND fingerprint = ?2",
+                    params![
+                        account,
+                        fp,
+                        id,
+                        finished,
+                        f.severity.as_str(),
+                        i64::from(reopen)
+                    ],
+                )?;
+                if reopen {
+                    changes.reopened += 1;
+                } else {
+                    changes.still_open += 1;
+                }
+            }
+        }
+    }
+    // Open issues this run no longer sees failing: resolved, if this run assessed them.
+    let cover = Coverage::of(result);
+    let open: Vec<(String, String, String, Option<String>)> = {
+        let mut stmt = tx.prepare(
+            "SELECT fingerprint, code, resource_arn, region FROM issues
+             WHERE account = ?1 AND resolved_run IS NULL",
+        )?;
+        let rows = stmt
+            .query_map(params![account], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows
+    };
+    for (fp, code, arn, region) in open {
+        if fails.contains_key(fp.as_str()) || !cover.assessed(&code, &arn, region.as_deref()) {
+            continue;
+        }
+        tx.execute(
+            "UPDATE issues SET resolved_run = ?3, resolved_at = ?4
+             WHERE account = ?1 AND fingerprint = ?2",
+            params![account, fp, id, finished],
+        )?;
+        changes.resolved += 1;
+    }
+    Ok(changes)
+}
