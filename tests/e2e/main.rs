@@ -8,6 +8,7 @@
 
 mod cli;
 mod emulator;
+mod store;
 
 use std::path::Path;
 use std::process::{Command, Output};
