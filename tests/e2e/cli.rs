@@ -172,3 +172,88 @@ fn example_config_is_accepted() {
         .arg(&inv));
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
+
+/// Suppressions: accepted failures stay in the report, marked, and do not gate the exit
+/// code until they expire; an expired one is said at load and no longer applies.
+#[test]
+fn suppressions_mark_failures_until_they_expire() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fx: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("crates/auditor-checks/fixtures/EC2-002.json"))
+            .expect("fixture"),
+    )
+    .expect("json");
+    let inv = dir.path().join("inventory.json");
+    std::fs::write(&inv, fx["inventory"].to_string()).expect("inventory");
+    let audit = |expires: &str| {
+        let cfg = dir.path().join("cfg.toml");
+        let rules: String = ["EC2-001", "EC2-002", "EC2-003"]
+            .iter()
+            .map(|code| {
+                format!(
+                    "[[suppressions]]\ncode = \"{code}\"\nresource = \"arn:aws:ec2:*\"\n\
+                     reason = \"lab VPC, no workloads\"\nowner = \"platform@example.com\"\n\
+                     expires = \"{expires}\"\n"
+                )
+            })
+            .collect();
+        std::fs::write(&cfg, rules).expect("config");
+        run(auditor().args([
+            "audit",
+            "--from-inventory",
+            inv.to_str().expect("utf8"),
+            "--format",
+            "json",
+            "--config",
+            cfg.to_str().expect("utf8"),
+        ]))
+    };
+    let unsuppressed = run(auditor().args([
+        "audit",
+        "--from-inventory",
+        inv.to_str().expect("utf8"),
+        "--format",
+        "json",
+    ]));
+    assert_eq!(
+        unsuppressed.code, 1,
+        "high failures gate: {}",
+        unsuppressed.stderr
+    );
+
+    let r = audit("2099-12-31");
+    assert_eq!(r.code, 0, "suppressed failures do not gate: {}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    let fails: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["status"] == "fail")
+        .collect();
+    assert!(!fails.is_empty());
+    for f in &fails {
+        assert_eq!(f["suppression"]["reason"], "lab VPC, no workloads", "{f}");
+        assert_eq!(f["suppression"]["expired"], false);
+    }
+    assert_eq!(v["summary"]["suppressed"], fails.len());
+
+    let r = audit("2020-01-31");
+    assert_eq!(
+        r.code, 1,
+        "an expired suppression no longer applies: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("suppressions[0] (EC2-001 on arn:aws:ec2:*, owner platform@example.com) expired on 2020-01-31"),
+        "{}",
+        r.stderr
+    );
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["summary"]["suppressed"], 0);
+    assert!(v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["status"] == "fail")
+        .all(|f| f["suppression"]["expired"] == true));
+}

@@ -52,6 +52,7 @@ impl<'a> Emitter<'a> {
             wa_ids: self.wa.clone(),
             remediation: self.remediation.clone(),
             fingerprint: fp,
+            suppression: None,
         });
     }
 

@@ -26,7 +26,7 @@ mod settings;
 pub use emit::Emitter;
 pub use registry::{all, audit, by_code, codes_run, run_all, run_check, state_access};
 pub use settings::{
-    Settings, StateSettings, StateTeam, TagMatch, DEFAULT_DATABASE_PORTS,
+    Settings, StateSettings, StateTeam, SuppressionRule, TagMatch, DEFAULT_DATABASE_PORTS,
     DEFAULT_NODE_ROLE_POLICIES, OPT_IN_CHECKS,
 };
 

@@ -97,12 +97,42 @@ pub fn audit(inventory: &Inventory, settings: &Settings) -> (Vec<Finding>, Vec<S
     for check in CHECKS.iter().filter(|c| codes.contains(&c.meta().code)) {
         run_into(*check, &ctx, &mut findings);
     }
+    apply_suppressions(inventory, settings, &mut findings);
     let matrices = if inventory.services.contains(&Service::S3) {
         s3::access::matrices(&ctx)
     } else {
         Vec::new()
     };
     (findings, matrices)
+}
+
+/// Marks each failure that a suppression matches: in force until its expiry day
+/// (inclusive) as of the inventory's collection date, expired after. The first matching
+/// rule wins.
+fn apply_suppressions(inventory: &Inventory, settings: &Settings, findings: &mut [Finding]) {
+    use time::format_description::well_known::Rfc3339;
+    let today = inventory
+        .collected_at
+        .as_deref()
+        .and_then(|t| time::OffsetDateTime::parse(t, &Rfc3339).ok())
+        .unwrap_or_else(time::OffsetDateTime::now_utc)
+        .date();
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.status == auditor_model::Status::Fail)
+    {
+        if let Some(rule) = settings.suppressions.iter().find(|r| {
+            r.code.eq_ignore_ascii_case(&f.code)
+                && auditor_model::ecr::filter_matches(&r.resource, &f.resource.arn)
+        }) {
+            f.suppression = Some(auditor_model::Suppression {
+                reason: rule.reason.clone(),
+                owner: rule.owner.clone(),
+                expires: rule.expires.to_string(),
+                expired: rule.expires < today,
+            });
+        }
+    }
 }
 
 /// The Terraform state access matrix of each state bucket of the inventory.

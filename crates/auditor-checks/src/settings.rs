@@ -83,6 +83,23 @@ pub struct Settings {
     pub s3: StateSettings,
     /// Opt-in checks to run (S3-009); every other check runs unless disabled.
     pub opt_in: Vec<String>,
+    /// Accepted failures: matched by code and resource ARN pattern, until they expire.
+    pub suppressions: Vec<SuppressionRule>,
+}
+
+/// A failure accepted by someone, for a reason, until a date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuppressionRule {
+    /// The check code.
+    pub code: String,
+    /// Resource ARN pattern (`*` wildcards).
+    pub resource: String,
+    /// Why it is accepted.
+    pub reason: String,
+    /// Who accepted it.
+    pub owner: String,
+    /// Last day it applies.
+    pub expires: time::Date,
 }
 
 /// Who owns which Terraform state, for S3-008 and the access matrix.
@@ -152,6 +169,7 @@ impl Default for Settings {
                 .collect(),
             s3: StateSettings::default(),
             opt_in: Vec::new(),
+            suppressions: Vec::new(),
         }
     }
 }

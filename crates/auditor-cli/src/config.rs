@@ -1,7 +1,7 @@
 //! The configuration file: read raw, then validated into [`Config`] with every problem
 //! reported at once, each naming the file, the key and what is wrong.
 
-use auditor_checks::{Settings, StateTeam, TagMatch};
+use auditor_checks::{Settings, StateTeam, SuppressionRule, TagMatch};
 use auditor_engine::S3Options;
 use auditor_model::{Service, Severity};
 use std::collections::BTreeMap;
@@ -22,6 +22,8 @@ pub(crate) struct Config {
     pub(crate) fail_on: Option<Severity>,
     pub(crate) settings: Settings,
     pub(crate) s3: S3Options,
+    /// Not errors, but worth saying at load: suppressions that have already expired.
+    pub(crate) warnings: Vec<String>,
 }
 
 /// The role the auditor assumes in an account other than the caller's, unless configured.
@@ -40,6 +42,7 @@ impl Default for Config {
             fail_on: Some(Severity::High),
             settings: Settings::default(),
             s3: S3Options::default(),
+            warnings: Vec::new(),
         }
     }
 }
@@ -294,7 +297,7 @@ pub(crate) fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
         problems: Vec::new(),
     };
     let mut c = Config::default();
-    w.unknown_keys(&root, "", &["aws", "audit", "s3", "checks"]);
+    w.unknown_keys(&root, "", &["aws", "audit", "s3", "checks", "suppressions"]);
 
     if let Some(aws) = w.table(
         &root,
@@ -613,6 +616,101 @@ pub(crate) fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
         }
     }
 
+    match root.get("suppressions") {
+        None => {}
+        Some(Value::Array(list)) => {
+            let today = time::OffsetDateTime::now_utc().date();
+            for (i, v) in list.iter().enumerate() {
+                let path = format!("suppressions[{i}]");
+                let Some(t) = v.as_table() else {
+                    w.err(&path, format!("expected a table, found {}", v.type_str()));
+                    continue;
+                };
+                w.unknown_keys(
+                    t,
+                    &path,
+                    &["code", "resource", "reason", "owner", "expires"],
+                );
+                let before = w.problems.len();
+                let mut need = |key: &str| {
+                    let got = w.string(t, key, &path);
+                    if t.get(key).is_none() {
+                        w.err(
+                            &format!("{path}.{key}"),
+                            "missing (code, resource, reason, owner and expires are all required)",
+                        );
+                    }
+                    got
+                };
+                let (code, resource, reason, owner, expires) = (
+                    need("code"),
+                    need("resource"),
+                    need("reason"),
+                    need("owner"),
+                    need("expires"),
+                );
+                let code = code.and_then(|c| match auditor_checks::by_code(&c) {
+                    Some(k) => Some(k.meta().code.to_owned()),
+                    None => {
+                        w.err(
+                            &format!("{path}.code"),
+                            format!("no check has code '{c}' (see `auditor checks`)"),
+                        );
+                        None
+                    }
+                });
+                if let Some(r) = &resource {
+                    if !r.starts_with("arn:") {
+                        w.err(
+                            &format!("{path}.resource"),
+                            format!(
+                                "'{r}' is not an ARN pattern (arn:aws:...; * wildcards allowed)"
+                            ),
+                        );
+                    }
+                }
+                let fmt = time::macros::format_description!("[year]-[month]-[day]");
+                let expires = expires.and_then(|e| match time::Date::parse(&e, &fmt) {
+                    Ok(d) => Some(d),
+                    Err(_) => {
+                        w.err(
+                            &format!("{path}.expires"),
+                            format!("'{e}' is not a date (YYYY-MM-DD)"),
+                        );
+                        None
+                    }
+                });
+                if w.problems.len() != before {
+                    continue;
+                }
+                if let (Some(code), Some(resource), Some(reason), Some(owner), Some(expires)) =
+                    (code, resource, reason, owner, expires)
+                {
+                    if expires < today {
+                        c.warnings.push(format!(
+                            "{}: {path} ({code} on {resource}, owner {owner}) expired on {expires}: it no longer applies",
+                            file.display()
+                        ));
+                    }
+                    c.settings.suppressions.push(SuppressionRule {
+                        code,
+                        resource,
+                        reason,
+                        owner,
+                        expires,
+                    });
+                }
+            }
+        }
+        Some(v) => w.err(
+            "suppressions",
+            format!(
+                "expected a list of [[suppressions]] tables, found {}",
+                v.type_str()
+            ),
+        ),
+    }
+
     if w.problems.is_empty() {
         Ok(c)
     } else {
@@ -712,6 +810,40 @@ mod tests {
             assert!(msg.contains(want), "missing `{want}` in:\n{msg}");
         }
         assert_eq!(err.problems.len(), 17, "{msg}");
+    }
+
+    #[test]
+    fn suppressions_need_every_field_and_valid_values() {
+        let err = parse(
+            Path::new("cfg.toml"),
+            r#"
+            [[suppressions]]
+            code = "EC2-999"
+            resource = "sg-123"
+            reason = "legacy"
+            expires = "next week"
+            ticket = "SEC-1"
+
+            [[suppressions]]
+            code = "EC2-002"
+            resource = "arn:aws:ec2:*"
+            reason = "lab"
+            owner = "me"
+            expires = "2099-01-01"
+            "#,
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        for want in [
+            "cfg.toml: suppressions[0].ticket: unknown key",
+            "cfg.toml: suppressions[0].owner: missing",
+            "cfg.toml: suppressions[0].code: no check has code 'EC2-999'",
+            "cfg.toml: suppressions[0].resource: 'sg-123' is not an ARN pattern",
+            "cfg.toml: suppressions[0].expires: 'next week' is not a date (YYYY-MM-DD)",
+        ] {
+            assert!(msg.contains(want), "missing `{want}` in:\n{msg}");
+        }
+        assert_eq!(err.problems.len(), 5, "{msg}");
     }
 
     #[test]

@@ -12,7 +12,7 @@ mod stored;
 
 use anyhow::Context as _;
 use auditor_aws::{AwsError, AwsOptions, ErrorKind};
-use auditor_model::{AccountId, Inventory, Service, Status};
+use auditor_model::{AccountId, Inventory, Service};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use config::Config;
 use std::path::PathBuf;
@@ -271,6 +271,9 @@ fn settle(
         Some(p) => config::load(p).map_err(|e| usage(e.to_string()))?,
         None => Config::default(),
     };
+    for w in &cfg.warnings {
+        eprintln!("auditor: warning: {w}");
+    }
     if args.profile.is_some() {
         cfg.profile.clone_from(&args.profile);
     }
@@ -472,7 +475,7 @@ async fn audit(args: AuditArgs) -> Result<u8, Failure> {
         result
             .findings
             .iter()
-            .any(|f| f.status == Status::Fail && f.severity >= min)
+            .any(|f| f.fails_unsuppressed() && f.severity >= min)
     });
     Ok(u8::from(gate))
 }

@@ -84,6 +84,30 @@ pub struct Finding {
     pub remediation: String,
     /// Stable id: code + resource ARN + failing evidence, so history survives reruns.
     pub fingerprint: String,
+    /// The suppression from config that matches this failure, if any: in force (the
+    /// failure is accepted until it expires) or expired (it no longer applies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<Suppression>,
+}
+
+/// A suppression from config, as applied to one failing finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    /// Why the failure is accepted.
+    pub reason: String,
+    /// Who accepted it.
+    pub owner: String,
+    /// Last day it applies (YYYY-MM-DD).
+    pub expires: String,
+    /// It expired before this audit: the failure counts again.
+    pub expired: bool,
+}
+
+impl Finding {
+    /// A failure that no suppression in force accepts: what gates exit codes.
+    pub fn fails_unsuppressed(&self) -> bool {
+        self.status == Status::Fail && self.suppression.as_ref().is_none_or(|s| s.expired)
+    }
 }
 
 /// Computes a finding's fingerprint from its code, resource ARN and the evidence that

@@ -19,6 +19,6 @@ pub mod s3;
 
 pub use audit::AuditResult;
 pub use collected::{Collected, Gap, GapKind};
-pub use finding::{fingerprint, Evidence, Finding, Resource, Status};
+pub use finding::{fingerprint, Evidence, Finding, Resource, Status, Suppression};
 pub use ids::{AccountId, IdError, Service, Severity, WaId};
 pub use inventory::Inventory;

@@ -6,7 +6,7 @@
 use crate::rollup::rollup;
 use crate::{sort_findings, Counts};
 use auditor_checks::catalog::{catalog, REVISION};
-use auditor_model::AuditResult;
+use auditor_model::{AuditResult, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use time::format_description::well_known::Rfc3339;
@@ -74,6 +74,9 @@ pub struct Summary {
     pub failing_by_severity: BTreeMap<String, usize>,
     /// Number of coverage gaps.
     pub coverage_gaps: usize,
+    /// Failing findings accepted by a suppression in force (counted in `fail` too).
+    #[serde(default)]
+    pub suppressed: usize,
 }
 
 /// A check that ran.
@@ -120,6 +123,9 @@ pub struct Finding {
     pub remediation: String,
     /// Stable id across runs.
     pub fingerprint: String,
+    /// The suppression from config matching this failure: in force, or expired.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub suppression: Option<auditor_model::Suppression>,
 }
 
 /// A resource.
@@ -286,6 +292,10 @@ pub fn build(result: &AuditResult) -> Report {
             counts: Counts::of(&findings),
             failing_by_severity,
             coverage_gaps: result.gaps.len(),
+            suppressed: findings
+                .iter()
+                .filter(|f| f.status == Status::Fail && !f.fails_unsuppressed())
+                .count(),
         },
         checks,
         findings: findings
@@ -324,6 +334,7 @@ pub fn build(result: &AuditResult) -> Report {
                     .collect(),
                 remediation: f.remediation.clone(),
                 fingerprint: f.fingerprint.clone(),
+                suppression: f.suppression.clone(),
             })
             .collect(),
         coverage_gaps,

@@ -57,8 +57,16 @@ pub fn render(result: &AuditResult, opts: TableOptions) -> String {
                 Some(n) if n != &f.resource.id => format!("{} ({})", f.resource.id, n),
                 _ => f.resource.id.clone(),
             };
-            let evidence = match f.status.as_str() {
-                "not_assessed" => f.status_reason.clone().unwrap_or_default(),
+            let status = match &f.suppression {
+                Some(s) if s.expired => "fail (suppression expired)".to_owned(),
+                Some(_) => "suppressed".to_owned(),
+                None => f.status.replace('_', " "),
+            };
+            let evidence = match (f.status.as_str(), &f.suppression) {
+                ("fail", Some(s)) if !s.expired => {
+                    format!("accepted by {} until {}: {}", s.owner, s.expires, s.reason)
+                }
+                ("not_assessed", _) => f.status_reason.clone().unwrap_or_default(),
                 _ => {
                     let first = f
                         .evidence
@@ -73,7 +81,7 @@ pub fn render(result: &AuditResult, opts: TableOptions) -> String {
                 }
             };
             b.push_record([
-                f.status.replace('_', " "),
+                status,
                 f.severity.clone(),
                 format!("{} {}", f.code, f.name),
                 f.resource.region.clone().unwrap_or_else(|| "global".into()),
@@ -96,12 +104,17 @@ pub fn render(result: &AuditResult, opts: TableOptions) -> String {
         .map(|(k, n)| format!("{n} {k}"))
         .collect();
     out += &format!(
-        "Findings: {} fail{}, {} pass, {} not assessed, from {} checks.\n\n",
+        "Findings: {} fail{}{}, {} pass, {} not assessed, from {} checks.\n\n",
         s.counts.fail,
         if sev.is_empty() {
             String::new()
         } else {
             format!(" ({})", sev.join(", "))
+        },
+        if s.suppressed > 0 {
+            format!(" of which {} suppressed", s.suppressed)
+        } else {
+            String::new()
         },
         s.counts.pass,
         s.counts.not_assessed,

@@ -40,6 +40,7 @@ fn finding(code: &str, id: &str, status: Status, observed: &str) -> Finding {
         evidence,
         wa_ids: Vec::new(),
         remediation: String::new(),
+        suppression: None,
     }
 }
 
