@@ -257,3 +257,37 @@ fn suppressions_mark_failures_until_they_expire() {
         .filter(|f| f["status"] == "fail")
         .all(|f| f["suppression"]["expired"] == true));
 }
+
+#[test]
+fn a_malformed_daemon_config_lists_every_problem_and_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("daemon.toml");
+    std::fs::write(
+        &cfg,
+        "[daemon]\naccounts = [\"12345\"]\ninterval = \"6 hours\"\ncron = \"0 3 * * *\"\n\
+         listen = \"0.0.0.0:9477\"\nupload_to = \"my-bucket\"\ncolour = \"blue\"\n",
+    )
+    .expect("config");
+    let r = run(auditor()
+        .args(["daemon", "--config"])
+        .arg(&cfg)
+        .env_remove("AUDITOR_DAEMON_TOKEN"));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(
+        r.stderr
+            .lines()
+            .filter(|l| l.starts_with("auditor: error:"))
+            .count(),
+        1
+    );
+    for want in [
+        "daemon.colour: unknown key",
+        "daemon.accounts[0]: '12345' is not an AWS account id",
+        "daemon.interval: '6 hours' is not a duration",
+        "daemon: set either interval or cron, not both",
+        "daemon.listen: 0.0.0.0:9477 is not a loopback address: set daemon.token",
+        "daemon.upload_to: 'my-bucket' is not s3://bucket[/prefix]",
+    ] {
+        assert!(r.stderr.contains(want), "missing `{want}` in {}", r.stderr);
+    }
+}

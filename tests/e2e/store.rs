@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 /// Changes the account with boto3 (the emulator's own client), as someone fixing one
 /// security group and breaking another would.
-fn change(emu: &Emulator, account: &str, step: &str) {
+pub(crate) fn change(emu: &Emulator, account: &str, step: &str) {
     let script = r#"
 import sys, boto3
 ep, acct, step = sys.argv[1:4]

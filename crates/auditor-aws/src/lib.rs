@@ -9,9 +9,11 @@
 //!   region disabled, not offered by the endpoint, credentials, unreachable, other.
 //!
 //! Architecture invariant: the only AWS calls this crate makes are `sts:GetCallerIdentity`
-//! and `sts:AssumeRole`.
+//! and `sts:AssumeRole`, and [`deliver::put_report`], the daemon's opt-in upload of its
+//! reports to the operator's own bucket (the auditor's one write).
 #![deny(missing_docs)]
 
+pub mod deliver;
 mod errors;
 mod session;
 

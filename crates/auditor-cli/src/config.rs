@@ -24,6 +24,58 @@ pub(crate) struct Config {
     pub(crate) s3: S3Options,
     /// Not errors, but worth saying at load: suppressions that have already expired.
     pub(crate) warnings: Vec<String>,
+    /// The `[daemon]` section, when present.
+    pub(crate) daemon: Option<DaemonConfig>,
+}
+
+/// When audits run.
+#[derive(Debug, Clone)]
+pub(crate) enum Schedule {
+    /// Every so often, from the daemon's start.
+    Every(std::time::Duration),
+    /// A 5-field cron expression, in UTC.
+    Cron(String, Box<croner::Cron>),
+}
+
+impl fmt::Display for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Schedule::Every(d) => write!(f, "every {}s", d.as_secs()),
+            Schedule::Cron(expr, _) => write!(f, "cron '{expr}' (UTC)"),
+        }
+    }
+}
+
+/// `[daemon]`: scheduled audits, their store, reports and HTTP endpoint.
+#[derive(Debug, Clone)]
+pub(crate) struct DaemonConfig {
+    pub(crate) accounts: Vec<String>,
+    pub(crate) schedule: Schedule,
+    pub(crate) jitter: std::time::Duration,
+    pub(crate) store: PathBuf,
+    pub(crate) reports_dir: PathBuf,
+    pub(crate) upload_to: Option<(String, String)>,
+    pub(crate) listen: std::net::SocketAddr,
+    pub(crate) token: Option<String>,
+    pub(crate) grace_period: std::time::Duration,
+}
+
+/// `30s`, `15m`, `6h`, `1d`.
+pub(crate) fn duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("'{s}' is not a duration (e.g. 30s, 15m, 6h, 1d)"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("'{s}' is not a duration (e.g. 30s, 15m, 6h, 1d)")),
+    };
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 /// The role the auditor assumes in an account other than the caller's, unless configured.
@@ -43,6 +95,7 @@ impl Default for Config {
             settings: Settings::default(),
             s3: S3Options::default(),
             warnings: Vec::new(),
+            daemon: None,
         }
     }
 }
@@ -297,7 +350,11 @@ pub(crate) fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
         problems: Vec::new(),
     };
     let mut c = Config::default();
-    w.unknown_keys(&root, "", &["aws", "audit", "s3", "checks", "suppressions"]);
+    w.unknown_keys(
+        &root,
+        "",
+        &["aws", "audit", "s3", "checks", "suppressions", "daemon"],
+    );
 
     if let Some(aws) = w.table(
         &root,
@@ -616,6 +673,27 @@ pub(crate) fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
         }
     }
 
+    if let Some(d) = w.table(
+        &root,
+        "daemon",
+        "daemon",
+        &[
+            "accounts",
+            "interval",
+            "cron",
+            "jitter",
+            "store",
+            "reports_dir",
+            "upload_to",
+            "listen",
+            "token",
+            "token_env",
+            "grace_period",
+        ],
+    ) {
+        c.daemon = daemon_section(&mut w, d);
+    }
+
     match root.get("suppressions") {
         None => {}
         Some(Value::Array(list)) => {
@@ -718,6 +796,125 @@ pub(crate) fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
     }
 }
 
+fn daemon_section(w: &mut Walk, d: &Table) -> Option<DaemonConfig> {
+    let before = w.problems.len();
+    let accounts = w.list(d, "accounts", "daemon", account_id);
+    if d.get("accounts").is_none() {
+        w.err("daemon.accounts", "missing: the account ids to audit");
+    }
+    let mut dur = |key: &str, default: &str| {
+        let text = w
+            .string(d, key, "daemon")
+            .unwrap_or_else(|| default.to_owned());
+        match duration(&text) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                w.err(&format!("daemon.{key}"), e);
+                None
+            }
+        }
+    };
+    let interval = d.get("interval").and_then(|_| dur("interval", "0s"));
+    let jitter = dur("jitter", "0s");
+    let grace = dur("grace_period", "5m");
+    let cron = w.string(d, "cron", "daemon");
+    let schedule = match (d.get("interval").is_some(), cron) {
+        (true, Some(_)) => {
+            w.err("daemon", "set either interval or cron, not both");
+            None
+        }
+        (true, None) => match interval {
+            Some(i) if i.as_secs() >= 1 => Some(Schedule::Every(i)),
+            Some(_) => {
+                w.err("daemon.interval", "must be at least 1s");
+                None
+            }
+            None => None,
+        },
+        (false, Some(expr)) => match expr.parse::<croner::Cron>() {
+            Ok(c) => Some(Schedule::Cron(expr, Box::new(c))),
+            Err(e) => {
+                w.err(
+                    "daemon.cron",
+                    format!("'{expr}' is not a cron expression: {e}"),
+                );
+                None
+            }
+        },
+        (false, None) => {
+            w.err(
+                "daemon",
+                "missing: a schedule (interval = \"6h\" or cron = \"0 3 * * *\")",
+            );
+            None
+        }
+    };
+    let store = w
+        .string(d, "store", "daemon")
+        .unwrap_or_else(|| "auditor.db".into());
+    let reports_dir = w
+        .string(d, "reports_dir", "daemon")
+        .unwrap_or_else(|| "reports".into());
+    let upload_to = w.string(d, "upload_to", "daemon").and_then(|u| {
+        match u
+            .strip_prefix("s3://")
+            .map(|r| r.split_once('/').unwrap_or((r, "")))
+        {
+            Some((b, p)) if bucket_name(b).is_ok() => {
+                Some((b.to_owned(), p.trim_end_matches('/').to_owned()))
+            }
+            _ => {
+                w.err(
+                    "daemon.upload_to",
+                    format!("'{u}' is not s3://bucket[/prefix]"),
+                );
+                None
+            }
+        }
+    });
+    let listen_text = w
+        .string(d, "listen", "daemon")
+        .unwrap_or_else(|| "127.0.0.1:9477".into());
+    let listen = match listen_text.parse::<std::net::SocketAddr>() {
+        Ok(a) => Some(a),
+        Err(_) => {
+            w.err(
+                "daemon.listen",
+                format!("'{listen_text}' is not an address:port (e.g. 127.0.0.1:9477)"),
+            );
+            None
+        }
+    };
+    let token_env = w
+        .string(d, "token_env", "daemon")
+        .unwrap_or_else(|| "AUDITOR_DAEMON_TOKEN".into());
+    let token = w
+        .string(d, "token", "daemon")
+        .or_else(|| std::env::var(&token_env).ok().filter(|t| !t.is_empty()));
+    if let Some(a) = listen {
+        if !a.ip().is_loopback() && token.is_none() {
+            w.err(
+                "daemon.listen",
+                format!("{a} is not a loopback address: set daemon.token or the {token_env} environment variable so the API requires a bearer token"),
+            );
+        }
+    }
+    if w.problems.len() != before {
+        return None;
+    }
+    Some(DaemonConfig {
+        accounts: accounts?,
+        schedule: schedule?,
+        jitter: jitter?,
+        store: PathBuf::from(store),
+        reports_dir: PathBuf::from(reports_dir),
+        upload_to,
+        listen: listen?,
+        token,
+        grace_period: grace?,
+    })
+}
+
 /// Reads and validates a configuration file.
 pub(crate) fn load(file: &Path) -> Result<Config, ConfigErrors> {
     let text = std::fs::read_to_string(file).map_err(|e| ConfigErrors {
@@ -752,6 +949,12 @@ mod tests {
             (d.scan_secrets, d.scan_max_objects, d.scan_max_object_bytes)
         );
         assert_eq!(c.settings.s3, auditor_checks::StateSettings::default());
+        let d = c.daemon.expect("the example has a [daemon] section");
+        assert_eq!(d.accounts, ["123456789012"]);
+        assert!(matches!(d.schedule, Schedule::Every(i) if i.as_secs() == 6 * 3600));
+        assert_eq!(d.listen.to_string(), "127.0.0.1:9477");
+        assert_eq!(d.grace_period.as_secs(), 300);
+        assert!(d.upload_to.is_none(), "uploading is off by default");
         assert_eq!(c.settings.break_glass_roles, ["BreakGlassAdmin"]);
         assert_eq!(c.settings.allowed_upstream_registries, ["public.ecr.aws"]);
         assert_eq!(

@@ -7,6 +7,8 @@
 //! be written.
 
 mod config;
+mod daemon;
+mod http;
 mod output;
 mod stored;
 
@@ -43,6 +45,16 @@ enum Cmd {
     Explain {
         /// The check's code, e.g. EC2-002.
         code: String,
+    },
+    /// Audit the configured accounts on a schedule: store every run, write each JSON
+    /// report to the reports directory, serve health, metrics and a JSON API over HTTP.
+    Daemon {
+        /// Configuration file with a [daemon] section (see config/auditor.example.toml).
+        #[arg(long, env = "AUDITOR_CONFIG")]
+        config: PathBuf,
+        /// Stop after this many scheduled rounds (for tests and one-off runs).
+        #[arg(long, hide = true)]
+        max_rounds: Option<u32>,
     },
     /// List the runs recorded in a findings store, newest first.
     Runs {
@@ -229,6 +241,24 @@ fn main() -> ExitCode {
             to,
             format,
         } => stored::diff(&store.store, from, to, format == Format::Json),
+        Cmd::Daemon { config, max_rounds } => match config::load(&config) {
+            Err(e) => Err(usage(e.to_string())),
+            Ok(cfg) => {
+                for w in &cfg.warnings {
+                    eprintln!("auditor: warning: {w}");
+                }
+                match tokio::runtime::Builder::new_multi_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt.block_on(daemon::run(cfg, max_rounds)),
+                    Err(e) => Err(Failure {
+                        code: 4,
+                        message: format!("cannot start the async runtime: {e}"),
+                    }),
+                }
+            }
+        },
         Cmd::Audit(args) => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()

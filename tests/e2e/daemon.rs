@@ -1,0 +1,344 @@
+//! `auditor daemon` against the emulator: two scheduled runs with a change to the account in
+//! between, seen through `auditor diff`, `/api/findings` and `/metrics`; SIGTERM; SIGKILL
+//! during a run; a malformed configuration.
+
+use crate::store::change;
+use crate::{auditor, run};
+use auditor_testkit::{unique_account, Emulator};
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// A plain HTTP/1.1 GET: (status, body).
+fn get(addr: &str, path: &str, token: Option<&str>) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).expect("connect to the daemon");
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
+    )
+    .expect("request");
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).expect("response");
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, body.to_owned())
+}
+
+/// Starts the daemon; returns it and the address it listens on (from its first line).
+fn start(
+    config: &Path,
+    envs: &[(&'static str, String)],
+) -> (Child, String, mpsc::Receiver<String>) {
+    let mut child = auditor()
+        .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
+        .args(["daemon", "--config", config.to_str().expect("utf8")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the daemon");
+    let (tx, rx) = mpsc::channel();
+    let stderr = child.stderr.take().expect("stderr");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the daemon says where it listens");
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split(';').next())
+        .unwrap_or_else(|| panic!("no address in: {first}"))
+        .to_owned();
+    (child, addr, rx)
+}
+
+fn wait_for(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn complete_runs(addr: &str, token: Option<&str>) -> usize {
+    let (code, body) = get(addr, "/api/runs", token);
+    if code != 200 {
+        return 0;
+    }
+    serde_json::from_str::<Value>(&body)
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+        .map(|runs| runs.iter().filter(|r| r["status"] == "complete").count())
+        .unwrap_or(0)
+}
+
+fn signal(child: &Child, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .expect("kill")
+        .success();
+    assert!(ok, "kill {sig} failed");
+}
+
+#[test]
+fn two_scheduled_runs_show_exactly_what_changed() {
+    let emu = Emulator::shared();
+    let account = unique_account();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("auditor.db");
+    let reports = dir.path().join("reports");
+    let config = dir.path().join("daemon.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[aws]\nendpoint_url = \"{}\"\nregions = [\"us-east-1\"]\nmax_attempts = 2\n\
+             [audit]\nservices = [\"ec2\"]\n\
+             [daemon]\naccounts = [\"{account}\"]\ninterval = \"4s\"\nstore = \"{}\"\n\
+             reports_dir = \"{}\"\nlisten = \"127.0.0.1:0\"\ntoken = \"s3cret\"\n",
+            emu.endpoint(),
+            db.display(),
+            reports.display()
+        ),
+    )
+    .expect("config");
+    change(&emu, &account, "1");
+    let (mut daemon, addr, lines) = start(&config, &emu.cli_env());
+    let token = Some("s3cret");
+
+    assert_eq!(get(&addr, "/healthz", None).0, 200);
+    assert_eq!(
+        get(&addr, "/api/runs", None).0,
+        401,
+        "the API needs the token"
+    );
+    wait_for("the first run", 60, || complete_runs(&addr, token) >= 1);
+    change(&emu, &account, "2");
+    wait_for("the second run", 60, || complete_runs(&addr, token) >= 2);
+
+    // The JSON API: exactly the fixed group resolved, exactly the broken one new.
+    let (code, body) = get(&addr, "/api/findings?status=resolved", token);
+    assert_eq!(code, 200, "{body}");
+    let resolved: Value = serde_json::from_str(&body).expect("json");
+    let resolved: Vec<(&str, i64)> = resolved
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|i| {
+            (
+                i["code"].as_str().unwrap_or_default(),
+                i["resolved_run"].as_i64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(resolved, [("EC2-002", 2)]);
+    let (_, body) = get(&addr, "/api/findings?status=open&severity=high", token);
+    let open: Value = serde_json::from_str(&body).expect("json");
+    let new_in_2: Vec<&str> = open
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|i| i["first_seen_run"] == 2)
+        .map(|i| i["code"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(new_in_2, ["EC2-002"]);
+    assert_eq!(get(&addr, "/api/findings?status=maybe", token).0, 400);
+    let (code, body) = get(&addr, "/api/runs/1", token);
+    assert_eq!(code, 200);
+    let r1: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(r1["report"]["schema"], "auditor.report.v1");
+    assert_eq!(get(&addr, "/readyz", token).0, 200);
+
+    // /metrics is Prometheus text.
+    let (code, body) = get(&addr, "/metrics", token);
+    assert_eq!(code, 200);
+    let scrape = prometheus_parse::Scrape::parse(body.lines().map(|l| Ok(l.to_owned())))
+        .expect("/metrics parses as Prometheus text");
+    let runs_complete: f64 = scrape
+        .samples
+        .iter()
+        .filter(|s| s.metric == "auditor_runs_total" && s.labels.get("status") == Some("complete"))
+        .map(|s| match s.value {
+            prometheus_parse::Value::Counter(v) | prometheus_parse::Value::Untyped(v) => v,
+            _ => 0.0,
+        })
+        .sum();
+    assert!(runs_complete >= 2.0, "{body}");
+    for family in [
+        "auditor_run_duration_seconds",
+        "auditor_last_success_timestamp_seconds",
+        "auditor_findings",
+    ] {
+        assert!(
+            scrape.samples.iter().any(|s| s.metric.starts_with(family)),
+            "no {family} in {body}"
+        );
+    }
+
+    // SIGTERM: no new runs, exit 0.
+    signal(&daemon, "-TERM");
+    let status = daemon.wait().expect("wait");
+    assert_eq!(status.code(), Some(0));
+    let said: Vec<String> = lines.try_iter().collect();
+    assert!(said.iter().any(|l| l.contains("run 2 of")), "{said:?}");
+
+    // The same through the store: diff, and a report per run in the reports directory.
+    let diff = run(auditor()
+        .args([
+            "diff", "--from", "1", "--to", "2", "--format", "json", "--store",
+        ])
+        .arg(&db));
+    assert_eq!(diff.code, 0, "{}", diff.stderr);
+    let d: Value = serde_json::from_str(&diff.stdout).expect("json");
+    let codes = |k: &str| -> Vec<String> {
+        d[k].as_array()
+            .expect("list")
+            .iter()
+            .map(|e| e["code"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(codes("new"), ["EC2-002"]);
+    assert_eq!(codes("resolved"), ["EC2-002"]);
+    let latest = reports.join(&account).join("latest.json");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&latest).expect("latest report"))
+            .expect("json");
+    assert_eq!(report["account"], account.as_str());
+    let files = std::fs::read_dir(reports.join(&account))
+        .expect("reports")
+        .count();
+    assert!(files >= 3, "a report per run plus latest.json: {files}");
+}
+
+/// An endpoint that accepts connections and never answers: a run there hangs in its first
+/// AWS call, after it was recorded.
+fn black_hole() -> (std::net::TcpListener, String) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", l.local_addr().expect("addr"));
+    (l, url)
+}
+
+fn hanging_config(dir: &Path, endpoint: &str, extra: &str) -> std::path::PathBuf {
+    let config = dir.join("daemon.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[aws]\nendpoint_url = \"{endpoint}\"\nregions = [\"us-east-1\"]\n\
+             [daemon]\naccounts = [\"111122223333\"]\ninterval = \"1h\"\nstore = \"{}\"\n\
+             reports_dir = \"{}\"\nlisten = \"127.0.0.1:0\"\n{extra}",
+            dir.join("auditor.db").display(),
+            dir.join("reports").display()
+        ),
+    )
+    .expect("config");
+    config
+}
+
+fn statuses(db: &Path) -> Vec<String> {
+    let r = run(auditor()
+        .args(["runs", "--format", "json", "--store"])
+        .arg(db));
+    let v: Value = serde_json::from_str(&r.stdout).unwrap_or(Value::Null);
+    v.as_array()
+        .map(|runs| {
+            runs.iter()
+                .map(|r| r["status"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn env() -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ("AWS_REGION", "us-east-1".into()),
+    ]
+}
+
+#[test]
+fn sigkill_during_a_run_leaves_the_store_whole_and_the_run_failed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("auditor.db");
+    // An earlier, complete run.
+    let inv = dir.path().join("inventory.json");
+    std::fs::write(
+        &inv,
+        r#"{"account_id": "111122223333", "services": ["iam"], "iam": {}}"#,
+    )
+    .expect("inventory");
+    let first = run(auditor()
+        .args(["audit", "--fail-on", "none", "--from-inventory"])
+        .arg(&inv)
+        .arg("--store")
+        .arg(&db));
+    assert_eq!(first.code, 0, "{}", first.stderr);
+
+    let (_hole, endpoint) = black_hole();
+    let config = hanging_config(dir.path(), &endpoint, "");
+    let (mut daemon, _addr, _lines) = start(&config, &env());
+    wait_for("the run to start", 30, || {
+        statuses(&db).first().map(String::as_str) == Some("running")
+    });
+    daemon.kill().expect("SIGKILL");
+    daemon.wait().expect("reaped");
+
+    assert_eq!(
+        statuses(&db),
+        ["running", "complete"],
+        "a reader changes nothing"
+    );
+    let again = run(auditor()
+        .args(["audit", "--fail-on", "none", "--from-inventory"])
+        .arg(&inv)
+        .arg("--store")
+        .arg(&db));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("run 2") && again.stderr.contains("interrupted"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(statuses(&db), ["complete", "failed", "complete"]);
+    let report = run(auditor()
+        .args(["report", "--run", "1", "--format", "json", "--store"])
+        .arg(&db));
+    assert_eq!(
+        report.code, 0,
+        "the earlier run is intact: {}",
+        report.stderr
+    );
+}
+
+#[test]
+fn sigterm_during_a_run_aborts_it_after_the_grace_period_and_exits_0() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("auditor.db");
+    let (_hole, endpoint) = black_hole();
+    let config = hanging_config(dir.path(), &endpoint, "grace_period = \"1s\"\n");
+    let (mut daemon, _addr, _lines) = start(&config, &env());
+    wait_for("the run to start", 30, || {
+        statuses(&db).first().map(String::as_str) == Some("running")
+    });
+    signal(&daemon, "-TERM");
+    let status = daemon.wait().expect("wait");
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(statuses(&db), ["aborted"]);
+}
