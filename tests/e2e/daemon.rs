@@ -181,7 +181,20 @@ fn two_scheduled_runs_show_exactly_what_changed() {
         })
         .sum();
     assert!(runs_complete >= 2.0, "{body}");
+    let ec2_requests: f64 = scrape
+        .samples
+        .iter()
+        .filter(|s| {
+            s.metric == "auditor_api_requests_total" && s.labels.get("service") == Some("ec2")
+        })
+        .map(|s| match s.value {
+            prometheus_parse::Value::Counter(v) | prometheus_parse::Value::Untyped(v) => v,
+            _ => 0.0,
+        })
+        .sum();
+    assert!(ec2_requests >= 16.0, "8 EC2 reads per run, 2 runs: {body}");
     for family in [
+        "auditor_api_throttled_total",
         "auditor_run_duration_seconds",
         "auditor_last_success_timestamp_seconds",
         "auditor_findings",

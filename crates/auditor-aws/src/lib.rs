@@ -13,6 +13,7 @@
 //! reports to the operator's own bucket (the auditor's one write).
 #![deny(missing_docs)]
 
+pub mod counting;
 pub mod deliver;
 mod errors;
 mod session;

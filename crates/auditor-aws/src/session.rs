@@ -73,7 +73,25 @@ pub async fn load_base_config(opts: &AwsOptions) -> SdkConfig {
     if let Some(u) = &opts.endpoint_url {
         loader = loader.endpoint_url(u);
     }
-    loader.load().await
+    // Every request of every client built from this config is counted (crate::counting),
+    // through the HTTPS stack the SDK builds by default: hyper 1, rustls with aws-lc, the
+    // proxy from HTTPS_PROXY/HTTP_PROXY/NO_PROXY.
+    use aws_smithy_http_client::{proxy::ProxyConfig, tls, Builder, ConnectorBuilder};
+    let https = Builder::new().build_with_connector_fn(|settings, components| {
+        let mut conn = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ));
+        conn.set_connector_settings(settings.cloned());
+        if let Some(c) = components {
+            conn.set_sleep_impl(c.sleep_impl());
+        }
+        conn.set_proxy_config(Some(ProxyConfig::from_env()));
+        conn.build()
+    });
+    loader
+        .http_client(crate::counting::wrap(https))
+        .load()
+        .await
 }
 
 /// A confirmed session in the audited account.

@@ -42,6 +42,8 @@ pub(crate) struct Metrics {
     /// account → (service, kind) → coverage gaps of its last complete run (`throttled`
     /// counts calls AWS kept throttling after the SDK's retries).
     pub(crate) gaps: BTreeMap<String, BTreeMap<(String, String), u64>>,
+    /// account → service → AWS requests sent and throttled answers, over every run.
+    pub(crate) api: BTreeMap<String, BTreeMap<String, auditor_aws::counting::Counts>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -204,8 +206,20 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
         }
     };
     *lock(&shared.current) = Some(id);
+    let before = auditor_aws::counting::snapshot();
     let outcome = collect_and_check(&cfg, &account, services, started_at).await;
     *lock(&shared.current) = None;
+    {
+        // Runs are one at a time, so the difference is this run's.
+        let mut m = lock(&shared.metrics);
+        let api = m.api.entry(account.clone()).or_default();
+        for (service, now) in auditor_aws::counting::snapshot() {
+            let was = before.get(&service).copied().unwrap_or_default();
+            let c = api.entry(service).or_default();
+            c.requests += now.requests - was.requests;
+            c.throttled += now.throttled - was.throttled;
+        }
+    }
     let result = match outcome {
         Ok(r) => r,
         Err(f) => {

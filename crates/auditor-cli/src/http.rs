@@ -217,6 +217,40 @@ async fn metrics(State(s): State<Arc<Shared>>) -> Response {
     }
     family_into(
         &mut out,
+        "auditor_api_requests_total",
+        "counter",
+        "AWS API requests sent by the audits, retries included, by service.",
+    );
+    for (account, by) in &m.api {
+        for (service, c) in by {
+            let _ = writeln!(
+                out,
+                "auditor_api_requests_total{{account=\"{}\",service=\"{}\"}} {}",
+                label(account),
+                label(service),
+                c.requests
+            );
+        }
+    }
+    family_into(
+        &mut out,
+        "auditor_api_throttled_total",
+        "counter",
+        "AWS answers that throttled the audits (HTTP 429/503, Throttling*, *LimitExceeded), by service.",
+    );
+    for (account, by) in &m.api {
+        for (service, c) in by {
+            let _ = writeln!(
+                out,
+                "auditor_api_throttled_total{{account=\"{}\",service=\"{}\"}} {}",
+                label(account),
+                label(service),
+                c.throttled
+            );
+        }
+    }
+    family_into(
+        &mut out,
         "auditor_coverage_gaps",
         "gauge",
         "API calls of the account's last complete run that returned no data, by service and kind (access_denied, throttled, ...).",
