@@ -284,7 +284,7 @@ fn init_logging() {
     // us instead. AUDITOR_LOG=debug shows everything.
     let filter = tracing_subscriber::EnvFilter::try_from_env("AUDITOR_LOG").unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new(
-            "warn,aws_config=error,aws_smithy_runtime=error,aws_smithy_runtime_api=error",
+            "warn,auditor::daemon=info,aws_config=error,aws_smithy_runtime=error,aws_smithy_runtime_api=error",
         )
     });
     tracing_subscriber::fmt()
