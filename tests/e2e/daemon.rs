@@ -57,15 +57,19 @@ fn start(
             }
         }
     });
-    let first = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the daemon says where it listens");
-    let addr = first
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split(';').next())
-        .unwrap_or_else(|| panic!("no address in: {first}"))
-        .to_owned();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let addr = loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("the daemon says where it listens");
+        if let Some(a) = line
+            .split("listening on http://")
+            .nth(1)
+            .and_then(|r| r.split(';').next())
+        {
+            break a.to_owned();
+        }
+    };
     (child, addr, rx)
 }
 
@@ -106,19 +110,22 @@ fn two_scheduled_runs_show_exactly_what_changed() {
     let db = dir.path().join("auditor.db");
     let reports = dir.path().join("reports");
     let config = dir.path().join("daemon.toml");
+    let bucket = format!("security-reports-{account}");
     std::fs::write(
         &config,
         format!(
             "[aws]\nendpoint_url = \"{}\"\nregions = [\"us-east-1\"]\nmax_attempts = 2\n\
              [audit]\nservices = [\"ec2\"]\n\
              [daemon]\naccounts = [\"{account}\"]\ninterval = \"4s\"\nstore = \"{}\"\n\
-             reports_dir = \"{}\"\nlisten = \"127.0.0.1:0\"\ntoken = \"s3cret\"\n",
+             reports_dir = \"{}\"\nlisten = \"127.0.0.1:0\"\ntoken = \"s3cret\"\n\
+             upload_to = \"s3://{bucket}/auditor\"\n",
             emu.endpoint(),
             db.display(),
             reports.display()
         ),
     )
     .expect("config");
+    s3(&emu, "create", &bucket);
     change(&emu, &account, "1");
     let (mut daemon, addr, lines) = start(&config, &emu.cli_env());
     let token = Some("s3cret");
@@ -238,6 +245,43 @@ fn two_scheduled_runs_show_exactly_what_changed() {
         .expect("reports")
         .count();
     assert!(files >= 3, "a report per run plus latest.json: {files}");
+    // The opt-in upload put each run's report into the operator's bucket.
+    let keys = s3(&emu, "list", &bucket);
+    let uploaded: Vec<&str> = keys
+        .lines()
+        .filter(|k| k.starts_with(&format!("auditor/{account}/")))
+        .collect();
+    assert!(
+        uploaded.iter().any(|k| k.ends_with("-run1.json"))
+            && uploaded.iter().any(|k| k.ends_with("-run2.json")),
+        "{keys}"
+    );
+}
+
+/// Creates the operator's report bucket, or lists its keys, as the daemon's own identity
+/// (the emulator's default account).
+fn s3(emu: &Emulator, what: &str, bucket: &str) -> String {
+    let script = r#"
+import sys, boto3
+ep, what, bucket = sys.argv[1:4]
+s3 = boto3.client("s3", endpoint_url=ep, region_name="us-east-1",
+                  aws_access_key_id="testing", aws_secret_access_key="testing")
+if what == "create":
+    s3.create_bucket(Bucket=bucket)
+else:
+    for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+        print(o["Key"])
+"#;
+    let out = std::process::Command::new(crate::repo_root().join("localstack/.venv/bin/python"))
+        .args(["-c", script, emu.endpoint(), what, bucket])
+        .output()
+        .expect("python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// An endpoint that accepts connections and never answers: a run there hangs in its first

@@ -287,9 +287,11 @@ fn init_logging() {
             "warn,auditor::daemon=info,aws_config=error,aws_smithy_runtime=error,aws_smithy_runtime_api=error",
         )
     });
+    use std::io::IsTerminal as _;
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }
 
