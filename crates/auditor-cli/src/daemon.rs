@@ -8,8 +8,7 @@
 //! within the grace period, else it is recorded as aborted; the daemon then exits 0.
 
 use crate::config::{Config, DaemonConfig, Schedule};
-use crate::{aws, http, output, stored, usage, Failure};
-use auditor_aws::AwsOptions;
+use crate::{http, output, stored, usage, Failure};
 use auditor_model::{AccountId, AuditResult, Status};
 use auditor_store::Store;
 use std::collections::BTreeMap;
@@ -323,49 +322,21 @@ async fn collect_and_check(
     services: Vec<auditor_model::Service>,
     started_at: time::OffsetDateTime,
 ) -> Result<AuditResult, Failure> {
-    let account_id: AccountId = account
+    let id: AccountId = account
         .parse()
         .map_err(|e: auditor_model::IdError| usage(e.0))?;
-    let opts = AwsOptions {
-        profile: cfg.profile.clone(),
-        endpoint_url: cfg.endpoint_url.clone(),
-        max_attempts: cfg.max_attempts,
-        ..AwsOptions::default()
-    };
-    let base = auditor_aws::load_base_config(&opts).await;
-    let session = auditor_aws::open_account(&base, &account_id, &cfg.role_name)
-        .await
-        .map_err(|e| aws(&e, cfg.profile.as_deref()))?;
-    let regions = auditor_engine::resolve_regions(&session, cfg.regions.as_deref())
-        .await
-        .map_err(|e| Failure {
-            code: 3,
-            message: e.to_string(),
-        })?;
-    let plan = auditor_engine::AuditPlan {
-        services,
-        regions,
-        concurrency: cfg.concurrency,
-        s3: cfg.s3.clone(),
-    };
-    let inv = auditor_engine::collect(&session, &plan).await;
+    let (inv, caller, assumed) = crate::collect_account(cfg, &id, services).await?;
     Ok(auditor_engine::evaluate(
         &inv,
         &cfg.settings,
-        &session.caller_arn,
-        session.assumed_role.clone(),
+        &caller,
+        assumed,
         started_at,
     ))
 }
 
 /// The auditor's one write: a report into its own bucket, with the caller's credentials.
 async fn upload(cfg: &Config, bucket: &str, key: &str, body: Vec<u8>) -> Result<(), String> {
-    let opts = AwsOptions {
-        profile: cfg.profile.clone(),
-        endpoint_url: cfg.endpoint_url.clone(),
-        max_attempts: cfg.max_attempts,
-        ..AwsOptions::default()
-    };
-    let base = auditor_aws::load_base_config(&opts).await;
+    let base = auditor_aws::load_base_config(&crate::aws_options(cfg)).await;
     auditor_aws::deliver::put_report(&base, bucket, key, body).await
 }

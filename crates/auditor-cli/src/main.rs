@@ -400,12 +400,6 @@ async fn audit(args: AuditArgs) -> Result<u8, Failure> {
                 .unwrap_or_default()
                 .parse()
                 .map_err(|e: auditor_model::IdError| usage(e.0))?;
-            let opts = AwsOptions {
-                profile: cfg.profile.clone(),
-                endpoint_url: cfg.endpoint_url.clone(),
-                max_attempts: cfg.max_attempts,
-                ..AwsOptions::default()
-            };
             // Recorded before any AWS call, so that a run refused by AWS is recorded too.
             if let Some(st) = store.as_mut() {
                 let regions = cfg.regions.clone().unwrap_or_default();
@@ -418,33 +412,9 @@ async fn audit(args: AuditArgs) -> Result<u8, Failure> {
                     started_at,
                 )?);
             }
-            let base = auditor_aws::load_base_config(&opts).await;
-            let session = auditor_aws::open_account(&base, &account, &cfg.role_name)
+            collect_account(&cfg, &account, services.clone())
                 .await
-                .map_err(|e| aws(&e, cfg.profile.as_deref()))
-                .map_err(|f| stored::failed(store.as_mut(), run_id, f))?;
-            let regions = auditor_engine::resolve_regions(&session, cfg.regions.as_deref())
-                .await
-                .map_err(|e| match e {
-                    auditor_engine::RegionError::Discovery(_) => Failure {
-                        code: 3,
-                        message: e.to_string(),
-                    },
-                    _ => usage(e.to_string()),
-                })
-                .map_err(|f| stored::failed(store.as_mut(), run_id, f))?;
-            let plan = auditor_engine::AuditPlan {
-                services: services.clone(),
-                regions,
-                concurrency: cfg.concurrency,
-                s3: cfg.s3.clone(),
-            };
-            let inv = auditor_engine::collect(&session, &plan).await;
-            (
-                inv,
-                session.caller_arn.clone(),
-                session.assumed_role.clone(),
-            )
+                .map_err(|f| stored::failed(store.as_mut(), run_id, f))?
         }
     };
 
@@ -510,6 +480,50 @@ async fn audit(args: AuditArgs) -> Result<u8, Failure> {
             .any(|f| f.fails_unsuppressed() && f.severity >= min)
     });
     Ok(u8::from(gate))
+}
+
+/// How to reach AWS, from the configuration.
+pub(crate) fn aws_options(cfg: &Config) -> AwsOptions {
+    AwsOptions {
+        profile: cfg.profile.clone(),
+        endpoint_url: cfg.endpoint_url.clone(),
+        max_attempts: cfg.max_attempts,
+        ..AwsOptions::default()
+    }
+}
+
+/// Opens a session in `account` (assuming the audit role when needed), plans its regions
+/// and collects its inventory: (inventory, caller ARN, assumed role).
+pub(crate) async fn collect_account(
+    cfg: &Config,
+    account: &AccountId,
+    services: Vec<Service>,
+) -> Result<(Inventory, String, Option<String>), Failure> {
+    let base = auditor_aws::load_base_config(&aws_options(cfg)).await;
+    let session = auditor_aws::open_account(&base, account, &cfg.role_name)
+        .await
+        .map_err(|e| aws(&e, cfg.profile.as_deref()))?;
+    let regions = auditor_engine::resolve_regions(&session, cfg.regions.as_deref())
+        .await
+        .map_err(|e| match e {
+            auditor_engine::RegionError::Discovery(_) => Failure {
+                code: 3,
+                message: e.to_string(),
+            },
+            _ => usage(e.to_string()),
+        })?;
+    let plan = auditor_engine::AuditPlan {
+        services,
+        regions,
+        concurrency: cfg.concurrency,
+        s3: cfg.s3.clone(),
+    };
+    let inv = auditor_engine::collect(&session, &plan).await;
+    Ok((
+        inv,
+        session.caller_arn.clone(),
+        session.assumed_role.clone(),
+    ))
 }
 
 fn load_inventory(path: &std::path::Path) -> anyhow::Result<Inventory> {

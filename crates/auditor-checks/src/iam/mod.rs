@@ -264,6 +264,20 @@ pub(crate) struct Policies {
     boundary: Option<(String, PolicyDocument)>,
 }
 
+/// A managed policy's parsed document, or why it cannot be had (not read, not parsable).
+pub(crate) fn managed_document(iam: &IamAccount, arn: &str) -> Result<PolicyDocument, String> {
+    let managed = iam.managed_policies.get().map_err(|g| g.to_string())?;
+    let p = managed
+        .iter()
+        .find(|p| p.arn == arn)
+        .ok_or_else(|| format!("{arn} was not read"))?;
+    let text = p
+        .document
+        .get()
+        .map_err(|gap| format!("the document of {arn} was not read: {gap}"))?;
+    PolicyDocument::parse(text).map_err(|e| format!("{arn}: {e}"))
+}
+
 pub(crate) fn load(
     iam: &IamAccount,
     owner: &str,
@@ -271,18 +285,7 @@ pub(crate) fn load(
     attached: &[&String],
     boundary: Option<&String>,
 ) -> Result<Policies, String> {
-    let managed = iam.managed_policies.get().map_err(|g| g.to_string())?;
-    let doc_of = |arn: &str| -> Result<PolicyDocument, String> {
-        let p = managed
-            .iter()
-            .find(|p| p.arn == arn)
-            .ok_or_else(|| format!("{arn} was not read"))?;
-        let text = p
-            .document
-            .get()
-            .map_err(|gap| format!("the document of {arn} was not read: {gap}"))?;
-        PolicyDocument::parse(text).map_err(|e| format!("{arn}: {e}"))
-    };
+    let doc_of = |arn: &str| managed_document(iam, arn);
     let mut identity = Vec::new();
     for p in inline {
         let doc = PolicyDocument::parse(&p.document)

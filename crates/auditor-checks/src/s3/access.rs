@@ -302,19 +302,8 @@ impl Loader<'_> {
         if let Some(r) = self.managed.get(arn) {
             return r.clone();
         }
-        let r = (|| {
-            let list = self.iam.managed_policies.get().map_err(|g| g.to_string())?;
-            let p = list
-                .iter()
-                .find(|p| p.arn == arn)
-                .ok_or_else(|| format!("{arn} was not read"))?;
-            let text = p
-                .document
-                .get()
-                .map_err(|gap| format!("the document of {arn} was not read: {gap}"))?;
-            let doc = PolicyDocument::parse(text).map_err(|e| format!("{arn}: {e}"))?;
-            doc.resolving(known).map_err(|e| format!("{arn}: {e}"))
-        })();
+        let r = crate::iam::managed_document(self.iam, arn)
+            .and_then(|doc| doc.resolving(known).map_err(|e| format!("{arn}: {e}")));
         self.managed.insert(arn.to_owned(), r.clone());
         r
     }

@@ -99,3 +99,27 @@ pub(crate) fn judge_part<T>(
         }
     }
 }
+
+/// Runs `judge` on every state bucket that has a policy, with its text. A policy that was
+/// not read is "not assessed"; a bucket without one gets `without`'s verdict.
+pub(crate) fn for_each_policy<'i>(
+    ctx: &CheckContext<'i>,
+    out: &mut Emitter<'_>,
+    without: impl Fn() -> crate::iam::Verdict,
+    mut judge: impl FnMut(&'i Bucket, &'i str, Resource, &mut Emitter<'_>),
+) {
+    let Some(buckets) = buckets(ctx, out) else {
+        return;
+    };
+    for b in buckets {
+        let res = bucket_resource(ctx, b);
+        match b.policy.get() {
+            Err(gap) => out.not_assessed(res, gap),
+            Ok(None) => match without() {
+                Ok(e) => out.pass(res, vec![e]),
+                Err(e) => out.fail(res, vec![e]),
+            },
+            Ok(Some(text)) => judge(b, text, res, out),
+        }
+    }
+}

@@ -45,29 +45,14 @@ declare_check! {
 
 impl Check for PolicyGrantsOutsiders {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
-        let Some(buckets) = super::buckets(ctx, out) else {
-            return;
+        let without = || {
+            Ok(ev(
+                "Policy",
+                "none",
+                "no bucket policy: only this account's IAM grants access",
+            ))
         };
-        for b in buckets {
-            let res = super::bucket_resource(ctx, b);
-            let text = match b.policy.get() {
-                Err(gap) => {
-                    out.not_assessed(res, gap);
-                    continue;
-                }
-                Ok(None) => {
-                    out.pass(
-                        res,
-                        vec![ev(
-                            "Policy",
-                            "none",
-                            "no bucket policy: only this account's IAM grants access",
-                        )],
-                    );
-                    continue;
-                }
-                Ok(Some(t)) => t,
-            };
+        super::for_each_policy(ctx, out, without, |b, text, res, out| {
             let trusted = &ctx.settings.s3.trusted_accounts;
             match outsider_grants(text, &ctx.inventory.account_id, trusted) {
                 Err(why) => out.not_assessed_because(res, format!("Policy: {why}")),
@@ -100,6 +85,6 @@ impl Check for PolicyGrantsOutsiders {
                     out.fail(res, evidence);
                 }
             }
-        }
+        });
     }
 }

@@ -44,36 +44,18 @@ declare_check! {
 
 impl Check for TlsNotEnforced {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
-        let Some(buckets) = super::buckets(ctx, out) else {
-            return;
-        };
         let inv = ctx.inventory;
-        for b in buckets {
-            let res = super::bucket_resource(ctx, b);
-            let text = match b.policy.get() {
-                Err(gap) => {
-                    out.not_assessed(res, gap);
-                    continue;
-                }
-                Ok(None) => {
-                    out.fail(
-                        res,
-                        vec![ev(
-                            "Policy",
-                            "none",
-                            "no bucket policy, so nothing refuses plain-HTTP requests",
-                        )],
-                    );
-                    continue;
-                }
-                Ok(Some(t)) => t,
-            };
+        let without = || {
+            Err(ev(
+                "Policy",
+                "none",
+                "no bucket policy, so nothing refuses plain-HTTP requests",
+            ))
+        };
+        super::for_each_policy(ctx, out, without, |b, text, res, out| {
             let doc = match PolicyDocument::parse(text) {
                 Ok(d) => d,
-                Err(e) => {
-                    out.not_assessed_because(res, format!("Policy: {e}"));
-                    continue;
-                }
+                Err(e) => return out.not_assessed_because(res, format!("Policy: {e}")),
             };
             let key = b
                 .state
@@ -110,10 +92,7 @@ impl Check for TlsNotEnforced {
                     ),
                     Ok(_) => open.push(action),
                     Err(e) => {
-                        out.not_assessed_because(res.clone(), format!("Policy: {e}"));
-                        open.clear();
-                        denied.clear();
-                        break;
+                        return out.not_assessed_because(res, format!("Policy: {e}"));
                     }
                 }
             }
@@ -136,6 +115,6 @@ impl Check for TlsNotEnforced {
                     )],
                 );
             }
-        }
+        });
     }
 }
