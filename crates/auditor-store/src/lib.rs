@@ -688,7 +688,7 @@ fn write_run(
     let finished = rfc3339(result.finished_at);
     let updated = tx.execute(
         "UPDATE runs SET status = 'complete', finished_at = ?2, fail = ?3, pass = ?4,
-                not_assessed = ?5, gaps = ?6, result = ?7, error = NULL
+                not_assessed = ?5, gaps = ?6, result = ?7, error = NULL, regions = ?8
          WHERE id = ?1 AND status = 'running'",
         params![
             id,
@@ -697,7 +697,9 @@ fn write_run(
             count(Status::Pass),
             count(Status::NotAssessed),
             result.gaps.len() as i64,
-            json
+            json,
+            // The regions actually audited (discovered when none were named).
+            serde_json::to_string(&result.regions).unwrap_or_else(|_| "[]".into())
         ],
     )?;
     if updated != 1 {
