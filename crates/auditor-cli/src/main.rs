@@ -434,16 +434,21 @@ async fn audit(args: AuditArgs) -> Result<u8, Failure> {
         started_at,
     );
     let json = auditor_report::json_v1::to_json(&result);
-    if let Some(st) = store.as_mut() {
+    // The store is written first but its failure reported last: the report (file and
+    // stdout) must not be lost because the history could not be recorded.
+    let store_err = store.as_mut().and_then(|st| {
         let id = match run_id {
             Some(id) => id,
             None => {
                 let names: Vec<String> = result.services.iter().map(|s| s.to_string()).collect();
-                stored::begin(st, &result.account_id, &result.regions, &names, started_at)?
+                match stored::begin(st, &result.account_id, &result.regions, &names, started_at) {
+                    Ok(id) => id,
+                    Err(f) => return Some(f),
+                }
             }
         };
-        stored::finish(st, id, &result)?;
-    }
+        stored::finish(st, id, &result).err()
+    });
 
     // The report file first: if stdout is closed, the file is still complete.
     let write_err = args.output.as_ref().and_then(|p| {
@@ -471,6 +476,9 @@ async fn audit(args: AuditArgs) -> Result<u8, Failure> {
     }
     if let Some(p) = &args.output {
         eprintln!("auditor: JSON report written to {}", p.display());
+    }
+    if let Some(f) = store_err {
+        return Err(f);
     }
 
     let gate = fail_on.is_some_and(|min| {

@@ -420,6 +420,21 @@ impl Store {
             run: id,
             message: e.to_string(),
         })?;
+        match self.run(id)? {
+            Some(r) if r.status == "running" => {}
+            Some(r) => {
+                return Err(StoreError::NoSuchRun(format!(
+                    "run {id} is {}, not running: it cannot take a result",
+                    r.status
+                )))
+            }
+            None => {
+                return Err(StoreError::NoSuchRun(format!(
+                    "no run {id} in {}",
+                    self.path.display()
+                )))
+            }
+        }
         let tx = self.conn.transaction().map_err(sqlite)?;
         let changes = write_run(&tx, id, result, &json).map_err(sqlite)?;
         tx.commit().map_err(sqlite)?;

@@ -211,6 +211,14 @@ fn a_run_left_running_is_failed_at_the_next_open_and_nothing_else_changes() {
     assert_eq!(store.result(run1).unwrap(), r1);
     assert_eq!(store.issues(None, Some("open"), None).unwrap().len(), 1);
     assert!(matches!(store.result(run2), Err(StoreError::NoSuchRun(_))));
+    // A failed run cannot be completed afterwards, and says why.
+    let mut store = store;
+    let err = store.finish_run(run2, &r1).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!("run {run2} is failed, not running: it cannot take a result")
+    );
+    assert_eq!(store.result(run1).unwrap(), r1);
     // Opening again recovers nothing more.
     drop(store);
     assert!(Store::open_for_writing(&path)
