@@ -186,9 +186,10 @@ impl PolicyDocument {
             match s.get("Effect").and_then(Value::as_str) {
                 Some("Allow" | "Deny") => {}
                 other => {
+                    let effect = other.map_or_else(|| "none".to_owned(), |e| format!("\"{e}\""));
                     return Err(PolicyError::NotAPolicy(format!(
-                        "Statement[{i}] has Effect {other:?}, not \"Allow\" or \"Deny\""
-                    )))
+                        "Statement[{i}] has Effect {effect}, not \"Allow\" or \"Deny\""
+                    )));
                 }
             }
         }
