@@ -281,8 +281,38 @@ fn known(key: &str) -> bool {
     ) || k.starts_with("aws:principaltag/")
 }
 
-/// A resolved policy: name, document, assumptions.
-type Resolved = (String, PolicyDocument, Vec<Assumption>);
+/// A policy as written and as resolved (see [`PolicyDocument::resolving`]).
+#[derive(Clone)]
+struct Resolved {
+    name: String,
+    /// As written: tells which Deny a resolved grant had to set aside.
+    original: PolicyDocument,
+    /// Unknown conditions taken in the requester's favour.
+    doc: PolicyDocument,
+    assumed: Vec<Assumption>,
+}
+
+impl Resolved {
+    fn of(name: String, original: PolicyDocument) -> Result<Resolved, String> {
+        let (doc, assumed) = original
+            .resolving(known)
+            .map_err(|e| format!("{name}: {e}"))?;
+        Ok(Resolved {
+            name,
+            original,
+            doc,
+            assumed,
+        })
+    }
+
+    fn named(&self) -> Named<'_> {
+        Named::new(&self.name, &self.doc)
+    }
+
+    fn named_original(&self) -> Named<'_> {
+        Named::new(&self.name, &self.original)
+    }
+}
 
 struct Principal {
     arn: String,
@@ -294,18 +324,21 @@ struct Principal {
 
 struct Loader<'i> {
     iam: &'i IamAccount,
-    managed: HashMap<String, Result<(PolicyDocument, Vec<Assumption>), String>>,
+    managed: HashMap<String, Result<PolicyDocument, String>>,
 }
 
 impl Loader<'_> {
-    fn managed(&mut self, arn: &str) -> Result<(PolicyDocument, Vec<Assumption>), String> {
-        if let Some(r) = self.managed.get(arn) {
-            return r.clone();
-        }
-        let r = crate::iam::managed_document(self.iam, arn)
-            .and_then(|doc| doc.resolving(known).map_err(|e| format!("{arn}: {e}")));
-        self.managed.insert(arn.to_owned(), r.clone());
-        r
+    /// A managed policy, resolved, read and parsed once per audit.
+    fn managed(&mut self, arn: &str, name: String) -> Result<Resolved, String> {
+        let doc = match self.managed.get(arn) {
+            Some(r) => r.clone(),
+            None => {
+                let r = crate::iam::managed_document(self.iam, arn);
+                self.managed.insert(arn.to_owned(), r.clone());
+                r
+            }
+        }?;
+        Resolved::of(name, doc)
     }
 
     /// `inline`: each policy with its owner (`role/x`, `user/x`, `group/x`).
@@ -317,20 +350,15 @@ impl Loader<'_> {
     ) -> Result<(Vec<Resolved>, Option<Resolved>), String> {
         let mut identity = Vec::new();
         for (owner, p) in inline {
-            let doc = PolicyDocument::parse(&p.document)
-                .and_then(|d| d.resolving(known))
-                .map_err(|e| format!("{owner} inline policy {}: {e}", p.name))?;
-            identity.push((format!("{owner} inline policy {}", p.name), doc.0, doc.1));
+            let name = format!("{owner} inline policy {}", p.name);
+            let doc = PolicyDocument::parse(&p.document).map_err(|e| format!("{name}: {e}"))?;
+            identity.push(Resolved::of(name, doc)?);
         }
         for arn in attached {
-            let (d, a) = self.managed(arn)?;
-            identity.push(((*arn).clone(), d, a));
+            identity.push(self.managed(arn, (*arn).clone())?);
         }
         let boundary = match boundary {
-            Some(arn) => {
-                let (d, a) = self.managed(arn)?;
-                Some((format!("boundary {arn}"), d, a))
-            }
+            Some(arn) => Some(self.managed(arn, format!("boundary {arn}"))?),
             None => None,
         };
         Ok((identity, boundary))
@@ -553,7 +581,10 @@ fn analyse_bucket(
             return out;
         }
         Ok(None) => None,
-        Ok(Some(text)) => match PolicyDocument::parse(text).and_then(|d| d.resolving(known)) {
+        Ok(Some(text)) => match PolicyDocument::parse(text)
+            .map_err(|e| e.to_string())
+            .and_then(|d| Resolved::of(format!("bucket policy of {}", b.name), d))
+        {
             Ok(r) => Some(r),
             Err(e) => {
                 out.not_assessed = Some(Ok(format!("the bucket policy: {e}")));
@@ -566,10 +597,9 @@ fn analyse_bucket(
         return out;
     };
     out.undecided = undecided.clone();
-    let policy_name = format!("bucket policy of {}", b.name);
     let bucket_allows = policy
         .as_ref()
-        .is_some_and(|(d, _)| d.statements().iter().any(|s| s.allow));
+        .is_some_and(|r| r.doc.statements().iter().any(|s| s.allow));
 
     for p in principals {
         let (identity, boundary) = match &p.policies {
@@ -581,28 +611,27 @@ fn analyse_bucket(
             }
         };
         out.principals_evaluated += 1;
-        if !bucket_allows && !may_grant_objects(identity.iter().map(|(_, d, _)| d)) {
+        if !bucket_allows && !may_grant_objects(identity.iter().map(|r| &r.doc)) {
             continue;
         }
-        let set = PolicySet {
-            identity: identity.iter().map(|(n, d, _)| Named::new(n, d)).collect(),
-            boundary: boundary.as_ref().map(|(n, d, _)| Named::new(n, d)),
-            resource: policy
-                .as_ref()
-                .map(|(d, _)| vec![Named::new(&policy_name, d)])
-                .unwrap_or_default(),
+        let all: Vec<&Resolved> = identity.iter().chain(boundary).chain(&policy).collect();
+        let set_of = |pick: fn(&Resolved) -> Named<'_>| PolicySet {
+            identity: identity.iter().map(pick).collect(),
+            boundary: boundary.as_ref().map(pick),
+            resource: policy.as_ref().map(pick).into_iter().collect(),
             same_account: true,
         };
-        let assumptions: Vec<(&str, &Assumption)> = identity
-            .iter()
-            .chain(boundary.iter())
-            .flat_map(|(n, _, a)| a.iter().map(move |a| (n.as_str(), a)))
-            .chain(
-                policy
-                    .iter()
-                    .flat_map(|(_, a)| a.iter().map(|a| (policy_name.as_str(), a))),
-            )
-            .collect();
+        let set = set_of(Resolved::named);
+        // As written: only needed when a Deny was set aside somewhere.
+        let avoids_deny = all.iter().any(|r| r.assumed.iter().any(|a| !a.allow));
+        let original = avoids_deny.then(|| set_of(Resolved::named_original));
+        let assumption = |policy: &str, statement: &str, allow: bool| {
+            all.iter()
+                .filter(|r| r.name == policy)
+                .flat_map(|r| &r.assumed)
+                .find(|a| a.statement == statement && a.allow == allow)
+                .map(|a| a.conditions.clone())
+        };
         let ctx = context(inv, p);
         let mut reach: BTreeMap<String, TeamReach> = BTreeMap::new();
         let mut failed = None;
@@ -631,31 +660,34 @@ fn analyse_bucket(
                     if r.key.is_empty() {
                         r.key.clone_from(key);
                     }
-                    for g in e.granted_by {
+                    let mut notes = Vec::new();
+                    for g in &e.granted_by {
                         let label = format!("{} {}", g.policy, g.statement);
                         if !r.granted_by.contains(&label) {
                             r.granted_by.push(label);
                         }
-                        for (pol, a) in &assumptions {
-                            if *pol == g.policy && a.statement == g.statement && a.allow {
-                                let note = format!(
-                                    "assuming {} is met ({pol} {})",
-                                    a.conditions, a.statement
-                                );
-                                if !r.assumed.contains(&note) {
-                                    r.assumed.push(note);
-                                }
+                        if let Some(c) = assumption(&g.policy, &g.statement, true) {
+                            notes.push(format!(
+                                "assuming {c} is met ({} {})",
+                                g.policy, g.statement
+                            ));
+                        }
+                    }
+                    // The Denies that, as written, refuse this very request: reachable only
+                    // by a request that avoids their conditions.
+                    if let Some(Ok(as_written)) = original.as_ref().map(|o| evaluate(o, &req)) {
+                        for d in &as_written.denied_by {
+                            if let Some(c) = assumption(&d.policy, &d.statement, false) {
+                                notes.push(format!(
+                                    "assuming the Deny {} {} is avoided ({c})",
+                                    d.policy, d.statement
+                                ));
                             }
                         }
                     }
-                    // Denies set aside as avoidable are part of why it is reachable.
-                    for (pol, a) in assumptions.iter().filter(|(_, a)| !a.allow) {
-                        let note = format!(
-                            "assuming the Deny {pol} {} is avoided ({})",
-                            a.statement, a.conditions
-                        );
-                        if !r.assumed.contains(&note) {
-                            r.assumed.push(note);
+                    for n in notes {
+                        if !r.assumed.contains(&n) {
+                            r.assumed.push(n);
                         }
                     }
                     break;
