@@ -156,7 +156,7 @@ fn two_scheduled_runs_show_exactly_what_changed() {
         })
         .collect();
     assert_eq!(resolved, [("EC2-002", 2)]);
-    let (_, body) = get(&addr, "/api/findings?status=open&severity=high", token);
+    let (_, body) = get(&addr, "/api/findings?status=open&severity=HIGH", token);
     let open: Value = serde_json::from_str(&body).expect("json");
     let new_in_2: Vec<&str> = open
         .as_array()

@@ -115,20 +115,21 @@ async fn findings(State(s): State<Arc<Shared>>, Query(q): Query<FindingQuery>) -
         )
             .into_response();
     }
-    if let Some(sev) = q.severity.as_deref() {
-        if sev.parse::<auditor_model::Severity>().is_err() {
-            return (
-                StatusCode::BAD_REQUEST,
-                format!("severity '{sev}': expected info, low, medium, high or critical\n"),
-            )
-                .into_response();
-        }
-    }
-    match lock(&s.store).issues(
-        q.account.as_deref(),
-        q.status.as_deref(),
-        q.severity.as_deref(),
-    ) {
+    // As the store spells it (`high`), whatever the caller's case.
+    let severity = match q.severity.as_deref() {
+        None => None,
+        Some(sev) => match sev.parse::<auditor_model::Severity>() {
+            Ok(v) => Some(v.as_str()),
+            Err(_) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    format!("severity '{sev}': expected info, low, medium, high or critical\n"),
+                )
+                    .into_response()
+            }
+        },
+    };
+    match lock(&s.store).issues(q.account.as_deref(), q.status.as_deref(), severity) {
         Ok(issues) => Json(
             issues
                 .into_iter()
