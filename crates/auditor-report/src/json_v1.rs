@@ -264,9 +264,11 @@ pub fn build(result: &AuditResult) -> Report {
                 .iter()
                 .filter_map(|code| auditor_checks::by_code(code))
                 .map(|c| c.meta())
+                // A whole region (`*`) affects its service's checks; an API affects every
+                // check that reads it, of any service (S3-008 reads IAM, EKS checks EC2).
                 .filter(|m| {
-                    m.service.as_str() == g.service
-                        && (g.api == "*" || m.reads.contains(&g.api.as_str()))
+                    (g.api == "*" && m.service.as_str() == g.service)
+                        || m.reads.contains(&g.api.as_str())
                 })
                 .map(|m| m.code.to_owned())
                 .collect(),

@@ -227,3 +227,19 @@ fn rollup_never_shows_a_practice_as_met_without_its_data() {
     assert!(statuses[..first_pass].iter().all(|s| *s != "pass"));
     assert!(statuses[first_pass..].iter().all(|s| *s == "pass"));
 }
+
+/// A refused API names every check that reads it, whatever the check's service.
+#[test]
+fn a_gap_names_the_checks_of_other_services_that_read_its_api() {
+    let mut r = result();
+    r.checks_run = vec!["IAM-007".into(), "S3-008".into(), "EC2-002".into()];
+    r.gaps = vec![auditor_model::Gap {
+        service: "iam".into(),
+        region: None,
+        api: "iam:GetAccountAuthorizationDetails".into(),
+        kind: auditor_model::GapKind::AccessDenied,
+        message: "AccessDenied: no".into(),
+    }];
+    let report = auditor_report::json_v1::build(&r);
+    assert_eq!(report.coverage_gaps[0].checks, ["IAM-007", "S3-008"]);
+}

@@ -64,6 +64,7 @@ declare_check! {
             "s3:ListBucket",
             "s3:GetBucketPolicy",
             "iam:GetAccountAuthorizationDetails",
+            "iam:GetPolicy",
             "iam:GetPolicyVersion",
         ],
     }
