@@ -2,7 +2,7 @@
 //! between, seen through `auditor diff`, `/api/findings` and `/metrics`; SIGTERM; SIGKILL
 //! during a run; a malformed configuration.
 
-use crate::store::change;
+use crate::store::{change, offline_audit};
 use crate::{auditor, run};
 use auditor_testkit::{unique_account, Emulator};
 use serde_json::Value;
@@ -341,11 +341,7 @@ fn sigkill_during_a_run_leaves_the_store_whole_and_the_run_failed() {
         r#"{"account_id": "111122223333", "services": ["iam"], "iam": {}}"#,
     )
     .expect("inventory");
-    let first = run(auditor()
-        .args(["audit", "--fail-on", "none", "--from-inventory"])
-        .arg(&inv)
-        .arg("--store")
-        .arg(&db));
+    let first = offline_audit(&inv, &db);
     assert_eq!(first.code, 0, "{}", first.stderr);
 
     let (_hole, endpoint) = black_hole();
@@ -362,11 +358,7 @@ fn sigkill_during_a_run_leaves_the_store_whole_and_the_run_failed() {
         ["running", "complete"],
         "a reader changes nothing"
     );
-    let again = run(auditor()
-        .args(["audit", "--fail-on", "none", "--from-inventory"])
-        .arg(&inv)
-        .arg("--store")
-        .arg(&db));
+    let again = offline_audit(&inv, &db);
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(
         again.stderr.contains("run 2") && again.stderr.contains("interrupted"),

@@ -123,6 +123,15 @@ fn assert_only_emulator_gaps(report: &Value) {
     assert_eq!(got, want, "{gaps:#?}");
 }
 
+/// The status of the finding of `code` on resource `id`; panics when there is none.
+fn status_of(findings: &[Value], code: &str, id: &str) -> Value {
+    findings
+        .iter()
+        .find(|f| f["code"] == code && f["resource"]["id"] == id)
+        .map(|f| f["status"].clone())
+        .unwrap_or_else(|| panic!("no {code} finding for {id}"))
+}
+
 fn key(f: &Value) -> (String, String, String) {
     (
         f["code"].as_str().unwrap_or_default().to_owned(),
@@ -590,13 +599,7 @@ fn auditing_eks_alone_reads_what_its_checks_need_and_runs_only_eks_checks() {
     );
     // The checks that cross-read EC2 (subnets, launch templates) and IAM (roles) judged
     // the demo's resources instead of reporting the data missing.
-    let status = |code: &str, id: &str| {
-        findings
-            .iter()
-            .find(|f| f["code"] == code && f["resource"]["id"] == id)
-            .map(|f| f["status"].clone())
-            .unwrap_or_else(|| panic!("no {code} finding for {id}"))
-    };
+    let status = |code: &str, id: &str| status_of(findings, code, id);
     assert_eq!(status("EKS-011", "legacy-tools/ssh-public"), "fail");
     assert_eq!(status("EKS-010", "legacy-tools/imdsv1"), "fail");
     assert_eq!(status("EKS-005", "legacy-tools"), "fail");
@@ -651,13 +654,7 @@ fn auditing_s3_alone_reads_iam_too_and_a_missing_configured_bucket_is_a_gap() {
         "the secret scan is opt-in"
     );
     // IAM was read for S3-008: the bucket/* deployer fails, the scoped one passes.
-    let status = |code: &str, id: &str| {
-        findings
-            .iter()
-            .find(|f| f["code"] == code && f["resource"]["id"] == id)
-            .map(|f| f["status"].clone())
-            .unwrap_or_else(|| panic!("no {code} finding for {id}"))
-    };
+    let status = |code: &str, id: &str| status_of(findings, code, id);
     assert_eq!(status("S3-008", "fraud-deployer"), "fail");
     assert_eq!(status("S3-008", "crm-deployer"), "pass");
     // Buckets in other regions are audited too: S3 is account-wide.

@@ -195,15 +195,7 @@ fn an_audit_killed_mid_run_leaves_earlier_runs_intact_and_is_marked_failed() {
         r#"{"account_id": "111122223333", "regions": [], "services": ["iam"], "iam": {}}"#,
     )
     .expect("inventory");
-    let first = run(auditor().args([
-        "audit",
-        "--from-inventory",
-        inv.to_str().expect("utf8"),
-        "--fail-on",
-        "none",
-        "--store",
-        db.to_str().expect("utf8"),
-    ]));
+    let first = offline_audit(&inv, &db);
     assert_eq!(first.code, 0, "{}", first.stderr);
 
     // An endpoint that accepts connections and never answers: the audit hangs in its first
@@ -245,15 +237,7 @@ fn an_audit_killed_mid_run_leaves_earlier_runs_intact_and_is_marked_failed() {
     child.wait().expect("reaped");
 
     // The next writer finds the dead run, marks it failed, and keeps run 1 whole.
-    let third = run(auditor().args([
-        "audit",
-        "--from-inventory",
-        inv.to_str().expect("utf8"),
-        "--fail-on",
-        "none",
-        "--store",
-        db.to_str().expect("utf8"),
-    ]));
+    let third = offline_audit(&inv, &db);
     assert_eq!(third.code, 0, "{}", third.stderr);
     assert!(
         third.stderr.contains("run 2") && third.stderr.contains("interrupted"),
@@ -272,4 +256,13 @@ fn an_audit_killed_mid_run_leaves_earlier_runs_intact_and_is_marked_failed() {
     let report = store_cmd(&db, &["report", "--run", "1", "--format", "json"]);
     assert_eq!(report.code, 0, "{}", report.stderr);
     drop(hole);
+}
+
+/// Audits a saved inventory (no AWS) and records it in the store at `db`.
+pub(crate) fn offline_audit(inv: &Path, db: &Path) -> Run {
+    run(auditor()
+        .args(["audit", "--fail-on", "none", "--from-inventory"])
+        .arg(inv)
+        .arg("--store")
+        .arg(db))
 }

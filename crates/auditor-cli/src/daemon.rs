@@ -228,7 +228,17 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
             return;
         }
     };
-    let changes = match lock(&shared.store).finish_run(id, &result) {
+    // The metrics lock is held across the store's commit, so that /metrics never lags
+    // behind /api/runs.
+    let stored = {
+        let mut m = lock(&shared.metrics);
+        let r = lock(&shared.store).finish_run(id, &result);
+        if r.is_ok() {
+            record_complete(&mut m, &account, started, &result);
+        }
+        r
+    };
+    let changes = match stored {
         Ok(c) => c,
         Err(e) => {
             count(&shared, &account, "failed");
@@ -259,36 +269,6 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
             tracing::error!(target: "auditor::daemon", run = id, bucket, key, error = %e, "cannot upload the report");
         }
     }
-    {
-        let mut m = lock(&shared.metrics);
-        let secs = started.elapsed().as_secs_f64();
-        let e = m.duration.entry(account.clone()).or_default();
-        e.0 += secs;
-        e.1 += 1;
-        m.last_success.insert(
-            account.clone(),
-            time::OffsetDateTime::now_utc().unix_timestamp(),
-        );
-        let mut by = BTreeMap::new();
-        for f in &result.findings {
-            let status = if f.status == Status::Fail && !f.fails_unsuppressed() {
-                "suppressed"
-            } else {
-                f.status.as_str()
-            };
-            *by.entry((f.severity.as_str().to_owned(), status.to_owned()))
-                .or_default() += 1;
-        }
-        m.findings.insert(account.clone(), by);
-        let mut gaps = BTreeMap::new();
-        for g in &result.gaps {
-            *gaps
-                .entry((g.service.clone(), g.kind.as_str().to_owned()))
-                .or_default() += 1;
-        }
-        m.gaps.insert(account.clone(), gaps);
-    }
-    count(&shared, &account, "complete");
     let fails = result
         .findings
         .iter()
@@ -314,6 +294,41 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
         result.gaps.len(),
         file.display()
     );
+}
+
+/// A complete run's metrics: duration, last success, findings, gaps, and the run count.
+fn record_complete(m: &mut Metrics, account: &str, started: Instant, result: &AuditResult) {
+    let account = account.to_owned();
+    let secs = started.elapsed().as_secs_f64();
+    let e = m.duration.entry(account.clone()).or_default();
+    e.0 += secs;
+    e.1 += 1;
+    m.last_success.insert(
+        account.clone(),
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+    );
+    let mut by = BTreeMap::new();
+    for f in &result.findings {
+        let status = if f.status == Status::Fail && !f.fails_unsuppressed() {
+            "suppressed"
+        } else {
+            f.status.as_str()
+        };
+        *by.entry((f.severity.as_str().to_owned(), status.to_owned()))
+            .or_default() += 1;
+    }
+    m.findings.insert(account.clone(), by);
+    let mut gaps = BTreeMap::new();
+    for g in &result.gaps {
+        *gaps
+            .entry((g.service.clone(), g.kind.as_str().to_owned()))
+            .or_default() += 1;
+    }
+    m.gaps.insert(account.clone(), gaps);
+    *m.runs
+        .entry((account.clone(), "complete".to_owned()))
+        .or_default() += 1;
+    m.last_status.insert(account, "complete".to_owned());
 }
 
 async fn collect_and_check(
