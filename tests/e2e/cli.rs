@@ -291,3 +291,16 @@ fn a_malformed_daemon_config_lists_every_problem_and_exits_2() {
         assert!(r.stderr.contains(want), "missing `{want}` in {}", r.stderr);
     }
 }
+
+#[test]
+fn the_daemon_without_a_daemon_section_says_so_and_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("audit-only.toml");
+    std::fs::write(&cfg, "[aws]\nregions = [\"eu-west-1\"]\n").expect("config");
+    let r = run(auditor().args(["daemon", "--config"]).arg(&cfg));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(
+        r.stderr.trim(),
+        "auditor: error: the configuration has no [daemon] section (see config/auditor.example.toml)"
+    );
+}
