@@ -9,6 +9,7 @@
 mod cli;
 mod daemon;
 mod emulator;
+mod org;
 mod store;
 
 use std::path::Path;

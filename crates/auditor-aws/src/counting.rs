@@ -1,9 +1,17 @@
-//! Counting AWS requests and throttled answers per service, for the daemon's `/metrics`
-//! (and the benchmark). The SDK's HTTP client is wrapped once in [`load_base_config`]
-//! (crate::load_base_config): every request any client sends passes here, retries included.
-//! The service comes from the SigV4 credential scope, as AWS reads it. An answer counts as
-//! throttled when it is HTTP 429, HTTP 503, or typed `Throttling*`/`*LimitExceeded` in its
-//! `x-amzn-ErrorType` header.
+//! Every AWS request passes here: it is rate limited on the client side, then counted.
+//!
+//! The SDK's HTTP client is wrapped once in [`load_base_config`](crate::load_base_config),
+//! so every request any client sends passes here, retries included. The service and region
+//! come from the SigV4 credential scope, as AWS reads them; the account comes from the
+//! [`scoped`] future the request runs in (the CLI scopes each account's audit by its id).
+//!
+//! - **Rate limits** ([`RateLimits`]): a token bucket per (account, region, service), so
+//!   that the auditor stays under AWS's own per-account, per-region API rate limits however
+//!   many regions and resources it reads at once. It works on top of the SDK's adaptive
+//!   retry, which slows down only after AWS has said "slow down".
+//! - **Counts** ([`snapshot`], [`snapshot_scope`]): requests, throttled answers (HTTP 429,
+//!   HTTP 503, or typed `Throttling*`/`*LimitExceeded` in `x-amzn-ErrorType`) and the time
+//!   spent waiting for the rate limit, per account and service.
 
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
@@ -11,40 +19,257 @@ use aws_smithy_runtime_api::client::http::{
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use std::collections::BTreeMap;
-use std::sync::Mutex;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use std::collections::{BTreeMap, HashMap};
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-/// Requests and throttled answers of one service.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
-    /// Requests sent (each retry counts).
-    pub requests: u64,
-    /// Answers that said "slow down".
-    pub throttled: u64,
+pub use auditor_model::ApiCounts as Counts;
+
+tokio::task_local! {
+    static SCOPE: Arc<str>;
 }
 
-static COUNTS: Mutex<BTreeMap<String, Counts>> = Mutex::new(BTreeMap::new());
+/// Runs `fut` with the AWS requests it sends attributed to `scope` (an account id): they
+/// are counted under it and rate limited within its own buckets.
+pub async fn scoped<F: std::future::Future>(scope: &str, fut: F) -> F::Output {
+    SCOPE.scope(Arc::from(scope), fut).await
+}
 
-fn add(service: &str, throttled: bool) {
+fn current_scope() -> Arc<str> {
+    SCOPE.try_with(Arc::clone).unwrap_or_else(|_| Arc::from(""))
+}
+
+type Key = (Arc<str>, String);
+static COUNTS: Mutex<BTreeMap<Key, Counts>> = Mutex::new(BTreeMap::new());
+
+fn add(scope: Arc<str>, service: String, throttled: bool, waited: Duration) {
     let mut m = COUNTS.lock().unwrap_or_else(|e| e.into_inner());
-    let c = m.entry(service.to_owned()).or_default();
+    let c = m.entry((scope, service)).or_default();
     c.requests += 1;
     c.throttled += u64::from(throttled);
+    c.rate_limited_ms += waited.as_millis() as u64;
 }
 
-/// Every count since the process started, per service.
+/// Every count since the process started, per service, over every scope.
 pub fn snapshot() -> BTreeMap<String, Counts> {
-    COUNTS.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    let m = COUNTS.lock().unwrap_or_else(|e| e.into_inner());
+    let mut out: BTreeMap<String, Counts> = BTreeMap::new();
+    for ((_, service), c) in m.iter() {
+        out.entry(service.clone()).or_default().add(c);
+    }
+    out
 }
 
-/// The HTTP client that counts, around the SDK's own.
-pub(crate) fn wrap(inner: SharedHttpClient) -> SharedHttpClient {
-    SharedHttpClient::new(CountingClient { inner })
+/// Every count since the process started of the requests sent in one [`scoped`] future's
+/// scope, per service.
+pub fn snapshot_scope(scope: &str) -> BTreeMap<String, Counts> {
+    let m = COUNTS.lock().unwrap_or_else(|e| e.into_inner());
+    m.iter()
+        .filter(|((s, _), _)| &**s == scope)
+        .map(|((_, service), c)| (service.clone(), *c))
+        .collect()
+}
+
+/// `after - before`, per service (services with no request left out).
+pub fn delta(
+    before: &BTreeMap<String, Counts>,
+    after: &BTreeMap<String, Counts>,
+) -> BTreeMap<String, Counts> {
+    after
+        .iter()
+        .filter_map(|(s, a)| {
+            let b = before.get(s).copied().unwrap_or_default();
+            let d = Counts {
+                requests: a.requests.saturating_sub(b.requests),
+                throttled: a.throttled.saturating_sub(b.throttled),
+                rate_limited_ms: a.rate_limited_ms.saturating_sub(b.rate_limited_ms),
+            };
+            (d.requests > 0).then(|| (s.clone(), d))
+        })
+        .collect()
+}
+
+/// One API family's client-side limit: a token bucket refilled at `per_second` that holds
+/// at most `burst` tokens.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    /// Sustained requests per second. Zero or less: no limit.
+    pub per_second: f64,
+    /// Requests that may go at once after a quiet spell.
+    pub burst: u32,
+}
+
+impl RateLimit {
+    /// `per_second` with a burst of one second's worth.
+    pub fn per_second(per_second: f64) -> RateLimit {
+        RateLimit {
+            per_second,
+            burst: per_second.ceil().max(1.0) as u32,
+        }
+    }
+
+    fn quota(&self) -> Option<Quota> {
+        if self.per_second.is_nan() || self.per_second <= 0.0 || !self.per_second.is_finite() {
+            return None;
+        }
+        let period = Duration::from_secs_f64(1.0 / self.per_second);
+        Quota::with_period(period)
+            .map(|q| q.allow_burst(NonZeroU32::new(self.burst.max(1)).unwrap_or(NonZeroU32::MIN)))
+    }
+}
+
+/// Client-side rate limits per API family (the SigV4 signing name: `ec2`, `iam`,
+/// `organizations`, ...), each per account and region.
+///
+/// The defaults stay under AWS's published or observed limits with room for other callers
+/// in the same account: EC2's non-mutating actions refill at 20 per second from a bucket of
+/// 100; IAM, STS and Organizations are far stricter and global to the account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateLimits {
+    /// Per service.
+    pub by_service: BTreeMap<String, RateLimit>,
+    /// For services not listed.
+    pub default: RateLimit,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        let by_service = [
+            (
+                "ec2",
+                RateLimit {
+                    per_second: 20.0,
+                    burst: 100,
+                },
+            ),
+            (
+                "iam",
+                RateLimit {
+                    per_second: 10.0,
+                    burst: 20,
+                },
+            ),
+            (
+                "sts",
+                RateLimit {
+                    per_second: 10.0,
+                    burst: 20,
+                },
+            ),
+            (
+                "organizations",
+                RateLimit {
+                    per_second: 4.0,
+                    burst: 8,
+                },
+            ),
+            (
+                "eks",
+                RateLimit {
+                    per_second: 10.0,
+                    burst: 20,
+                },
+            ),
+            (
+                "ecr",
+                RateLimit {
+                    per_second: 20.0,
+                    burst: 40,
+                },
+            ),
+            (
+                "s3",
+                RateLimit {
+                    per_second: 50.0,
+                    burst: 100,
+                },
+            ),
+        ]
+        .into_iter()
+        .map(|(s, l)| (s.to_owned(), l))
+        .collect();
+        RateLimits {
+            by_service,
+            default: RateLimit {
+                per_second: 10.0,
+                burst: 20,
+            },
+        }
+    }
+}
+
+impl RateLimits {
+    /// No client-side limit at all (the SDK's adaptive retry still backs off).
+    pub fn unlimited() -> RateLimits {
+        RateLimits {
+            by_service: BTreeMap::new(),
+            default: RateLimit {
+                per_second: 0.0,
+                burst: 1,
+            },
+        }
+    }
+
+    /// The limit of one service.
+    pub fn of(&self, service: &str) -> RateLimit {
+        self.by_service
+            .get(service)
+            .copied()
+            .unwrap_or(self.default)
+    }
+
+    /// The services that have a limit of their own.
+    pub fn known_services() -> Vec<&'static str> {
+        vec!["ec2", "iam", "sts", "organizations", "eks", "ecr", "s3"]
+    }
+}
+
+/// (account, region, service) → its token bucket, `None` when the service has no limit.
+type Buckets = HashMap<(Arc<str>, String, String), Option<Arc<DefaultDirectRateLimiter>>>;
+
+/// The token buckets, made on first use per (account, region, service).
+#[derive(Debug)]
+struct Limiters {
+    limits: RateLimits,
+    buckets: Mutex<Buckets>,
+}
+
+impl Limiters {
+    fn get(
+        &self,
+        scope: &Arc<str>,
+        region: &str,
+        service: &str,
+    ) -> Option<Arc<DefaultDirectRateLimiter>> {
+        let mut m = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        m.entry((scope.clone(), region.to_owned(), service.to_owned()))
+            .or_insert_with(|| {
+                self.limits
+                    .of(service)
+                    .quota()
+                    .map(|q| Arc::new(RateLimiter::direct(q)))
+            })
+            .clone()
+    }
+}
+
+/// The HTTP client that limits and counts, around the SDK's own.
+pub(crate) fn wrap(inner: SharedHttpClient, limits: RateLimits) -> SharedHttpClient {
+    SharedHttpClient::new(CountingClient {
+        inner,
+        limiters: Arc::new(Limiters {
+            limits,
+            buckets: Mutex::new(HashMap::new()),
+        }),
+    })
 }
 
 #[derive(Debug)]
 struct CountingClient {
     inner: SharedHttpClient,
+    limiters: Arc<Limiters>,
 }
 
 impl HttpClient for CountingClient {
@@ -55,6 +280,7 @@ impl HttpClient for CountingClient {
     ) -> SharedHttpConnector {
         SharedHttpConnector::new(CountingConnector {
             inner: self.inner.http_connector(settings, components),
+            limiters: self.limiters.clone(),
         })
     }
 }
@@ -62,26 +288,38 @@ impl HttpClient for CountingClient {
 #[derive(Debug)]
 struct CountingConnector {
     inner: SharedHttpConnector,
+    limiters: Arc<Limiters>,
 }
 
-/// `AWS4-HMAC-SHA256 Credential=AKID/20261122/eu-west-1/ec2/aws4_request, ...` → `ec2`.
-fn service_of(request: &HttpRequest) -> String {
-    request
+/// `AWS4-HMAC-SHA256 Credential=AKID/20261122/eu-west-1/ec2/aws4_request, ...` →
+/// (`eu-west-1`, `ec2`).
+fn scope_of(request: &HttpRequest) -> (String, String) {
+    let parts: Vec<&str> = request
         .headers()
         .get("authorization")
         .and_then(|a| a.split("Credential=").nth(1))
         .and_then(|c| c.split(',').next())
-        .and_then(|c| c.split('/').nth(3))
-        .unwrap_or("unsigned")
-        .to_owned()
+        .map(|c| c.split('/').collect())
+        .unwrap_or_default();
+    match (parts.get(2), parts.get(3)) {
+        (Some(r), Some(s)) => ((*r).to_owned(), (*s).to_owned()),
+        _ => (String::new(), "unsigned".to_owned()),
+    }
 }
 
 impl HttpConnector for CountingConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let service = service_of(&request);
-        let fut = self.inner.call(request);
+        let (region, service) = scope_of(&request);
+        let scope = current_scope();
+        let bucket = self.limiters.get(&scope, &region, &service);
+        let inner = self.inner.clone();
         HttpConnectorFuture::new(async move {
-            let result = fut.await;
+            let started = Instant::now();
+            if let Some(b) = bucket {
+                b.until_ready().await;
+            }
+            let waited = started.elapsed();
+            let result = inner.call(request).await;
             let throttled = result.as_ref().is_ok_and(|r| {
                 let status = r.status().as_u16();
                 let typed = r
@@ -90,8 +328,71 @@ impl HttpConnector for CountingConnector {
                     .is_some_and(|t| t.starts_with("Throttling") || t.contains("LimitExceeded"));
                 status == 429 || status == 503 || typed
             });
-            add(&service, throttled);
+            add(scope, service, throttled, waited);
             result
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_stricter_for_iam_and_organizations_than_for_ec2() {
+        let l = RateLimits::default();
+        assert!(l.of("iam").per_second < l.of("ec2").per_second);
+        assert!(l.of("organizations").per_second < l.of("iam").per_second);
+        assert_eq!(l.of("unknown-service"), l.default);
+        assert!(RateLimits::unlimited().of("ec2").quota().is_none());
+        assert!(RateLimit::per_second(0.0).quota().is_none());
+        assert_eq!(RateLimit::per_second(2.5).burst, 3);
+    }
+
+    #[test]
+    fn a_bucket_holds_requests_beyond_its_burst_and_buckets_are_per_account_and_region() {
+        let limits = RateLimits {
+            by_service: [(
+                "iam".to_owned(),
+                RateLimit {
+                    per_second: 0.5,
+                    burst: 2,
+                },
+            )]
+            .into(),
+            default: RateLimit::per_second(0.0),
+        };
+        let l = Limiters {
+            limits,
+            buckets: Mutex::new(HashMap::new()),
+        };
+        let a: Arc<str> = Arc::from("111111111111");
+        let b: Arc<str> = Arc::from("222222222222");
+        let iam_a = l.get(&a, "us-east-1", "iam").unwrap();
+        // The burst goes at once; the third request must wait (a token every 2 s).
+        assert!(iam_a.check().is_ok() && iam_a.check().is_ok());
+        assert!(iam_a.check().is_err(), "the third request is held");
+        // The same bucket is found again for the same account, region and service...
+        assert!(l.get(&a, "us-east-1", "iam").unwrap().check().is_err());
+        // ...while another account, or another region, has a full bucket of its own.
+        assert!(l.get(&b, "us-east-1", "iam").unwrap().check().is_ok());
+        assert!(l.get(&a, "eu-west-1", "iam").unwrap().check().is_ok());
+        // A service without a limit has no bucket.
+        assert!(l.get(&a, "us-east-1", "ec2").is_none());
+    }
+
+    #[test]
+    fn delta_keeps_only_services_that_sent_requests() {
+        let c = |r, t| Counts {
+            requests: r,
+            throttled: t,
+            rate_limited_ms: 0,
+        };
+        let before: BTreeMap<String, Counts> = [("iam".to_owned(), c(5, 1))].into();
+        let after: BTreeMap<String, Counts> =
+            [("iam".to_owned(), c(5, 1)), ("ec2".to_owned(), c(3, 0))].into();
+        let d = delta(&before, &after);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d["ec2"], c(3, 0));
     }
 }

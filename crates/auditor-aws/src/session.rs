@@ -24,6 +24,8 @@ pub struct AwsOptions {
     pub connect_timeout: Duration,
     /// Timeout of one whole operation, retries included.
     pub operation_timeout: Duration,
+    /// Client-side rate limits per API family, each per account and region.
+    pub rate_limits: crate::counting::RateLimits,
 }
 
 impl Default for AwsOptions {
@@ -34,6 +36,7 @@ impl Default for AwsOptions {
             max_attempts: 5,
             connect_timeout: Duration::from_secs(5),
             operation_timeout: Duration::from_secs(120),
+            rate_limits: crate::counting::RateLimits::default(),
         }
     }
 }
@@ -73,7 +76,8 @@ pub async fn load_base_config(opts: &AwsOptions) -> SdkConfig {
     if let Some(u) = &opts.endpoint_url {
         loader = loader.endpoint_url(u);
     }
-    // Every request of every client built from this config is counted (crate::counting),
+    // Every request of every client built from this config is rate limited and counted
+    // (crate::counting),
     // through the HTTPS stack the SDK builds by default: hyper 1, rustls with aws-lc, the
     // proxy from HTTPS_PROXY/HTTP_PROXY/NO_PROXY.
     use aws_smithy_http_client::{proxy::ProxyConfig, tls, Builder, ConnectorBuilder};
@@ -89,7 +93,7 @@ pub async fn load_base_config(opts: &AwsOptions) -> SdkConfig {
         conn.build()
     });
     loader
-        .http_client(crate::counting::wrap(https))
+        .http_client(crate::counting::wrap(https, opts.rate_limits.clone()))
         .load()
         .await
 }

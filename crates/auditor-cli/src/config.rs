@@ -26,6 +26,45 @@ pub(crate) struct Config {
     pub(crate) warnings: Vec<String>,
     /// The `[daemon]` section, when present.
     pub(crate) daemon: Option<DaemonConfig>,
+    /// `[aws.rate_limits]`: client-side limits per API family.
+    pub(crate) rate_limits: auditor_aws::counting::RateLimits,
+    /// `[org]`: which accounts of the organisation `audit --org` and the daemon audit.
+    pub(crate) org: OrgSettings,
+}
+
+/// `[org]`: the organisation-wide audit.
+#[derive(Debug, Clone)]
+pub(crate) struct OrgSettings {
+    pub(crate) filter: collect_org::OrgFilter,
+    /// Accounts audited at once.
+    pub(crate) concurrency: usize,
+}
+
+impl Default for OrgSettings {
+    fn default() -> Self {
+        OrgSettings {
+            filter: collect_org::OrgFilter::default(),
+            concurrency: 4,
+        }
+    }
+}
+
+/// Which accounts the daemon audits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Accounts {
+    /// These ids.
+    List(Vec<String>),
+    /// Every active account of the organisation that `[org]` selects, listed anew each round.
+    Org,
+}
+
+impl fmt::Display for Accounts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Accounts::List(l) => write!(f, "{} account(s)", l.len()),
+            Accounts::Org => write!(f, "the organisation's accounts"),
+        }
+    }
 }
 
 /// When audits run.
@@ -49,7 +88,7 @@ impl fmt::Display for Schedule {
 /// `[daemon]`: scheduled audits, their store, reports and HTTP endpoint.
 #[derive(Debug, Clone)]
 pub(crate) struct DaemonConfig {
-    pub(crate) accounts: Vec<String>,
+    pub(crate) accounts: Accounts,
     pub(crate) schedule: Schedule,
     pub(crate) jitter: std::time::Duration,
     pub(crate) store: PathBuf,
@@ -96,6 +135,8 @@ impl Default for Config {
             s3: S3Options::default(),
             warnings: Vec::new(),
             daemon: None,
+            rate_limits: auditor_aws::counting::RateLimits::default(),
+            org: OrgSettings::default(),
         }
     }
 }
@@ -353,7 +394,15 @@ pub(crate) fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
     w.unknown_keys(
         &root,
         "",
-        &["aws", "audit", "s3", "checks", "suppressions", "daemon"],
+        &[
+            "aws",
+            "audit",
+            "s3",
+            "checks",
+            "suppressions",
+            "daemon",
+            "org",
+        ],
     );
 
     if let Some(aws) = w.table(
@@ -366,6 +415,7 @@ pub(crate) fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
             "role_name",
             "regions",
             "max_attempts",
+            "rate_limits",
         ],
     ) {
         c.profile = w.string(aws, "profile", "aws");
@@ -387,6 +437,60 @@ pub(crate) fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
         c.regions = w.list(aws, "regions", "aws", region_name);
         if let Some(n) = w.int(aws, "max_attempts", "aws", 1, 20) {
             c.max_attempts = n as u32;
+        }
+        rate_limits(&mut w, aws, &mut c.rate_limits);
+    }
+
+    if let Some(org) = w.table(
+        &root,
+        "org",
+        "org",
+        &["ous", "tags", "exclude", "concurrency"],
+    ) {
+        let ou = |s: &str| {
+            let ok = (s.starts_with("ou-") || s.starts_with("r-"))
+                && s.len() > 3
+                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            if ok {
+                Ok(s.to_owned())
+            } else {
+                Err(format!(
+                    "'{s}' is not an organizational unit id (ou-xxxx-yyyyyyyy) or root id (r-xxxx)"
+                ))
+            }
+        };
+        c.org.filter.ous = w.list(org, "ous", "org", ou).unwrap_or_default();
+        c.org.filter.exclude = w
+            .list(org, "exclude", "org", account_id)
+            .unwrap_or_default();
+        match org.get("tags") {
+            None => {}
+            Some(Value::Table(t)) => {
+                for (k, v) in t {
+                    match v.as_str() {
+                        Some(v) => {
+                            c.org.filter.tags.insert(k.clone(), v.to_owned());
+                        }
+                        None => w.err(
+                            &format!("org.tags.{k}"),
+                            format!(
+                                "expected a string (the tag's value), found {}",
+                                v.type_str()
+                            ),
+                        ),
+                    }
+                }
+            }
+            Some(v) => w.err(
+                "org.tags",
+                format!(
+                    "expected a table of tag = \"value\", found {}",
+                    v.type_str()
+                ),
+            ),
+        }
+        if let Some(n) = w.int(org, "concurrency", "org", 1, 64) {
+            c.org.concurrency = n as usize;
         }
     }
 
@@ -798,10 +902,26 @@ pub(crate) fn parse(file: &Path, text: &str) -> Result<Config, ConfigErrors> {
 
 fn daemon_section(w: &mut Walk, d: &Table) -> Option<DaemonConfig> {
     let before = w.problems.len();
-    let accounts = w.list(d, "accounts", "daemon", account_id);
-    if d.get("accounts").is_none() {
-        w.err("daemon.accounts", "missing: the account ids to audit");
-    }
+    let accounts = match d.get("accounts") {
+        None => {
+            w.err(
+                "daemon.accounts",
+                "missing: the account ids to audit, or \"org\"",
+            );
+            None
+        }
+        Some(Value::String(s)) if s == "org" => Some(Accounts::Org),
+        Some(Value::String(s)) => {
+            w.err(
+                "daemon.accounts",
+                format!("'{s}': expected a list of account ids, or \"org\""),
+            );
+            None
+        }
+        Some(_) => w
+            .list(d, "accounts", "daemon", account_id)
+            .map(Accounts::List),
+    };
     let mut dur = |key: &str, default: &str| {
         let text = w
             .string(d, key, "daemon")
@@ -924,6 +1044,56 @@ pub(crate) fn load(file: &Path) -> Result<Config, ConfigErrors> {
     parse(file, &text)
 }
 
+/// Parses a rate limit the user wrote: a number of requests per second, or `{ per_second,
+/// burst }`. Zero turns the limit off.
+pub(crate) fn rate_limit(v: &Value) -> Result<auditor_aws::counting::RateLimit, String> {
+    use auditor_aws::counting::RateLimit;
+    let num = |v: &Value| match v {
+        Value::Integer(i) if *i >= 0 => Some(*i as f64),
+        Value::Float(f) if *f >= 0.0 && f.is_finite() => Some(*f),
+        _ => None,
+    };
+    let what =
+        "expected requests per second (a number, 0 for no limit) or { per_second = N, burst = M }";
+    match v {
+        Value::Table(t) => {
+            if let Some(k) = t.keys().find(|k| *k != "per_second" && *k != "burst") {
+                return Err(format!("unknown key '{k}': {what}"));
+            }
+            let per_second = t.get("per_second").and_then(num).ok_or(what)?;
+            let burst = match t.get("burst") {
+                None => RateLimit::per_second(per_second).burst,
+                Some(Value::Integer(b)) if (1..=10_000).contains(b) => *b as u32,
+                Some(_) => return Err("burst: expected an integer from 1 to 10000".into()),
+            };
+            Ok(RateLimit { per_second, burst })
+        }
+        v => num(v)
+            .map(RateLimit::per_second)
+            .ok_or_else(|| what.to_owned()),
+    }
+}
+
+fn rate_limits(w: &mut Walk, aws: &Table, out: &mut auditor_aws::counting::RateLimits) {
+    let mut allowed = auditor_aws::counting::RateLimits::known_services();
+    allowed.push("default");
+    let Some(t) = w.table(aws, "rate_limits", "aws.rate_limits", &allowed) else {
+        return;
+    };
+    for (k, v) in t {
+        if !allowed.contains(&k.as_str()) {
+            continue;
+        }
+        match rate_limit(v) {
+            Ok(l) if k == "default" => out.default = l,
+            Ok(l) => {
+                out.by_service.insert(k.clone(), l);
+            }
+            Err(e) => w.err(&format!("aws.rate_limits.{k}"), e),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -950,7 +1120,7 @@ mod tests {
         );
         assert_eq!(c.settings.s3, auditor_checks::StateSettings::default());
         let d = c.daemon.expect("the example has a [daemon] section");
-        assert_eq!(d.accounts, ["123456789012"]);
+        assert_eq!(d.accounts, Accounts::List(vec!["123456789012".into()]));
         assert!(matches!(d.schedule, Schedule::Every(i) if i.as_secs() == 6 * 3600));
         assert_eq!(d.listen.to_string(), "127.0.0.1:9477");
         assert_eq!(d.grace_period.as_secs(), 300);

@@ -7,7 +7,7 @@
 //! schedule goes on. SIGTERM or SIGINT stops scheduling; a run in progress may finish
 //! within the grace period, else it is recorded as aborted; the daemon then exits 0.
 
-use crate::config::{Config, DaemonConfig, Schedule};
+use crate::config::{Accounts, Config, DaemonConfig, Schedule};
 use crate::{http, output, stored, usage, Failure};
 use auditor_model::{AccountId, AuditResult, Status};
 use auditor_store::Store;
@@ -43,9 +43,11 @@ pub(crate) struct Metrics {
     pub(crate) gaps: BTreeMap<String, BTreeMap<(String, String), u64>>,
     /// account → service → AWS requests sent and throttled answers, over every run.
     pub(crate) api: BTreeMap<String, BTreeMap<String, auditor_aws::counting::Counts>>,
+    /// Rounds whose organisation listing failed (`accounts = "org"`).
+    pub(crate) org_listing_failures: u64,
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -69,11 +71,12 @@ pub(crate) async fn run(cfg: Config, max_rounds: Option<u32>) -> Result<u8, Fail
         })?;
     let addr = listener.local_addr().unwrap_or(d.listen);
     tracing::info!(target: "auditor::daemon", listen = %addr, accounts = ?d.accounts, schedule = %d.schedule, store = %d.store.display(), "daemon started");
-    eprintln!(
-        "auditor: daemon listening on http://{addr}; auditing {} account(s) {}",
-        d.accounts.len(),
-        d.schedule
-    );
+    if !crate::json_logs() {
+        eprintln!(
+            "auditor: daemon listening on http://{addr}; auditing {} {}",
+            d.accounts, d.schedule
+        );
+    }
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut server_stop = stop_rx.clone();
@@ -95,7 +98,15 @@ pub(crate) async fn run(cfg: Config, max_rounds: Option<u32>) -> Result<u8, Fail
             _ = tokio::time::sleep(wait) => {}
             _ = stop.wait_for(|s| *s) => break 'rounds,
         }
-        for account in &d.accounts {
+        let accounts = tokio::select! {
+            a = round_accounts(&cfg, &d, &shared) => a,
+            _ = stop.wait_for(|s| *s) => break 'rounds,
+        };
+        for (account, inactive) in &accounts {
+            if let Some(why) = inactive {
+                not_assessed(&cfg, &shared, account, why);
+                continue;
+            }
             // Run in place (not spawned): dropping the future is what aborts it.
             let task = audit_account(cfg.clone(), d.clone(), account.clone(), shared.clone());
             tokio::pin!(task);
@@ -177,6 +188,72 @@ fn jitter(max: Duration) -> Duration {
     Duration::from_millis(seed % (max.as_millis() as u64).max(1))
 }
 
+/// This round's accounts, each with the reason it cannot be audited (suspended) if any.
+/// With `accounts = "org"` the organisation is listed anew each round; when that fails the
+/// round audits nothing, says why, and the schedule goes on.
+async fn round_accounts(
+    cfg: &Config,
+    d: &DaemonConfig,
+    shared: &Shared,
+) -> Vec<(String, Option<String>)> {
+    match &d.accounts {
+        Accounts::List(l) => l.iter().map(|a| (a.clone(), None)).collect(),
+        Accounts::Org => match crate::org::discover(cfg).await {
+            Ok(org) => {
+                tracing::info!(target: "auditor::daemon", organization = ?org.id, accounts = org.accounts.len(), "organisation listed");
+                org.accounts
+                    .into_iter()
+                    .map(|a| {
+                        let why = (!a.is_active()).then(|| {
+                            format!(
+                                "the account is {} in AWS Organizations: nothing to audit",
+                                a.status
+                            )
+                        });
+                        (a.id, why)
+                    })
+                    .collect()
+            }
+            Err(f) => {
+                lock(&shared.metrics).org_listing_failures += 1;
+                tracing::error!(target: "auditor::daemon", error = %f.message, "cannot list the organisation's accounts; this round audits nothing");
+                Vec::new()
+            }
+        },
+    }
+}
+
+/// An account of the organisation that cannot be audited: a failed run with the reason.
+fn not_assessed(cfg: &Config, shared: &Shared, account: &str, why: &str) {
+    let services: Vec<String> = cfg
+        .services
+        .clone()
+        .unwrap_or_else(|| auditor_model::Service::IMPLEMENTED.to_vec())
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let regions = cfg.regions.clone().unwrap_or_default();
+    let mut st = lock(&shared.store);
+    let recorded = st
+        .begin_run(
+            account,
+            &regions,
+            &services,
+            time::OffsetDateTime::now_utc(),
+        )
+        .and_then(|id| st.end_run_without_result(id, "failed", why).map(|_| id));
+    drop(st);
+    count(shared, account, "failed");
+    match recorded {
+        Ok(id) => {
+            tracing::warn!(target: "auditor::daemon", run = id, account, reason = why, "account not assessed")
+        }
+        Err(e) => {
+            tracing::error!(target: "auditor::daemon", account, error = %e, "cannot record the run")
+        }
+    }
+}
+
 fn count(shared: &Shared, account: &str, status: &str) {
     let mut m = lock(&shared.metrics);
     *m.runs
@@ -205,18 +282,17 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
         }
     };
     *lock(&shared.current) = Some(id);
-    let before = auditor_aws::counting::snapshot();
+    let before = auditor_aws::counting::snapshot_scope(&account);
     let outcome = collect_and_check(&cfg, &account, services, started_at).await;
     *lock(&shared.current) = None;
     {
-        // Runs are one at a time, so the difference is this run's.
+        // Every request of the run is counted under its account (failed runs too).
         let mut m = lock(&shared.metrics);
         let api = m.api.entry(account.clone()).or_default();
-        for (service, now) in auditor_aws::counting::snapshot() {
-            let was = before.get(&service).copied().unwrap_or_default();
-            let c = api.entry(service).or_default();
-            c.requests += now.requests - was.requests;
-            c.throttled += now.throttled - was.throttled;
+        let run =
+            auditor_aws::counting::delta(&before, &auditor_aws::counting::snapshot_scope(&account));
+        for (service, c) in run {
+            api.entry(service).or_default().add(&c);
         }
     }
     let result = match outcome {
@@ -287,13 +363,15 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
         report = %file.display(),
         "run complete"
     );
-    eprintln!(
-        "auditor: run {id} of {account} complete: {fails} failing, {} new, {} resolved, {} coverage gaps; {}",
-        changes.new,
-        changes.resolved,
-        result.gaps.len(),
-        file.display()
-    );
+    if !crate::json_logs() {
+        eprintln!(
+            "auditor: run {id} of {account} complete: {fails} failing, {} new, {} resolved, {} coverage gaps; {}",
+            changes.new,
+            changes.resolved,
+            result.gaps.len(),
+            file.display()
+        );
+    }
 }
 
 /// A complete run's metrics: duration, last success, findings, gaps, and the run count.

@@ -252,6 +252,34 @@ async fn metrics(State(s): State<Arc<Shared>>) -> Response {
     }
     family_into(
         &mut out,
+        "auditor_api_rate_limited_seconds_total",
+        "counter",
+        "Time the audits' requests waited for the client-side rate limit (aws.rate_limits), by service.",
+    );
+    for (account, by) in &m.api {
+        for (service, c) in by {
+            let _ = writeln!(
+                out,
+                "auditor_api_rate_limited_seconds_total{{account=\"{}\",service=\"{}\"}} {}",
+                label(account),
+                label(service),
+                c.rate_limited_ms as f64 / 1000.0
+            );
+        }
+    }
+    family_into(
+        &mut out,
+        "auditor_org_listing_failures_total",
+        "counter",
+        "Rounds in which the organisation's accounts could not be listed (accounts = \"org\").",
+    );
+    let _ = writeln!(
+        out,
+        "auditor_org_listing_failures_total {}",
+        m.org_listing_failures
+    );
+    family_into(
+        &mut out,
         "auditor_coverage_gaps",
         "gauge",
         "API calls of the account's last complete run that returned no data, by service and kind (access_denied, throttled, ...).",

@@ -9,7 +9,9 @@
 mod config;
 mod daemon;
 mod http;
+mod org;
 mod output;
+mod progress;
 mod stored;
 
 use anyhow::Context as _;
@@ -29,11 +31,29 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
+    /// Log lines on standard error: text, or one JSON object per line (for log collectors;
+    /// turns off the progress display).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+static JSON_LOGS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Whether logs are JSON lines (then nothing else is drawn on standard error).
+pub(crate) fn json_logs() -> bool {
+    JSON_LOGS.get().copied().unwrap_or(false)
 }
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Audit one account and report the findings.
+    /// Audit one account (--account), or every selected account of the organisation
+    /// (--org), and report the findings.
     Audit(Box<AuditArgs>),
     /// List every check with its code, severity and Well-Architected ids.
     Checks {
@@ -113,8 +133,30 @@ enum Format {
 #[derive(Args)]
 struct AuditArgs {
     /// The account to audit (12 digits). The audit refuses any other account.
-    #[arg(long, required_unless_present = "from_inventory")]
+    #[arg(long, required_unless_present_any = ["from_inventory", "org"], conflicts_with = "org")]
     account: Option<String>,
+    /// Audit every active account of the organisation (listed with the caller's
+    /// credentials: the management account or a delegated administrator), each through
+    /// the audit role; accounts that cannot be audited are reported as not assessed.
+    #[arg(long, conflicts_with_all = ["from_inventory", "save_inventory"])]
+    org: bool,
+    /// With --org: only accounts below these organizational units (or root), comma-separated [default: config org.ous].
+    #[arg(long, value_delimiter = ',', requires = "org")]
+    ou: Option<Vec<String>>,
+    /// With --org: only accounts carrying this tag, KEY=VALUE (repeatable) [default: config org.tags].
+    #[arg(long = "account-tag", requires = "org")]
+    account_tag: Vec<String>,
+    /// With --org: leave these account ids out, comma-separated [default: config org.exclude].
+    #[arg(long = "exclude-account", value_delimiter = ',', requires = "org")]
+    exclude_account: Option<Vec<String>>,
+    /// With --org: accounts audited at once [default: config org.concurrency, else 4].
+    #[arg(long, requires = "org")]
+    account_concurrency: Option<usize>,
+    /// Client-side rate limit of one API family, SERVICE=REQUESTS_PER_SECOND (0 turns it
+    /// off), per account and region; repeatable, comma-separated [default: config
+    /// aws.rate_limits, else ec2=20 iam=10 sts=10 organizations=4 eks=10 ecr=20 s3=50].
+    #[arg(long, value_delimiter = ',')]
+    rate_limit: Vec<String>,
     /// Configuration file (see config/auditor.example.toml).
     #[arg(long, env = "AUDITOR_CONFIG")]
     config: Option<PathBuf>,
@@ -208,7 +250,8 @@ fn aws(e: &AwsError, profile: Option<&str>) -> Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    let _ = JSON_LOGS.set(cli.log_format == LogFormat::Json);
+    init_logging(cli.log_format == LogFormat::Json);
     let result = match cli.cmd {
         Cmd::Checks { format } => Ok(output::print_checks(match format {
             ChecksFormat::Table => output::ChecksFormat::Table,
@@ -279,7 +322,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging() {
+fn init_logging(json: bool) {
     // SDK internals log retries and credential-chain misses; users see one-line errors from
     // us instead. AUDITOR_LOG=debug shows everything.
     let filter = tracing_subscriber::EnvFilter::try_from_env("AUDITOR_LOG").unwrap_or_else(|_| {
@@ -288,11 +331,17 @@ fn init_logging() {
         )
     });
     use std::io::IsTerminal as _;
-    tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+        .with_writer(std::io::stderr);
+    if json {
+        fmt.json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .init();
+    } else {
+        fmt.with_ansi(std::io::stderr().is_terminal()).init();
+    }
 }
 
 /// Merges the config file and flags, and validates what needs no AWS call.
@@ -323,6 +372,68 @@ fn settle(
     }
     if let Some(n) = args.max_attempts {
         cfg.max_attempts = n.clamp(1, 20);
+    }
+    for spec in &args.rate_limit {
+        let Some((service, rate)) = spec.split_once('=') else {
+            return Err(usage(format!(
+                "--rate-limit '{spec}': expected SERVICE=REQUESTS_PER_SECOND, e.g. iam=5"
+            )));
+        };
+        let known = auditor_aws::counting::RateLimits::known_services();
+        let service = service.trim();
+        if service != "default" && !known.contains(&service) {
+            return Err(usage(format!(
+                "--rate-limit '{spec}': unknown API family '{service}' (expected one of: {}, default)",
+                known.join(", ")
+            )));
+        }
+        let limit = rate
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|r| *r >= 0.0 && r.is_finite())
+            .map(auditor_aws::counting::RateLimit::per_second)
+            .ok_or_else(|| {
+                usage(format!(
+                    "--rate-limit '{spec}': '{rate}' is not a number of requests per second (0 for no limit)"
+                ))
+            })?;
+        if service == "default" {
+            cfg.rate_limits.default = limit;
+        } else {
+            cfg.rate_limits.by_service.insert(service.to_owned(), limit);
+        }
+    }
+    if let Some(ous) = &args.ou {
+        cfg.org.filter.ous.clone_from(ous);
+    }
+    if !args.account_tag.is_empty() {
+        cfg.org.filter.tags.clear();
+        for t in &args.account_tag {
+            match t.split_once('=') {
+                Some((k, v)) if !k.trim().is_empty() => {
+                    cfg.org
+                        .filter
+                        .tags
+                        .insert(k.trim().to_owned(), v.trim().to_owned());
+                }
+                _ => return Err(usage(format!("--account-tag '{t}': expected KEY=VALUE"))),
+            }
+        }
+    }
+    if let Some(ex) = &args.exclude_account {
+        let mut out = Vec::new();
+        for a in ex {
+            out.push(
+                a.parse::<AccountId>()
+                    .map_err(|e| usage(format!("--exclude-account: {}", e.0)))?
+                    .to_string(),
+            );
+        }
+        cfg.org.filter.exclude = out;
+    }
+    if let Some(n) = args.account_concurrency {
+        cfg.org.concurrency = n.clamp(1, 64);
     }
     if let Some(u) = &cfg.endpoint_url {
         if !(u.starts_with("http://") || u.starts_with("https://")) {
@@ -378,6 +489,20 @@ async fn audit(args: AuditArgs) -> Result<u8, Failure> {
         None => None,
     };
     let mut run_id = None;
+    if args.org {
+        return org::audit(
+            &cfg,
+            services,
+            org::OrgRun {
+                json: args.format == Format::Json,
+                output: args.output.clone(),
+                show_passed: args.show_passed,
+                store,
+                fail_on,
+            },
+        )
+        .await;
+    }
 
     let (inventory, caller_arn, assumed_role) = match &args.from_inventory {
         Some(path) => {
@@ -412,9 +537,10 @@ async fn audit(args: AuditArgs) -> Result<u8, Failure> {
                     started_at,
                 )?);
             }
-            collect_account(&cfg, &account, services.clone())
-                .await
-                .map_err(|f| stored::failed(store.as_mut(), run_id, f))?
+            let progress = progress::Progress::account(account.as_str());
+            let collected = collect_account(&cfg, &account, services.clone()).await;
+            progress.finish();
+            collected.map_err(|f| stored::failed(store.as_mut(), run_id, f))?
         }
     };
 
@@ -496,13 +622,30 @@ pub(crate) fn aws_options(cfg: &Config) -> AwsOptions {
         profile: cfg.profile.clone(),
         endpoint_url: cfg.endpoint_url.clone(),
         max_attempts: cfg.max_attempts,
+        rate_limits: cfg.rate_limits.clone(),
         ..AwsOptions::default()
     }
 }
 
 /// Opens a session in `account` (assuming the audit role when needed), plans its regions
-/// and collects its inventory: (inventory, caller ARN, assumed role).
+/// and collects its inventory: (inventory, caller ARN, assumed role). Every AWS request on
+/// the way is rate limited and counted under the account (the inventory's `api`).
 pub(crate) async fn collect_account(
+    cfg: &Config,
+    account: &AccountId,
+    services: Vec<Service>,
+) -> Result<(Inventory, String, Option<String>), Failure> {
+    let scope = account.as_str();
+    let before = auditor_aws::counting::snapshot_scope(scope);
+    let collected = auditor_aws::counting::scoped(scope, collect_in(cfg, account, services)).await;
+    collected.map(|(mut inv, caller, assumed)| {
+        inv.api =
+            auditor_aws::counting::delta(&before, &auditor_aws::counting::snapshot_scope(scope));
+        (inv, caller, assumed)
+    })
+}
+
+async fn collect_in(
     cfg: &Config,
     account: &AccountId,
     services: Vec<Service>,

@@ -334,5 +334,6 @@ pub fn evaluate(
         findings,
         gaps: inv.gaps.clone(),
         state_access,
+        api: inv.api.clone(),
     }
 }

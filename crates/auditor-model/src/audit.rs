@@ -34,4 +34,29 @@ pub struct AuditResult {
     /// Who can reach which team's Terraform state, per state bucket (S3 audits).
     #[serde(default)]
     pub state_access: Vec<crate::s3::StateAccessMatrix>,
+    /// AWS requests the collection sent, per service (signing name: `ec2`, `iam`, ...).
+    #[serde(default)]
+    pub api: std::collections::BTreeMap<String, ApiCounts>,
+}
+
+/// What one service's API saw of an audit: requests (each retry counts), answers that
+/// said "slow down", and the time requests waited for the auditor's own rate limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiCounts {
+    /// Requests sent, retries included.
+    pub requests: u64,
+    /// Answers that were throttling errors (HTTP 429/503 or a `Throttling*` code).
+    pub throttled: u64,
+    /// Milliseconds requests waited for the client-side rate limit, summed.
+    #[serde(default)]
+    pub rate_limited_ms: u64,
+}
+
+impl ApiCounts {
+    /// Adds another count to this one.
+    pub fn add(&mut self, o: &ApiCounts) {
+        self.requests += o.requests;
+        self.throttled += o.throttled;
+        self.rate_limited_ms += o.rate_limited_ms;
+    }
 }

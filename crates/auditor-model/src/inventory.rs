@@ -40,6 +40,9 @@ pub struct Inventory {
     /// Every API call (or region) whose data is missing, and why.
     #[serde(default)]
     pub gaps: Vec<Gap>,
+    /// AWS requests the collection sent, per service.
+    #[serde(default)]
+    pub api: BTreeMap<String, crate::ApiCounts>,
 }
 
 fn default_partition() -> String {

@@ -17,7 +17,7 @@ mod ids;
 mod inventory;
 pub mod s3;
 
-pub use audit::AuditResult;
+pub use audit::{ApiCounts, AuditResult};
 pub use collected::{Collected, Gap, GapKind};
 pub use finding::{fingerprint, Evidence, Finding, Resource, Status, Suppression};
 pub use ids::{AccountId, IdError, Service, Severity, WaId};

@@ -53,6 +53,11 @@ pub struct Report {
     /// (principal × team), when S3 was audited. Added in 0.1 (optional).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub state_access: Vec<auditor_model::s3::StateAccessMatrix>,
+    /// AWS requests the audit sent, per service: `requests` (retries included),
+    /// `throttled` answers, and `rate_limited_ms` spent waiting for the auditor's own rate
+    /// limit. Absent for audits of a saved inventory. Added in 0.1 (optional).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub api_requests: BTreeMap<String, auditor_model::ApiCounts>,
 }
 
 /// The program.
@@ -352,13 +357,19 @@ pub fn build(result: &AuditResult) -> Report {
             })
             .collect(),
         state_access: result.state_access.clone(),
+        api_requests: result.api.clone(),
     }
 }
 
 /// The report as pretty JSON, newline-terminated.
 pub fn to_json(result: &AuditResult) -> String {
+    to_json_of(&build(result))
+}
+
+/// A built report as pretty JSON, newline-terminated.
+pub fn to_json_of(report: &Report) -> String {
     // Serializing plain structs of strings and numbers cannot fail.
-    let mut s = serde_json::to_string_pretty(&build(result)).unwrap_or_default();
+    let mut s = serde_json::to_string_pretty(report).unwrap_or_default();
     s.push('\n');
     s
 }

@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod json_v1;
+pub mod org;
 pub mod rollup;
 pub mod table;
 

@@ -12,7 +12,7 @@ pub struct TableOptions {
     pub show_passed: bool,
 }
 
-fn clip(s: &str, max: usize) -> String {
+pub(crate) fn clip(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_owned()
     } else {
@@ -147,6 +147,7 @@ pub fn render(result: &AuditResult, opts: TableOptions) -> String {
         out += "\n\n";
     }
 
+    out += &api_line(&r.api_requests);
     if r.coverage_gaps.is_empty() {
         out += "Coverage: every API call succeeded.\n";
     } else {
@@ -229,4 +230,25 @@ fn state_access(matrices: &[auditor_model::s3::StateAccessMatrix]) -> String {
         out += "\n";
     }
     out
+}
+
+/// `AWS requests: 412 (ec2 120, iam 12, ...); 3 throttled; 1.2 s waiting for the rate limit.`
+pub(crate) fn api_line(
+    api: &std::collections::BTreeMap<String, auditor_model::ApiCounts>,
+) -> String {
+    if api.is_empty() {
+        return String::new();
+    }
+    let total: u64 = api.values().map(|c| c.requests).sum();
+    let throttled: u64 = api.values().map(|c| c.throttled).sum();
+    let waited: u64 = api.values().map(|c| c.rate_limited_ms).sum();
+    let each: Vec<String> = api
+        .iter()
+        .map(|(s, c)| format!("{s} {}", c.requests))
+        .collect();
+    format!(
+        "AWS requests: {total} ({}); {throttled} throttled; {:.1} s waiting for the client-side rate limit.\n",
+        each.join(", "),
+        waited as f64 / 1000.0
+    )
 }

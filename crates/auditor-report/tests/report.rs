@@ -61,6 +61,7 @@ fn result() -> AuditResult {
         findings: run_all(&inv, &settings),
         gaps: inv.gaps.clone(),
         state_access: Vec::new(),
+        api: Default::default(),
     }
 }
 
@@ -102,6 +103,7 @@ fn state_access_matrix_is_reported() {
         findings,
         gaps: Vec::new(),
         state_access,
+        api: Default::default(),
     };
     let report = auditor_report::json_v1::build(&result);
     let m = &report.state_access;

@@ -1,0 +1,225 @@
+//! `auditor audit --org`: every active account of the organisation that `[org]` (or the
+//! flags) selects, audited through the configured role, `org.concurrency` accounts at a
+//! time. An account that cannot be audited (the role cannot be assumed, the account is
+//! suspended) is reported as not assessed, with its reason, and the others go on.
+
+use crate::config::Config;
+use crate::progress::Progress;
+use crate::{aws, output, stored, Failure};
+use auditor_model::{AccountId, Service, Severity};
+use auditor_report::org::{AccountOutcome, Filter, OrgAudit};
+use auditor_store::Store;
+use futures::stream::{self, StreamExt};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+/// Label under which the requests that list the organisation are counted.
+const DISCOVERY_SCOPE: &str = "organizations";
+
+/// What `audit --org` prints and writes.
+pub(crate) struct OrgRun {
+    pub(crate) json: bool,
+    pub(crate) output: Option<PathBuf>,
+    pub(crate) show_passed: bool,
+    pub(crate) store: Option<Store>,
+    pub(crate) fail_on: Option<Severity>,
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Lists the organisation's selected accounts: a refusal is exit 3 with a hint.
+pub(crate) async fn discover(cfg: &Config) -> Result<collect_org::Organization, Failure> {
+    let base = auditor_aws::load_base_config(&crate::aws_options(cfg)).await;
+    auditor_aws::counting::scoped(
+        DISCOVERY_SCOPE,
+        collect_org::discover(&base, &cfg.org.filter),
+    )
+    .await
+    .map_err(|e| {
+        let mut f = aws(&e, cfg.profile.as_deref());
+        if matches!(e.kind(), Some(auditor_aws::ErrorKind::AccessDenied) | Some(auditor_aws::ErrorKind::Other)) {
+            f.message.push_str(
+                " (listing the organisation needs the management account's credentials, or a delegated administrator's, with organizations:List* and Describe*)",
+            );
+        }
+        f
+    })
+}
+
+/// Audits one account of the organisation: Ok(result) or the one-line reason it could not
+/// be assessed. The run is recorded either way when there is a store.
+async fn one(
+    cfg: &Config,
+    services: &[Service],
+    account: &collect_org::OrgAccount,
+    store: Option<&Mutex<Store>>,
+) -> AccountOutcome {
+    let started_at = time::OffsetDateTime::now_utc();
+    let names: Vec<String> = services.iter().map(|s| s.to_string()).collect();
+    let regions = cfg.regions.clone().unwrap_or_default();
+    let mut run_id = None;
+    if let Some(st) = store {
+        let mut st = crate::daemon::lock(st);
+        match stored::begin(&mut st, &account.id, &regions, &names, started_at) {
+            Ok(id) => run_id = Some(id),
+            Err(f) => eprintln!("auditor: {}: {}", account.id, f.message),
+        }
+    }
+    let outcome = if !account.is_active() {
+        Err(format!(
+            "the account is {} in AWS Organizations: nothing to audit",
+            account.status
+        ))
+    } else {
+        match account.id.parse::<AccountId>() {
+            Err(e) => Err(e.0),
+            Ok(id) => match crate::collect_account(cfg, &id, services.to_vec()).await {
+                Err(f) => Err(f.message),
+                Ok((inv, caller, assumed)) => Ok(auditor_engine::evaluate(
+                    &inv,
+                    &cfg.settings,
+                    &caller,
+                    assumed,
+                    started_at,
+                )),
+            },
+        }
+    };
+    if let (Some(st), Some(id)) = (store, run_id) {
+        let mut st = crate::daemon::lock(st);
+        let recorded = match &outcome {
+            Ok(result) => stored::finish(&mut st, id, result).err().map(|f| f.message),
+            Err(why) => st
+                .end_run_without_result(id, "failed", why)
+                .err()
+                .map(|e| e.to_string()),
+        };
+        if let Some(e) = recorded {
+            eprintln!("auditor: {}: cannot record run {id}: {e}", account.id);
+        }
+    }
+    AccountOutcome {
+        id: account.id.clone(),
+        name: account.name.clone(),
+        outcome,
+        run_id,
+    }
+}
+
+/// Audits the organisation's selected accounts and reports them together.
+pub(crate) async fn audit(
+    cfg: &Config,
+    services: Vec<Service>,
+    run: OrgRun,
+) -> Result<u8, Failure> {
+    let started_at = time::OffsetDateTime::now_utc();
+    let org = discover(cfg).await?;
+    if org.accounts.is_empty() {
+        return Err(crate::usage(format!(
+            "no account of organisation {} matches the selection (org.ous {:?}, org.tags {:?}, org.exclude {:?})",
+            org.id.as_deref().unwrap_or("(unknown)"),
+            cfg.org.filter.ous,
+            cfg.org.filter.tags,
+            cfg.org.filter.exclude
+        )));
+    }
+    let discovery_api = auditor_aws::counting::snapshot_scope(DISCOVERY_SCOPE);
+    let progress = Progress::accounts(org.accounts.len());
+    let store = run.store.map(Mutex::new);
+    let mut outcomes: Vec<AccountOutcome> = stream::iter(org.accounts.iter())
+        .map(|a| {
+            let store = store.as_ref();
+            let services = &services;
+            let progress = &progress;
+            async move {
+                let o = one(cfg, services, a, store).await;
+                progress.done(&match &o.outcome {
+                    Ok(r) => format!(
+                        "auditor: {} ({}): {} failing, {} coverage gaps",
+                        o.id,
+                        o.name,
+                        r.findings.iter().filter(|f| f.fails_unsuppressed()).count(),
+                        r.gaps.len()
+                    ),
+                    Err(why) => format!("auditor: {} ({}): not assessed: {why}", o.id, o.name),
+                });
+                o
+            }
+        })
+        .buffer_unordered(cfg.org.concurrency.max(1))
+        .collect()
+        .await;
+    progress.finish();
+    outcomes.sort_by(|a, b| a.id.cmp(&b.id));
+
+    let audit = OrgAudit {
+        organization: org.id.clone(),
+        management_account: org.management_account.clone(),
+        filter: Filter {
+            ous: cfg.org.filter.ous.clone(),
+            tags: cfg.org.filter.tags.clone(),
+            exclude: cfg.org.filter.exclude.clone(),
+        },
+        started_at: rfc3339(started_at),
+        finished_at: rfc3339(time::OffsetDateTime::now_utc()),
+        discovery_api,
+        accounts: outcomes,
+    };
+    let json = auditor_report::org::to_json(&audit);
+    let write_err = run.output.as_ref().and_then(|p| {
+        output::write_atomically(p, json.as_bytes())
+            .err()
+            .map(|e| (p.clone(), e))
+    });
+    if run.json {
+        print!("{json}");
+    } else {
+        print!(
+            "{}",
+            auditor_report::org::render(
+                &audit,
+                auditor_report::table::TableOptions {
+                    show_passed: run.show_passed
+                }
+            )
+        );
+    }
+    if let Some((p, e)) = write_err {
+        return Err(Failure {
+            code: 4,
+            message: format!("cannot write the report to {}: {e:#}", p.display()),
+        });
+    }
+    if let Some(p) = &run.output {
+        eprintln!("auditor: JSON report written to {}", p.display());
+    }
+    let assessed = audit.accounts.iter().filter(|a| a.outcome.is_ok()).count();
+    let not_assessed = audit.accounts.len() - assessed;
+    if assessed == 0 {
+        return Err(Failure {
+            code: 3,
+            message: format!(
+                "none of the {} selected account(s) could be assessed (reasons in the report)",
+                audit.accounts.len()
+            ),
+        });
+    }
+    if not_assessed > 0 {
+        eprintln!(
+            "auditor: warning: {not_assessed} of {} account(s) not assessed (reasons in the report)",
+            audit.accounts.len()
+        );
+    }
+    let gate = run.fail_on.is_some_and(|min| {
+        audit
+            .accounts
+            .iter()
+            .filter_map(|a| a.outcome.as_ref().ok())
+            .flat_map(|r| r.findings.iter())
+            .any(|f| f.fails_unsuppressed() && f.severity >= min)
+    });
+    Ok(u8::from(gate))
+}

@@ -1,0 +1,257 @@
+//! `audit --org` against an organisation on a private moto server with IAM enforcement on
+//! (`localstack/seed_org.py`): the OU and tag filters, an account whose role cannot be
+//! assumed reported as not assessed while the other is audited, both recorded in the
+//! store, and every request read-only.
+
+use crate::{auditor, repo_root, run, Run};
+use auditor_testkit::Emulator;
+use serde_json::Value;
+
+struct Org {
+    alpha: String,
+    beta: String,
+    gamma: String,
+    ou: String,
+    key: String,
+    secret: String,
+}
+
+fn seed(emu: &Emulator) -> Org {
+    let python = repo_root().join("localstack/.venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run `make emulator` (localstack/setup.sh) or `make test`",
+        python.display()
+    );
+    let out = std::process::Command::new(python)
+        .arg(repo_root().join("localstack/seed_org.py"))
+        .args(["--endpoint", emu.endpoint()])
+        .output()
+        .expect("run seed_org.py");
+    assert!(
+        out.status.success(),
+        "seed_org.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("seed_org.py prints JSON");
+    let s = |k: &str| v[k].as_str().expect(k).to_owned();
+    Org {
+        alpha: s("alpha"),
+        beta: s("beta"),
+        gamma: s("gamma"),
+        ou: s("ou"),
+        key: s("access_key_id"),
+        secret: s("secret_access_key"),
+    }
+}
+
+/// The auditor as the organisation's `auditor` user (moto enforces IAM from now on).
+fn audit_org(emu: &Emulator, org: &Org, extra: &[&str]) -> Run {
+    let mut cmd = auditor();
+    cmd.env("AWS_ACCESS_KEY_ID", &org.key)
+        .env("AWS_SECRET_ACCESS_KEY", &org.secret)
+        .env("AWS_REGION", "us-east-1")
+        .args([
+            "audit",
+            "--org",
+            "--endpoint-url",
+            emu.endpoint(),
+            "--regions",
+            "us-east-1",
+            "--max-attempts",
+            "2",
+        ])
+        .args(extra);
+    run(&mut cmd)
+}
+
+fn entry<'a>(report: &'a Value, account: &str) -> &'a Value {
+    report["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .find(|a| a["account"] == account)
+        .unwrap_or_else(|| panic!("account {account} is not in the report: {report:#}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_org_audit_covers_the_assumable_account_and_marks_the_other_not_assessed() {
+    // IAM enforcement is global to a moto server: this test has its own.
+    let emu = Emulator::spawn_private();
+    let org = seed(&emu);
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("auditor.db");
+    let out = dir.path().join("org.json");
+
+    emu.start_recording().await;
+    let r = audit_org(
+        &emu,
+        &org,
+        &[
+            "--ou",
+            &org.ou,
+            "--services",
+            "iam,ec2",
+            "--format",
+            "json",
+            "--output",
+            out.to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+        ],
+    );
+    let recorded = emu.stop_recording().await;
+
+    // alpha's planted role trusted by "*" is a critical failure: exit 1, as for one account.
+    assert_eq!(r.code, 1, "stderr: {}", r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).expect("JSON on stdout");
+    let file: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).expect("JSON report file");
+    assert_eq!(report, file, "stdout and --output carry the same report");
+    assert_eq!(report["schema"], "auditor.org-report.v1");
+    assert_eq!(report["management_account"], "123456789012");
+    assert_eq!(report["filter"]["ous"][0], org.ou.as_str());
+
+    // The OU holds alpha and beta; gamma (outside it) and the management account are not selected.
+    let ids: Vec<&str> = report["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["account"].as_str().unwrap())
+        .collect();
+    let mut want = vec![org.alpha.as_str(), org.beta.as_str()];
+    want.sort();
+    assert_eq!(ids, want, "exactly the OU's accounts, by id");
+    assert!(!ids.contains(&org.gamma.as_str()));
+    let s = &report["summary"];
+    assert_eq!(
+        (&s["accounts"], &s["assessed"], &s["not_assessed"]),
+        (&Value::from(2), &Value::from(1), &Value::from(1))
+    );
+
+    // alpha: audited through its AuditorReadOnly role, the planted finding found.
+    let alpha = entry(&report, &org.alpha);
+    assert_eq!(alpha["status"], "assessed");
+    assert_eq!(alpha["name"], "alpha");
+    let a = &alpha["report"];
+    assert_eq!(a["schema"], "auditor.report.v1");
+    assert_eq!(a["account"], org.alpha.as_str());
+    assert_eq!(
+        a["assumed_role"],
+        format!("arn:aws:iam::{}:role/AuditorReadOnly", org.alpha).as_str()
+    );
+    let open_trust = a["findings"].as_array().unwrap().iter().find(|f| {
+        f["status"] == "fail"
+            && f["resource"]["arn"]
+                == format!("arn:aws:iam::{}:role/ci-deployer", org.alpha).as_str()
+    });
+    assert!(
+        open_trust.is_some(),
+        "the role trusted by any principal fails: {:#}",
+        a["findings"]
+    );
+    assert!(a["api_requests"]["iam"]["requests"].as_u64().unwrap() > 0);
+    assert!(a["api_requests"]["ec2"]["requests"].as_u64().unwrap() > 0);
+
+    // beta: not assessed, with the one-line reason, and no report.
+    let beta = entry(&report, &org.beta);
+    assert_eq!(beta["status"], "not_assessed");
+    assert!(beta.get("report").is_none());
+    let why = beta["reason"].as_str().unwrap();
+    assert!(
+        why.contains("sts:AssumeRole")
+            && why.contains(&format!("arn:aws:iam::{}:role/AuditorReadOnly", org.beta))
+            && why.contains("access denied"),
+        "{why}"
+    );
+    assert!(!why.contains('\n'));
+    assert!(
+        r.stderr.contains("1 of 2 account(s) not assessed"),
+        "{}",
+        r.stderr
+    );
+
+    // Listing the organisation is counted apart from the accounts' own requests.
+    assert!(
+        report["api_requests"]["organizations"]["requests"]
+            .as_u64()
+            .unwrap()
+            >= 3
+    );
+
+    // Both are recorded: alpha's run complete, beta's failed with the reason.
+    let mut cmd = auditor();
+    cmd.args([
+        "runs",
+        "--store",
+        store.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let runs = run(&mut cmd);
+    assert_eq!(runs.code, 0, "{}", runs.stderr);
+    let runs: Value = serde_json::from_str(&runs.stdout).unwrap();
+    let status_of = |acct: &str| {
+        runs.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["account"] == acct)
+            .map(|r| (r["status"].clone(), r["error"].clone()))
+            .unwrap_or_else(|| panic!("no run of {acct}: {runs:#}"))
+    };
+    assert_eq!(status_of(&org.alpha).0, "complete");
+    let (st, err) = status_of(&org.beta);
+    assert_eq!(st, "failed");
+    assert!(
+        err.as_str().unwrap_or_default().contains("cannot assume"),
+        "{err}"
+    );
+
+    // Read-only towards every account, Organizations included.
+    assert!(recorded.iter().any(|q| q.service == "organizations"));
+    let writes: Vec<String> = recorded
+        .iter()
+        .filter(|q| !q.is_read_only())
+        .map(|q| q.label())
+        .collect();
+    assert!(writes.is_empty(), "the audit wrote: {writes:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_tag_selects_accounts_and_an_empty_selection_is_bad_input() {
+    let emu = Emulator::spawn_private();
+    let org = seed(&emu);
+
+    // env=prod is alpha's tag alone (gamma is env=dev; beta and the management account
+    // have none).
+    let r = audit_org(
+        &emu,
+        &org,
+        &[
+            "--account-tag",
+            "env=prod",
+            "--services",
+            "iam",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(r.code == 0 || r.code == 1, "stderr: {}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).expect("JSON on stdout");
+    let ids: Vec<&str> = report["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["account"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [org.alpha.as_str()]);
+    assert_eq!(report["summary"]["not_assessed"], 0);
+
+    let r = audit_org(
+        &emu,
+        &org,
+        &["--account-tag", "env=nowhere", "--services", "iam"],
+    );
+    r.assert_one_line_error(2, "no account of organisation");
+}
