@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help demo test unit lint fmt build emulator checks-md toolchain clean
+.PHONY: help demo test bench unit lint fmt build emulator checks-md toolchain clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -13,6 +13,13 @@ demo: build emulator ## Seed the bundled demo account in moto, audit it, print t
 
 test: toolchain emulator lint ## Every test: lint, unit, fixture, collector and end-to-end tests against moto
 	localstack/with-moto.sh test -- $(CARGO) test --workspace --locked
+
+SCALE ?= 1
+BENCH_ARGS ?=
+bench: emulator ## Audit a large synthetic account on moto (SCALE=1, BENCH_ARGS=auditor flags): wall time, peak RSS, requests vs minimum (BENCHMARKS.md)
+	$(CARGO) build --release --locked -p auditor-cli -p auditor-testkit --bin auditor --bin auditor-bench
+	mkdir -p target/bench
+	target/release/auditor-bench --auditor target/release/auditor --scale $(SCALE) --out target/bench/scale-$(SCALE).json -- $(BENCH_ARGS)
 
 unit: ## Tests that need no emulator (fast)
 	$(CARGO) test --workspace --locked --lib --test fixtures

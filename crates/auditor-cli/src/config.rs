@@ -1119,6 +1119,10 @@ mod tests {
             (d.scan_secrets, d.scan_max_objects, d.scan_max_object_bytes)
         );
         assert_eq!(c.settings.s3, auditor_checks::StateSettings::default());
+        // Every documented rate limit is the program's default, and so is [org].
+        assert_eq!(c.rate_limits, auditor_aws::counting::RateLimits::default());
+        assert_eq!(c.org.filter, collect_org::OrgFilter::default());
+        assert_eq!(c.org.concurrency, OrgSettings::default().concurrency);
         let d = c.daemon.expect("the example has a [daemon] section");
         assert_eq!(d.accounts, Accounts::List(vec!["123456789012".into()]));
         assert!(matches!(d.schedule, Schedule::Every(i) if i.as_secs() == 6 * 3600));
@@ -1183,6 +1187,68 @@ mod tests {
             assert!(msg.contains(want), "missing `{want}` in:\n{msg}");
         }
         assert_eq!(err.problems.len(), 17, "{msg}");
+    }
+
+    #[test]
+    fn org_rate_limits_and_org_accounts_parse_and_their_problems_are_named() {
+        let text = r#"
+            [aws.rate_limits]
+            iam = 2.5
+            ec2 = { per_second = 50, burst = 200 }
+            s3 = 0
+            [org]
+            ous = ["ou-ab12-cdef3456", "r-ab12"]
+            tags = { env = "prod" }
+            exclude = ["111122223333"]
+            concurrency = 2
+            [daemon]
+            accounts = "org"
+            interval = "1h"
+        "#;
+        let c = parse(Path::new("cfg.toml"), text).unwrap_or_else(|e| panic!("{e}"));
+        let l = &c.rate_limits;
+        assert_eq!(l.of("iam").per_second, 2.5);
+        assert_eq!(l.of("iam").burst, 3);
+        assert_eq!((l.of("ec2").per_second, l.of("ec2").burst), (50.0, 200));
+        assert_eq!(l.of("s3").per_second, 0.0, "0 turns the limit off");
+        assert_eq!(
+            l.of("organizations"),
+            auditor_aws::counting::RateLimits::default().of("organizations"),
+            "unset families keep their defaults"
+        );
+        assert_eq!(c.org.filter.ous, ["ou-ab12-cdef3456", "r-ab12"]);
+        assert_eq!(c.org.filter.tags["env"], "prod");
+        assert_eq!(c.org.filter.exclude, ["111122223333"]);
+        assert_eq!(c.org.concurrency, 2);
+        assert_eq!(c.daemon.unwrap().accounts, Accounts::Org);
+
+        let text = r#"
+            [aws.rate_limits]
+            iam = -1
+            lambda = 5
+            ec2 = { per_second = 5, burst = 0 }
+            [org]
+            ous = ["engineering"]
+            tags = { env = 3 }
+            exclude = ["42"]
+            [daemon]
+            accounts = "all"
+            interval = "1h"
+        "#;
+        let err = parse(Path::new("cfg.toml"), text).unwrap_err();
+        let msg = err.to_string();
+        for want in [
+            "cfg.toml: aws.rate_limits.iam: expected requests per second",
+            "cfg.toml: aws.rate_limits.lambda: unknown key",
+            "cfg.toml: aws.rate_limits.ec2: burst: expected an integer from 1 to 10000",
+            "cfg.toml: org.ous[0]: 'engineering' is not an organizational unit id",
+            "cfg.toml: org.tags.env: expected a string",
+            "cfg.toml: org.exclude[0]: '42'",
+            "cfg.toml: daemon.accounts: 'all': expected a list of account ids, or \"org\"",
+        ] {
+            assert!(msg.contains(want), "missing `{want}` in:\n{msg}");
+        }
+        assert_eq!(err.problems.len(), 7, "{msg}");
     }
 
     #[test]

@@ -313,12 +313,31 @@ fn main() -> ExitCode {
             }),
         },
     };
+    record_peak_rss();
     match result {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
             eprintln!("auditor: error: {}", f.message);
             ExitCode::from(f.code)
         }
+    }
+}
+
+/// For `make bench`: with `AUDITOR_PEAK_RSS_FILE` set, writes the process's peak resident
+/// set size in bytes (Linux `VmHWM`) to that file at exit.
+fn record_peak_rss() {
+    let Some(path) = std::env::var_os("AUDITOR_PEAK_RSS_FILE") else {
+        return;
+    };
+    let kib = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        });
+    if let Some(kib) = kib {
+        let _ = std::fs::write(path, (kib * 1024).to_string());
     }
 }
 
