@@ -69,6 +69,14 @@ def main():
     n = lambda base: max(1, int(math.ceil(base * s)))  # noqa: E731
     started = time.monotonic()
     made = {}
+    timing = {}
+    mark = [time.monotonic()]
+
+    def lap(part):
+        now = time.monotonic()
+        timing[part] = round(now - mark[0], 1)
+        mark[0] = now
+
     pool = cf.ThreadPoolExecutor(max_workers=a.workers)
 
     # --- EC2: VPCs, then security groups with one ingress rule each.
@@ -97,6 +105,7 @@ def main():
     run_all(pool, sg, [(r, vpc, v, i) for (r, vpc, v) in vpcs for i in range(sgs_per_vpc)])
     made["security_groups"] = len(vpcs) * sgs_per_vpc
     made["vpcs"] = len(vpcs)
+    lap("ec2")
 
     # --- IAM: roles with trust and inline policies.
     roles = n(1500)
@@ -134,6 +143,7 @@ def main():
 
     run_all(pool, role, range(roles))
     made["roles"] = roles
+    lap("iam")
 
     # --- ECR: repositories, half with a lifecycle policy.
     repos = n(300)
@@ -155,6 +165,7 @@ def main():
 
     run_all(pool, repo, range(repos))
     made["ecr_repositories"] = repos
+    lap("ecr")
 
     # --- S3: buckets in both regions; a few hold Terraform state.
     buckets = n(200)
@@ -177,6 +188,7 @@ def main():
     run_all(pool, bucket, range(buckets))
     made["buckets"] = buckets
     made["state_buckets"] = state_buckets
+    lap("s3")
 
     # --- EKS: clusters with two node groups each.
     clusters = n(10)
@@ -211,10 +223,12 @@ def main():
     run_all(pool, cluster, range(clusters))
     made["eks_clusters"] = clusters
     made["eks_nodegroups"] = clusters * 2
+    lap("eks")
     pool.shutdown()
 
     made["scale"] = s
     made["seconds"] = round(time.monotonic() - started, 1)
+    made["seconds_by_service"] = timing
     json.dump(made, sys.stdout)
 
 

@@ -61,7 +61,24 @@ fn result() -> AuditResult {
         findings: run_all(&inv, &settings),
         gaps: inv.gaps.clone(),
         state_access: Vec::new(),
-        api: Default::default(),
+        api: [
+            (
+                "ec2".to_owned(),
+                auditor_model::ApiCounts {
+                    requests: 21,
+                    throttled: 1,
+                    rate_limited_ms: 150,
+                },
+            ),
+            (
+                "sts".to_owned(),
+                auditor_model::ApiCounts {
+                    requests: 1,
+                    ..Default::default()
+                },
+            ),
+        ]
+        .into(),
     }
 }
 
@@ -244,4 +261,96 @@ fn a_gap_names_the_checks_of_other_services_that_read_its_api() {
     }];
     let report = auditor_report::json_v1::build(&r);
     assert_eq!(report.coverage_gaps[0].checks, ["IAM-007", "S3-008"]);
+}
+
+fn org_audit() -> auditor_report::org::OrgAudit {
+    use auditor_report::org::{AccountOutcome, Filter, OrgAudit};
+    let one = result();
+    OrgAudit {
+        organization: Some("o-abc123".into()),
+        management_account: Some("111111111111".into()),
+        filter: Filter {
+            ous: vec!["ou-ab12-cdef3456".into()],
+            ..Filter::default()
+        },
+        started_at: "2026-11-22T12:00:00Z".into(),
+        finished_at: "2026-11-22T12:00:09Z".into(),
+        discovery_api: [(
+            "organizations".to_owned(),
+            auditor_model::ApiCounts {
+                requests: 3,
+                ..Default::default()
+            },
+        )]
+        .into(),
+        accounts: vec![
+            AccountOutcome {
+                id: "999999999999".into(),
+                name: "beta".into(),
+                outcome: Err("sts:AssumeRole: access denied: cannot assume arn:aws:iam::999999999999:role/AuditorReadOnly".into()),
+                run_id: Some(2),
+            },
+            AccountOutcome {
+                id: one.account_id.clone(),
+                name: "alpha".into(),
+                outcome: Ok(one),
+                run_id: Some(1),
+            },
+        ],
+    }
+}
+
+#[test]
+fn the_org_report_sums_assessed_accounts_and_says_why_the_others_are_not() {
+    let audit = org_audit();
+    let one = auditor_report::json_v1::build(audit.accounts[1].outcome.as_ref().unwrap());
+    let r = auditor_report::org::build(&audit);
+    assert_eq!(r.schema, "auditor.org-report.v1");
+    assert_eq!(
+        (
+            r.summary.accounts,
+            r.summary.assessed,
+            r.summary.not_assessed
+        ),
+        (2, 1, 1)
+    );
+    assert_eq!(r.summary.fail, one.summary.counts.fail);
+    assert_eq!(r.summary.coverage_gaps, one.summary.coverage_gaps);
+    // Accounts by id; the assessed one carries its v1 report unchanged.
+    assert_eq!(r.accounts[0].account, audit.accounts[1].id);
+    assert_eq!(r.accounts[0].report.as_ref(), Some(&one));
+    assert_eq!(r.accounts[1].status, "not_assessed");
+    assert!(r.accounts[1]
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("cannot assume"));
+    assert!(r.accounts[1].report.is_none());
+    // Requests: the accounts' and the organisation listing's.
+    assert_eq!(r.api_requests["ec2"].requests, 21);
+    assert_eq!(r.api_requests["organizations"].requests, 3);
+
+    let text = auditor_report::org::render(&audit, Default::default());
+    assert!(
+        text.contains("2 account(s) selected, 1 assessed, 1 not assessed"),
+        "{text}"
+    );
+    assert!(text.contains("not assessed"));
+    assert!(text.contains("AWS requests: 25"), "{text}");
+
+    // Every field is documented.
+    let doc =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("REPORT-V1.md"))
+            .unwrap();
+    let mut all = BTreeSet::new();
+    keys(&serde_json::to_value(&r).unwrap(), &mut all);
+    let services = ["ec2", "sts", "organizations"];
+    let missing: Vec<_> = all
+        .iter()
+        .filter(|k| !services.contains(&k.as_str()) && !doc.contains(&format!("`{k}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "REPORT-V1.md does not document: {missing:?}"
+    );
 }
