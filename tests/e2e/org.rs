@@ -255,3 +255,91 @@ async fn an_account_tag_selects_accounts_and_an_empty_selection_is_bad_input() {
     );
     r.assert_one_line_error(2, "no account of organisation");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_daemon_audits_the_organisation_each_round_with_json_logs() {
+    let emu = Emulator::spawn_private();
+    let org = seed(&emu);
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("auditor.db");
+    let reports = dir.path().join("reports");
+    let config = dir.path().join("auditor.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[aws]
+endpoint_url = "{}"
+regions = ["us-east-1"]
+max_attempts = 2
+[audit]
+services = ["iam"]
+[org]
+ous = ["{}"]
+[daemon]
+accounts = "org"
+interval = "1h"
+store = "{}"
+reports_dir = "{}"
+listen = "127.0.0.1:0"
+"#,
+            emu.endpoint(),
+            org.ou,
+            store.display(),
+            reports.display()
+        ),
+    )
+    .unwrap();
+    let mut cmd = auditor();
+    cmd.env("AWS_ACCESS_KEY_ID", &org.key)
+        .env("AWS_SECRET_ACCESS_KEY", &org.secret)
+        .env("AWS_REGION", "us-east-1")
+        .args(["--log-format", "json", "daemon", "--config"])
+        .arg(&config)
+        .args(["--max-rounds", "1"]);
+    let r = run(&mut cmd);
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+
+    // Every line on stderr is a JSON object: nothing else is drawn or printed.
+    let logs: Vec<Value> = r
+        .stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let said = |msg: &str, account: &str| {
+        logs.iter()
+            .any(|l| l["message"] == msg && l["account"] == account)
+    };
+    assert!(said("run complete", &org.alpha), "{}", r.stderr);
+    assert!(said("run failed", &org.beta), "{}", r.stderr);
+    assert!(
+        logs.iter()
+            .any(|l| l["message"] == "organisation listed" && l["accounts"] == 2),
+        "{}",
+        r.stderr
+    );
+
+    // alpha's report is written; beta has none, and its failed run says why.
+    assert!(reports.join(&org.alpha).join("latest.json").exists());
+    assert!(!reports.join(&org.beta).exists());
+    let mut cmd = auditor();
+    cmd.args([
+        "runs",
+        "--store",
+        store.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let runs: Value = serde_json::from_str(&run(&mut cmd).stdout).unwrap();
+    let runs = runs.as_array().unwrap();
+    assert_eq!(runs.len(), 2, "{runs:#?}");
+    for r in runs {
+        if r["account"] == org.alpha.as_str() {
+            assert_eq!(r["status"], "complete");
+        } else {
+            assert_eq!(r["account"], org.beta.as_str());
+            assert_eq!(r["status"], "failed");
+            assert!(r["error"].as_str().unwrap().contains("cannot assume"));
+        }
+    }
+}
