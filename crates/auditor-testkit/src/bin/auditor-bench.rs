@@ -258,6 +258,25 @@ async fn main() {
     let recorded = emu.stop_recording().await;
     assert_eq!(code, 0, "the audit failed (exit {code})");
 
+    // The same inventory audited again offline: the checks and the report alone.
+    let mut offline = Command::new(&auditor);
+    offline
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .args([
+            "audit",
+            "--fail-on",
+            "none",
+            "--format",
+            "json",
+            "--from-inventory",
+        ])
+        .arg(&inv_path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let (ocode, owall, orss) = run_measured(&mut offline, &dir.path().join("peak-rss-offline"));
+    assert_eq!(ocode, 0, "the offline audit failed (exit {ocode})");
+
     let mut called: BTreeMap<String, u64> = BTreeMap::new();
     for r in &recorded {
         *called.entry(r.label()).or_default() += 1;
@@ -289,6 +308,10 @@ async fn main() {
     println!(
         "seeding: {seed_secs:.1} s · audit wall time: {wall:.2} s · peak RSS: {:.1} MiB",
         rss as f64 / 1_048_576.0
+    );
+    println!(
+        "checks and report alone (--from-inventory): {owall:.2} s · peak RSS {:.1} MiB",
+        orss as f64 / 1_048_576.0
     );
     println!(
         "findings: {} · coverage gaps: {}",
@@ -342,6 +365,8 @@ async fn main() {
             "seed_seconds": seed_secs,
             "wall_seconds": wall,
             "peak_rss_bytes": rss,
+            "offline_wall_seconds": owall,
+            "offline_peak_rss_bytes": orss,
             "requests": called,
             "minimum": min,
             "ratio": ratio,
