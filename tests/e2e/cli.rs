@@ -73,6 +73,35 @@ fn unknown_service_is_refused() {
 }
 
 #[test]
+fn bad_rate_limits_and_org_flags_are_refused() {
+    let refused = |args: &[&str], code: i32, wanted: &str| {
+        let mut c = auditor();
+        c.args(["audit"]).args(args);
+        run(&mut c).assert_one_line_error(code, wanted);
+    };
+    refused(
+        &["--account", "123456789012", "--rate-limit", "lambda=3"],
+        2,
+        "--rate-limit 'lambda=3': unknown API family 'lambda'",
+    );
+    refused(
+        &["--account", "123456789012", "--rate-limit", "iam=fast"],
+        2,
+        "'fast' is not a number of requests per second",
+    );
+    refused(
+        &["--org", "--exclude-account", "42"],
+        2,
+        "--exclude-account: ",
+    );
+    refused(
+        &["--org", "--account-tag", "env"],
+        2,
+        "--account-tag 'env': expected KEY=VALUE",
+    );
+}
+
+#[test]
 fn malformed_region_is_refused() {
     run(auditor().args([
         "audit",

@@ -684,3 +684,36 @@ fn auditing_s3_alone_reads_iam_too_and_a_missing_configured_bucket_is_a_gap() {
         v["coverage_gaps"]
     );
 }
+
+#[test]
+fn a_client_side_rate_limit_holds_requests_and_the_report_says_so() {
+    let emu = Emulator::shared();
+    // IAM at 2 requests per second (burst 2): an IAM audit sends about 7, so most wait.
+    let r = audit_in(
+        &emu,
+        &unique_account(),
+        "us-east-1",
+        &[
+            "--services",
+            "iam",
+            "--rate-limit",
+            "iam=2",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    let api = &v["api_requests"];
+    let iam = &api["iam"];
+    assert!(iam["requests"].as_u64().unwrap() > 2, "{api:#}");
+    assert!(
+        iam["rate_limited_ms"].as_u64().unwrap() > 0,
+        "requests beyond the burst waited: {api:#}"
+    );
+    // STS keeps its default limit (burst 20): its 3 requests went at once.
+    assert_eq!(api["sts"]["rate_limited_ms"], 0, "{api:#}");
+    assert_eq!(api["iam"]["throttled"], 0);
+}
