@@ -580,9 +580,11 @@ async fn audit(args: AuditArgs) -> Result<u8, Failure> {
     );
     // The findings are all the report needs: the inventory's memory goes back now.
     drop(inventory);
-    let json = (args.format == Format::Json || args.output.is_some())
-        .then(|| auditor_report::json_v1::to_json(&result))
-        .unwrap_or_default();
+    let json = if args.format == Format::Json || args.output.is_some() {
+        auditor_report::json_v1::to_json(&result)
+    } else {
+        String::new()
+    };
     // The store is written first but its failure reported last: the report (file and
     // stdout) must not be lost because the history could not be recorded.
     let store_err = store.as_mut().and_then(|st| {
