@@ -601,33 +601,19 @@ async fn audit(args: AuditArgs) -> Result<u8, Failure> {
         stored::finish(st, id, &result).err()
     });
 
-    // The report file first: if stdout is closed, the file is still complete.
-    let write_err = args.output.as_ref().and_then(|p| {
-        output::write_atomically(p, json.as_bytes())
-            .err()
-            .map(|e| (p.clone(), e))
-    });
-    match args.format {
-        Format::Json => print!("{json}"),
-        Format::Table => print!(
-            "{}",
+    output::emit(
+        &json,
+        || {
             auditor_report::table::render(
                 &result,
                 auditor_report::table::TableOptions {
-                    show_passed: args.show_passed
-                }
+                    show_passed: args.show_passed,
+                },
             )
-        ),
-    }
-    if let Some((p, e)) = write_err {
-        return Err(Failure {
-            code: 4,
-            message: format!("cannot write the report to {}: {e:#}", p.display()),
-        });
-    }
-    if let Some(p) = &args.output {
-        eprintln!("auditor: JSON report written to {}", p.display());
-    }
+        },
+        args.format == Format::Json,
+        args.output.as_deref(),
+    )?;
     if let Some(f) = store_err {
         return Err(f);
     }

@@ -169,33 +169,19 @@ pub(crate) async fn audit(
         accounts: outcomes,
     };
     let json = auditor_report::org::to_json(&audit);
-    let write_err = run.output.as_ref().and_then(|p| {
-        output::write_atomically(p, json.as_bytes())
-            .err()
-            .map(|e| (p.clone(), e))
-    });
-    if run.json {
-        print!("{json}");
-    } else {
-        print!(
-            "{}",
+    output::emit(
+        &json,
+        || {
             auditor_report::org::render(
                 &audit,
                 auditor_report::table::TableOptions {
-                    show_passed: run.show_passed
-                }
+                    show_passed: run.show_passed,
+                },
             )
-        );
-    }
-    if let Some((p, e)) = write_err {
-        return Err(Failure {
-            code: 4,
-            message: format!("cannot write the report to {}: {e:#}", p.display()),
-        });
-    }
-    if let Some(p) = &run.output {
-        eprintln!("auditor: JSON report written to {}", p.display());
-    }
+        },
+        run.json,
+        run.output.as_deref(),
+    )?;
     let assessed = audit.accounts.iter().filter(|a| a.outcome.is_ok()).count();
     let not_assessed = audit.accounts.len() - assessed;
     if assessed == 0 {

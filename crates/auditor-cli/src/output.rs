@@ -23,6 +23,33 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// Writes the JSON report to `path` (atomically) when one is given, then prints `json` or
+/// the table on stdout. The file comes first: a closed stdout cannot lose it; its failure
+/// is reported after stdout (exit 4).
+pub(crate) fn emit(
+    json: &str,
+    table: impl FnOnce() -> String,
+    as_json: bool,
+    path: Option<&Path>,
+) -> Result<(), crate::Failure> {
+    let write_err = path.and_then(|p| write_atomically(p, json.as_bytes()).err());
+    if as_json {
+        print!("{json}");
+    } else {
+        print!("{}", table());
+    }
+    if let (Some(p), Some(e)) = (path, write_err) {
+        return Err(crate::Failure {
+            code: 4,
+            message: format!("cannot write the report to {}: {e:#}", p.display()),
+        });
+    }
+    if let Some(p) = path {
+        eprintln!("auditor: JSON report written to {}", p.display());
+    }
+    Ok(())
+}
+
 pub(crate) enum ChecksFormat {
     Table,
     Json,
