@@ -115,7 +115,7 @@ pub trait Check: HasMeta + Sync {
 
 /// Declares a check: a unit struct with its rustdoc as documentation and its metadata.
 ///
-/// ```ignore
+/// ```text
 /// declare_check! {
 ///     /// ## What it checks
 ///     /// ...
