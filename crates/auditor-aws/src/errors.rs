@@ -105,6 +105,22 @@ pub enum AwsError {
 }
 
 impl AwsError {
+    /// A failed call of `api` (an IAM action name), classified; `about` (a role ARN, an
+    /// organizational unit...) goes in front of AWS's message when given.
+    pub fn call<E>(api: &str, about: Option<&str>, err: &SdkError<E, HttpResponse>) -> AwsError
+    where
+        E: ProvideErrorMetadata + StdError + 'static,
+    {
+        let mut classified = classify(err);
+        if let Some(a) = about {
+            classified.message = format!("{a}: {}", classified.message);
+        }
+        AwsError::Call {
+            api: api.to_owned(),
+            classified,
+        }
+    }
+
     /// The class of the underlying failure, if it was a call.
     pub fn kind(&self) -> Option<ErrorKind> {
         match self {

@@ -1,6 +1,6 @@
 //! Loading the SDK configuration and opening a session in the audited account.
 
-use crate::errors::{classify, AwsError};
+use crate::errors::AwsError;
 use auditor_model::AccountId;
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
@@ -144,10 +144,7 @@ async fn caller_identity(cfg: &SdkConfig) -> Result<Identity, AwsError> {
         .get_caller_identity()
         .send()
         .await
-        .map_err(|e| AwsError::Call {
-            api: API.into(),
-            classified: classify(&e),
-        })?;
+        .map_err(|e| AwsError::call(API, None, &e))?;
     let missing = |field: &str| AwsError::Malformed {
         api: API.into(),
         field: field.into(),
@@ -202,14 +199,7 @@ pub async fn open_account(
         .duration_seconds(3600)
         .send()
         .await
-        .map_err(|e| {
-            let mut classified = classify(&e);
-            classified.message = format!("cannot assume {role_arn}: {}", classified.message);
-            AwsError::Call {
-                api: API.into(),
-                classified,
-            }
-        })?;
+        .map_err(|e| AwsError::call(API, Some(&format!("cannot assume {role_arn}")), &e))?;
     let c = out.credentials().ok_or_else(|| AwsError::Malformed {
         api: API.into(),
         field: "Credentials".into(),

@@ -12,7 +12,7 @@
 //! credentials (the management account or a delegated administrator). SDK types stop here.
 #![deny(missing_docs)]
 
-use auditor_aws::{classify, AwsError};
+use auditor_aws::AwsError;
 use aws_config::SdkConfig;
 use aws_sdk_organizations::Client;
 use futures::stream::{self, StreamExt, TryStreamExt};
@@ -65,16 +65,6 @@ pub struct Organization {
     pub accounts: Vec<OrgAccount>,
 }
 
-fn call_error<E>(api: &str, e: &aws_sdk_organizations::error::SdkError<E>) -> AwsError
-where
-    E: aws_sdk_organizations::error::ProvideErrorMetadata + std::error::Error + 'static,
-{
-    AwsError::Call {
-        api: api.into(),
-        classified: classify(e),
-    }
-}
-
 /// Lists the organisation's accounts that `filter` selects.
 pub async fn discover(cfg: &SdkConfig, filter: &OrgFilter) -> Result<Organization, AwsError> {
     discover_with(&Client::new(cfg), filter).await
@@ -86,7 +76,7 @@ pub async fn discover_with(c: &Client, filter: &OrgFilter) -> Result<Organizatio
         .describe_organization()
         .send()
         .await
-        .map_err(|e| call_error("organizations:DescribeOrganization", &e))?;
+        .map_err(|e| AwsError::call("organizations:DescribeOrganization", None, &e))?;
     let org = org.organization();
     let mut accounts = if filter.ous.is_empty() {
         c.list_accounts()
@@ -95,7 +85,7 @@ pub async fn discover_with(c: &Client, filter: &OrgFilter) -> Result<Organizatio
             .send()
             .try_collect()
             .await
-            .map_err(|e| call_error("organizations:ListAccounts", &e))?
+            .map_err(|e| AwsError::call("organizations:ListAccounts", None, &e))?
             .iter()
             .flat_map(|p| p.accounts())
             .filter_map(account)
@@ -150,7 +140,13 @@ async fn below(c: &Client, parents: &[String]) -> Result<Vec<OrgAccount>, AwsErr
             .send()
             .try_collect()
             .await
-            .map_err(|e| in_parent("organizations:ListAccountsForParent", &parent, &e))?;
+            .map_err(|e| {
+                AwsError::call(
+                    "organizations:ListAccountsForParent",
+                    Some(&format!("parent {parent}")),
+                    &e,
+                )
+            })?;
         out.extend(here.iter().flat_map(|p| p.accounts()).filter_map(account));
         let children = c
             .list_organizational_units_for_parent()
@@ -161,9 +157,9 @@ async fn below(c: &Client, parents: &[String]) -> Result<Vec<OrgAccount>, AwsErr
             .try_collect()
             .await
             .map_err(|e| {
-                in_parent(
+                AwsError::call(
                     "organizations:ListOrganizationalUnitsForParent",
-                    &parent,
+                    Some(&format!("parent {parent}")),
                     &e,
                 )
             })?;
@@ -175,18 +171,6 @@ async fn below(c: &Client, parents: &[String]) -> Result<Vec<OrgAccount>, AwsErr
         );
     }
     Ok(out)
-}
-
-fn in_parent<E>(api: &str, parent: &str, e: &aws_sdk_organizations::error::SdkError<E>) -> AwsError
-where
-    E: aws_sdk_organizations::error::ProvideErrorMetadata + std::error::Error + 'static,
-{
-    let mut classified = classify(e);
-    classified.message = format!("parent {parent}: {}", classified.message);
-    AwsError::Call {
-        api: api.into(),
-        classified,
-    }
 }
 
 async fn tagged(
@@ -201,7 +185,13 @@ async fn tagged(
         .send()
         .try_collect()
         .await
-        .map_err(|e| in_parent("organizations:ListTagsForResource", account, &e))?;
+        .map_err(|e| {
+            AwsError::call(
+                "organizations:ListTagsForResource",
+                Some(&format!("account {account}")),
+                &e,
+            )
+        })?;
     Ok(want.iter().all(|(k, v)| {
         tags.iter()
             .flat_map(|p| p.tags())
