@@ -189,11 +189,7 @@ where
                 Some(c) if NOT_OFFERED.contains(&c) => ErrorKind::NotOffered,
                 Some(c) if REGION_DISABLED.contains(&c) => ErrorKind::RegionDisabled,
                 Some(_) => ErrorKind::Other,
-                // Emulators answer APIs they lack with a bare 404/500/501.
-                None if matches!(status, 404 | 500 | 501) => ErrorKind::NotOffered,
-                None if status == 429 => ErrorKind::Throttled,
-                None if status == 403 => ErrorKind::AccessDenied,
-                None => ErrorKind::Other,
+                None => kind_of_status(status),
             };
             Classified {
                 kind,
@@ -202,18 +198,15 @@ where
             }
         }
         SdkError::ResponseError(re) => {
-            // An answer the SDK could not parse: often an emulator's HTML page for an
-            // unimplemented API.
+            // An answer the SDK could not parse: an emulator's HTML page for an API it
+            // lacks, a proxy's page, an error in another protocol's format. The status
+            // still says what happened; the parser's complaint is for debug logs only.
             let status = re.raw().status().as_u16();
-            let kind = if matches!(status, 404 | 500 | 501) {
-                ErrorKind::NotOffered
-            } else {
-                ErrorKind::Other
-            };
+            tracing::debug!(status, cause = %root_cause(err), "unreadable AWS answer");
             Classified {
-                kind,
+                kind: kind_of_status(status),
                 code: None,
-                message: format!("HTTP {status}, unreadable answer: {}", root_cause(err)),
+                message: format!("HTTP {status}, with an answer not in AWS's error format"),
             }
         }
         SdkError::TimeoutError(_) => Classified {
@@ -241,6 +234,17 @@ where
         }
     }
     .concise()
+}
+
+/// The class of an error answer that names no error code, by its HTTP status.
+fn kind_of_status(status: u16) -> ErrorKind {
+    match status {
+        // Emulators answer APIs they lack with a bare 404/500/501.
+        404 | 500 | 501 => ErrorKind::NotOffered,
+        429 => ErrorKind::Throttled,
+        403 => ErrorKind::AccessDenied,
+        _ => ErrorKind::Other,
+    }
 }
 
 impl Classified {
@@ -349,6 +353,36 @@ mod tests {
     fn one_line_folds_and_bounds() {
         assert_eq!(one_line("a\n  b\tc"), "a b c");
         assert!(one_line(&"x ".repeat(400)).ends_with('…'));
+    }
+
+    #[test]
+    fn an_unreadable_answer_is_classified_by_its_status_without_parser_detail() {
+        use aws_smithy_runtime_api::http::StatusCode;
+        use aws_smithy_types::body::SdkBody;
+        let answer = |status: u16| -> SdkError<
+            aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError,
+            HttpResponse,
+        > {
+            SdkError::response_error(
+                "malformed JSON error body: Error at offset 0: unexpected token '<'",
+                HttpResponse::new(
+                    StatusCode::try_from(status).unwrap(),
+                    SdkBody::from(
+                        "<ErrorResponse><Error><Code>AccessDenied</Code></Error></ErrorResponse>",
+                    ),
+                ),
+            )
+        };
+        let c = classify(&answer(403));
+        assert_eq!(c.kind, ErrorKind::AccessDenied);
+        assert_eq!(
+            c.message,
+            "HTTP 403, with an answer not in AWS's error format"
+        );
+        assert!(!c.message.contains("offset"), "{}", c.message);
+        assert_eq!(classify(&answer(404)).kind, ErrorKind::NotOffered);
+        assert_eq!(classify(&answer(429)).kind, ErrorKind::Throttled);
+        assert_eq!(classify(&answer(400)).kind, ErrorKind::Other);
     }
 
     #[test]
