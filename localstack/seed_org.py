@@ -12,10 +12,11 @@ The organisation (management account 123456789012, moto's default):
   └── gamma (tag env=dev; outside the OU, so an --ou filter leaves it out)
 
 The auditor acts as IAM user `auditor` in the management account (allowed everything it
-reads, except assuming beta's role). Once enforcement is on, moto's default "testing"
+reads, except assuming beta's role); IAM user `outsider` may only ask who it is. Once enforcement is on, moto's default "testing"
 keys no longer work: moto's IAM enforcement is global to the server, hence a private one.
 
-Prints JSON: {"alpha", "beta", "gamma", "ou", "root", "access_key_id", "secret_access_key"}
+Prints JSON: {"alpha", "beta", "gamma", "ou", "root", "access_key_id", "secret_access_key",
+"outsider_access_key_id", "outsider_secret_access_key"}
 (emulator-only keys, made by moto for this run).
 """
 import argparse
@@ -74,6 +75,15 @@ def main():
                 "Resource": f"arn:aws:iam::{ids['beta']}:role/{ROLE}",
             },
         ),
+    )
+
+    # A user of the management account that may not read Organizations.
+    iam.create_user(UserName="outsider")
+    outsider = iam.create_access_key(UserName="outsider")["AccessKey"]
+    iam.put_user_policy(
+        UserName="outsider",
+        PolicyName="identity-only",
+        PolicyDocument=doc({"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}),
     )
 
     trust_management = doc(
@@ -138,6 +148,8 @@ def main():
             "root": root,
             "access_key_id": key["AccessKeyId"],
             "secret_access_key": key["SecretAccessKey"],
+            "outsider_access_key_id": outsider["AccessKeyId"],
+            "outsider_secret_access_key": outsider["SecretAccessKey"],
         },
         sys.stdout,
     )

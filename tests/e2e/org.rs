@@ -14,6 +14,7 @@ struct Org {
     ou: String,
     key: String,
     secret: String,
+    outsider: (String, String),
 }
 
 fn seed(emu: &Emulator) -> Org {
@@ -42,6 +43,7 @@ fn seed(emu: &Emulator) -> Org {
         ou: s("ou"),
         key: s("access_key_id"),
         secret: s("secret_access_key"),
+        outsider: (s("outsider_access_key_id"), s("outsider_secret_access_key")),
     }
 }
 
@@ -254,6 +256,20 @@ async fn an_account_tag_selects_accounts_and_an_empty_selection_is_bad_input() {
         &["--account-tag", "env=nowhere", "--services", "iam"],
     );
     r.assert_one_line_error(2, "no account of organisation");
+
+    // A caller that may not read Organizations: one line about Organizations, exit 3.
+    let outsider = Org {
+        key: org.outsider.0.clone(),
+        secret: org.outsider.1.clone(),
+        ..org
+    };
+    let r = audit_org(&emu, &outsider, &["--services", "iam"]);
+    r.assert_one_line_error(3, "organizations:DescribeOrganization: access denied");
+    assert!(
+        r.stderr.contains("management account") && !r.stderr.contains("sts:AssumeRole"),
+        "the hint is about Organizations, not the audit role: {}",
+        r.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -342,4 +358,26 @@ listen = "127.0.0.1:0"
             assert!(r["error"].as_str().unwrap().contains("cannot assume"));
         }
     }
+}
+
+#[test]
+fn outside_an_organisation_the_refusal_is_one_line_about_organizations() {
+    // A fresh emulator: its default account belongs to no organisation.
+    let emu = Emulator::spawn_private();
+    let mut cmd = auditor();
+    cmd.envs(emu.cli_env()).args([
+        "audit",
+        "--org",
+        "--endpoint-url",
+        emu.endpoint(),
+        "--max-attempts",
+        "2",
+    ]);
+    let r = run(&mut cmd);
+    r.assert_one_line_error(3, "organizations:DescribeOrganization");
+    assert!(
+        r.stderr.contains("management account") && !r.stderr.contains("sts:AssumeRole"),
+        "the hint is about Organizations, not the audit role: {}",
+        r.stderr
+    );
 }

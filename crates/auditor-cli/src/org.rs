@@ -38,14 +38,18 @@ pub(crate) async fn discover(cfg: &Config) -> Result<collect_org::Organization, 
         collect_org::discover(&base, &cfg.org.filter),
     )
     .await
-    .map_err(|e| {
-        let mut f = aws(&e, cfg.profile.as_deref());
-        if matches!(e.kind(), Some(auditor_aws::ErrorKind::AccessDenied) | Some(auditor_aws::ErrorKind::Other)) {
-            f.message.push_str(
-                " (listing the organisation needs the management account's credentials, or a delegated administrator's, with organizations:List* and Describe*)",
-            );
+    .map_err(|e| match e.kind() {
+        // Credentials and the network have the same causes as for one account; a refusal
+        // here is about Organizations, not about assuming the audit role.
+        Some(auditor_aws::ErrorKind::Credentials | auditor_aws::ErrorKind::Unreachable) => {
+            aws(&e, cfg.profile.as_deref())
         }
-        f
+        _ => Failure {
+            code: 3,
+            message: format!(
+                "{e} (listing the organisation needs the management account's credentials, or a delegated administrator's, with organizations:Describe* and List*)"
+            ),
+        },
     })
 }
 
