@@ -100,9 +100,25 @@ async fn an_org_audit_covers_the_assumable_account_and_marks_the_other_not_asses
             out.to_str().unwrap(),
             "--store",
             store.to_str().unwrap(),
+            "--log-format",
+            "json",
         ],
     );
     let recorded = emu.stop_recording().await;
+    // With JSON logs, stderr is one JSON object per line, the per-account notes included.
+    let logs: Vec<Value> = r
+        .stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(
+        logs.iter().any(|l| l["level"] == "WARN"
+            && l["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with(&format!("{} (beta): not assessed", org.beta)))),
+        "{}",
+        r.stderr
+    );
 
     // alpha's planted role trusted by "*" is a critical failure: exit 1, as for one account.
     assert_eq!(r.code, 1, "stderr: {}", r.stderr);
@@ -292,6 +308,12 @@ max_attempts = 2
 services = ["iam"]
 [org]
 ous = ["{}"]
+[[suppressions]]
+code = "IAM-001"
+resource = "arn:aws:iam::*:role/ci-deployer"
+reason = "accepted until the pipeline moves"
+owner = "platform@example.com"
+expires = "2020-01-01"
 [daemon]
 accounts = "org"
 interval = "1h"
@@ -316,7 +338,8 @@ listen = "127.0.0.1:0"
     let r = run(&mut cmd);
     assert_eq!(r.code, 0, "stderr: {}", r.stderr);
 
-    // Every line on stderr is a JSON object: nothing else is drawn or printed.
+    // Every line on stderr is a JSON object, the expired suppression's warning at load
+    // included: nothing else is drawn or printed.
     let logs: Vec<Value> = r
         .stderr
         .lines()
@@ -328,6 +351,14 @@ listen = "127.0.0.1:0"
     };
     assert!(said("run complete", &org.alpha), "{}", r.stderr);
     assert!(said("run failed", &org.beta), "{}", r.stderr);
+    assert!(
+        logs.iter().any(|l| l["level"] == "WARN"
+            && l["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("expired on 2020-01-01"))),
+        "{}",
+        r.stderr
+    );
     assert!(
         logs.iter()
             .any(|l| l["message"] == "organisation listed" && l["accounts"] == 2),

@@ -50,6 +50,25 @@ pub(crate) fn json_logs() -> bool {
     JSON_LOGS.get().copied().unwrap_or(false)
 }
 
+/// Tells the user something on stderr: `auditor: <msg>`, or with `--log-format json` the
+/// same as a log event, so that stderr stays one JSON object per line.
+pub(crate) fn say(msg: &str) {
+    if json_logs() {
+        tracing::info!(target: "auditor::cli", "{msg}");
+    } else {
+        eprintln!("auditor: {msg}");
+    }
+}
+
+/// [`say`] for a warning: `auditor: warning: <msg>`.
+pub(crate) fn warn(msg: &str) {
+    if json_logs() {
+        tracing::warn!(target: "auditor::cli", "{msg}");
+    } else {
+        eprintln!("auditor: warning: {msg}");
+    }
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Audit one account (--account), or every selected account of the organisation
@@ -288,7 +307,7 @@ fn main() -> ExitCode {
             Err(e) => Err(usage(e.to_string())),
             Ok(cfg) => {
                 for w in &cfg.warnings {
-                    eprintln!("auditor: warning: {w}");
+                    warn(w);
                 }
                 match tokio::runtime::Builder::new_multi_thread()
                     .enable_all()
@@ -317,7 +336,11 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            eprintln!("auditor: error: {}", f.message);
+            if json_logs() {
+                tracing::error!(target: "auditor::cli", code = f.code, "{}", f.message);
+            } else {
+                eprintln!("auditor: error: {}", f.message);
+            }
             ExitCode::from(f.code)
         }
     }
@@ -346,7 +369,7 @@ fn init_logging(json: bool) {
     // us instead. AUDITOR_LOG=debug shows everything.
     let filter = tracing_subscriber::EnvFilter::try_from_env("AUDITOR_LOG").unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new(
-            "warn,auditor::daemon=info,aws_config=error,aws_smithy_runtime=error,aws_smithy_runtime_api=error",
+            "warn,auditor::daemon=info,auditor::cli=info,aws_config=error,aws_smithy_runtime=error,aws_smithy_runtime_api=error",
         )
     });
     use std::io::IsTerminal as _;
@@ -372,7 +395,7 @@ fn settle(
         None => Config::default(),
     };
     for w in &cfg.warnings {
-        eprintln!("auditor: warning: {w}");
+        warn(w);
     }
     if args.profile.is_some() {
         cfg.profile.clone_from(&args.profile);

@@ -69,7 +69,7 @@ async fn one(
         let mut st = crate::daemon::lock(st);
         match stored::begin(&mut st, &account.id, &regions, &names, started_at) {
             Ok(id) => run_id = Some(id),
-            Err(f) => eprintln!("auditor: {}: {}", account.id, f.message),
+            Err(f) => crate::warn(&format!("{}: {}", account.id, f.message)),
         }
     }
     let outcome = if !account.is_active() {
@@ -102,7 +102,7 @@ async fn one(
                 .map(|e| e.to_string()),
         };
         if let Some(e) = recorded {
-            eprintln!("auditor: {}: cannot record run {id}: {e}", account.id);
+            crate::warn(&format!("{}: cannot record run {id}: {e}", account.id));
         }
     }
     AccountOutcome {
@@ -140,16 +140,19 @@ pub(crate) async fn audit(
             let progress = &progress;
             async move {
                 let o = one(cfg, services, a, store).await;
-                progress.done(&match &o.outcome {
-                    Ok(r) => format!(
-                        "auditor: {} ({}): {} failing, {} coverage gaps",
-                        o.id,
-                        o.name,
-                        r.findings.iter().filter(|f| f.fails_unsuppressed()).count(),
-                        r.gaps.len()
-                    ),
-                    Err(why) => format!("auditor: {} ({}): not assessed: {why}", o.id, o.name),
-                });
+                progress.done(
+                    &match &o.outcome {
+                        Ok(r) => format!(
+                            "{} ({}): {} failing, {} coverage gaps",
+                            o.id,
+                            o.name,
+                            r.findings.iter().filter(|f| f.fails_unsuppressed()).count(),
+                            r.gaps.len()
+                        ),
+                        Err(why) => format!("{} ({}): not assessed: {why}", o.id, o.name),
+                    },
+                    o.outcome.is_err(),
+                );
                 o
             }
         })
@@ -198,10 +201,10 @@ pub(crate) async fn audit(
         });
     }
     if not_assessed > 0 {
-        eprintln!(
-            "auditor: warning: {not_assessed} of {} account(s) not assessed (reasons in the report)",
+        crate::warn(&format!(
+            "{not_assessed} of {} account(s) not assessed (reasons in the report)",
             audit.accounts.len()
-        );
+        ));
     }
     let gate = run.fail_on.is_some_and(|min| {
         audit

@@ -45,7 +45,7 @@ pub(crate) fn emit(
         });
     }
     if let Some(p) = path {
-        eprintln!("auditor: JSON report written to {}", p.display());
+        crate::say(&format!("JSON report written to {}", p.display()));
     }
     Ok(())
 }

@@ -84,14 +84,15 @@ impl Progress {
         )
     }
 
-    /// One more account done; `line` is printed above the bar.
-    pub(crate) fn done(&self, line: &str) {
+    /// One more account done; `line` is said above the bar (as a warning when `warning`).
+    pub(crate) fn done(&self, line: &str, warning: bool) {
         match &self.bar {
             Some(b) => {
-                b.println(line);
+                b.println(format!("auditor: {line}"));
                 b.inc(1);
             }
-            None => eprintln!("{line}"),
+            None if warning => crate::warn(line),
+            None => crate::say(line),
         }
     }
 

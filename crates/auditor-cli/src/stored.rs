@@ -29,10 +29,10 @@ pub(crate) fn open(path: &Path) -> Result<Store, Failure> {
     }
     let store = Store::open_for_writing(path).map_err(failure)?;
     for id in store.recovered() {
-        eprintln!(
-            "auditor: run {id} in {} was interrupted before it was stored; it is marked failed",
+        crate::warn(&format!(
+            "run {id} in {} was interrupted before it was stored; it is marked failed",
             path.display()
-        );
+        ));
     }
     Ok(store)
 }
@@ -54,7 +54,7 @@ pub(crate) fn begin(
 pub(crate) fn failed(store: Option<&mut Store>, run: Option<i64>, f: Failure) -> Failure {
     if let (Some(store), Some(id)) = (store, run) {
         if let Err(e) = store.end_run_without_result(id, "failed", &f.message) {
-            eprintln!("auditor: could not record run {id} as failed: {e}");
+            crate::warn(&format!("could not record run {id} as failed: {e}"));
         }
     }
     f
@@ -63,14 +63,14 @@ pub(crate) fn failed(store: Option<&mut Store>, run: Option<i64>, f: Failure) ->
 /// Stores a finished run and says what changed.
 pub(crate) fn finish(store: &mut Store, id: i64, result: &AuditResult) -> Result<(), Failure> {
     let c = store.finish_run(id, result).map_err(failure)?;
-    eprintln!(
-        "auditor: run {id} stored in {}: {} new, {} still open, {} resolved, {} reopened",
+    crate::say(&format!(
+        "run {id} stored in {}: {} new, {} still open, {} resolved, {} reopened",
         store.path().display(),
         c.new,
         c.still_open,
         c.resolved,
         c.reopened
-    );
+    ));
     Ok(())
 }
 
