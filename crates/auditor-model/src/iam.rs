@@ -138,6 +138,21 @@ pub struct ManagedPolicy {
     pub document: Collected<String>,
 }
 
+impl IamAccount {
+    /// The groups `user` is a member of. When groups could not be read, their gap, but
+    /// only for a user who is in some group: a user in none needs no group data.
+    pub fn groups_of(&self, user: &User) -> Result<Vec<&Group>, &crate::Gap> {
+        match self.groups.get() {
+            Ok(gs) => Ok(gs
+                .iter()
+                .filter(|g| user.groups.contains(&g.group_name))
+                .collect()),
+            Err(gap) if !user.groups.is_empty() => Err(gap),
+            Err(_) => Ok(Vec::new()),
+        }
+    }
+}
+
 impl ManagedPolicy {
     /// Whether AWS manages it.
     pub fn is_aws_managed(&self) -> bool {
@@ -219,4 +234,54 @@ pub struct AccountSummary {
     pub account_mfa_enabled: bool,
     /// The root user has access keys.
     pub account_access_keys_present: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Gap, GapKind};
+
+    fn user(groups: &[&str]) -> User {
+        serde_json::from_value(serde_json::json!({
+            "user_name": "u",
+            "arn": "arn:aws:iam::111122223333:user/u",
+            "groups": groups,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn groups_of_a_user_or_the_gap_only_when_the_user_has_groups() {
+        let group = |name: &str| Group {
+            group_name: name.into(),
+            arn: format!("arn:aws:iam::111122223333:group/{name}"),
+            inline_policies: Vec::new(),
+            attached_policies: Vec::new(),
+        };
+        let mut iam = IamAccount {
+            groups: Collected::Ok(vec![group("admins"), group("devs")]),
+            ..IamAccount::default()
+        };
+        let names = |r: Result<Vec<&Group>, &Gap>| {
+            r.unwrap()
+                .iter()
+                .map(|g| g.group_name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(iam.groups_of(&user(&["devs"]))), ["devs"]);
+        assert!(names(iam.groups_of(&user(&[]))).is_empty());
+
+        let gap = Gap {
+            service: "iam".into(),
+            region: None,
+            api: "iam:GetAccountAuthorizationDetails".into(),
+            kind: GapKind::AccessDenied,
+            message: "no".into(),
+        };
+        iam.groups = Collected::NotCollected {
+            not_collected: gap.clone(),
+        };
+        assert_eq!(iam.groups_of(&user(&["devs"])).unwrap_err(), &gap);
+        assert!(iam.groups_of(&user(&[])).unwrap().is_empty());
+    }
 }

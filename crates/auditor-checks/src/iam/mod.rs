@@ -349,22 +349,17 @@ pub(crate) fn for_each_principal(
             }
         }
     }
-    let groups = iam.groups.get();
     match iam.users.get() {
         Err(gap) => out.not_assessed(account_setting(ctx, "user/*"), gap),
         Ok(users) => {
             for u in users {
                 let res = resource(ctx, &u.arn, "user", &u.user_name);
-                let mine: Vec<_> = match groups {
-                    Ok(gs) => gs
-                        .iter()
-                        .filter(|g| u.groups.contains(&g.group_name))
-                        .collect(),
-                    Err(gap) if !u.groups.is_empty() => {
+                let mine = match iam.groups_of(u) {
+                    Ok(mine) => mine,
+                    Err(gap) => {
                         out.not_assessed(res, gap);
                         continue;
                     }
-                    Err(_) => Vec::new(),
                 };
                 let inline: Vec<&InlinePolicy> = u
                     .inline_policies

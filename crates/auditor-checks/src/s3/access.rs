@@ -398,19 +398,11 @@ fn principals(iam: &IamAccount) -> (Vec<Principal>, Vec<Undecided>) {
             }
         }
     }
-    let groups = iam.groups.get();
     match iam.users.get() {
         Err(gap) => undecided.push(("user/*".into(), "user", "*".into(), gap.to_string())),
         Ok(users) => {
             for u in users {
-                let mine: Result<Vec<_>, String> = match groups {
-                    Ok(gs) => Ok(gs
-                        .iter()
-                        .filter(|g| u.groups.contains(&g.group_name))
-                        .collect()),
-                    Err(gap) if !u.groups.is_empty() => Err(gap.to_string()),
-                    Err(_) => Ok(Vec::new()),
-                };
+                let mine = iam.groups_of(u).map_err(|gap| gap.to_string());
                 let policies = mine.and_then(|mine| {
                     let owner = format!("user/{}", u.user_name);
                     let inline: Vec<(String, &InlinePolicy)> = u
