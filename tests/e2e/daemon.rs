@@ -272,7 +272,7 @@ else:
     for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
         print(o["Key"])
 "#;
-    let out = std::process::Command::new(crate::repo_root().join("localstack/.venv/bin/python"))
+    let out = std::process::Command::new(crate::venv_python())
         .args(["-c", script, emu.endpoint(), what, bucket])
         .output()
         .expect("python");

@@ -1,22 +1,12 @@
 //! The binary against the moto emulator: the demo account's planted findings, the JSON
 //! report, exit codes, offline re-audit, read-only behaviour, and AWS-side bad input.
 
-use crate::{auditor, repo_root, run, Run};
+use crate::{auditor, repo_root, run, venv_python, Run};
 use auditor_testkit::{unique_account, Emulator};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
-
-fn venv_python() -> std::path::PathBuf {
-    let p = repo_root().join("localstack/.venv/bin/python");
-    assert!(
-        p.exists(),
-        "{} is missing: run `make emulator` (localstack/setup.sh) or `make test`",
-        p.display()
-    );
-    p
-}
 
 /// Seeds the demo account's resources into `account`; returns the planted expectations.
 fn seed_demo(emu: &Emulator, account: &str, dir: &Path) -> Vec<Value> {

@@ -28,6 +28,17 @@ pub(crate) fn auditor() -> Command {
     c
 }
 
+/// The emulator venv's Python (seeds run with its boto3); a clear failure when missing.
+pub(crate) fn venv_python() -> std::path::PathBuf {
+    let p = repo_root().join("localstack/.venv/bin/python");
+    assert!(
+        p.exists(),
+        "{} is missing: run `make emulator` (localstack/setup.sh) or `make test`",
+        p.display()
+    );
+    p
+}
+
 pub(crate) fn repo_root() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }

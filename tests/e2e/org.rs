@@ -18,13 +18,7 @@ struct Org {
 }
 
 fn seed(emu: &Emulator) -> Org {
-    let python = repo_root().join("localstack/.venv/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run `make emulator` (localstack/setup.sh) or `make test`",
-        python.display()
-    );
-    let out = std::process::Command::new(python)
+    let out = std::process::Command::new(crate::venv_python())
         .arg(repo_root().join("localstack/seed_org.py"))
         .args(["--endpoint", emu.endpoint()])
         .output()

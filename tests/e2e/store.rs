@@ -1,7 +1,7 @@
 //! The findings store through the binary: two recorded audits of an account that changed in
 //! between, `runs`, `report --run` and `diff`; and an audit killed mid-run.
 
-use crate::{auditor, repo_root, run, Run};
+use crate::{auditor, run, Run};
 use auditor_testkit::{unique_account, Emulator};
 use serde_json::Value;
 use std::path::Path;
@@ -34,7 +34,7 @@ else:
     ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=rule(3389, "0.0.0.0/0"))
 print(ssh, web)
 "#;
-    let out = Command::new(repo_root().join("localstack/.venv/bin/python"))
+    let out = Command::new(crate::venv_python())
         .args(["-c", script, emu.endpoint(), account, step])
         .output()
         .expect("run python (make emulator installs the venv)");
