@@ -134,64 +134,66 @@ pub struct RateLimits {
     pub default: RateLimit,
 }
 
+/// The default limit of each API family that has one of its own.
+const DEFAULT_LIMITS: [(&str, RateLimit); 7] = [
+    (
+        "ec2",
+        RateLimit {
+            per_second: 20.0,
+            burst: 100,
+        },
+    ),
+    (
+        "iam",
+        RateLimit {
+            per_second: 10.0,
+            burst: 20,
+        },
+    ),
+    (
+        "sts",
+        RateLimit {
+            per_second: 10.0,
+            burst: 20,
+        },
+    ),
+    (
+        "organizations",
+        RateLimit {
+            per_second: 4.0,
+            burst: 8,
+        },
+    ),
+    (
+        "eks",
+        RateLimit {
+            per_second: 10.0,
+            burst: 20,
+        },
+    ),
+    (
+        "ecr",
+        RateLimit {
+            per_second: 20.0,
+            burst: 40,
+        },
+    ),
+    (
+        "s3",
+        RateLimit {
+            per_second: 50.0,
+            burst: 100,
+        },
+    ),
+];
+
 impl Default for RateLimits {
     fn default() -> Self {
-        let by_service = [
-            (
-                "ec2",
-                RateLimit {
-                    per_second: 20.0,
-                    burst: 100,
-                },
-            ),
-            (
-                "iam",
-                RateLimit {
-                    per_second: 10.0,
-                    burst: 20,
-                },
-            ),
-            (
-                "sts",
-                RateLimit {
-                    per_second: 10.0,
-                    burst: 20,
-                },
-            ),
-            (
-                "organizations",
-                RateLimit {
-                    per_second: 4.0,
-                    burst: 8,
-                },
-            ),
-            (
-                "eks",
-                RateLimit {
-                    per_second: 10.0,
-                    burst: 20,
-                },
-            ),
-            (
-                "ecr",
-                RateLimit {
-                    per_second: 20.0,
-                    burst: 40,
-                },
-            ),
-            (
-                "s3",
-                RateLimit {
-                    per_second: 50.0,
-                    burst: 100,
-                },
-            ),
-        ]
-        .into_iter()
-        .map(|(s, l)| (s.to_owned(), l))
-        .collect();
         RateLimits {
-            by_service,
+            by_service: DEFAULT_LIMITS
+                .iter()
+                .map(|(s, l)| ((*s).to_owned(), *l))
+                .collect(),
             default: RateLimit {
                 per_second: 10.0,
                 burst: 20,
@@ -222,7 +224,7 @@ impl RateLimits {
 
     /// The services that have a limit of their own.
     pub fn known_services() -> Vec<&'static str> {
-        vec!["ec2", "iam", "sts", "organizations", "eks", "ecr", "s3"]
+        DEFAULT_LIMITS.iter().map(|(s, _)| *s).collect()
     }
 }
 
