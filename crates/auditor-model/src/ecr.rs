@@ -100,17 +100,10 @@ pub struct PullThroughCacheRule {
 }
 
 /// Whether an ECR repository filter (`*` matches any run of characters) matches a name.
+/// The same matcher serves configured ARN patterns; it never backtracks (see
+/// [`crate::wildcard`]).
 pub fn filter_matches(filter: &str, name: &str) -> bool {
-    fn go(p: &[u8], s: &[u8]) -> bool {
-        match p.split_first() {
-            None => s.is_empty(),
-            Some((b'*', rest)) => (0..=s.len()).any(|i| go(rest, &s[i..])),
-            Some((c, rest)) => s
-                .split_first()
-                .is_some_and(|(d, srest)| c == d && go(rest, srest)),
-        }
-    }
-    go(filter.as_bytes(), name.as_bytes())
+    crate::wildcard::Wildcard::star_only(filter).is_match(name)
 }
 
 #[cfg(test)]

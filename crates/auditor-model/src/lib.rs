@@ -16,9 +16,10 @@ pub mod iam;
 mod ids;
 mod inventory;
 pub mod s3;
+pub mod wildcard;
 
 pub use audit::{ApiCounts, AuditResult};
 pub use collected::{Collected, Gap, GapKind};
 pub use finding::{fingerprint, Evidence, Finding, Resource, Status, Suppression};
 pub use ids::{AccountId, IdError, Service, Severity, WaId};
-pub use inventory::Inventory;
+pub use inventory::{Inventory, Organization};
