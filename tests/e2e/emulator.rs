@@ -499,6 +499,8 @@ async fn the_audit_makes_only_read_only_calls_and_one_per_api_page() {
         ("iam:ListOpenIDConnectProviders", 1),
         ("iam:GetOpenIDConnectProvider", 3),
         ("iam:GetAccountSummary", 1),
+        // The account's organisation, once, for the policy checks' aws:PrincipalOrgID.
+        ("organizations:DescribeOrganization", 1),
     ] {
         expected.insert(api.to_owned(), n);
     }

@@ -67,7 +67,7 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
         plan.services.contains(&s) || plan.services.iter().any(|a| a.reads_also().contains(&s))
     };
     // The services are collected at the same time; each fans out over regions itself.
-    let (ec2, eks, ecr, iam, s3) = futures::join!(
+    let (ec2, eks, ecr, iam, s3, org) = futures::join!(
         async {
             if !wants(Service::Ec2) {
                 return Vec::new();
@@ -123,7 +123,21 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
                 None
             }
         },
+        async {
+            // The account's organisation, for the policy checks that compare
+            // aws:PrincipalOrgID with it (IAM trusts, S3 and ECR resource policies).
+            if wants(Service::Iam) || wants(Service::S3) || wants(Service::Ecr) {
+                let cfg = session.for_region(&session.home_region());
+                Some(collect_org::membership(&cfg).await)
+            } else {
+                None
+            }
+        },
     );
+    if let Some(org) = org {
+        inv.gaps.extend(org.gap().cloned());
+        inv.organization = org;
+    }
     for (region, data) in ec2 {
         inv.gaps.extend(ec2_gaps(&data));
         inv.ec2.insert(region, data);

@@ -1,6 +1,8 @@
 //! The inventory: everything the collectors read from one account, plus what they could not.
 
-use crate::{ec2::Ec2Region, ecr::EcrRegion, eks::EksRegion, iam::IamAccount, s3::S3Account, Gap};
+use crate::{
+    ec2::Ec2Region, ecr::EcrRegion, eks::EksRegion, iam::IamAccount, s3::S3Account, Collected, Gap,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -37,12 +39,26 @@ pub struct Inventory {
     /// S3 Terraform state buckets (global): `None` when S3 was not collected.
     #[serde(default)]
     pub s3: Option<S3Account>,
+    /// The organisation the account belongs to (`organizations:DescribeOrganization`),
+    /// `None` when it belongs to none. Policy checks decide `aws:PrincipalOrgID`
+    /// conditions with it instead of assuming.
+    #[serde(default)]
+    pub organization: Collected<Option<Organization>>,
     /// Every API call (or region) whose data is missing, and why.
     #[serde(default)]
     pub gaps: Vec<Gap>,
     /// AWS requests the collection sent, per service.
     #[serde(default)]
     pub api: BTreeMap<String, crate::ApiCounts>,
+}
+
+/// An AWS Organizations organisation, as the audited account sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    /// `o-...`.
+    pub id: String,
+    /// The management account.
+    pub management_account: String,
 }
 
 fn default_partition() -> String {

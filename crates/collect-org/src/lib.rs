@@ -65,6 +65,45 @@ pub struct Organization {
     pub accounts: Vec<OrgAccount>,
 }
 
+/// The organisation the caller's account belongs to (`organizations:DescribeOrganization`,
+/// which any member account may call): `Ok(None)` when it belongs to none, a gap when the
+/// call fails otherwise. Policy checks decide `aws:PrincipalOrgID` conditions with it.
+pub async fn membership(
+    cfg: &SdkConfig,
+) -> auditor_model::Collected<Option<auditor_model::Organization>> {
+    membership_with(&Client::new(cfg)).await
+}
+
+/// [`membership`] with a given client (tests give a mocked one).
+pub async fn membership_with(
+    c: &Client,
+) -> auditor_model::Collected<Option<auditor_model::Organization>> {
+    use aws_sdk_organizations::operation::describe_organization::DescribeOrganizationError;
+    let r = match c.describe_organization().send().await {
+        Ok(out) => Ok(out.organization().and_then(|o| {
+            Some(auditor_model::Organization {
+                id: o.id()?.to_owned(),
+                management_account: o.master_account_id().unwrap_or_default().to_owned(),
+            })
+        })),
+        Err(e)
+            if matches!(
+                e.as_service_error(),
+                Some(DescribeOrganizationError::AwsOrganizationsNotInUseException(_))
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(auditor_aws::gap(
+            "organizations",
+            None,
+            "organizations:DescribeOrganization",
+            &e,
+        )),
+    };
+    auditor_model::Collected::from_result(r)
+}
+
 /// Lists the organisation's accounts that `filter` selects.
 pub async fn discover(cfg: &SdkConfig, filter: &OrgFilter) -> Result<Organization, AwsError> {
     discover_with(&Client::new(cfg), filter).await

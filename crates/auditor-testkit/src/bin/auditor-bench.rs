@@ -151,6 +151,7 @@ fn minimum(inv: &Value, called: &BTreeMap<String, u64>) -> BTreeMap<String, u64>
     add("iam:GetCredentialReport", 1);
     add("iam:GetAccountPasswordPolicy", 1);
     add("iam:GetAccountSummary", 1);
+    add("organizations:DescribeOrganization", 1);
     add("iam:ListOpenIDConnectProviders", 1);
     add("iam:GetOpenIDConnectProvider", len(&iam["oidc_providers"]));
     let s3 = &inv["s3"];
