@@ -4,7 +4,8 @@
 // Test code: a failed unwrap is a failing test with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use auditor_policy::{evaluate, Named, PolicyDocument, PolicySet, Request};
+use auditor_policy::reach::{reach, Inside, Outsiders, Question};
+use auditor_policy::{evaluate, Action, Context, Named, PolicyDocument, PolicySet, Request};
 use proptest::prelude::*;
 
 const REAL: &[&str] = &[
@@ -18,19 +19,36 @@ fn try_everything(text: &str) {
         let _ = doc.statements();
         let set = PolicySet {
             identity: vec![Named::new("p", &doc)],
-            resource: vec![Named::new("r", &doc)],
+            resource: Some(Named::new("r", &doc)),
             boundary: Some(Named::new("b", &doc)),
-            same_account: true,
         };
+        let action = Action::new("s3:GetObject").unwrap();
+        let ctx = Context::new().with("aws:PrincipalTag/team", "crm");
         let _ = evaluate(
             &set,
-            &Request {
-                principal: "arn:aws:iam::1:role/x".into(),
-                action: "s3:GetObject".into(),
-                resource: "arn:aws:s3:::b/services/crm/x".into(),
-                context: Vec::new(),
-            },
+            &Request::new(
+                "arn:aws:iam::111122223333:role/x",
+                &action,
+                "arn:aws:s3:::b/services/crm/x",
+                &ctx,
+            ),
         );
+        let inside = Inside {
+            account: "111122223333",
+            partition: "aws",
+            trusted: &[],
+            org_id: None,
+        };
+        let resources = ["arn:aws:s3:::b/services/crm/x".to_owned()];
+        for who in [Outsiders::OtherAccounts, Outsiders::TokenHolders] {
+            let q = Question {
+                who,
+                resources: &resources,
+                anonymous: true,
+                ..Question::default()
+            };
+            let _ = reach(&doc, &q, &inside);
+        }
     }
 }
 

@@ -1,10 +1,15 @@
 //! The rules of IAM policy evaluation, each from the IAM User Guide ("Policy evaluation
 //! logic", "IAM JSON policy elements", "Condition operators"), through this crate's API.
+//! (The conformance test compares the engine with an independent simulator on thousands of
+//! requests; these are the rules as a reader checks them.)
 
 // Test code: a failed unwrap is a failing test with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use auditor_policy::{evaluate, ContextValue, Decision, Named, PolicyDocument, PolicySet, Request};
+use auditor_policy::{
+    decide, evaluate, Action, Context, ContextValue, Decision, Evaluation, Named, PolicyDocument,
+    PolicySet, Request,
+};
 
 const ROLE: &str = "arn:aws:iam::111122223333:role/deployer";
 const STATE: &str = "arn:aws:s3:::tf-state/services/crm/prod/tf.tfstate";
@@ -16,28 +21,60 @@ fn doc(statements: &str) -> PolicyDocument {
     .unwrap()
 }
 
-fn req(action: &str, resource: &str) -> Request {
-    Request {
-        principal: ROLE.into(),
-        action: action.into(),
-        resource: resource.into(),
-        context: Vec::new(),
+/// A request, owned, for the tests to build up.
+#[derive(Clone)]
+struct Req {
+    principal: String,
+    action: Action,
+    resource: String,
+    account: Option<String>,
+    context: Context,
+}
+
+impl Req {
+    fn request(&self) -> Request<'_> {
+        Request {
+            principal: Some(&self.principal),
+            action: &self.action,
+            resource: &self.resource,
+            resource_account: self.account.as_deref(),
+            context: &self.context,
+        }
     }
 }
 
-fn with(mut r: Request, k: &str, v: ContextValue) -> Request {
-    r.context.push((k.into(), v));
+fn req(action: &str, resource: &str) -> Req {
+    Req {
+        principal: ROLE.into(),
+        action: Action::new(action).unwrap(),
+        resource: resource.into(),
+        account: None,
+        context: Context::new(),
+    }
+}
+
+fn with(mut r: Req, k: &str, v: impl Into<ContextValue>) -> Req {
+    r.context.insert(k, v);
     r
 }
 
+fn run(set: &PolicySet<'_>, r: &Req) -> Evaluation {
+    let e = evaluate(set, &r.request());
+    assert_eq!(
+        e.decision,
+        decide(set, &r.request()),
+        "decide agrees with evaluate"
+    );
+    e
+}
+
 /// Identity policies alone, same account.
-fn identity(d: &PolicyDocument, r: &Request) -> Decision {
+fn identity(d: &PolicyDocument, r: &Req) -> Decision {
     let set = PolicySet {
         identity: vec![Named::new("p", d)],
-        same_account: true,
         ..PolicySet::default()
     };
-    evaluate(&set, r).unwrap().decision
+    run(&set, r).decision
 }
 
 #[test]
@@ -122,21 +159,19 @@ fn an_explicit_deny_wins_and_is_named() {
     );
     let set = PolicySet {
         identity: vec![Named::new("deployer-policy", &d)],
-        same_account: true,
         ..PolicySet::default()
     };
-    let e = evaluate(
+    let e = run(
         &set,
         &req(
             "s3:GetObject",
             "arn:aws:s3:::tf-state/services/fraud-detection/x",
         ),
-    )
-    .unwrap();
+    );
     assert_eq!(e.decision, Decision::ExplicitDeny);
     assert_eq!(e.denied_by[0].statement, "Statement[Sid=FenceFraud]");
     assert_eq!(e.denied_by[0].policy, "deployer-policy");
-    let ok = evaluate(&set, &req("s3:GetObject", STATE)).unwrap();
+    let ok = run(&set, &req("s3:GetObject", STATE));
     assert_eq!(ok.decision, Decision::Allow);
     assert_eq!(ok.granted_by[0].statement, "Statement[Sid=All]");
 }
@@ -148,20 +183,12 @@ fn conditions_values_are_or_keys_are_and_missing_keys_fail() {
     );
     let r = req("s3:GetObject", STATE);
     let tagged = with(
-        with(
-            r.clone(),
-            "aws:PrincipalTag/team",
-            ContextValue::String("fraud".into()),
-        ),
+        with(r.clone(), "aws:PrincipalTag/team", "fraud"),
         "aws:PrincipalTag/env",
-        ContextValue::String("prod".into()),
+        "prod",
     );
     assert_eq!(identity(&d, &tagged), Decision::Allow);
-    let one_key = with(
-        r.clone(),
-        "aws:PrincipalTag/team",
-        ContextValue::String("crm".into()),
-    );
+    let one_key = with(r.clone(), "aws:PrincipalTag/team", "crm");
     assert_eq!(
         identity(&d, &one_key),
         Decision::ImplicitDeny,
@@ -212,7 +239,7 @@ fn if_exists_and_null_and_set_operators() {
     let any_hit = with(
         r,
         "aws:TagKeys",
-        ContextValue::StringList(vec!["owner".into(), "team".into()]),
+        ContextValue::Many(vec!["owner".into(), "team".into()]),
     );
     assert_eq!(identity(&any, &any_hit), Decision::Allow);
 }
@@ -224,25 +251,11 @@ fn string_like_bool_and_variables() {
     );
     let list = req("s3:ListBucket", "arn:aws:s3:::tf-state");
     assert_eq!(
-        identity(
-            &like,
-            &with(
-                list.clone(),
-                "s3:prefix",
-                ContextValue::String("services/crm/prod".into())
-            )
-        ),
+        identity(&like, &with(list.clone(), "s3:prefix", "services/crm/prod")),
         Decision::Allow
     );
     assert_eq!(
-        identity(
-            &like,
-            &with(
-                list,
-                "s3:prefix",
-                ContextValue::String("services/fraud/".into())
-            )
-        ),
+        identity(&like, &with(list, "s3:prefix", "services/fraud/")),
         Decision::ImplicitDeny
     );
     let tls = doc(
@@ -250,21 +263,11 @@ fn string_like_bool_and_variables() {
     );
     let r = req("s3:GetObject", STATE);
     assert_eq!(
-        identity(
-            &tls,
-            &with(
-                r.clone(),
-                "aws:SecureTransport",
-                ContextValue::Boolean(false)
-            )
-        ),
+        identity(&tls, &with(r.clone(), "aws:SecureTransport", false)),
         Decision::ExplicitDeny
     );
     assert_eq!(
-        identity(
-            &tls,
-            &with(r, "aws:SecureTransport", ContextValue::Boolean(true))
-        ),
+        identity(&tls, &with(r, "aws:SecureTransport", true)),
         Decision::Allow
     );
     let home = doc(
@@ -273,13 +276,13 @@ fn string_like_bool_and_variables() {
     let mine = with(
         req("s3:GetObject", "arn:aws:s3:::tf-state/home/alice/x"),
         "aws:username",
-        ContextValue::String("alice".into()),
+        "alice",
     );
     assert_eq!(identity(&home, &mine), Decision::Allow);
     let theirs = with(
         req("s3:GetObject", "arn:aws:s3:::tf-state/home/bob/x"),
         "aws:username",
-        ContextValue::String("alice".into()),
+        "alice",
     );
     assert_eq!(identity(&home, &theirs), Decision::ImplicitDeny);
 }
@@ -293,24 +296,20 @@ fn a_boundary_limits_identity_policies() {
     let set = PolicySet {
         identity: vec![Named::new("AdministratorAccess", &admin)],
         boundary: Some(Named::new("crm-boundary", &boundary)),
-        same_account: true,
         ..PolicySet::default()
     };
     assert_eq!(
-        evaluate(&set, &req("s3:GetObject", STATE))
-            .unwrap()
-            .decision,
+        run(&set, &req("s3:GetObject", STATE)).decision,
         Decision::Allow
     );
     assert_eq!(
-        evaluate(
+        run(
             &set,
             &req(
                 "s3:GetObject",
                 "arn:aws:s3:::tf-state/services/fraud-detection/x"
             )
         )
-        .unwrap()
         .decision,
         Decision::ImplicitDeny,
         "outside the boundary, even an administrator is not allowed"
@@ -329,11 +328,10 @@ fn resource_policies_grant_same_account_principals_and_delegate_for_accounts() {
     let r = req("s3:GetObject", STATE);
     let set = |res: &'static str, d| PolicySet {
         identity: vec![Named::new("none", &nothing)],
-        resource: vec![Named::new(res, d)],
-        same_account: true,
+        resource: Some(Named::new(res, d)),
         ..PolicySet::default()
     };
-    let e = evaluate(&set("bucket policy", &to_role), &r).unwrap();
+    let e = run(&set("bucket policy", &to_role), &r);
     assert_eq!(
         e.decision,
         Decision::Allow,
@@ -341,31 +339,32 @@ fn resource_policies_grant_same_account_principals_and_delegate_for_accounts() {
     );
     assert_eq!(e.granted_by[0].policy, "bucket policy");
     assert_eq!(
-        evaluate(&set("bucket policy", &to_account), &r)
-            .unwrap()
-            .decision,
+        run(&set("bucket policy", &to_account), &r).decision,
         Decision::ImplicitDeny,
         "the account grant needs an identity allow"
     );
     let allow_s3 = doc(r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}"#);
+    let mut other = r.clone();
+    other.account = Some("444455556666".into());
+    let to_caller_account = doc(
+        r#"{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::tf-state/*"}"#,
+    );
     let cross = PolicySet {
         identity: vec![Named::new("id", &allow_s3)],
-        resource: vec![Named::new("bucket", &to_account)],
-        same_account: false,
+        resource: Some(Named::new("bucket", &to_caller_account)),
         ..PolicySet::default()
     };
     assert_eq!(
-        evaluate(&cross, &r).unwrap().decision,
+        run(&cross, &other).decision,
         Decision::Allow,
         "cross-account: both sides allow"
     );
     let cross_no_resource = PolicySet {
         identity: vec![Named::new("id", &allow_s3)],
-        same_account: false,
         ..PolicySet::default()
     };
     assert_eq!(
-        evaluate(&cross_no_resource, &r).unwrap().decision,
+        run(&cross_no_resource, &other).decision,
         Decision::ImplicitDeny,
         "cross-account: the resource side must allow"
     );
@@ -423,20 +422,28 @@ fn malformed_documents_are_typed_errors() {
     ] {
         assert!(PolicyDocument::parse(bad).is_err(), "{bad:?} parsed");
     }
-    let d = doc(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#);
-    let set = PolicySet {
-        identity: vec![Named::new("p", &d)],
-        same_account: true,
-        ..PolicySet::default()
-    };
-    assert!(
-        evaluate(&set, &req("s3:GetObject", "not-an-arn")).is_err(),
-        "a bad request is an error, not a panic"
+    // A resource that is not an ARN matches only `*`: no error, no panic.
+    let d = doc(
+        r#"[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::*"}]"#,
+    );
+    assert_eq!(
+        identity(&d, &req("s3:GetObject", "not-an-arn")),
+        Decision::Allow
+    );
+    let only_arn = doc(r#"{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::*"}"#);
+    assert_eq!(
+        identity(&only_arn, &req("s3:GetObject", "not-an-arn")),
+        Decision::ImplicitDeny
     );
 }
 
+/// The keys the "what may be reachable" tests know: only the principal's ARN.
+fn only_the_arn(k: &str) -> bool {
+    k == "aws:principalarn"
+}
+
 #[test]
-fn resolving_takes_unknown_conditions_in_the_requesters_favour() {
+fn assumed_keys_are_taken_in_the_requesters_favour() {
     let d = doc(
         r#"[{"Sid":"Office","Effect":"Allow","Action":"s3:GetObject","Resource":"*",
              "Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"},
@@ -447,9 +454,11 @@ fn resolving_takes_unknown_conditions_in_the_requesters_favour() {
              "Condition":{"StringNotLike":{"aws:PrincipalArn":"*:role/deployer"}}},
             {"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}]"#,
     );
-    let known = |k: &str| k.eq_ignore_ascii_case("aws:PrincipalArn");
-    let (resolved, assumed) = d.resolving(known).unwrap();
-    let arn = |r: Request, who: &str| with(r, "aws:PrincipalArn", ContextValue::String(who.into()));
+    let arn = |r: Req, who: &str| with(r, "aws:PrincipalArn", who);
+    let assume = |mut r: Req| {
+        r.context = r.context.assume_unknown(only_the_arn);
+        r
+    };
 
     // As written, a request without aws:SourceIp gets nothing, and the KMS Deny (a negated
     // operator on a missing key) refuses every PutObject.
@@ -461,29 +470,28 @@ fn resolving_takes_unknown_conditions_in_the_requesters_favour() {
         identity(&d, &arn(req("s3:PutObject", STATE), ROLE)),
         Decision::ExplicitDeny
     );
-    // Resolved: the office Allow is reachable, the KMS Deny avoidable (send the header).
+    // Assumed: the office Allow is reachable, the KMS Deny avoidable (send the header).
     assert_eq!(
-        identity(&resolved, &arn(req("s3:GetObject", STATE), ROLE)),
+        identity(&d, &assume(arn(req("s3:GetObject", STATE), ROLE))),
         Decision::Allow
     );
-    assert_eq!(
-        identity(&resolved, &arn(req("s3:PutObject", STATE), ROLE)),
-        Decision::Allow
-    );
-    // A condition on a known key still decides: the fence denies anyone else.
-    let other = "arn:aws:iam::111122223333:role/analyst";
-    let r = Request {
-        principal: other.into(),
-        ..arn(req("s3:GetObject", STATE), other)
+    let set = PolicySet {
+        identity: vec![Named::new("p", &d)],
+        ..PolicySet::default()
     };
-    assert_eq!(identity(&resolved, &r), Decision::ExplicitDeny);
-
-    assert_eq!(assumed.len(), 2, "{assumed:?}");
+    let put = run(&set, &assume(arn(req("s3:PutObject", STATE), ROLE)));
+    assert_eq!(put.decision, Decision::Allow);
+    assert_eq!(put.assumed.len(), 1, "{:?}", put.assumed);
+    assert_eq!(
+        (put.assumed[0].statement.as_str(), put.assumed[0].allow),
+        ("Statement[Sid=Kms]", false)
+    );
+    let get = run(&set, &assume(arn(req("s3:GetObject", STATE), ROLE)));
     assert_eq!(
         (
-            assumed[0].statement.as_str(),
-            assumed[0].allow,
-            assumed[0].conditions.as_str()
+            get.assumed[0].statement.as_str(),
+            get.assumed[0].allow,
+            get.assumed[0].conditions.as_str()
         ),
         (
             "Statement[Sid=Office]",
@@ -491,10 +499,9 @@ fn resolving_takes_unknown_conditions_in_the_requesters_favour() {
             "IpAddress aws:SourceIp 10.0.0.0/8"
         )
     );
-    assert_eq!(
-        (assumed[1].statement.as_str(), assumed[1].allow),
-        ("Statement[Sid=Kms]", false)
-    );
-    // Labels are those of the original document.
-    assert_eq!(resolved.statements(), d.statements());
+    // A condition on a known key still decides: the fence denies anyone else.
+    let other = "arn:aws:iam::111122223333:role/analyst";
+    let mut r = assume(arn(req("s3:GetObject", STATE), other));
+    r.principal = other.into();
+    assert_eq!(identity(&d, &r), Decision::ExplicitDeny);
 }
