@@ -102,6 +102,25 @@ impl<'a> Emitter<'a> {
 }
 
 /// Shorthand for an [`Evidence`].
+/// What the policy engine does not evaluate, for findings that report access: an
+/// organisation's resource control policies (and, for principals of the account, service
+/// control, session and VPC endpoint policies) can still refuse the request shown.
+pub(crate) fn unevaluated(insiders: bool) -> Evidence {
+    if insiders {
+        ev(
+            "evaluation scope",
+            "service and resource control policies, session policies and VPC endpoint policies are not evaluated",
+            "they can only narrow the access shown",
+        )
+    } else {
+        ev(
+            "evaluation scope",
+            "the organisation's resource control policies are not evaluated",
+            "an RCP can only narrow the access shown",
+        )
+    }
+}
+
 pub(crate) fn ev(
     field: impl Into<String>,
     observed: impl Into<String>,

@@ -1,53 +1,88 @@
-//! Reading principals and conditions of resource and trust policies, shared by the checks
-//! that ask "who outside this account can get in".
+//! Principals as policies see them, shared by the checks: the request context of one of
+//! the account's principals, and who counts as inside for the checks that ask "who
+//! outside this account can get in".
 
-/// Condition keys that tie a grant to an organization, account or source.
-pub(crate) const RESTRICTING_KEYS: &[&str] = &[
-    "aws:principalorgid",
-    "aws:principalorgpaths",
-    "aws:principalaccount",
-    "aws:principalarn",
-    "aws:sourceaccount",
-    "aws:sourcearn",
-    "aws:sourceorgid",
-    "aws:sourceorgpaths",
-];
+use auditor_model::Inventory;
+use auditor_policy::reach::Inside;
+use auditor_policy::Context;
+use std::collections::BTreeMap;
 
-/// The account of an AWS principal: a bare 12-digit id, or the account field of an ARN.
-pub(crate) fn account_of(principal: &str) -> Option<&str> {
-    if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
-        Some(principal)
-    } else {
-        principal.split(':').nth(4).filter(|a| !a.is_empty())
+/// The organisation the audited account belongs to, when the inventory says.
+pub(crate) fn org_id(inv: &Inventory) -> Option<&str> {
+    match inv.organization.get() {
+        Ok(Some(o)) => Some(o.id.as_str()),
+        _ => None,
     }
 }
 
-/// Whether a condition on one of `keys` restricts the statement: a positive operator (not
-/// `...Not...`) whose values are not all a bare `*`.
-pub(crate) fn restricted_by(st: &auditor_policy::StatementView, keys: &[&str]) -> Option<String> {
-    st.conditions
-        .iter()
-        .find(|c| {
-            keys.iter().any(|k| c.key_is(k))
-                && !c.base_operator().contains("Not")
-                && c.base_operator() != "Null"
-                && c.values.iter().any(|v| v != "*")
-        })
-        .map(|c| format!("{} {} {}", c.operator, c.key, c.values.join(", ")))
+/// Who is inside for the outsider questions: the account, the trusted accounts, its
+/// organisation.
+pub(crate) fn inside<'a>(inv: &'a Inventory, trusted: &'a [String]) -> Inside<'a> {
+    Inside {
+        account: &inv.account_id,
+        partition: &inv.partition,
+        trusted,
+        org_id: org_id(inv),
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::account_of;
+/// A principal of the audited account, as its policies see it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Subject<'a> {
+    pub(crate) arn: &'a str,
+    /// `role` or `user`.
+    pub(crate) kind: &'static str,
+    pub(crate) name: &'a str,
+    pub(crate) tags: &'a BTreeMap<String, String>,
+}
 
-    #[test]
-    fn accounts_of_principals() {
-        assert_eq!(account_of("123456789012"), Some("123456789012"));
-        assert_eq!(
-            account_of("arn:aws:iam::123456789012:role/x"),
-            Some("123456789012")
-        );
-        assert_eq!(account_of("*"), None);
-        assert_eq!(account_of("arn:aws:iam::aws:policy/x"), Some("aws"));
+/// Condition keys whose values follow from who the principal is; conditions on any other
+/// key (the address it calls from, MFA, VPC endpoints, request tags...) are the caller's
+/// to meet, and are taken in its favour (see [`Context::assume_unknown`]).
+fn known(key: &str) -> bool {
+    matches!(
+        key,
+        "aws:securetransport"
+            | "aws:principalarn"
+            | "aws:principalaccount"
+            | "aws:principaltype"
+            | "aws:username"
+            | "aws:principalisawsservice"
+    ) || key.starts_with("aws:principaltag/")
+}
+
+/// [`known`], and the organisation id when the inventory has it.
+fn known_with_org(key: &str) -> bool {
+    known(key) || key == "aws:principalorgid"
+}
+
+/// The context of a request by `s` over TLS: its ARN, account, type, user name and tags
+/// (and organisation when known); everything else assumed in its favour.
+pub(crate) fn principal_context(inv: &Inventory, s: Subject<'_>) -> Context {
+    let mut c = Context::new()
+        .with("aws:SecureTransport", true)
+        .with("aws:PrincipalArn", s.arn)
+        .with("aws:PrincipalAccount", inv.account_id.as_str())
+        .with(
+            "aws:PrincipalType",
+            if s.kind == "user" {
+                "User"
+            } else {
+                "AssumedRole"
+            },
+        )
+        .with("aws:PrincipalIsAWSService", false);
+    if s.kind == "user" {
+        c.insert("aws:username", s.name);
+    }
+    for (k, v) in s.tags {
+        c.insert(&format!("aws:PrincipalTag/{k}"), v.as_str());
+    }
+    match org_id(inv) {
+        Some(org) => {
+            c.insert("aws:PrincipalOrgID", org);
+            c.assume_unknown(known_with_org)
+        }
+        None => c.assume_unknown(known),
     }
 }

@@ -11,6 +11,8 @@
 //! passes or skips silently.
 #![deny(missing_docs)]
 
+pub mod policy_cases;
+
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use base64::Engine as _;

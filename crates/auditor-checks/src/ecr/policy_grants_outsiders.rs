@@ -1,20 +1,22 @@
 //! ECR-004: a repository (or registry) policy grants `*` or another account.
 
 use crate::emit::ev;
-use crate::resource_policy::outsider_grants;
+use crate::resource_policy::{judge, Ask};
 use crate::{declare_check, Check, CheckContext, Emitter};
 use auditor_model::Resource;
 
 declare_check! {
     /// ## What it checks
-    /// Every repository policy, and the registry policy of each region. It fails on each
-    /// `Allow` statement whose principal is `*` (or `NotPrincipal`), or an AWS account
-    /// other than the audited one and those in `checks.ecr.trusted_accounts`, unless the
-    /// statement carries a condition that restricts it (`aws:PrincipalOrgID`,
-    /// `aws:PrincipalOrgPaths`, `aws:PrincipalAccount`, `aws:PrincipalArn`,
-    /// `aws:SourceAccount`, `aws:SourceArn`, `aws:SourceOrgID`, `aws:SourceOrgPaths`). Service
-    /// principals are not outsiders. A resource without a policy passes; a policy that is
-    /// not a JSON policy document is not assessed, with the parse error.
+    /// Every repository policy, and the registry policy of each region, decided by the
+    /// policy engine: it evaluates requests for each action the policy allows by principals
+    /// of accounts other than the audited one and those in `checks.ecr.trusted_accounts`
+    /// (any account for `*` and `NotPrincipal`, and the accounts the policy names), with
+    /// every value or no value of each condition key such a caller controls. It fails when
+    /// one is allowed, and shows it (an `aws:PrincipalOrgID` condition under `IfExists`,
+    /// `ForAllValues:`, `Null` `false`, a wildcard or a negated operator stops nobody); it
+    /// passes naming the condition (or Deny) that stops every outsider. Service principals
+    /// are not outsiders. A resource without a policy passes; a policy that is not a JSON
+    /// policy document is not assessed, with the parse error.
     ///
     /// ## Why it matters
     /// A public or cross-account pull grant hands your images, with whatever secrets and
@@ -37,15 +39,16 @@ declare_check! {
         service: Ecr,
         severity: High,
         wa: ["SEC03-BP02", "SEC08-BP04"],
-        reads: ["ecr:GetRepositoryPolicy", "ecr:GetRegistryPolicy"],
+        reads: ["ecr:GetRepositoryPolicy", "ecr:GetRegistryPolicy", "organizations:DescribeOrganization"],
     }
 }
 
-fn judge(
+fn judge_one(
     ctx: &CheckContext<'_>,
     out: &mut Emitter<'_>,
     res: Resource,
     field: &str,
+    resource_arn: String,
     policy: Option<&str>,
 ) {
     let Some(text) = policy else {
@@ -58,25 +61,19 @@ fn judge(
             )],
         );
     };
-    match outsider_grants(text, &ctx.inventory.account_id, &ctx.settings.ecr_trusted_accounts) {
+    let resources = [resource_arn];
+    let ask = Ask {
+        field,
+        resources: &resources,
+        trusted: &ctx.settings.ecr_trusted_accounts,
+        anonymous: false,
+        fail_reason:
+            "an outsider's request is allowed: no condition stops principals of other accounts",
+    };
+    match judge(ctx, text, &ask) {
         Err(why) => out.not_assessed_because(res, format!("{field}: {why}")),
-        Ok(grants) if grants.is_empty() => out.pass(
-            res,
-            vec![ev(field, "no unrestricted grant to * or another account", "access stays within the account, its trusted accounts or its organisation")],
-        ),
-        Ok(grants) => out.fail(
-            res,
-            grants
-                .into_iter()
-                .map(|g| {
-                    ev(
-                        format!("{field}.{}", g.statement),
-                        format!("Allow {} to {}", g.principal, g.actions),
-                        "grants outsiders access with no condition restricting them to an organisation or source",
-                    )
-                })
-                .collect(),
-        ),
+        Ok(Ok(e)) => out.pass(res, e),
+        Ok(Err(e)) => out.fail(res, e),
     }
 }
 
@@ -86,14 +83,20 @@ impl Check for PolicyGrantsOutsiders {
             let res = super::repo_resource(ctx, region, repo);
             match repo.repository_policy.get() {
                 Err(gap) => out.not_assessed(res, gap),
-                Ok(p) => judge(ctx, out, res, "repositoryPolicy", p.as_deref()),
+                Ok(p) => {
+                    let arn = res.arn.clone();
+                    judge_one(ctx, out, res, "repositoryPolicy", arn, p.as_deref())
+                }
             }
         });
         for (region, data) in &ctx.inventory.ecr {
             let res = super::ecr_resource(ctx, region, "registry", &ctx.inventory.account_id);
             match data.registry_policy.get() {
                 Err(gap) => out.not_assessed(res, gap),
-                Ok(p) => judge(ctx, out, res, "registryPolicy", p.as_deref()),
+                Ok(p) => {
+                    let arn = ctx.inventory.arn("ecr", region, "repository/auditor-probe");
+                    judge_one(ctx, out, res, "registryPolicy", arn, p.as_deref())
+                }
             }
         }
     }

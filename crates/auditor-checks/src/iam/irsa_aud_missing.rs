@@ -1,14 +1,16 @@
 //! IAM-004: an IRSA role's trust does not require the STS audience.
 
-use crate::emit::ev;
 use crate::{declare_check, Check, CheckContext, Emitter};
+use auditor_policy::reach::{Outsiders, Question};
 
 declare_check! {
     /// ## What it checks
-    /// Roles whose trust policy federates an EKS cluster's OIDC provider (IRSA). Each such
-    /// `Allow` statement must require `<issuer>:aud` = `sts.amazonaws.com` (with
-    /// `StringEquals`). It fails when there is no `:aud` condition or it allows another
-    /// audience.
+    /// Roles whose trust policy federates an EKS cluster's OIDC provider (IRSA). The
+    /// policy engine evaluates `sts:AssumeRoleWithWebIdentity` with tokens of the service
+    /// accounts the policy admits but minted for another audience than `sts.amazonaws.com`
+    /// (or none). It fails when such a token is accepted (no `:aud` condition, another
+    /// audience, an `IfExists` or negated operator), and passes when only
+    /// `sts.amazonaws.com` gets in.
     ///
     /// ## Why it matters
     /// Service-account tokens can be minted for other audiences (a vault, a webhook). Without
@@ -33,25 +35,20 @@ declare_check! {
 
 impl Check for IrsaAudMissing {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
-        super::judge_federated_trusts(ctx, out, super::eks_issuer, |issuer, s, field| {
-            let key = format!("{issuer}:aud");
-            let exact = s.conditions_on(&key).into_iter().find(|c| {
-                c.base_operator() == "StringEquals"
-                    && !c.values.is_empty()
-                    && c.values.iter().all(|v| v == "sts.amazonaws.com")
-            });
-            vec![match exact {
-                Some(c) => Ok(ev(
-                    field,
-                    format!("{} {key} = sts.amazonaws.com", c.operator),
-                    "only tokens minted for STS are accepted",
-                )),
-                None => Err(ev(
-                    field,
-                    format!("no StringEquals {key} = sts.amazonaws.com"),
-                    "tokens minted for other audiences could be replayed to STS",
-                )),
-            }]
+        let ask = super::TrustAsk {
+            question: Question {
+            who: Outsiders::TokenHolders,
+            actions: &["sts:AssumeRoleWithWebIdentity"],
+            issuers: Some(super::is_eks_issuer),
+            other_audience: true,
+            ..Question::default()
+        },
+            trusted: &[],
+            fail_reason: "a token minted for another audience than sts.amazonaws.com is accepted: a token issued for another system can be replayed to STS",
+            nobody: None,
+        };
+        super::for_each_trust(ctx, out, |role, doc, res, out| {
+            super::judge_trust(ctx, out, role, doc, res, &ask);
         });
     }
 }

@@ -42,8 +42,9 @@ declare_check! {
 impl Check for IrsaProviderMissing {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
         let providers = ctx.inventory.iam.as_ref().map(|a| a.oidc_providers.get());
-        super::for_each_trust(ctx, out, |_, statements, res, out| {
-            let federated: Vec<&str> = statements
+        super::for_each_trust(ctx, out, |_, doc, res, out| {
+            let federated: Vec<&str> = doc
+                .statements()
                 .iter()
                 .filter(|s| s.allow)
                 .flat_map(|s| s.principal.iter().flat_map(|p| &p.federated))

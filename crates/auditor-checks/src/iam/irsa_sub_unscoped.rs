@@ -1,17 +1,21 @@
 //! IAM-003: an IRSA role's trust is not scoped to one service account.
 
 use crate::{declare_check, Check, CheckContext, Emitter};
+use auditor_policy::reach::{Outsiders, Question};
 
 declare_check! {
     /// ## What it checks
     /// Roles whose trust policy federates an EKS cluster's OIDC provider
     /// (`oidc-provider/oidc.eks.<region>.amazonaws.com/id/...`): IAM Roles for Service
-    /// Accounts. Each such `Allow` statement must carry a condition on `<issuer>:sub` whose
-    /// values name exactly one service account, `system:serviceaccount:<namespace>:<name>`,
-    /// with no wildcard. It fails when there is no `:sub` condition (every pod of every
-    /// namespace of the cluster may assume the role), when a value has a wildcard
-    /// (`system:serviceaccount:*`), or when it is namespace-wide
-    /// (`system:serviceaccount:payments:*`).
+    /// Accounts. The policy engine evaluates `sts:AssumeRoleWithWebIdentity` with a token of
+    /// a service account the policy does not name, and with each value a `:sub` pattern
+    /// matches, every audience, and no value or any value of the other keys. It fails when
+    /// such a token is accepted, and shows its subject: there is no `:sub` condition
+    /// (every pod of every namespace of the cluster may assume the role), a value has a
+    /// wildcard (`system:serviceaccount:*`), it is namespace-wide
+    /// (`system:serviceaccount:payments:*`), or the condition does not hold it (`IfExists`,
+    /// a negated operator, `ForAllValues:`). It passes when only the named service accounts
+    /// get in.
     ///
     /// ## Why it matters
     /// Without the `:sub` scope, any pod in the cluster that can get a projected token, such
@@ -37,36 +41,21 @@ declare_check! {
     }
 }
 
-/// Why a `:sub` value does not name one service account, if it does not.
-fn too_wide(value: &str) -> Option<&'static str> {
-    let parts: Vec<&str> = value.split(':').collect();
-    if value.contains(['*', '?']) {
-        if parts.len() == 4
-            && parts[..3] == ["system", "serviceaccount", parts[2]]
-            && !parts[2].contains(['*', '?'])
-            && parts[3] == "*"
-        {
-            Some("namespace-wide: every service account of the namespace")
-        } else {
-            Some("a wildcard matches more than one service account")
-        }
-    } else if parts.len() != 4 || parts[0] != "system" || parts[1] != "serviceaccount" {
-        Some("not of the form system:serviceaccount:<namespace>:<name>")
-    } else {
-        None
-    }
-}
-
 impl Check for IrsaSubUnscoped {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
-        super::judge_federated_trusts(ctx, out, super::eks_issuer, |issuer, s, field| {
-            super::sub_verdicts(
-                issuer,
-                s,
-                &field,
-                "every service account in the cluster may assume the role",
-                |v| too_wide(v).map_or(Ok("one service account"), Err),
-            )
+        let ask = super::TrustAsk {
+            question: Question {
+            who: Outsiders::TokenHolders,
+            actions: &["sts:AssumeRoleWithWebIdentity"],
+            issuers: Some(super::is_eks_issuer),
+            ..Question::default()
+        },
+            trusted: &[],
+            fail_reason: "a token of a service account the policy does not name is accepted: any pod that runs as it can assume the role",
+            nobody: None,
+        };
+        super::for_each_trust(ctx, out, |role, doc, res, out| {
+            super::judge_trust(ctx, out, role, doc, res, &ask);
         });
     }
 }

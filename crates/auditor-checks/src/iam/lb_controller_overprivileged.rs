@@ -147,7 +147,7 @@ impl Check for LbControllerOverprivileged {
             };
             let mut extra: Vec<Evidence> = Vec::new();
             for (name, doc) in &policies.identity {
-                for s in doc.statements().into_iter().filter(|s| s.allow) {
+                for s in doc.statements().iter().filter(|s| s.allow) {
                     let field = format!("{name}.{}", s.label());
                     if !s.not_action.is_empty() {
                         extra.push(ev(

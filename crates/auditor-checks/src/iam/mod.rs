@@ -33,11 +33,14 @@ pub(crate) use trust_cross_account::TrustCrossAccount;
 pub(crate) use user_direct_policies::UserDirectPolicies;
 pub(crate) use weak_password_policy::WeakPasswordPolicy;
 
+use crate::emit::ev;
+use crate::principals::Subject;
 use crate::{CheckContext, Emitter};
 use auditor_model::iam::InlinePolicy;
 use auditor_model::iam::{IamAccount, Role};
 use auditor_model::{Gap, GapKind, Resource};
-use auditor_policy::{Named, PolicyDocument, PolicySet, StatementView};
+use auditor_policy::reach::{reach, Question, Reach};
+use auditor_policy::{Named, PolicyDocument, PolicySet};
 
 /// An IAM resource (global): a role, a user, or an account setting.
 pub(crate) fn resource(ctx: &CheckContext<'_>, arn: &str, kind: &str, id: &str) -> Resource {
@@ -128,7 +131,7 @@ pub(crate) fn judge_root(
 pub(crate) fn for_each_trust<'i>(
     ctx: &CheckContext<'i>,
     out: &mut Emitter<'_>,
-    mut f: impl FnMut(&'i Role, Vec<StatementView>, Resource, &mut Emitter<'_>),
+    mut f: impl FnMut(&'i Role, &PolicyDocument, Resource, &mut Emitter<'_>),
 ) {
     let Some(roles) = part(ctx, out, "role", |a| &a.roles) else {
         return;
@@ -140,9 +143,107 @@ pub(crate) fn for_each_trust<'i>(
             continue;
         };
         match PolicyDocument::parse(text) {
-            Ok(doc) => f(role, doc.statements(), res, out),
+            Ok(doc) => f(role, &doc, res, out),
             Err(e) => out.not_assessed_because(res, format!("AssumeRolePolicyDocument: {e}")),
         }
+    }
+}
+
+/// What a trust check asks of each role's trust policy.
+pub(crate) struct TrustAsk<'a> {
+    /// The outsider question (its resources are filled in with the role's ARN).
+    pub(crate) question: Question<'a>,
+    /// Accounts that count as inside.
+    pub(crate) trusted: &'a [String],
+    /// Why a request that gets in is a failure.
+    pub(crate) fail_reason: &'a str,
+    /// The finding when no statement names such an outsider (`None`: no finding).
+    pub(crate) nobody: Option<auditor_model::Evidence>,
+}
+
+/// Judges a role's trust policy by asking who outside gets in (see
+/// [`auditor_policy::reach`]): a failing finding shows a request that gets in, a passing
+/// one what stops every outsider.
+pub(crate) fn judge_trust(
+    ctx: &CheckContext<'_>,
+    out: &mut Emitter<'_>,
+    role: &Role,
+    doc: &PolicyDocument,
+    res: Resource,
+    ask: &TrustAsk<'_>,
+) {
+    let (trusted, fail_reason) = (ask.trusted, ask.fail_reason);
+    let inside = crate::principals::inside(ctx.inventory, trusted);
+    let resources = [role.arn.clone()];
+    let q = Question {
+        resources: &resources,
+        ..ask.question
+    };
+    match reach(doc, &q, &inside) {
+        Reach::Open(w) => {
+            let mut evidence = if w.granted_by.is_empty() {
+                vec![ev(
+                    "AssumeRolePolicyDocument",
+                    format!("allows {}", w.describe()),
+                    fail_reason,
+                )]
+            } else {
+                w.granted_by
+                    .iter()
+                    .map(|s| {
+                        ev(
+                            format!("AssumeRolePolicyDocument.{s}"),
+                            format!("allows {}", w.describe()),
+                            fail_reason,
+                        )
+                    })
+                    .collect()
+            };
+            evidence.push(crate::emit::unevaluated(false));
+            out.fail(res, evidence);
+        }
+        Reach::Closed {
+            stopped_by,
+            assumed,
+        } => {
+            let mut e: Vec<_> = stopped_by
+                .into_iter()
+                .map(|s| {
+                    ev(
+                        "AssumeRolePolicyDocument",
+                        s,
+                        "stops every outsider request tried",
+                    )
+                })
+                .collect();
+            e.extend(
+                assumed
+                    .into_iter()
+                    .map(|a| ev("AssumeRolePolicyDocument", a, "assumed, not read from AWS")),
+            );
+            out.pass(res, e);
+        }
+        Reach::Nobody => {
+            if let Some(e) = &ask.nobody {
+                out.pass(res, vec![e.clone()]);
+            }
+        }
+    }
+}
+
+/// An assumption of the policy engine as evidence text: `assuming X is met (policy
+/// Statement[...])`, or `assuming the Deny policy Statement[...] is avoided (X)`.
+pub(crate) fn assumption_note(a: &auditor_policy::Assumption) -> String {
+    if a.allow {
+        format!(
+            "assuming {} is met ({} {})",
+            a.conditions, a.policy, a.statement
+        )
+    } else {
+        format!(
+            "assuming the Deny {} {} is avoided ({})",
+            a.policy, a.statement, a.conditions
+        )
     }
 }
 
@@ -159,76 +260,6 @@ pub(crate) fn root_user(ctx: &CheckContext<'_>) -> Resource {
 
 /// A verdict on one statement of a trust policy: passing or failing evidence.
 pub(crate) type Verdict = Result<auditor_model::Evidence, auditor_model::Evidence>;
-
-/// The shared body of the federated-trust checks (IAM-003/004/005): for every role, every
-/// `Allow` statement federating an issuer that `issuer_of` accepts is judged; the role fails
-/// if any verdict fails, passes if any passes, and gets no finding when no statement is in
-/// scope.
-pub(crate) fn judge_federated_trusts(
-    ctx: &CheckContext<'_>,
-    out: &mut Emitter<'_>,
-    issuer_of: fn(&str) -> Option<&str>,
-    judge: impl Fn(&str, &StatementView, String) -> Vec<Verdict>,
-) {
-    for_each_trust(ctx, out, |_, statements, res, out| {
-        let (mut fails, mut passes) = (Vec::new(), Vec::new());
-        for s in statements.iter().filter(|s| s.allow) {
-            for issuer in s
-                .principal
-                .iter()
-                .flat_map(|p| &p.federated)
-                .filter_map(|f| issuer_of(f))
-            {
-                for v in judge(issuer, s, format!("AssumeRolePolicyDocument.{}", s.label())) {
-                    match v {
-                        Ok(e) => passes.push(e),
-                        Err(e) => fails.push(e),
-                    }
-                }
-            }
-        }
-        if !fails.is_empty() {
-            out.fail(res, fails);
-        } else if !passes.is_empty() {
-            out.pass(res, passes);
-        }
-    });
-}
-
-/// Verdicts on the `<issuer>:sub` conditions of a federated trust statement: one failing
-/// verdict (`missing`) when there is none, else one per value, passing or failing as
-/// `judge` says (`Ok(reason)` passes, `Err(reason)` fails). Negated operators do not scope.
-pub(crate) fn sub_verdicts(
-    issuer: &str,
-    s: &StatementView,
-    field: &str,
-    missing: &str,
-    judge: impl Fn(&str) -> Result<&'static str, &'static str>,
-) -> Vec<Verdict> {
-    let key = format!("{issuer}:sub");
-    let subs: Vec<_> = s
-        .conditions_on(&key)
-        .into_iter()
-        .filter(|c| !c.base_operator().contains("Not"))
-        .collect();
-    if subs.is_empty() {
-        return vec![Err(crate::emit::ev(
-            field,
-            format!("no condition on {key}"),
-            missing,
-        ))];
-    }
-    subs.iter()
-        .flat_map(|c| c.values.iter().map(move |v| (c, v)))
-        .map(|(c, v)| {
-            let observed = format!("{} {key} = {v}", c.operator);
-            match judge(v) {
-                Ok(why) => Ok(crate::emit::ev(field, observed, why)),
-                Err(why) => Err(crate::emit::ev(field, observed, why)),
-            }
-        })
-        .collect()
-}
 
 /// Whole days from `from` to `to` (both RFC 3339), `None` if either does not parse.
 pub(crate) fn days_between(from: &str, to: &str) -> Option<i64> {
@@ -252,10 +283,14 @@ pub(crate) fn eks_issuer(federated: &str) -> Option<&str> {
     issuer.starts_with("oidc.eks.").then_some(issuer)
 }
 
-/// The issuer of any other OIDC provider ARN (GitHub Actions, GitLab, ...).
-pub(crate) fn other_oidc_issuer(federated: &str) -> Option<&str> {
-    let issuer = federated.split_once(":oidc-provider/")?.1;
-    (!issuer.starts_with("oidc.eks.")).then_some(issuer)
+/// Whether an issuer (lowercase, as reach gives it) is an EKS cluster's.
+pub(crate) fn is_eks_issuer(issuer: &str) -> bool {
+    issuer.starts_with("oidc.eks.")
+}
+
+/// Whether an issuer is another OIDC provider's (GitHub Actions, GitLab, ...).
+pub(crate) fn is_other_issuer(issuer: &str) -> bool {
+    !issuer.starts_with("oidc.eks.") && issuer.contains('.')
 }
 
 /// Parsed identity policies of one principal, or the reason they cannot all be read.
@@ -303,7 +338,7 @@ pub(crate) fn load(
 }
 
 impl Policies {
-    /// The set the policy engine evaluates (same account, no resource policy).
+    /// The set the policy engine evaluates (no resource policy).
     pub(crate) fn set(&self) -> PolicySet<'_> {
         PolicySet {
             identity: self
@@ -312,9 +347,16 @@ impl Policies {
                 .map(|(n, d)| Named::new(n, d))
                 .collect(),
             boundary: self.boundary.as_ref().map(|(n, d)| Named::new(n, d)),
-            resource: Vec::new(),
-            same_account: true,
+            resource: None,
         }
+    }
+
+    /// Every document, boundary included.
+    pub(crate) fn documents(&self) -> impl Iterator<Item = &PolicyDocument> {
+        self.identity
+            .iter()
+            .chain(self.boundary.as_ref())
+            .map(|(_, d)| d)
     }
 }
 
@@ -323,7 +365,7 @@ impl Policies {
 pub(crate) fn for_each_principal(
     ctx: &CheckContext<'_>,
     out: &mut Emitter<'_>,
-    mut f: impl FnMut(Resource, &str, Result<Policies, String>, &mut Emitter<'_>),
+    mut f: impl FnMut(Resource, Subject<'_>, Result<Policies, String>, &mut Emitter<'_>),
 ) {
     let Some(iam) = account(ctx, out, "principal") else {
         return;
@@ -345,7 +387,13 @@ pub(crate) fn for_each_principal(
                     &attached,
                     r.permissions_boundary.as_ref(),
                 );
-                f(res, &r.arn, p, out);
+                let who = Subject {
+                    arn: &r.arn,
+                    kind: "role",
+                    name: &r.role_name,
+                    tags: &r.tags,
+                };
+                f(res, who, p, out);
             }
         }
     }
@@ -378,7 +426,13 @@ pub(crate) fn for_each_principal(
                     &attached,
                     u.permissions_boundary.as_ref(),
                 );
-                f(res, &u.arn, p, out);
+                let who = Subject {
+                    arn: &u.arn,
+                    kind: "user",
+                    name: &u.user_name,
+                    tags: &u.tags,
+                };
+                f(res, who, p, out);
             }
         }
     }

@@ -1,14 +1,19 @@
 //! IAM-005: a role trusts a non-EKS OIDC provider (GitHub Actions, ...) without a `sub` scope.
 
 use crate::{declare_check, Check, CheckContext, Emitter};
+use auditor_policy::reach::{Outsiders, Question};
 
 declare_check! {
     /// ## What it checks
     /// Roles whose trust policy federates an OIDC provider other than an EKS cluster: GitHub
-    /// Actions (`token.actions.githubusercontent.com`), GitLab, Terraform Cloud, ... Each
-    /// such `Allow` statement must carry a condition on `<issuer>:sub` that names who may
-    /// assume it. It fails when there is none, or when a value is a bare `*` or, for GitHub,
-    /// `repo:*` (any repository of any owner on GitHub).
+    /// Actions (`token.actions.githubusercontent.com`), GitLab, Terraform Cloud, ... The
+    /// policy engine evaluates `sts:AssumeRoleWithWebIdentity` with a token of an owner the
+    /// policy does not name (another GitHub organisation, GitLab group, Terraform Cloud
+    /// organisation), with each value a `:sub` pattern matches, every audience and no value
+    /// or any value of the other keys. It fails when such a token is accepted, and shows
+    /// its subject: no `:sub` condition, `*`, `repo:*`, or a pattern whose owner part holds
+    /// a wildcard (`repo:acme*` admits the organisation `acme-evil`). A subject scoped to
+    /// one owner (`repo:acme/*`, AWS's recommended minimum) passes.
     ///
     /// ## Why it matters
     /// The provider signs tokens for every one of its users. For GitHub, without a `sub`
@@ -37,20 +42,19 @@ declare_check! {
 
 impl Check for OidcTrustWithoutSub {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
-        super::judge_federated_trusts(ctx, out, super::other_oidc_issuer, |issuer, s, field| {
-            super::sub_verdicts(
-                issuer,
-                s,
-                &field,
-                "every identity the provider signs tokens for may assume the role",
-                |v| {
-                    if v == "*" || v.starts_with("repo:*") {
-                        Err("matches any subject of the provider")
-                    } else {
-                        Ok("scoped subject")
-                    }
-                },
-            )
+        let ask = super::TrustAsk {
+            question: Question {
+            who: Outsiders::TokenHolders,
+            actions: &["sts:AssumeRoleWithWebIdentity"],
+            issuers: Some(super::is_other_issuer),
+            ..Question::default()
+        },
+            trusted: &[],
+            fail_reason: "a token of an owner the policy does not name (another organisation or repository) is accepted",
+            nobody: None,
+        };
+        super::for_each_trust(ctx, out, |role, doc, res, out| {
+            super::judge_trust(ctx, out, role, doc, res, &ask);
         });
     }
 }

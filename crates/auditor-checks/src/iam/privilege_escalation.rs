@@ -1,9 +1,10 @@
 //! IAM-014: a principal can escalate its privileges.
 
 use crate::emit::ev;
+use crate::principals::principal_context;
 use crate::{declare_check, Check, CheckContext, Emitter};
 use auditor_model::Evidence;
-use auditor_policy::{evaluate, Decision, PolicySet, Request};
+use auditor_policy::{decide, evaluate, Action, Context, Decision, PolicySet, Request};
 
 declare_check! {
     /// ## What it checks
@@ -26,8 +27,9 @@ declare_check! {
     ///   `glue:UpdateDevEndpoint` on existing ones.
     ///
     /// Each action is tried on a resource of the kind it acts on (another user, a role, a
-    /// policy, a function) that only a broad grant covers. Principals that are already
-    /// administrators (IAM-007) are not reported again here.
+    /// policy, a function) that only a broad grant covers, as a request from the principal
+    /// itself (conditions on keys the caller chooses taken as met, and said so). Principals
+    /// that are already administrators (IAM-007) are not reported again here.
     ///
     /// ## Why it matters
     /// A principal that can escalate has, in effect, administrator access: an attacker with
@@ -49,7 +51,7 @@ declare_check! {
         service: Iam,
         severity: High,
         wa: ["SEC03-BP02"],
-        reads: ["iam:GetAccountAuthorizationDetails", "iam:GetPolicyVersion"],
+        reads: ["iam:GetAccountAuthorizationDetails", "iam:GetPolicyVersion", "organizations:DescribeOrganization"],
     }
 }
 
@@ -151,63 +153,57 @@ fn probe_resource(action: &str, partition: &str, account: &str) -> String {
     }
 }
 
+/// Whether `who` may perform `action` on `resource`: the statements that grant it, and
+/// what was assumed on the way.
 fn allowed(
     set: &PolicySet<'_>,
-    principal: &str,
+    who: &str,
+    context: &Context,
     action: &str,
-    resource: String,
-) -> Result<Option<Vec<String>>, String> {
-    let req = Request {
-        principal: principal.to_owned(),
-        action: action.to_owned(),
-        resource,
-        context: Vec::new(),
-    };
-    let e = evaluate(set, &req).map_err(|e| e.to_string())?;
-    Ok((e.decision == Decision::Allow).then(|| {
+    resource: &str,
+) -> Option<(Vec<String>, Vec<String>)> {
+    let action = Action::new(action)?;
+    let req = Request::new(who, &action, resource, context);
+    if decide(set, &req) != Decision::Allow {
+        return None;
+    }
+    let e = evaluate(set, &req);
+    Some((
         e.granted_by
             .iter()
             .map(|g| format!("{}.{}", g.policy, g.statement))
-            .collect()
-    }))
+            .collect(),
+        e.assumed.iter().map(super::assumption_note).collect(),
+    ))
 }
 
 impl Check for PrivilegeEscalation {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
         let inv = ctx.inventory;
-        super::for_each_principal(ctx, out, |res, arn, policies, out| {
+        super::for_each_principal(ctx, out, |res, who, policies, out| {
             let p = match policies {
                 Ok(p) => p,
                 Err(why) => return out.not_assessed_because(res, why),
             };
-            let set = p.set();
-            let probe = |action: &str| {
-                allowed(
-                    &set,
-                    arn,
-                    action,
-                    probe_resource(action, &inv.partition, &inv.account_id),
-                )
-            };
             // Administrators are IAM-007's finding; escalation is moot for them.
-            let mut admin = false;
-            for (_, mut req) in super::admin_access::probes(&inv.account_id, &inv.partition) {
-                req.principal = arn.to_owned();
-                if evaluate(&set, &req).is_ok_and(|e| e.decision == Decision::Allow) {
-                    admin = true;
-                }
-            }
-            if admin {
+            if super::admin_access::administrator(inv, who, &p).is_some() {
                 return;
             }
+            let set = p.set();
+            let context = principal_context(inv, who);
             let mut paths: Vec<Evidence> = Vec::new();
+            let mut notes: Vec<String> = Vec::new();
             for (name, actions) in PATHS {
                 let mut grants = Vec::new();
+                let mut assumed = Vec::new();
                 for action in *actions {
-                    match probe(action) {
-                        Err(why) => return out.not_assessed_because(res, why),
-                        Ok(Some(g)) => grants.push(format!("{action} by {}", g.join(" + "))),
-                        Ok(None) => break,
+                    let resource = probe_resource(action, &inv.partition, &inv.account_id);
+                    match allowed(&set, who.arn, &context, action, &resource) {
+                        Some((g, a)) => {
+                            grants.push(format!("{action} by {}", g.join(" + ")));
+                            assumed.extend(a);
+                        }
+                        None => break,
                     }
                 }
                 if grants.len() == actions.len() {
@@ -216,6 +212,11 @@ impl Check for PrivilegeEscalation {
                         grants.join("; "),
                         format!("can {name}"),
                     ));
+                    for a in assumed {
+                        if !notes.contains(&a) {
+                            notes.push(a);
+                        }
+                    }
                 }
             }
             if paths.is_empty() {
@@ -228,6 +229,11 @@ impl Check for PrivilegeEscalation {
                     )],
                 );
             } else {
+                paths.extend(
+                    notes
+                        .into_iter()
+                        .map(|n| ev("identity policies", n, "a condition the principal can meet")),
+                );
                 out.fail(res, paths);
             }
         });

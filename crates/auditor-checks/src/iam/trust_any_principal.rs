@@ -1,17 +1,23 @@
 //! IAM-001: a role's trust policy lets anyone assume it.
 
 use crate::emit::ev;
-use crate::principals::{restricted_by, RESTRICTING_KEYS};
 use crate::{declare_check, Check, CheckContext, Emitter};
+use auditor_policy::reach::{Outsiders, Question};
 
 declare_check! {
     /// ## What it checks
-    /// Every role's trust policy. It fails on each `Allow` statement whose principal is
-    /// `*` (`"Principal": "*"` or `{"AWS": "*"}`) or that uses `NotPrincipal`, unless a
-    /// condition restricts who can use it: `aws:PrincipalOrgID`, `aws:PrincipalOrgPaths`,
-    /// `aws:PrincipalAccount`, `aws:PrincipalArn`, `aws:SourceAccount`, `aws:SourceArn`,
-    /// `aws:SourceOrgID` or `aws:SourceOrgPaths` with a value other than `*`. `sts:ExternalId`
-    /// alone does not count: it is a shared string, not a restriction on who asks.
+    /// Every role's trust policy, decided rather than read: the policy engine evaluates
+    /// `sts:AssumeRole` by principals of an account the policy does not name (what
+    /// `"Principal": "*"`, `{"AWS": "*"}` or `NotPrincipal` let in), with every value, or
+    /// no value, of each condition key such a caller controls. It fails when one of those
+    /// requests is allowed, and shows it: an `aws:PrincipalOrgID` condition under
+    /// `StringEqualsIfExists` (an outsider sends no organisation id), `ForAllValues:` (true
+    /// when the key is absent), `Null` `false`, a wildcard (`o-*`), or a negated operator do
+    /// not stop anyone. `sts:ExternalId` alone does not either: AWS does not treat it as a
+    /// secret. A pass names the condition that stops every outsider (an organisation id is
+    /// compared with the account's organisation, read with
+    /// `organizations:DescribeOrganization`; when that is unknown, the evidence says which
+    /// value was assumed to be it).
     ///
     /// ## Why it matters
     /// Any AWS account in the world, including an attacker's, can assume such a role and act
@@ -31,48 +37,31 @@ declare_check! {
         service: Iam,
         severity: Critical,
         wa: ["SEC03-BP02"],
-        reads: ["iam:GetAccountAuthorizationDetails"],
+        reads: ["iam:GetAccountAuthorizationDetails", "organizations:DescribeOrganization"],
     }
 }
 
 impl Check for TrustAnyPrincipal {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
-        super::for_each_trust(ctx, out, |_, statements, res, out| {
-            let open: Vec<_> = statements
-                .iter()
-                .filter(|s| s.allow)
-                .filter(|s| {
-                    s.not_principal.is_some()
-                        || s.principal
-                            .as_ref()
-                            .is_some_and(|p| p.any || p.aws.iter().any(|a| a == "*"))
-                })
-                .filter(|s| restricted_by(s, RESTRICTING_KEYS).is_none())
-                .map(|s| {
-                    let who = if s.not_principal.is_some() {
-                        "NotPrincipal (everyone but the listed)"
-                    } else {
-                        "Principal *"
-                    };
-                    ev(
-                        format!("AssumeRolePolicyDocument.{}", s.label()),
-                        format!("Allow {who} to {}", s.action.join(", ")),
-                        "no condition restricts it to an organization, account or source",
-                    )
-                })
-                .collect();
-            if open.is_empty() {
-                out.pass(
-                    res,
-                    vec![ev(
-                        "AssumeRolePolicyDocument",
-                        "no unrestricted * principal",
-                        "only named or restricted principals can assume it",
-                    )],
-                );
-            } else {
-                out.fail(res, open);
-            }
+        let ask = super::TrustAsk {
+            question: Question {
+                who: Outsiders::Anyone,
+                actions: &["sts:AssumeRole"],
+                resources: &[],
+                anonymous: false,
+                secret_external_id: false,
+                ..Question::default()
+            },
+            trusted: &[],
+            fail_reason: "a principal of any account outside this one can assume the role",
+            nobody: Some(ev(
+                "AssumeRolePolicyDocument",
+                "no statement lets an unnamed account in",
+                "only named principals and services can assume it",
+            )),
+        };
+        super::for_each_trust(ctx, out, |role, doc, res, out| {
+            super::judge_trust(ctx, out, role, doc, res, &ask);
         });
     }
 }

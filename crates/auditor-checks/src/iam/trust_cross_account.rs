@@ -1,16 +1,21 @@
 //! IAM-002: a role trusts another account without an external id or organization condition.
 
 use crate::emit::ev;
-use crate::principals::{account_of, restricted_by};
 use crate::{declare_check, Check, CheckContext, Emitter};
+use auditor_policy::reach::{Outsiders, Question};
 
 declare_check! {
     /// ## What it checks
-    /// Every role's trust policy. It fails on each `Allow` statement that names a principal
-    /// of another AWS account (`123456789012`, `arn:aws:iam::123456789012:root` or a role or
-    /// user ARN there) when that account is not in `checks.iam.trusted_accounts` and the
-    /// statement has no `sts:ExternalId`, `aws:PrincipalOrgID` or `aws:PrincipalOrgPaths`
-    /// condition. Principals of the audited account and service principals pass.
+    /// Every role's trust policy, decided by the policy engine: for each principal of
+    /// another AWS account the policy names (`123456789012`,
+    /// `arn:aws:iam::123456789012:root`, a role or user ARN there, or an
+    /// `aws:PrincipalAccount`/`aws:PrincipalArn` condition on `*`) that is not in
+    /// `checks.iam.trusted_accounts`, it evaluates `sts:AssumeRole` without the external id
+    /// agreed with that account (none, or another one) and outside the organisation, with
+    /// every value of the other condition keys the caller controls. It fails when one such
+    /// request is allowed, and shows it; it passes naming what stops them (an
+    /// `sts:ExternalId` or organisation condition, in an Allow or enforced by a Deny).
+    /// Principals of the audited account and service principals pass.
     ///
     /// ## Why it matters
     /// A third party that can assume roles in many customers' accounts can be tricked into
@@ -33,60 +38,31 @@ declare_check! {
         service: Iam,
         severity: High,
         wa: ["SEC03-BP02", "SEC02-BP02"],
-        reads: ["iam:GetAccountAuthorizationDetails"],
+        reads: ["iam:GetAccountAuthorizationDetails", "organizations:DescribeOrganization"],
     }
 }
 
-const GUARDS: &[&str] = &[
-    "sts:externalid",
-    "aws:principalorgid",
-    "aws:principalorgpaths",
-];
-
 impl Check for TrustCrossAccount {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
-        let own = ctx.inventory.account_id.as_str();
-        let trusted = &ctx.settings.iam_trusted_accounts;
-        super::for_each_trust(ctx, out, |_, statements, res, out| {
-            let mut fails = Vec::new();
-            let mut guarded = Vec::new();
-            for s in statements.iter().filter(|s| s.allow) {
-                let Some(p) = &s.principal else { continue };
-                for principal in &p.aws {
-                    let Some(acct) = account_of(principal) else {
-                        continue;
-                    };
-                    if acct == own || trusted.iter().any(|t| t == acct) {
-                        continue;
-                    }
-                    match restricted_by(s, GUARDS) {
-                        Some(cond) => guarded.push(ev(
-                            format!("AssumeRolePolicyDocument.{}", s.label()),
-                            format!("{principal} with {cond}"),
-                            "another account, guarded by an external id or organization condition",
-                        )),
-                        None => fails.push(ev(
-                            format!("AssumeRolePolicyDocument.{}", s.label()),
-                            format!("Allow {principal} (account {acct}) to {}", s.action.join(", ")),
-                            "another account may assume this role with no sts:ExternalId or aws:PrincipalOrgID condition",
-                        )),
-                    }
-                }
-            }
-            if !fails.is_empty() {
-                out.fail(res, fails);
-            } else if !guarded.is_empty() {
-                out.pass(res, guarded);
-            } else {
-                out.pass(
-                    res,
-                    vec![ev(
-                        "AssumeRolePolicyDocument",
-                        "no untrusted account principal",
-                        "only this account, trusted accounts or services",
-                    )],
-                );
-            }
+        let ask = super::TrustAsk {
+            question: Question {
+            who: Outsiders::NamedAccounts,
+            actions: &["sts:AssumeRole"],
+            resources: &[],
+            anonymous: false,
+            secret_external_id: true,
+            ..Question::default()
+        },
+            trusted: &ctx.settings.iam_trusted_accounts,
+            fail_reason: "another account may assume this role without the sts:ExternalId agreed with it and from outside the organisation",
+            nobody: Some(ev(
+                    "AssumeRolePolicyDocument",
+                    "no untrusted account principal",
+                    "only this account, trusted accounts or services",
+                )),
+        };
+        super::for_each_trust(ctx, out, |role, doc, res, out| {
+            super::judge_trust(ctx, out, role, doc, res, &ask);
         });
     }
 }

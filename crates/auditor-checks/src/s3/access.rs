@@ -7,14 +7,15 @@
 //! on the team's state keys, with the principal's identity policies (a user's with its
 //! groups'), its permission boundary and the bucket policy. The request carries what is
 //! known of the principal (`aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`,
-//! `aws:username`, `aws:PrincipalTag/*`) and TLS (`aws:SecureTransport` = `true`).
-//! Conditions on any other key are taken in the requester's favour
-//! ([`PolicyDocument::resolving`]): an Allow's are met, a Deny's avoidable. The evidence
-//! names each such assumption.
+//! `aws:username`, `aws:PrincipalTag/*`, its organisation when known) and TLS
+//! (`aws:SecureTransport` = `true`), built by `principals::principal_context`. Conditions
+//! on any other key are taken in the requester's favour (`Context::assume_unknown`): an
+//! Allow's are met, a Deny's avoidable. The evidence names each such assumption.
 //!
 //! The analysis is computed once per audit (see `Memo`) and shared by S3-008 and the
 //! report.
 
+use crate::principals::{principal_context, Subject};
 use crate::{CheckContext, Settings};
 use auditor_model::ecr::filter_matches;
 use auditor_model::iam::{IamAccount, InlinePolicy};
@@ -22,10 +23,9 @@ use auditor_model::s3::{
     Access, AccessRow, Bucket, NotAssessedPrincipal, StateAccessMatrix, StateObject, TeamScope,
 };
 use auditor_model::{Gap, Inventory};
-use auditor_policy::{
-    evaluate, Assumption, ContextValue, Decision, Named, PolicyDocument, PolicySet, Request,
-};
+use auditor_policy::{Action, Context, Decision, Named, Plan, PolicyDocument, PolicySet};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// State keys evaluated per team, at most (the first in key order).
 pub(crate) const MAX_KEYS_PER_TEAM: usize = 50;
@@ -267,50 +267,16 @@ fn scopes(settings: &Settings, keys: &[StateObject]) -> Vec<Scope> {
     out
 }
 
-/// Condition keys the analysis knows the value of.
-fn known(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    matches!(
-        k.as_str(),
-        "aws:securetransport"
-            | "aws:principalarn"
-            | "aws:principalaccount"
-            | "aws:principaltype"
-            | "aws:username"
-            | "aws:principalisawsservice"
-    ) || k.starts_with("aws:principaltag/")
-}
-
-/// A policy as written and as resolved (see [`PolicyDocument::resolving`]).
+/// A policy with its name for evidence.
 #[derive(Clone)]
 struct Resolved {
     name: String,
-    /// As written: tells which Deny a resolved grant had to set aside.
-    original: PolicyDocument,
-    /// Unknown conditions taken in the requester's favour.
-    doc: PolicyDocument,
-    assumed: Vec<Assumption>,
+    doc: Arc<PolicyDocument>,
 }
 
 impl Resolved {
-    fn of(name: String, original: PolicyDocument) -> Result<Resolved, String> {
-        let (doc, assumed) = original
-            .resolving(known)
-            .map_err(|e| format!("{name}: {e}"))?;
-        Ok(Resolved {
-            name,
-            original,
-            doc,
-            assumed,
-        })
-    }
-
     fn named(&self) -> Named<'_> {
         Named::new(&self.name, &self.doc)
-    }
-
-    fn named_original(&self) -> Named<'_> {
-        Named::new(&self.name, &self.original)
     }
 }
 
@@ -324,21 +290,21 @@ struct Principal {
 
 struct Loader<'i> {
     iam: &'i IamAccount,
-    managed: HashMap<String, Result<PolicyDocument, String>>,
+    managed: HashMap<String, Result<Arc<PolicyDocument>, String>>,
 }
 
 impl Loader<'_> {
-    /// A managed policy, resolved, read and parsed once per audit.
+    /// A managed policy, read and parsed once per audit.
     fn managed(&mut self, arn: &str, name: String) -> Result<Resolved, String> {
         let doc = match self.managed.get(arn) {
             Some(r) => r.clone(),
             None => {
-                let r = crate::iam::managed_document(self.iam, arn);
+                let r = crate::iam::managed_document(self.iam, arn).map(Arc::new);
                 self.managed.insert(arn.to_owned(), r.clone());
                 r
             }
         }?;
-        Resolved::of(name, doc)
+        Ok(Resolved { name, doc })
     }
 
     /// `inline`: each policy with its owner (`role/x`, `user/x`, `group/x`).
@@ -352,7 +318,10 @@ impl Loader<'_> {
         for (owner, p) in inline {
             let name = format!("{owner} inline policy {}", p.name);
             let doc = PolicyDocument::parse(&p.document).map_err(|e| format!("{name}: {e}"))?;
-            identity.push(Resolved::of(name, doc)?);
+            identity.push(Resolved {
+                name,
+                doc: Arc::new(doc),
+            });
         }
         for arn in attached {
             identity.push(self.managed(arn, (*arn).clone())?);
@@ -481,46 +450,16 @@ fn may_grant_objects<'a>(docs: impl IntoIterator<Item = &'a PolicyDocument>) -> 
     })
 }
 
-fn context(inv: &Inventory, p: &Principal) -> Vec<(String, ContextValue)> {
-    let mut c = vec![
-        (
-            "aws:SecureTransport".to_owned(),
-            ContextValue::Boolean(true),
-        ),
-        (
-            "aws:PrincipalArn".to_owned(),
-            ContextValue::String(p.arn.clone()),
-        ),
-        (
-            "aws:PrincipalAccount".to_owned(),
-            ContextValue::String(inv.account_id.clone()),
-        ),
-        (
-            "aws:PrincipalType".to_owned(),
-            ContextValue::String(
-                if p.kind == "user" {
-                    "User"
-                } else {
-                    "AssumedRole"
-                }
-                .into(),
-            ),
-        ),
-        (
-            "aws:PrincipalIsAWSService".to_owned(),
-            ContextValue::Boolean(false),
-        ),
-    ];
-    if p.kind == "user" {
-        c.push(("aws:username".into(), ContextValue::String(p.name.clone())));
-    }
-    for (k, v) in &p.tags {
-        c.push((
-            format!("aws:PrincipalTag/{k}"),
-            ContextValue::String(v.clone()),
-        ));
-    }
-    c
+fn context(inv: &Inventory, p: &Principal) -> Context {
+    principal_context(
+        inv,
+        Subject {
+            arn: &p.arn,
+            kind: p.kind,
+            name: &p.name,
+            tags: &p.tags,
+        },
+    )
 }
 
 fn analyse(inv: &Inventory, settings: &Settings) -> Vec<BucketAccess> {
@@ -573,11 +512,11 @@ fn analyse_bucket(
             return out;
         }
         Ok(None) => None,
-        Ok(Some(text)) => match PolicyDocument::parse(text)
-            .map_err(|e| e.to_string())
-            .and_then(|d| Resolved::of(format!("bucket policy of {}", b.name), d))
-        {
-            Ok(r) => Some(r),
+        Ok(Some(text)) => match PolicyDocument::parse(text).map_err(|e| e.to_string()) {
+            Ok(d) => Some(Resolved {
+                name: format!("bucket policy of {}", b.name),
+                doc: Arc::new(d),
+            }),
             Err(e) => {
                 out.not_assessed = Some(Ok(format!("the bucket policy: {e}")));
                 return out;
@@ -592,6 +531,10 @@ fn analyse_bucket(
     let bucket_allows = policy
         .as_ref()
         .is_some_and(|r| r.doc.statements().iter().any(|s| s.allow));
+    let actions: Vec<(Action, Give)> = ACTIONS
+        .iter()
+        .filter_map(|(a, give)| Action::new(a).map(|a| (a, *give)))
+        .collect();
 
     for p in principals {
         let (identity, boundary) = match &p.policies {
@@ -603,81 +546,44 @@ fn analyse_bucket(
             }
         };
         out.principals_evaluated += 1;
-        if !bucket_allows && !may_grant_objects(identity.iter().map(|r| &r.doc)) {
+        if !bucket_allows && !may_grant_objects(identity.iter().map(|r| &*r.doc)) {
             continue;
         }
-        let all: Vec<&Resolved> = identity.iter().chain(boundary).chain(&policy).collect();
-        let set_of = |pick: fn(&Resolved) -> Named<'_>| PolicySet {
-            identity: identity.iter().map(pick).collect(),
-            boundary: boundary.as_ref().map(pick),
-            resource: policy.as_ref().map(pick).into_iter().collect(),
-            same_account: true,
-        };
-        let set = set_of(Resolved::named);
-        // As written: only needed when a Deny was set aside somewhere.
-        let avoids_deny = all.iter().any(|r| r.assumed.iter().any(|a| !a.allow));
-        let original = avoids_deny.then(|| set_of(Resolved::named_original));
-        let assumption = |policy: &str, statement: &str, allow: bool| {
-            all.iter()
-                .filter(|r| r.name == policy)
-                .flat_map(|r| &r.assumed)
-                .find(|a| a.statement == statement && a.allow == allow)
-                .map(|a| a.conditions.clone())
+        let set = PolicySet {
+            identity: identity.iter().map(Resolved::named).collect(),
+            boundary: boundary.as_ref().map(Resolved::named),
+            resource: policy.as_ref().map(Resolved::named),
         };
         let ctx = context(inv, p);
+        // One plan per action: the principal's statements for it, conditions decided and
+        // variables resolved once; each key is then a matter of resource elements.
+        let plans: Vec<(Plan<'_>, Give)> = actions
+            .iter()
+            .map(|(action, give)| (Plan::new(&set, Some(&p.arn), action, &ctx), *give))
+            .collect();
         let mut reach: BTreeMap<String, TeamReach> = BTreeMap::new();
-        let mut failed = None;
-        'scopes: for s in &scopes {
-            for (action, give) in ACTIONS {
+        for s in &scopes {
+            for (plan, give) in &plans {
                 for key in &s.keys {
-                    let req = Request {
-                        principal: p.arn.clone(),
-                        action: action.into(),
-                        resource: format!("{}/{key}", b.arn),
-                        context: ctx.clone(),
-                    };
-                    let e = match evaluate(&set, &req) {
-                        Ok(e) => e,
-                        Err(e) => {
-                            failed = Some(e.to_string());
-                            break 'scopes;
-                        }
-                    };
-                    if e.decision != Decision::Allow {
+                    let resource = format!("{}/{key}", b.arn);
+                    if plan.decide(&resource, None) != Decision::Allow {
                         continue;
                     }
+                    let e = plan.evaluate(&resource, None);
                     let r = reach.entry(s.team.team.clone()).or_default();
                     r.prefix.clone_from(&s.team.prefix);
                     give(&mut r.access);
                     if r.key.is_empty() {
                         r.key.clone_from(key);
                     }
-                    let mut notes = Vec::new();
                     for g in &e.granted_by {
                         let label = format!("{} {}", g.policy, g.statement);
                         if !r.granted_by.contains(&label) {
                             r.granted_by.push(label);
                         }
-                        if let Some(c) = assumption(&g.policy, &g.statement, true) {
-                            notes.push(format!(
-                                "assuming {c} is met ({} {})",
-                                g.policy, g.statement
-                            ));
-                        }
                     }
-                    // The Denies that, as written, refuse this very request: reachable only
-                    // by a request that avoids their conditions.
-                    if let Some(Ok(as_written)) = original.as_ref().map(|o| evaluate(o, &req)) {
-                        for d in &as_written.denied_by {
-                            if let Some(c) = assumption(&d.policy, &d.statement, false) {
-                                notes.push(format!(
-                                    "assuming the Deny {} {} is avoided ({c})",
-                                    d.policy, d.statement
-                                ));
-                            }
-                        }
-                    }
-                    for n in notes {
+                    for a in &e.assumed {
+                        let n = crate::iam::assumption_note(a);
                         if !r.assumed.contains(&n) {
                             r.assumed.push(n);
                         }
@@ -685,12 +591,6 @@ fn analyse_bucket(
                     break;
                 }
             }
-        }
-        if let Some(why) = failed {
-            out.principals_evaluated -= 1;
-            out.undecided
-                .push((p.arn.clone(), p.kind, p.name.clone(), why));
-            continue;
         }
         if !reach.is_empty() {
             out.principals.push(PrincipalAccess {

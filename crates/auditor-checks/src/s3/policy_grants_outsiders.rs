@@ -1,19 +1,25 @@
 //! S3-005: a state bucket's policy grants anyone or another account.
 
 use crate::emit::ev;
-use crate::resource_policy::outsider_grants;
+use crate::resource_policy::{judge, Ask};
 use crate::{declare_check, Check, CheckContext, Emitter};
 
 declare_check! {
     /// ## What it checks
-    /// The bucket policy of every Terraform state bucket. It fails on each `Allow`
-    /// statement whose principal is `*` (or `NotPrincipal`), or an AWS account other than
-    /// the audited one and those in `checks.s3.trusted_accounts`, unless a condition
-    /// restricts it (`aws:PrincipalOrgID`, `aws:PrincipalOrgPaths`, `aws:PrincipalAccount`,
-    /// `aws:PrincipalArn`, `aws:SourceAccount`, `aws:SourceArn`, `aws:SourceOrgID`,
-    /// `aws:SourceOrgPaths`). AWS's own verdict (`GetBucketPolicyStatus` `IsPublic`) is
-    /// added to the evidence when it says public. A bucket without a policy passes; a
-    /// policy that does not parse is not assessed.
+    /// The bucket policy of every Terraform state bucket, decided by the policy engine:
+    /// it evaluates requests for each action the policy allows, on the bucket and a state
+    /// key, by an anonymous caller and by principals of accounts other than the audited
+    /// one and those in `checks.s3.trusted_accounts` (any account for `*` and
+    /// `NotPrincipal`, and the accounts the policy names), with every value or no value of
+    /// each condition key such a caller controls. It fails when one is allowed, and shows
+    /// it: an `aws:PrincipalOrgID` condition under `IfExists`, `ForAllValues:`, `Null`
+    /// `false`, a wildcard or a negated operator does not stop anyone. It passes naming
+    /// the condition (or Deny) that stops every outsider; an organisation id is compared
+    /// with the account's organisation (`organizations:DescribeOrganization`). Fixed
+    /// `aws:SourceVpce`, `aws:SourceVpc` and private or narrow `aws:SourceIp` values stop
+    /// outsiders, as in S3's own definition of public. AWS's verdict (`GetBucketPolicyStatus`
+    /// `IsPublic`) is added to the evidence when it says public. A bucket without a policy
+    /// passes; a policy that does not parse is not assessed.
     ///
     /// ## Why it matters
     /// State holds every secret the infrastructure was built with. A grant to `*` makes it
@@ -39,6 +45,7 @@ declare_check! {
             "s3:ListAllMyBuckets",
             "s3:GetBucketLocation",
             "s3:GetBucketPolicy", "s3:GetBucketPolicyStatus",
+            "organizations:DescribeOrganization",
         ],
     }
 }
@@ -53,28 +60,24 @@ impl Check for PolicyGrantsOutsiders {
             ))
         };
         super::for_each_policy(ctx, out, without, |b, text, res, out| {
-            let trusted = &ctx.settings.s3.trusted_accounts;
-            match outsider_grants(text, &ctx.inventory.account_id, trusted) {
+            let key = b
+                .state
+                .get()
+                .ok()
+                .and_then(|s| s.keys.first())
+                .map_or("terraform.tfstate", |k| k.key.as_str());
+            let resources = [b.arn.clone(), format!("{}/{key}", b.arn)];
+            let ask = Ask {
+                field: "Policy",
+                resources: &resources,
+                trusted: &ctx.settings.s3.trusted_accounts,
+                anonymous: true,
+                fail_reason: "an outsider's request to the state bucket is allowed",
+            };
+            match judge(ctx, text, &ask) {
                 Err(why) => out.not_assessed_because(res, format!("Policy: {why}")),
-                Ok(grants) if grants.is_empty() => out.pass(
-                    res,
-                    vec![ev(
-                        "Policy",
-                        "no unrestricted grant to * or another account",
-                        "access stays within the account, its trusted accounts or its organisation",
-                    )],
-                ),
-                Ok(grants) => {
-                    let mut evidence: Vec<_> = grants
-                        .into_iter()
-                        .map(|g| {
-                            ev(
-                                format!("Policy.{}", g.statement),
-                                format!("Allow {} to {}", g.principal, g.actions),
-                                "grants outsiders the state bucket with no condition restricting them",
-                            )
-                        })
-                        .collect();
+                Ok(Ok(evidence)) => out.pass(res, evidence),
+                Ok(Err(mut evidence)) => {
                     if let Ok(Some(true)) = b.policy_is_public.get() {
                         evidence.push(ev(
                             "PolicyStatus.IsPublic",

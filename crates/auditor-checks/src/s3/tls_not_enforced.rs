@@ -2,7 +2,9 @@
 
 use crate::emit::ev;
 use crate::{declare_check, Check, CheckContext, Emitter};
-use auditor_policy::{evaluate, ContextValue, Decision, Named, PolicyDocument, PolicySet, Request};
+use auditor_policy::{
+    evaluate, Action, Context, Decision, Named, PolicyDocument, PolicySet, Request,
+};
 
 declare_check! {
     /// ## What it checks
@@ -65,35 +67,36 @@ impl Check for TlsNotEnforced {
                 .map_or("terraform.tfstate", |k| k.key.as_str());
             let name = format!("bucket policy of {}", b.name);
             let set = PolicySet {
-                resource: vec![Named::new(&name, &doc)],
-                same_account: true,
+                resource: Some(Named::new(&name, &doc)),
                 ..PolicySet::default()
             };
             let principal = format!(
                 "arn:{}:iam::{}:role/any-principal",
                 inv.partition, inv.account_id
             );
+            // A plain-HTTP request by a principal of the account that the bucket policy
+            // would otherwise let in: only an explicit Deny refuses it.
+            let context = Context::new()
+                .with("aws:SecureTransport", false)
+                .with("aws:PrincipalArn", principal.as_str())
+                .with("aws:PrincipalAccount", inv.account_id.as_str())
+                .with("aws:PrincipalType", "AssumedRole");
+            let resource = format!("{}/{key}", b.arn);
             let mut denied = Vec::new();
             let mut open = Vec::new();
             for action in ["s3:GetObject", "s3:PutObject"] {
-                let req = Request {
-                    principal: principal.clone(),
-                    action: action.into(),
-                    resource: format!("{}/{key}", b.arn),
-                    context: vec![("aws:SecureTransport".into(), ContextValue::Boolean(false))],
+                let Some(act) = Action::new(action) else {
+                    continue;
                 };
-                match evaluate(&set, &req) {
-                    Ok(e) if e.decision == Decision::ExplicitDeny => denied.extend(
-                        e.denied_by
-                            .into_iter()
-                            .map(|s| s.statement)
-                            .filter(|s| !denied.contains(s))
-                            .collect::<Vec<_>>(),
-                    ),
-                    Ok(_) => open.push(action),
-                    Err(e) => {
-                        return out.not_assessed_because(res, format!("Policy: {e}"));
+                let e = evaluate(&set, &Request::new(&principal, &act, &resource, &context));
+                if e.decision == Decision::ExplicitDeny {
+                    for s in e.denied_by {
+                        if !denied.contains(&s.statement) {
+                            denied.push(s.statement);
+                        }
                     }
+                } else {
+                    open.push(action);
                 }
             }
             if !open.is_empty() {
