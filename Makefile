@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help demo test bench unit lint fmt build emulator checks-md toolchain clean
+.PHONY: help demo test bench unit lint fmt build emulator conformance-tools conformance checks-md toolchain clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -11,8 +11,18 @@ help: ## List the targets
 demo: build emulator ## Seed the bundled demo account in moto, audit it, print the table, write reports/demo-report.json
 	localstack/with-moto.sh demo -- localstack/demo.sh
 
-test: toolchain emulator lint ## Every test: lint, unit, fixture, collector and end-to-end tests against moto
+test: toolchain emulator conformance-tools lint ## Every test: lint, unit, fixture, collector, conformance and end-to-end tests against moto
 	localstack/with-moto.sh test -- $(CARGO) test --workspace --locked
+
+conformance-tools: ## Install the reference IAM simulator (test-only, pinned) in tests/conformance/node_modules
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; } || true
+	@command -v npm >/dev/null 2>&1 || { echo "npm is needed for the policy conformance test: install Node.js with npm (Debian: apt-get install -y nodejs npm)" >&2; exit 1; }
+	@if [ ! -d tests/conformance/node_modules/@cloud-copilot/iam-simulate ] || [ tests/conformance/package-lock.json -nt tests/conformance/node_modules/.package-lock.json ]; then \
+		npm ci --prefix tests/conformance --no-audit --no-fund --loglevel=error; fi
+
+CONFORMANCE_CASES ?= 60000
+conformance: conformance-tools ## The policy engine against the reference simulator on many more cases (CONFORMANCE_CASES, three seeds)
+	for seed in 1 2 3; do CONFORMANCE_CASES=$(CONFORMANCE_CASES) CONFORMANCE_SEED=$$seed $(CARGO) test --locked -p auditor-cli --test e2e conformance -- --nocapture || exit 1; done
 
 SCALE ?= 1
 BENCH_ARGS ?=
@@ -20,6 +30,7 @@ bench: emulator ## Audit a large synthetic account on moto (SCALE=1, BENCH_ARGS=
 	$(CARGO) build --release --locked -p auditor-cli -p auditor-testkit --bin auditor --bin auditor-bench
 	mkdir -p target/bench
 	target/release/auditor-bench --auditor target/release/auditor --scale $(SCALE) --out target/bench/scale-$(SCALE).json -- $(BENCH_ARGS)
+	$(CARGO) bench --locked -p auditor-policy --bench engine
 
 unit: ## Tests that need no emulator (fast)
 	$(CARGO) test --workspace --locked --lib --test fixtures

@@ -333,3 +333,78 @@ fn the_daemon_without_a_daemon_section_says_so_and_exits_2() {
         "auditor: error: the configuration has no [daemon] section (see config/auditor.example.toml)"
     );
 }
+
+#[test]
+fn policy_simulate_answers_each_case_and_names_the_bad_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = r#"{"id":"tls","principal":"arn:aws:iam::111122223333:role/deployer","action":"s3:GetObject","resource":"arn:aws:s3:::tf-state/a.tfstate","resourceAccount":"111122223333","context":{"aws:SecureTransport":"false"},"identity":[{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}],"boundary":null,"resourcePolicy":{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":{"AWS":"111122223333"},"Action":"s3:*","Resource":"arn:aws:s3:::tf-state/*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}}"#;
+    let bad_operator = r#"{"id":"typo","principal":"arn:aws:iam::111122223333:role/deployer","action":"s3:GetObject","resource":"arn:aws:s3:::tf-state/a.tfstate","identity":[{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringEqualz":{"aws:username":"a"}}}]}]}"#;
+    let unknown_field = r#"{"id":"field","principal":"arn:aws:iam::111122223333:role/deployer","action":"s3:GetObject","resource":"arn:aws:s3:::b/k","identity":[],"resourcePolicyy":null}"#;
+    let bad_action = r#"{"id":"action","principal":"arn:aws:iam::111122223333:role/deployer","action":"GetObject","resource":"arn:aws:s3:::b/k"}"#;
+    let file = dir.path().join("cases.jsonl");
+    std::fs::write(
+        &file,
+        [good, bad_operator, unknown_field, bad_action].join("\n"),
+    )
+    .unwrap();
+    let r = run(auditor().args(["policy", "simulate"]).arg(&file));
+    assert_eq!(
+        r.code, 1,
+        "a case that cannot be decided exits 1: {}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    let answers: Vec<serde_json::Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        answers.len(),
+        4,
+        "every case is answered, in order: {}",
+        r.stdout
+    );
+    assert_eq!(answers[0]["decision"], "ExplicitlyDenied");
+    assert_eq!(answers[0]["decidedBy"][0]["policy"], "resourcePolicy");
+    assert_eq!(answers[0]["decidedBy"][0]["effect"], "Deny");
+    let error = |i: usize| answers[i]["error"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(answers[1]["id"], "typo");
+    assert!(
+        error(1).contains("identity[0]")
+            && error(1).contains("Statement[0].Condition.StringEqualz"),
+        "{}",
+        error(1)
+    );
+    assert!(error(2).contains("resourcePolicyy"), "{}", error(2));
+    assert!(error(3).starts_with("action:"), "{}", error(3));
+    for i in 1..4 {
+        assert_eq!(error(i).lines().count(), 1, "one line: {}", error(i));
+    }
+
+    // Standard input, a JSON array.
+    let mut child = auditor()
+        .args(["policy", "simulate", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("[{good}]").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"ExplicitlyDenied\""));
+
+    // Input that is not cases at all: one line naming the file, exit 2.
+    let junk = dir.path().join("junk.json");
+    std::fs::write(&junk, "[{").unwrap();
+    run(auditor().args(["policy", "simulate"]).arg(&junk))
+        .assert_one_line_error(2, "junk.json: not a JSON array of cases");
+    run(auditor().args(["policy", "simulate", "/nonexistent/cases.json"]))
+        .assert_one_line_error(2, "/nonexistent/cases.json: cannot read");
+}

@@ -11,6 +11,7 @@ mod daemon;
 mod http;
 mod org;
 mod output;
+mod policy;
 mod progress;
 mod stored;
 
@@ -80,6 +81,11 @@ enum Cmd {
         #[arg(long, value_enum, default_value_t = ChecksFormat::Table)]
         format: ChecksFormat,
     },
+    /// IAM policy tools that need no AWS access.
+    Policy {
+        #[command(subcommand)]
+        cmd: PolicyCmd,
+    },
     /// Print a check's documentation: what, why, remediation, references.
     Explain {
         /// The check's code, e.g. EC2-002.
@@ -133,6 +139,18 @@ enum Cmd {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCmd {
+    /// Decide requests offline against the policies given with them (like `aws iam
+    /// simulate-custom-policy`, without AWS): reads cases as a JSON array or JSON lines
+    /// (README, "Simulating policies"), prints one JSON line per case with the decision and
+    /// the statements that decided it. Exit 1 if a case could not be decided.
+    Simulate {
+        /// The cases, or - for standard input.
+        file: PathBuf,
     },
 }
 
@@ -277,6 +295,9 @@ fn main() -> ExitCode {
             ChecksFormat::Json => output::ChecksFormat::Json,
             ChecksFormat::Markdown => output::ChecksFormat::Markdown,
         })),
+        Cmd::Policy {
+            cmd: PolicyCmd::Simulate { file },
+        } => policy::simulate(&file),
         Cmd::Explain { code } => match auditor_checks::by_code(&code) {
             Some(c) => {
                 print!("{}", auditor_checks::docs::explain(c.meta()));
