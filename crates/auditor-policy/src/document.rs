@@ -238,6 +238,20 @@ pub(crate) struct ArnPattern {
     pub(crate) account: Wildcard,
     pub(crate) product: Box<str>,
     pub(crate) id: Matcher,
+    /// When a segment before the resource part ends with `*`: the segments as written, for
+    /// matching that `*` across colons.
+    pub(crate) crossing: Option<Box<Crossing>>,
+}
+
+/// A Resource ARN whose `*` at the end of a segment "can expand to match beyond the colon
+/// boundaries" ("IAM JSON policy elements: Resource"): its segments after `arn`, up to the
+/// account, as written (a short ARN ending in `*` is not padded: its last `*` runs to the
+/// end).
+#[derive(Debug, Clone)]
+pub(crate) struct Crossing {
+    pub(crate) head: Box<[(Wildcard, bool)]>,
+    /// Whether the pattern has a resource part (then `product` and `id` match it).
+    pub(crate) resource: bool,
 }
 
 /// A compiled condition.
@@ -496,7 +510,14 @@ fn compile_action(a: &str, at: &str) -> Result<ActionPattern, PolicyError> {
     }
     let lower = a.to_ascii_lowercase();
     match lower.split_once(':') {
-        Some((service, name)) if !service.is_empty() && !name.contains(':') => {
+        Some((service, name))
+            if !service.is_empty()
+                && service
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !name.is_empty()
+                && !name.contains(':') =>
+        {
             Ok(ActionPattern::Service {
                 service: service.into(),
                 name: Wildcard::new(name),
@@ -504,7 +525,9 @@ fn compile_action(a: &str, at: &str) -> Result<ActionPattern, PolicyError> {
         }
         _ => Err(invalid(
             at,
-            format!("\"{a}\" is not an action (service:Action, or *)"),
+            format!(
+                "\"{a}\" is not an action (service:Action with a service prefix of letters, digits and hyphens, or *)"
+            ),
         )),
     }
 }
@@ -539,8 +562,10 @@ pub(crate) fn product_len(service: &str, region: &str, account: &str, resource: 
     if service == "s3" && region.is_empty() && account.is_empty() {
         return 0;
     }
+    // A type written with a wildcard (`my-*/`) is not a type: the whole resource part is
+    // then one pattern, as AWS matches it.
     match resource.find(['/', ':']) {
-        Some(i) if !resource[..i].contains("${") => i + 1,
+        Some(i) if !resource[..i].contains(['$', '*', '?']) => i + 1,
         _ => 0,
     }
 }
@@ -554,6 +579,26 @@ fn compile_resource(r: &str, vars: bool, at: &str) -> Result<ResourcePattern, Po
     }
     let mut seg = arn_segments(r);
     let short = seg.len() < 6;
+    let ends_star = |s: &str| s.ends_with('*') && !s.ends_with("${*}");
+    let crossing = if short && ends_star(r) {
+        Some(Box::new(Crossing {
+            head: seg[1..]
+                .iter()
+                .map(|s| (Wildcard::new(s), ends_star(s)))
+                .collect(),
+            resource: false,
+        }))
+    } else if !short && seg[1..5].iter().any(|s| ends_star(s)) {
+        Some(Box::new(Crossing {
+            head: seg[1..5]
+                .iter()
+                .map(|s| (Wildcard::new(s), ends_star(s)))
+                .collect(),
+            resource: true,
+        }))
+    } else {
+        None
+    };
     while seg.len() < 6 {
         seg.push("*");
     }
@@ -571,6 +616,7 @@ fn compile_resource(r: &str, vars: bool, at: &str) -> Result<ResourcePattern, Po
             account: Wildcard::new(seg[4]),
             product: seg[5][..product].into(),
             id: Matcher::new(&seg[5][product..], vars),
+            crossing,
         }),
         short,
         wildcard: r.contains(['*', '?']),
@@ -635,7 +681,12 @@ fn compile_value(op: Op, v: &str, vars: bool) -> CondValue {
         | Op::DateGreaterThanEquals => CondValue::Date(values::date_millis(v)),
         Op::IpAddress | Op::NotIpAddress => CondValue::Ip(IpRange::parse(v)),
         Op::ArnEquals | Op::ArnLike | Op::ArnNotEquals | Op::ArnNotLike => {
-            let seg = arn_segments(v);
+            let mut seg = arn_segments(v);
+            // A value of five segments has an empty resource part (as the reference
+            // simulator reads it); fewer is not an ARN.
+            if seg.len() == 5 {
+                seg.push("");
+            }
             CondValue::Arn((seg.len() == 6 && seg[0] == "arn").then(|| {
                 Box::new([
                     Matcher::new(seg[1], vars),

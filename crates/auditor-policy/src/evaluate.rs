@@ -23,8 +23,8 @@
 
 use crate::context::{Context, ContextValue};
 use crate::document::{
-    ActionPattern, ArnPattern, AwsPrincipal, Compiled, Cond, CondValue, Op, PolicyDocument,
-    PrincipalSet, ResourcePattern, SetOp, TextValue,
+    ActionPattern, ArnPattern, AwsPrincipal, Compiled, Cond, CondValue, Crossing, Op,
+    PolicyDocument, PrincipalSet, ResourcePattern, SetOp, TextValue,
 };
 use crate::request::{Action, ArnParts, Caller, CallerKind, Request, ServiceKind};
 use crate::template::Unresolved;
@@ -192,17 +192,118 @@ fn head_matches(p: &ArnPattern, r: &ArnParts<'_>) -> bool {
 }
 
 fn arn_matches(p: &ArnPattern, r: &ArnParts<'_>, ctx: &Context) -> Res {
-    if !head_matches(p, r) {
-        return Res::No;
-    }
-    let Some(id) = r.resource.strip_prefix(&*p.product) else {
-        return Res::No;
+    let rest = |text: &str| {
+        let Some(id) = strip(text, &p.product) else {
+            return Res::No;
+        };
+        match p.id.is_match(id, ctx) {
+            Ok(true) => Res::Yes,
+            Ok(false) => Res::No,
+            Err(Unresolved) => Res::Never,
+        }
     };
-    match p.id.is_match(id, ctx) {
-        Ok(true) => Res::Yes,
-        Ok(false) => Res::No,
-        Err(Unresolved) => Res::Never,
+    let by_segment = if head_matches(p, r) {
+        rest(r.resource)
+    } else {
+        Res::No
+    };
+    match (&p.crossing, by_segment) {
+        (Some(c), Res::No) => crossing_matches(c, r, rest),
+        _ => by_segment,
     }
+}
+
+/// The Resource ARN `c` against `r` with each `*` that ends a segment free to run past
+/// colons; `rest` matches the pattern's resource part against the remaining text. Only
+/// asked when segment-by-segment matching failed: an ARN without colons in its resource
+/// part has no more segments than the pattern, and is answered at once.
+fn crossing_matches<'a>(c: &Crossing, r: &ArnParts<'a>, rest: impl Fn(&str) -> Res) -> Res {
+    let extra = memchr::memchr_iter(b':', r.resource.as_bytes()).count();
+    let n = 5 + extra;
+    let k = c.head.len();
+    if n <= k + usize::from(c.resource) {
+        return Res::No;
+    }
+    // Text segments: the four of the head, then the resource part's pieces between colons
+    // (`starts` holds where each piece begins within the resource part).
+    let mut starts = Vec::with_capacity(extra + 1);
+    starts.push(0);
+    starts.extend(memchr::memchr_iter(b':', r.resource.as_bytes()).map(|i| i + 1));
+    let piece = |j: usize| -> &'a str {
+        match j {
+            0 => r.partition,
+            1 => r.service,
+            2 => r.region,
+            3 => r.account,
+            _ => {
+                let m = j - 4;
+                let end = starts.get(m + 1).map_or(r.resource.len(), |e| e - 1);
+                &r.resource[starts[m]..end]
+            }
+        }
+    };
+    // memo[i * (n + 1) + j]: pattern segment i starting at text segment j.
+    let mut memo = vec![None::<Res>; (k + 1) * (n + 1)];
+    fn go<'t>(
+        c: &Crossing,
+        i: usize,
+        j: usize,
+        n: usize,
+        piece: &dyn Fn(usize) -> &'t str,
+        remainder: &dyn Fn(usize) -> Res,
+        memo: &mut Vec<Option<Res>>,
+    ) -> Res {
+        let k = c.head.len();
+        if let Some(r) = memo[i * (n + 1) + j] {
+            return r;
+        }
+        let out = if i == k {
+            if c.resource && j < n {
+                remainder(j)
+            } else {
+                Res::No
+            }
+        } else if j >= n {
+            Res::No
+        } else {
+            let (w, star) = &c.head[i];
+            let last = i + 1 == k && !c.resource;
+            if !w.is_match(piece(j)) {
+                Res::No
+            } else if last {
+                if *star || j + 1 == n {
+                    Res::Yes
+                } else {
+                    Res::No
+                }
+            } else {
+                let mut best = go(c, i + 1, j + 1, n, piece, remainder, memo);
+                if *star {
+                    for j2 in j + 2..n {
+                        if best == Res::Yes {
+                            break;
+                        }
+                        match go(c, i + 1, j2, n, piece, remainder, memo) {
+                            Res::Yes => best = Res::Yes,
+                            Res::Never => best = Res::Never,
+                            Res::No => {}
+                        }
+                    }
+                }
+                best
+            }
+        };
+        memo[i * (n + 1) + j] = Some(out);
+        out
+    }
+    let remainder = |j: usize| -> Res {
+        // Text segments j.. are within the resource part (j >= 4).
+        match j.checked_sub(4) {
+            Some(m) => rest(&r.resource[starts[m]..]),
+            None => Res::No,
+        }
+    };
+    go(c, 0, 0, n, &piece, &remainder, &mut memo)
 }
 
 fn resource_matches(p: &ResourcePattern, r: &ArnParts<'_>, layer: Layer, ctx: &Context) -> Res {
@@ -436,10 +537,30 @@ fn eq_ignore_case(a: &str, b: &str) -> bool {
         .eq(b.chars().flat_map(char::to_lowercase))
 }
 
+/// The value of a key as conditions see it: an empty string is no value ("it is possible
+/// to include an empty string. In this case, the value in the request context is null",
+/// "IAM JSON policy elements: Condition"), as is a list of empty strings.
+fn present(v: Option<&ContextValue>) -> Option<&ContextValue> {
+    match v? {
+        ContextValue::One(s) if s.is_empty() => None,
+        ContextValue::Many(l) if !l.is_empty() && l.iter().all(String::is_empty) => None,
+        v => Some(v),
+    }
+}
+
 /// Whether a condition holds in `ctx` (as written: no assumption).
 pub(crate) fn condition_holds(c: &Cond, ctx: &Context) -> bool {
-    let v = ctx.get(&c.key);
+    let v = present(ctx.get(&c.key));
     if c.op == Op::Null {
+        // With a set operator, Null is constant: "When you use the Null condition operator
+        // with ForAllValues, the statement always returns true. When you use the Null
+        // condition operator with ForAnyValue, the statement always returns false" (IAM
+        // Access Analyzer policy checks, "Null with qualifier").
+        match c.set {
+            SetOp::ForAllValues => return true,
+            SetOp::ForAnyValue => return false,
+            SetOp::Single => {}
+        }
         let absent = v.is_none();
         return c
             .values
@@ -578,16 +699,24 @@ fn resource_matches_with(p: &ResourcePattern, r: &ArnParts<'_>, layer: Layer, id
             ..
         } if layer == Layer::Resource => Res::No,
         ResourcePattern::Arn { arn, .. } => {
-            if !head_matches(arn, r) {
-                return Res::No;
-            }
-            let Some(rest) = strip(r.resource, &arn.product) else {
-                return Res::No;
+            let rest = |text: &str| {
+                let Some(rest) = strip(text, &arn.product) else {
+                    return Res::No;
+                };
+                match id {
+                    Id::Resolved(w) if w.is_match(rest) => Res::Yes,
+                    Id::Resolved(_) => Res::No,
+                    Id::Unresolved => Res::Never,
+                }
             };
-            match id {
-                Id::Resolved(w) if w.is_match(rest) => Res::Yes,
-                Id::Resolved(_) => Res::No,
-                Id::Unresolved => Res::Never,
+            let by_segment = if head_matches(arn, r) {
+                rest(r.resource)
+            } else {
+                Res::No
+            };
+            match (&arn.crossing, by_segment) {
+                (Some(c), Res::No) => crossing_matches(c, r, rest),
+                _ => by_segment,
             }
         }
     }

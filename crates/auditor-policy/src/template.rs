@@ -177,7 +177,21 @@ impl Template {
     /// Whether `value` matches the resolved pattern (wildcards active only in written
     /// text).
     pub(crate) fn is_match(&self, value: &str, ctx: &Context) -> Result<bool, Unresolved> {
-        self.with_parts(ctx, |parts| matches_parts(parts, value))
+        self.with_parts(ctx, |parts| {
+            // The two-pointer matcher costs up to text × pattern steps: past a small
+            // product, compiling the pattern (linear matching) is cheaper.
+            let len: usize = parts
+                .iter()
+                .map(|p| match p {
+                    Part::Pattern(t) | Part::Literal(t) => t.len(),
+                })
+                .sum();
+            if len.saturating_mul(value.len()) > 1 << 14 {
+                Wildcard::from_parts(parts).is_match(value)
+            } else {
+                matches_parts(parts, value)
+            }
+        })
     }
 
     /// The pattern resolved in `ctx` and compiled (wildcards active only in written text).

@@ -31,7 +31,7 @@ pub(crate) fn boolean(s: &str) -> Option<bool> {
 pub(crate) fn date_millis(s: &str) -> Option<i128> {
     let s = s.trim();
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && s.len() != 4 {
-        return s.parse::<i128>().ok().map(|secs| secs * 1000);
+        return s.parse::<i128>().ok()?.checked_mul(1000);
     }
     w3c(s)
 }
@@ -77,7 +77,7 @@ fn w3c(s: &str) -> Option<i128> {
                 return None;
             }
             let mut ms = 0i64;
-            for (i, b) in frac.bytes().take(3).enumerate() {
+            for (i, b) in frac.bytes().take(n.min(3)).enumerate() {
                 ms += i64::from(b - b'0') * 10i64.pow(2 - i as u32);
             }
             secs_ms += ms;

@@ -63,6 +63,33 @@ fn every_truncation_of_real_documents() {
     }
 }
 
+const OPERATORS: &[&str] = &[
+    "StringEquals",
+    "StringNotEquals",
+    "StringEqualsIgnoreCase",
+    "StringLike",
+    "StringNotLike",
+    "NumericEquals",
+    "NumericLessThan",
+    "NumericGreaterThanEquals",
+    "DateEquals",
+    "DateLessThan",
+    "DateGreaterThan",
+    "Bool",
+    "BinaryEquals",
+    "IpAddress",
+    "NotIpAddress",
+    "ArnEquals",
+    "ArnLike",
+    "ArnNotLike",
+    "Null",
+    "StringLikeIfExists",
+    "DateNotEqualsIfExists",
+];
+
+/// Values shaped like dates, numbers, addresses and ARNs, with noise.
+const VALUE: &str = "[0-9]{0,40}|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9+:-]{0,4})?[Z+-]?[0-9:]{0,5}|[0-9./:a-f]{0,20}|arn(:[a-z0-9*?]{0,4}){0,7}|\\$\\{[a-z:/]{0,10}\\}.{0,5}|.{0,12}";
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, .. ProptestConfig::default() })]
 
@@ -78,6 +105,24 @@ proptest! {
         bytes[i] = byte;
         bytes.truncate(bytes.len() - cut.min(bytes.len() / 4));
         try_everything(&String::from_utf8_lossy(&bytes));
+    }
+
+    /// Every operator with values and request values shaped like the ones operators parse
+    /// (dates with fractions and offsets, long digit runs, addresses, short ARNs).
+    #[test]
+    fn condition_values(op in prop::sample::select(OPERATORS), value in VALUE, request in VALUE, set in prop_oneof![Just(""), Just("ForAnyValue:"), Just("ForAllValues:")]) {
+        let text = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{{"{set}{op}":{{"aws:RequestTag/k":{}}}}}}}]}}"#,
+            serde_json::Value::String(value)
+        );
+        if let Ok(doc) = PolicyDocument::parse(&text) {
+            let set = PolicySet { identity: vec![Named::new("p", &doc)], ..PolicySet::default() };
+            let action = Action::new("s3:GetObject").unwrap();
+            for ctx in [Context::new().with("aws:RequestTag/k", request.as_str()), Context::new().with("aws:RequestTag/k", vec![request.clone(), String::new()])] {
+                let _ = evaluate(&set, &Request::new("arn:aws:iam::111122223333:role/x", &action, "arn:aws:s3:::b/k", &ctx));
+            }
+            try_everything(&text);
+        }
     }
 
     #[test]

@@ -505,3 +505,150 @@ fn assumed_keys_are_taken_in_the_requesters_favour() {
     r.principal = other.into();
     assert_eq!(identity(&d, &r), Decision::ExplicitDeny);
 }
+
+#[test]
+fn a_star_that_ends_a_resource_segment_runs_past_colons() {
+    // "If the * wildcard is the last character of a resource ARN segment, it can expand to
+    // match beyond the colon boundaries" (IAM JSON policy elements: Resource).
+    let object = "arn:aws:s3:::my-bucket/x";
+    for (pattern, resource, want) in [
+        ("arn:aws:s3:*:b/*", "arn:aws:s3:::b/x", Decision::Allow),
+        ("arn:aws:s3:*:*:my-*/*", object, Decision::Allow),
+        ("arn:aws:s3:*:*:my-*", object, Decision::Allow),
+        (
+            "arn:aws:logs:*:*:log-group:x",
+            "arn:aws:logs:us-east-1:111122223333:extra:log-group:x",
+            Decision::Allow,
+        ),
+        (
+            "arn:aws:iam::*:role/deployer",
+            "arn:aws:iam::111122223333:role/deployer",
+            Decision::Allow,
+        ),
+        // A `*` inside a segment stays inside it.
+        (
+            "arn:aws:logs:us-*-1:*:log-group:x",
+            "arn:aws:logs:us-east:2-1:111122223333:log-group:x",
+            Decision::ImplicitDeny,
+        ),
+        (
+            "arn:aws:iam::*:role/deployer",
+            "arn:aws:iam::111122223333:role/other",
+            Decision::ImplicitDeny,
+        ),
+        // A short ARN not ending in `*` is padded: it names the whole account.
+        (
+            "arn:aws:iam::111122223333",
+            "arn:aws:iam::111122223333:role/x",
+            Decision::Allow,
+        ),
+    ] {
+        let d = doc(&format!(
+            r#"{{"Effect":"Allow","Action":"s3:GetObject","Resource":"{pattern}"}}"#
+        ));
+        assert_eq!(
+            identity(&d, &req("s3:GetObject", resource)),
+            want,
+            "{pattern} against {resource}"
+        );
+    }
+}
+
+#[test]
+fn null_with_a_set_operator_is_constant_and_an_empty_value_is_null() {
+    let r = req("s3:GetObject", STATE);
+    let all = doc(
+        r#"{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"ForAllValues:Null":{"aws:TagKeys":"false"}}}"#,
+    );
+    assert_eq!(
+        identity(&all, &r),
+        Decision::Allow,
+        "ForAllValues:Null is true"
+    );
+    let any = doc(
+        r#"{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"ForAnyValue:Null":{"aws:TagKeys":"true"}}}"#,
+    );
+    assert_eq!(
+        identity(&any, &r),
+        Decision::ImplicitDeny,
+        "ForAnyValue:Null is false"
+    );
+    let null = doc(
+        r#"{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"Null":{"aws:RequestTag/team":"true"}}}"#,
+    );
+    assert_eq!(
+        identity(&null, &with(r.clone(), "aws:RequestTag/team", "")),
+        Decision::Allow,
+        "an empty tag value is null"
+    );
+    assert_eq!(
+        identity(&null, &with(r, "aws:RequestTag/team", "crm")),
+        Decision::ImplicitDeny
+    );
+}
+
+#[test]
+fn dates_with_fractions_and_offsets_and_huge_numbers_decide_without_panicking() {
+    let r = req("s3:GetObject", STATE);
+    let d = doc(
+        r#"{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"DateLessThan":{"aws:CurrentTime":"2020-01-01T00:00:00.5+01:00"}}}"#,
+    );
+    assert_eq!(
+        identity(
+            &d,
+            &with(r.clone(), "aws:CurrentTime", "2019-12-31T22:59:59.4Z")
+        ),
+        Decision::Allow
+    );
+    assert_eq!(
+        identity(
+            &d,
+            &with(r.clone(), "aws:CurrentTime", "2019-12-31T23:00:00.6Z")
+        ),
+        Decision::ImplicitDeny
+    );
+    let half = doc(
+        r#"{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"DateLessThan":{"aws:CurrentTime":"2020-01-01T00:00:00.5Z"}}}"#,
+    );
+    assert_eq!(
+        identity(
+            &half,
+            &with(r.clone(), "aws:CurrentTime", "2020-01-01T00:00:00.50Z")
+        ),
+        Decision::ImplicitDeny,
+        ".5 and .50 are the same instant"
+    );
+    let epoch = doc(
+        r#"{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"DateGreaterThan":{"aws:EpochTime":"99999999999999999999999999999999999999"}}}"#,
+    );
+    assert_eq!(
+        identity(
+            &epoch,
+            &with(
+                r,
+                "aws:EpochTime",
+                "999999999999999999999999999999999999999"
+            )
+        ),
+        Decision::ImplicitDeny
+    );
+}
+
+#[test]
+fn a_negated_arn_operator_reads_a_five_segment_value() {
+    let d = doc(
+        r#"[{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::*"}}}]"#,
+    );
+    let r = with(req("s3:GetObject", STATE), "aws:PrincipalArn", ROLE);
+    assert_eq!(identity(&d, &r), Decision::ExplicitDeny);
+}
+
+#[test]
+fn actions_with_a_wildcard_service_are_refused() {
+    for a in ["*:GetObject", "s?:GetObject", "s3*:Get", "s3:"] {
+        let text = format!(
+            r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"{a}","Resource":"*"}}}}"#
+        );
+        assert!(PolicyDocument::parse(&text).is_err(), "{a}");
+    }
+}
