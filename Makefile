@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help demo test bench unit lint fmt build emulator conformance-tools conformance checks-md toolchain clean
+.PHONY: help demo test bench unit lint fmt build emulator conformance-tools conformance actions-data checks-md toolchain clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -19,6 +19,9 @@ conformance-tools: ## Install the reference IAM simulator (test-only, pinned) in
 	@command -v npm >/dev/null 2>&1 || { echo "npm is needed for the policy conformance test: install Node.js with npm (Debian: apt-get install -y nodejs npm)" >&2; exit 1; }
 	@if [ ! -d tests/conformance/node_modules/@cloud-copilot/iam-simulate ] || [ tests/conformance/package-lock.json -nt tests/conformance/node_modules/.package-lock.json ]; then \
 		npm ci --prefix tests/conformance --no-audit --no-fund --loglevel=error; fi
+
+actions-data: conformance-tools ## Regenerate the S3 and ECR action lists the outsider analysis tries (from the Service Authorization Reference data)
+	python3 tests/conformance/gen-actions.py
 
 CONFORMANCE_CASES ?= 60000
 conformance: conformance-tools ## The policy engine against the reference simulator on many more cases (CONFORMANCE_CASES, three seeds)

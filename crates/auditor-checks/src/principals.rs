@@ -3,7 +3,7 @@
 //! outside this account can get in".
 
 use auditor_model::Inventory;
-use auditor_policy::reach::Inside;
+use auditor_policy::reach::{Inside, Org};
 use auditor_policy::Context;
 use std::collections::BTreeMap;
 
@@ -16,13 +16,19 @@ pub(crate) fn org_id(inv: &Inventory) -> Option<&str> {
 }
 
 /// Who is inside for the outsider questions: the account, the trusted accounts, its
-/// organisation.
+/// organisation (none, when the account is in none; unknown when it could not be read),
+/// and the time the account was read.
 pub(crate) fn inside<'a>(inv: &'a Inventory, trusted: &'a [String]) -> Inside<'a> {
     Inside {
         account: &inv.account_id,
         partition: &inv.partition,
         trusted,
-        org_id: org_id(inv),
+        org: match inv.organization.get() {
+            Ok(Some(o)) => Org::Known(o.id.as_str()),
+            Ok(None) => Org::None,
+            Err(_) => Org::Unknown,
+        },
+        now: inv.collected_at.as_deref(),
     }
 }
 

@@ -7,15 +7,15 @@ use crate::emit::ev;
 use crate::principals::inside;
 use crate::CheckContext;
 use auditor_model::Evidence;
-use auditor_policy::reach::{reach, Outsiders, Question, Reach};
+use auditor_policy::reach::{reach, Outsiders, Question, Reach, Target};
 use auditor_policy::PolicyDocument;
 
 /// What a check asks of a resource policy.
 pub(crate) struct Ask<'a> {
     /// The element evidence names, e.g. `Policy` or `repositoryPolicy`.
     pub(crate) field: &'a str,
-    /// The resources requests act on.
-    pub(crate) resources: &'a [String],
+    /// The resources requests act on, with their actions.
+    pub(crate) targets: &'a [Target<'a>],
     /// Accounts that count as inside.
     pub(crate) trusted: &'a [String],
     /// Whether anonymous requests can reach the resource.
@@ -25,7 +25,8 @@ pub(crate) struct Ask<'a> {
 }
 
 /// `Ok(Ok(evidence))` passes, `Ok(Err(evidence))` fails, `Err(reason)` when the policy is
-/// not a policy document (the finding is "not assessed").
+/// not a policy document or who gets in could not be decided (the finding is "not
+/// assessed").
 pub(crate) fn judge(
     ctx: &CheckContext<'_>,
     text: &str,
@@ -34,7 +35,7 @@ pub(crate) fn judge(
     let doc = PolicyDocument::parse(text).map_err(|e| e.to_string())?;
     let q = Question {
         who: Outsiders::OtherAccounts,
-        resources: ask.resources,
+        targets: ask.targets,
         anonymous: ask.anonymous,
         ..Question::default()
     };
@@ -58,17 +59,18 @@ pub(crate) fn judge(
             assumed,
         } => Ok(stopped_by
             .into_iter()
-            .map(|s| ev(field, s, "stops every outsider request tried"))
+            .map(|s| ev(field, s, "no request an outsider can make is allowed"))
             .chain(
                 assumed
                     .into_iter()
-                    .map(|a| ev(field, a, "assumed, not read from AWS")),
+                    .map(|a| ev(field, a, "taken as given, not read from AWS")),
             )
             .collect()),
         Reach::Nobody => Ok(vec![ev(
             field,
-            "no statement lets another account or anonymous callers in",
+            "no Allow statement names another account's principals or anonymous callers for these resources",
             "access stays within the account and its trusted accounts",
         )]),
+        Reach::Undecided(why) => return Err(why),
     })
 }

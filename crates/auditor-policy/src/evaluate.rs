@@ -645,7 +645,7 @@ struct Who<'a> {
     has_boundary: bool,
 }
 
-fn action_applies(s: &Compiled, action: &Action) -> bool {
+pub(crate) fn action_applies(s: &Compiled, action: &Action) -> bool {
     action_matches(&s.action.items, action) != s.action.negated
 }
 

@@ -20,9 +20,11 @@
 //!   principal, action and context (conditions decided, policy variables resolved), so that
 //!   many resources are then decided by matching resource elements alone.
 //! - [`reach`] asks the question behind trust-policy and resource-policy checks: can a
-//!   principal outside the account (or organisation) get in? It evaluates the policy
-//!   against the finite set of requests that decide its conditions, and answers with a
-//!   concrete request that gets in, or the condition that stops every outsider.
+//!   principal outside the account (or organisation) get in? It puts the question as
+//!   constraints on the parts of a request (caller, organisation, action, resource, each
+//!   condition key) and decides it: a request that gets in (confirmed by evaluation), or
+//!   the conditions or Deny statements that refuse every outsider, or "undecided" with the
+//!   reason when a budget runs out.
 //! - [`simulate`] runs the cases of `auditor policy simulate`.
 //!
 //! # Semantics
@@ -39,10 +41,7 @@
 //! policies, S3 Block Public Access and ACLs, and KMS grants are not on the request path
 //! this crate evaluates. A decision here is what the identity, boundary and resource
 //! policies allow; an organisation's SCPs or RCPs can only narrow it. Checks that report
-//! access say so in their evidence. A `*` that ends an ARN segment in the middle of a
-//! Resource ARN (`arn:*:s3:::b`) matches within its segment only; AWS lets it run past
-//! the colons (rare in practice; ARNs with fewer than six segments are padded, which is
-//! the common case).
+//! access say so in their evidence.
 #![deny(missing_docs)]
 
 mod context;

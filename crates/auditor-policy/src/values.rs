@@ -118,6 +118,38 @@ fn days_in_month(y: i64, m: i64) -> i64 {
     }
 }
 
+/// A date in milliseconds since the epoch as W3C text (`2020-01-01T00:00:00.250Z`), for
+/// years 0 to 9999.
+pub(crate) fn format_millis(ms: i128) -> Option<String> {
+    let days = i64::try_from(ms.div_euclid(86_400_000)).ok()?;
+    let rest = i64::try_from(ms.rem_euclid(86_400_000)).ok()?;
+    let (y, m, d) = civil_from_days(days);
+    if !(0..=9999).contains(&y) {
+        return None;
+    }
+    Some(format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rest / 3_600_000,
+        rest / 60_000 % 60,
+        rest / 1000 % 60,
+        rest % 1000
+    ))
+}
+
+/// The date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -186,6 +218,39 @@ impl IpRange {
         })
     }
 
+    /// The first and last address of the range, and whether it is IPv6.
+    pub(crate) fn bounds(&self) -> (u128, u128, bool) {
+        match *self {
+            IpRange::V4 { net, prefix } => {
+                let host = if prefix == 0 {
+                    u32::MAX
+                } else {
+                    !(u32::MAX << (32 - prefix))
+                };
+                let start = net & !host;
+                (u128::from(start), u128::from(start | host), false)
+            }
+            IpRange::V6 { net, prefix } => {
+                let host = if prefix == 0 {
+                    u128::MAX
+                } else {
+                    !(u128::MAX << (128 - prefix))
+                };
+                let start = net & !host;
+                (start, start | host, true)
+            }
+        }
+    }
+
+    /// An address as text.
+    pub(crate) fn format(addr: u128, v6: bool) -> String {
+        if v6 {
+            std::net::Ipv6Addr::from(addr).to_string()
+        } else {
+            std::net::Ipv4Addr::from(addr as u32).to_string()
+        }
+    }
+
     /// Whether S3 counts a policy limited to this range as public: wider than `/8`
     /// (IPv4) or `/32` (IPv6), and not an RFC 1918 private range ("The meaning of
     /// public", S3 User Guide).
@@ -198,46 +263,6 @@ impl IpRange {
                 prefix < 8 && !private
             }
             IpRange::V6 { prefix, .. } => prefix < 32,
-        }
-    }
-
-    /// An address inside the range and one outside it.
-    pub(crate) fn inside_and_outside(&self) -> Vec<String> {
-        match *self {
-            IpRange::V4 { net, prefix } => {
-                let mask = if prefix == 0 {
-                    0
-                } else {
-                    u32::MAX << (32 - prefix)
-                };
-                let inside = (net & mask) | (!mask & 1);
-                let outside = if prefix == 0 {
-                    None
-                } else {
-                    Some(inside ^ (1 << (32 - prefix)))
-                };
-                std::iter::once(inside)
-                    .chain(outside)
-                    .map(|a| std::net::Ipv4Addr::from(a).to_string())
-                    .collect()
-            }
-            IpRange::V6 { net, prefix } => {
-                let mask = if prefix == 0 {
-                    0
-                } else {
-                    u128::MAX << (128 - prefix)
-                };
-                let inside = (net & mask) | (!mask & 1);
-                let outside = if prefix == 0 {
-                    None
-                } else {
-                    Some(inside ^ (1u128 << (128 - prefix)))
-                };
-                std::iter::once(inside)
-                    .chain(outside)
-                    .map(|a| std::net::Ipv6Addr::from(a).to_string())
-                    .collect()
-            }
         }
     }
 }
@@ -292,6 +317,21 @@ mod tests {
             .contains("2001:db8:1::1")
             .unwrap());
         assert_eq!(IpRange::parse("10.0.0.0/33"), None);
+    }
+
+    #[test]
+    fn dates_format_back() {
+        for ms in [
+            0i128,
+            1_577_836_800_250,
+            951_782_400_000,
+            -86_400_000,
+            253_402_300_799_999,
+        ] {
+            let text = format_millis(ms).unwrap();
+            assert_eq!(date_millis(&text), Some(ms), "{text}");
+        }
+        assert_eq!(format_millis(253_402_300_800_000), None);
     }
 
     #[test]

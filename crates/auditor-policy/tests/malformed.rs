@@ -4,7 +4,7 @@
 // Test code: a failed unwrap is a failing test with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use auditor_policy::reach::{reach, Inside, Outsiders, Question};
+use auditor_policy::reach::{actions, reach, Inside, Org, Outsiders, Question, Target};
 use auditor_policy::{evaluate, Action, Context, Named, PolicyDocument, PolicySet, Request};
 use proptest::prelude::*;
 
@@ -37,13 +37,25 @@ fn try_everything(text: &str) {
             account: "111122223333",
             partition: "aws",
             trusted: &[],
-            org_id: None,
+            org: Org::Unknown,
+            now: Some("2026-12-01T00:00:00Z"),
         };
-        let resources = ["arn:aws:s3:::b/services/crm/x".to_owned()];
+        let targets = [
+            Target {
+                arn: "arn:aws:s3:::b/",
+                any_suffix: true,
+                actions: actions::S3_OBJECT,
+            },
+            Target {
+                arn: "arn:aws:iam::111122223333:role/r",
+                any_suffix: false,
+                actions: &["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity"],
+            },
+        ];
         for who in [Outsiders::OtherAccounts, Outsiders::TokenHolders] {
             let q = Question {
                 who,
-                resources: &resources,
+                targets: &targets,
                 anonymous: true,
                 ..Question::default()
             };

@@ -4,19 +4,21 @@ use crate::emit::ev;
 use crate::resource_policy::{judge, Ask};
 use crate::{declare_check, Check, CheckContext, Emitter};
 use auditor_model::Resource;
+use auditor_policy::reach::{actions, Target};
 
 declare_check! {
     /// ## What it checks
-    /// Every repository policy, and the registry policy of each region, decided by the
-    /// policy engine: it evaluates requests for each action the policy allows by principals
-    /// of accounts other than the audited one and those in `checks.ecr.trusted_accounts`
-    /// (any account for `*` and `NotPrincipal`, and the accounts the policy names), with
-    /// every value or no value of each condition key such a caller controls. It fails when
-    /// one is allowed, and shows it (an `aws:PrincipalOrgID` condition under `IfExists`,
-    /// `ForAllValues:`, `Null` `false`, a wildcard or a negated operator stops nobody); it
-    /// passes naming the condition (or Deny) that stops every outsider. Service principals
-    /// are not outsiders. A resource without a policy passes; a policy that is not a JSON
-    /// policy document is not assessed, with the parse error.
+    /// Every repository policy, and the registry policy of each region (for every
+    /// repository of the registry), decided by the policy engine (`auditor_policy::reach`):
+    /// is any ECR request on the repository allowed that a principal of an account other
+    /// than the audited one and those in `checks.ecr.trusted_accounts` can make, as any kind
+    /// of principal and with any value, or none, of each condition key it controls? It
+    /// fails with such a request, and shows it (an `aws:PrincipalOrgID` condition under
+    /// `IfExists`, `ForAllValues:`, `Null` `false`, a wildcard or a negated operator stops
+    /// nobody); it passes naming the conditions, or Deny statements, that refuse every
+    /// outsider. Service principals are not outsiders. A resource without a policy passes;
+    /// a policy that is not a JSON policy document, or whose conditions the engine cannot
+    /// decide, is not assessed, with the reason.
     ///
     /// ## Why it matters
     /// A public or cross-account pull grant hands your images, with whatever secrets and
@@ -48,7 +50,7 @@ fn judge_one(
     out: &mut Emitter<'_>,
     res: Resource,
     field: &str,
-    resource_arn: String,
+    target: Target<'_>,
     policy: Option<&str>,
 ) {
     let Some(text) = policy else {
@@ -61,10 +63,10 @@ fn judge_one(
             )],
         );
     };
-    let resources = [resource_arn];
+    let targets = [target];
     let ask = Ask {
         field,
-        resources: &resources,
+        targets: &targets,
         trusted: &ctx.settings.ecr_trusted_accounts,
         anonymous: false,
         fail_reason:
@@ -85,7 +87,12 @@ impl Check for PolicyGrantsOutsiders {
                 Err(gap) => out.not_assessed(res, gap),
                 Ok(p) => {
                     let arn = res.arn.clone();
-                    judge_one(ctx, out, res, "repositoryPolicy", arn, p.as_deref())
+                    let target = Target {
+                        arn: &arn,
+                        any_suffix: false,
+                        actions: actions::ECR_REPOSITORY,
+                    };
+                    judge_one(ctx, out, res, "repositoryPolicy", target, p.as_deref())
                 }
             }
         });
@@ -94,8 +101,14 @@ impl Check for PolicyGrantsOutsiders {
             match data.registry_policy.get() {
                 Err(gap) => out.not_assessed(res, gap),
                 Ok(p) => {
-                    let arn = ctx.inventory.arn("ecr", region, "repository/auditor-probe");
-                    judge_one(ctx, out, res, "registryPolicy", arn, p.as_deref())
+                    // Every repository of the registry.
+                    let arn = ctx.inventory.arn("ecr", region, "repository/");
+                    let target = Target {
+                        arn: &arn,
+                        any_suffix: true,
+                        actions: actions::ECR_REPOSITORY,
+                    };
+                    judge_one(ctx, out, res, "registryPolicy", target, p.as_deref())
                 }
             }
         }

@@ -38,11 +38,11 @@ impl Check for IrsaAudMissing {
         let ask = super::TrustAsk {
             question: Question {
             who: Outsiders::TokenHolders,
-            actions: &["sts:AssumeRoleWithWebIdentity"],
             issuers: Some(super::is_eks_issuer),
             other_audience: true,
             ..Question::default()
         },
+            action: "sts:AssumeRoleWithWebIdentity",
             trusted: &[],
             fail_reason: "a token minted for another audience than sts.amazonaws.com is accepted: a token issued for another system can be replayed to STS",
             nobody: None,

@@ -46,10 +46,10 @@ impl Check for IrsaSubUnscoped {
         let ask = super::TrustAsk {
             question: Question {
             who: Outsiders::TokenHolders,
-            actions: &["sts:AssumeRoleWithWebIdentity"],
             issuers: Some(super::is_eks_issuer),
             ..Question::default()
         },
+            action: "sts:AssumeRoleWithWebIdentity",
             trusted: &[],
             fail_reason: "a token of a service account the policy does not name is accepted: any pod that runs as it can assume the role",
             nobody: None,

@@ -39,7 +39,7 @@ use crate::{CheckContext, Emitter};
 use auditor_model::iam::InlinePolicy;
 use auditor_model::iam::{IamAccount, Role};
 use auditor_model::{Gap, GapKind, Resource};
-use auditor_policy::reach::{reach, Question, Reach};
+use auditor_policy::reach::{reach, Question, Reach, Target};
 use auditor_policy::{Named, PolicyDocument, PolicySet};
 
 /// An IAM resource (global): a role, a user, or an account setting.
@@ -151,8 +151,10 @@ pub(crate) fn for_each_trust<'i>(
 
 /// What a trust check asks of each role's trust policy.
 pub(crate) struct TrustAsk<'a> {
-    /// The outsider question (its resources are filled in with the role's ARN).
+    /// The outsider question (its target is the role, its resource tags the role's).
     pub(crate) question: Question<'a>,
+    /// The action asked about.
+    pub(crate) action: &'a str,
     /// Accounts that count as inside.
     pub(crate) trusted: &'a [String],
     /// Why a request that gets in is a failure.
@@ -174,9 +176,15 @@ pub(crate) fn judge_trust(
 ) {
     let (trusted, fail_reason) = (ask.trusted, ask.fail_reason);
     let inside = crate::principals::inside(ctx.inventory, trusted);
-    let resources = [role.arn.clone()];
+    let actions = [ask.action];
+    let targets = [Target {
+        arn: &role.arn,
+        any_suffix: false,
+        actions: &actions,
+    }];
     let q = Question {
-        resources: &resources,
+        targets: &targets,
+        resource_tags: Some(&role.tags),
         ..ask.question
     };
     match reach(doc, &q, &inside) {
@@ -212,21 +220,26 @@ pub(crate) fn judge_trust(
                     ev(
                         "AssumeRolePolicyDocument",
                         s,
-                        "stops every outsider request tried",
+                        "no request an outsider can make is allowed",
                     )
                 })
                 .collect();
-            e.extend(
-                assumed
-                    .into_iter()
-                    .map(|a| ev("AssumeRolePolicyDocument", a, "assumed, not read from AWS")),
-            );
+            e.extend(assumed.into_iter().map(|a| {
+                ev(
+                    "AssumeRolePolicyDocument",
+                    a,
+                    "taken as given, not read from AWS",
+                )
+            }));
             out.pass(res, e);
         }
         Reach::Nobody => {
             if let Some(e) = &ask.nobody {
                 out.pass(res, vec![e.clone()]);
             }
+        }
+        Reach::Undecided(why) => {
+            out.not_assessed_because(res, format!("AssumeRolePolicyDocument: {why}"))
         }
     }
 }

@@ -45,10 +45,10 @@ impl Check for OidcTrustWithoutSub {
         let ask = super::TrustAsk {
             question: Question {
             who: Outsiders::TokenHolders,
-            actions: &["sts:AssumeRoleWithWebIdentity"],
             issuers: Some(super::is_other_issuer),
             ..Question::default()
         },
+            action: "sts:AssumeRoleWithWebIdentity",
             trusted: &[],
             fail_reason: "a token of an owner the policy does not name (another organisation or repository) is accepted",
             nobody: None,

@@ -6,18 +6,21 @@ use auditor_policy::reach::{Outsiders, Question};
 
 declare_check! {
     /// ## What it checks
-    /// Every role's trust policy, decided rather than read: the policy engine evaluates
-    /// `sts:AssumeRole` by principals of an account the policy does not name (what
-    /// `"Principal": "*"`, `{"AWS": "*"}` or `NotPrincipal` let in), with every value, or
-    /// no value, of each condition key such a caller controls. It fails when one of those
-    /// requests is allowed, and shows it: an `aws:PrincipalOrgID` condition under
-    /// `StringEqualsIfExists` (an outsider sends no organisation id), `ForAllValues:` (true
-    /// when the key is absent), `Null` `false`, a wildcard (`o-*`), or a negated operator do
-    /// not stop anyone. `sts:ExternalId` alone does not either: AWS does not treat it as a
-    /// secret. A pass names the condition that stops every outsider (an organisation id is
-    /// compared with the account's organisation, read with
-    /// `organizations:DescribeOrganization`; when that is unknown, the evidence says which
-    /// value was assumed to be it).
+    /// Every role's trust policy, decided rather than read: the policy engine
+    /// (`auditor_policy::reach`) decides whether any `sts:AssumeRole` request is allowed
+    /// from a principal of an account the policy does not name (what `"Principal": "*"`,
+    /// `{"AWS": "*"}` or `NotPrincipal` let in): a role session, user, root or federated
+    /// user, with any name, and any value, or none, of each condition key such a caller
+    /// controls. It fails with such a request, and shows it: an `aws:PrincipalOrgID`
+    /// condition under `StringEqualsIfExists` (an outsider sends no organisation id),
+    /// `ForAllValues:` (true when the key is absent), `Null` `false`, a wildcard (`o-*`), a
+    /// negated operator, a user name or session name (any account can create them), an
+    /// account pattern (`4444555566*`) or `aws:CalledVia` do not stop anyone. `sts:ExternalId`
+    /// alone does not either: AWS does not treat it as a secret. A pass names the conditions
+    /// or Deny statements that refuse every outsider (an organisation id is compared with the
+    /// account's organisation, read with `organizations:DescribeOrganization`; when that
+    /// could not be read and the verdict depends on it, the role is not assessed). A trust
+    /// policy whose conditions the engine cannot decide is not assessed, with the reason.
     ///
     /// ## Why it matters
     /// Any AWS account in the world, including an attacker's, can assume such a role and act
@@ -46,12 +49,11 @@ impl Check for TrustAnyPrincipal {
         let ask = super::TrustAsk {
             question: Question {
                 who: Outsiders::Anyone,
-                actions: &["sts:AssumeRole"],
-                resources: &[],
                 anonymous: false,
                 secret_external_id: false,
                 ..Question::default()
             },
+            action: "sts:AssumeRole",
             trusted: &[],
             fail_reason: "a principal of any account outside this one can assume the role",
             nobody: Some(ev(

@@ -6,14 +6,15 @@ use auditor_policy::reach::{Outsiders, Question};
 
 declare_check! {
     /// ## What it checks
-    /// Every role's trust policy, decided by the policy engine: for each principal of
-    /// another AWS account the policy names (`123456789012`,
-    /// `arn:aws:iam::123456789012:root`, a role or user ARN there, or an
-    /// `aws:PrincipalAccount`/`aws:PrincipalArn` condition on `*`) that is not in
-    /// `checks.iam.trusted_accounts`, it evaluates `sts:AssumeRole` without the external id
-    /// agreed with that account (none, or another one) and outside the organisation, with
-    /// every value of the other condition keys the caller controls. It fails when one such
-    /// request is allowed, and shows it; it passes naming what stops them (an
+    /// Every role's trust policy, decided by the policy engine: for the principals of the
+    /// other AWS accounts the policy names anywhere (`123456789012`,
+    /// `arn:aws:iam::123456789012:root`, a role or user ARN there, or a literal
+    /// `aws:PrincipalAccount`/`aws:PrincipalArn` value in any statement, a Deny's included)
+    /// that are not in `checks.iam.trusted_accounts`, it decides whether `sts:AssumeRole` is
+    /// allowed without the external id agreed with that account (none, or another one) and
+    /// from outside the organisation, with any value of the other condition keys the caller
+    /// controls (a user it creates with the name the policy asks for included). It fails
+    /// with such a request, and shows it; it passes naming what refuses them (an
     /// `sts:ExternalId` or organisation condition, in an Allow or enforced by a Deny).
     /// Principals of the audited account and service principals pass.
     ///
@@ -47,12 +48,11 @@ impl Check for TrustCrossAccount {
         let ask = super::TrustAsk {
             question: Question {
             who: Outsiders::NamedAccounts,
-            actions: &["sts:AssumeRole"],
-            resources: &[],
             anonymous: false,
             secret_external_id: true,
             ..Question::default()
         },
+            action: "sts:AssumeRole",
             trusted: &ctx.settings.iam_trusted_accounts,
             fail_reason: "another account may assume this role without the sts:ExternalId agreed with it and from outside the organisation",
             nobody: Some(ev(

@@ -3,23 +3,29 @@
 use crate::emit::ev;
 use crate::resource_policy::{judge, Ask};
 use crate::{declare_check, Check, CheckContext, Emitter};
+use auditor_policy::reach::{actions, Target};
 
 declare_check! {
     /// ## What it checks
-    /// The bucket policy of every Terraform state bucket, decided by the policy engine:
-    /// it evaluates requests for each action the policy allows, on the bucket and a state
-    /// key, by an anonymous caller and by principals of accounts other than the audited
-    /// one and those in `checks.s3.trusted_accounts` (any account for `*` and
-    /// `NotPrincipal`, and the accounts the policy names), with every value or no value of
-    /// each condition key such a caller controls. It fails when one is allowed, and shows
-    /// it: an `aws:PrincipalOrgID` condition under `IfExists`, `ForAllValues:`, `Null`
-    /// `false`, a wildcard or a negated operator does not stop anyone. It passes naming
-    /// the condition (or Deny) that stops every outsider; an organisation id is compared
-    /// with the account's organisation (`organizations:DescribeOrganization`). Fixed
-    /// `aws:SourceVpce`, `aws:SourceVpc` and private or narrow `aws:SourceIp` values stop
-    /// outsiders, as in S3's own definition of public. AWS's verdict (`GetBucketPolicyStatus`
-    /// `IsPublic`) is added to the evidence when it says public. A bucket without a policy
-    /// passes; a policy that does not parse is not assessed.
+    /// The bucket policy of every Terraform state bucket, decided by the policy engine
+    /// (`auditor_policy::reach`): is any request allowed that an anonymous caller, or a
+    /// principal of an account other than the audited one and those in
+    /// `checks.s3.trusted_accounts`, can make? Requests are every S3 action on the bucket
+    /// and on any object in it (not only the state files found), by any kind of principal
+    /// (role session, user, root, federated user) with any name, and with any value, or
+    /// none, of each condition key such a caller controls (`aws:CalledVia`, its own
+    /// `aws:SourceArn`, principal tags, ...). It fails with such a request, and shows it: an
+    /// `aws:PrincipalOrgID` condition under `IfExists`, `ForAllValues:`, `Null` `false`, a
+    /// wildcard or a negated operator does not stop anyone, nor does a Deny whose
+    /// `NotAction` leaves reads open. It passes naming the conditions, or the Deny
+    /// statements, that refuse every outsider; an organisation id is compared with the
+    /// account's organisation (`organizations:DescribeOrganization`; when that could not be
+    /// read and the verdict depends on it, the bucket is not assessed). Fixed
+    /// `aws:SourceVpce`, `aws:SourceVpc` and private or narrow `aws:SourceIp` values are
+    /// taken to be the account's own, as in S3's definition of public, and the evidence says
+    /// so. AWS's verdict (`GetBucketPolicyStatus` `IsPublic`) is added to the evidence when
+    /// it says public. A bucket without a policy passes; a policy that does not parse, or
+    /// whose conditions the engine cannot decide, is not assessed, with the reason.
     ///
     /// ## Why it matters
     /// State holds every secret the infrastructure was built with. A grant to `*` makes it
@@ -60,16 +66,24 @@ impl Check for PolicyGrantsOutsiders {
             ))
         };
         super::for_each_policy(ctx, out, without, |b, text, res, out| {
-            let key = b
-                .state
-                .get()
-                .ok()
-                .and_then(|s| s.keys.first())
-                .map_or("terraform.tfstate", |k| k.key.as_str());
-            let resources = [b.arn.clone(), format!("{}/{key}", b.arn)];
+            // The bucket, and every object in it (any key, not only the state files
+            // found: a grant on another prefix is a grant to the bucket's data).
+            let objects = format!("{}/", b.arn);
+            let targets = [
+                Target {
+                    arn: &b.arn,
+                    any_suffix: false,
+                    actions: actions::S3_BUCKET,
+                },
+                Target {
+                    arn: &objects,
+                    any_suffix: true,
+                    actions: actions::S3_OBJECT,
+                },
+            ];
             let ask = Ask {
                 field: "Policy",
-                resources: &resources,
+                targets: &targets,
                 trusted: &ctx.settings.s3.trusted_accounts,
                 anonymous: true,
                 fail_reason: "an outsider's request to the state bucket is allowed",

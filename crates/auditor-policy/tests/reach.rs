@@ -1,0 +1,617 @@
+//! Who outside gets in: the decisions `reach` gives for the policy shapes that matter,
+//! each with the reason from the AWS documentation. The cases marked "review" are the
+//! ones an independent review found an earlier, search-based version passing although an
+//! outsider gets in.
+
+// Test code: a failed unwrap is a failing test with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use auditor_policy::reach::{actions, reach, Inside, Org, Outsiders, Question, Reach, Target};
+use auditor_policy::PolicyDocument;
+
+const OWN: &str = "123456789012";
+const ROLE: &str = "arn:aws:iam::123456789012:role/target";
+const NOW: &str = "2026-12-01T00:00:00Z";
+
+fn inside(org: Org<'static>) -> Inside<'static> {
+    Inside {
+        account: OWN,
+        partition: "aws",
+        trusted: &[],
+        org,
+        now: Some(NOW),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Want {
+    Open,
+    Closed,
+    Nobody,
+    Undecided,
+}
+
+fn kind(r: &Reach) -> Want {
+    match r {
+        Reach::Open(_) => Want::Open,
+        Reach::Closed { .. } => Want::Closed,
+        Reach::Nobody => Want::Nobody,
+        Reach::Undecided(_) => Want::Undecided,
+    }
+}
+
+fn trust(statements: &str, who: Outsiders, secret: bool, org: Org<'static>) -> Reach {
+    let doc = PolicyDocument::parse(&format!(
+        r#"{{"Version":"2012-10-17","Statement":{statements}}}"#
+    ))
+    .unwrap();
+    let targets = [Target {
+        arn: ROLE,
+        any_suffix: false,
+        actions: &["sts:AssumeRole"],
+    }];
+    let q = Question {
+        who,
+        targets: &targets,
+        secret_external_id: secret,
+        ..Question::default()
+    };
+    reach(&doc, &q, &inside(org))
+}
+
+fn bucket(statements: &str, org: Org<'static>) -> Reach {
+    let doc = PolicyDocument::parse(&format!(
+        r#"{{"Version":"2012-10-17","Statement":{}}}"#,
+        statements.replace("BUCKET", "tf-state")
+    ))
+    .unwrap();
+    let targets = [
+        Target {
+            arn: "arn:aws:s3:::tf-state",
+            any_suffix: false,
+            actions: actions::S3_BUCKET,
+        },
+        Target {
+            arn: "arn:aws:s3:::tf-state/",
+            any_suffix: true,
+            actions: actions::S3_OBJECT,
+        },
+    ];
+    let q = Question {
+        who: Outsiders::OtherAccounts,
+        targets: &targets,
+        anonymous: true,
+        ..Question::default()
+    };
+    reach(&doc, &q, &inside(org))
+}
+
+fn expect(name: &str, got: &Reach, want: Want) {
+    assert_eq!(kind(got), want, "{name}: {got:?}");
+}
+
+const ANY: &str = r#""Principal":{"AWS":"*"},"Action":"sts:AssumeRole""#;
+
+#[test]
+fn trust_policies_any_principal() {
+    for (name, statements, want) in [
+        // review: the Deny-based allow-list AWS recommends instead of NotPrincipal names
+        // one foreign role; no other account's principal gets in.
+        (
+            "deny-except-foreign-role",
+            format!(
+                r#"[{{"Effect":"Allow",{ANY}}},{{"Effect":"Deny",{ANY},"Condition":{{"ArnNotEquals":{{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci"}}}}}}]"#
+            ),
+            Want::Closed,
+        ),
+        // review: any account can create a user named deployer.
+        (
+            "username",
+            format!(
+                r#"{{"Effect":"Allow",{ANY},"Condition":{{"StringEquals":{{"aws:username":"deployer"}}}}}}"#
+            ),
+            Want::Open,
+        ),
+        // review: a role session's aws:userid is role-id:session-name.
+        (
+            "userid-session",
+            format!(
+                r#"{{"Effect":"Allow",{ANY},"Condition":{{"StringLike":{{"aws:userid":"*:alice@example.com"}}}}}}"#
+            ),
+            Want::Open,
+        ),
+        (
+            "arn-suffix",
+            format!(
+                r#"{{"Effect":"Allow",{ANY},"Condition":{{"StringLike":{{"aws:PrincipalArn":"*:role/deployer"}}}}}}"#
+            ),
+            Want::Open,
+        ),
+        (
+            "arn-root-any",
+            format!(
+                r#"{{"Effect":"Allow",{ANY},"Condition":{{"ArnLike":{{"aws:PrincipalArn":"arn:aws:iam::*:root"}}}}}}"#
+            ),
+            Want::Open,
+        ),
+        // review: nine other accounts match 12345678901?.
+        (
+            "account-like",
+            format!(
+                r#"{{"Effect":"Allow",{ANY},"Condition":{{"StringLike":{{"aws:PrincipalAccount":"12345678901?"}}}}}}"#
+            ),
+            Want::Open,
+        ),
+        (
+            "account-prefix",
+            format!(
+                r#"{{"Effect":"Allow",{ANY},"Condition":{{"StringLike":{{"aws:PrincipalAccount":"4444555566*"}}}}}}"#
+            ),
+            Want::Open,
+        ),
+        (
+            "type-account",
+            format!(
+                r#"{{"Effect":"Allow",{ANY},"Condition":{{"StringEquals":{{"aws:PrincipalType":"Account"}}}}}}"#
+            ),
+            Want::Open,
+        ),
+        // review: the caller chooses the service it calls through.
+        (
+            "called-via",
+            format!(
+                r#"{{"Effect":"Allow",{ANY},"Condition":{{"ForAnyValue:StringEquals":{{"aws:CalledVia":"cloudformation.amazonaws.com"}}}}}}"#
+            ),
+            Want::Open,
+        ),
+        (
+            "via-aws-service",
+            format!(
+                r#"{{"Effect":"Allow",{ANY},"Condition":{{"Bool":{{"aws:ViaAWSService":"true"}}}}}}"#
+            ),
+            Want::Open,
+        ),
+        // review: a Deny whose seven conditions never apply together stops nobody.
+        (
+            "many-deny-keys",
+            format!(
+                r#"[{{"Effect":"Allow",{ANY},"Condition":{{"StringEquals":{{"sts:RoleSessionName":"x"}}}}}},{{"Effect":"Deny",{ANY},"Condition":{{"StringEquals":{{"aws:RequestTag/k0":["v0","v1"],"aws:RequestTag/k1":["v0","v1"],"aws:RequestTag/k2":["v0"],"aws:RequestTag/k3":["v0"],"aws:RequestTag/k4":["v0"],"aws:RequestTag/k5":["v0"],"aws:RequestTag/k6":["v0"]}},"StringNotEquals":{{"aws:RequestTag/k0":["v0","v1"]}}}}}}]"#
+            ),
+            Want::Open,
+        ),
+        (
+            "own-account-only",
+            format!(
+                r#"{{"Effect":"Allow",{ANY},"Condition":{{"StringEquals":{{"aws:PrincipalAccount":"{OWN}"}}}}}}"#
+            ),
+            Want::Closed,
+        ),
+        (
+            "account-principal-named",
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}"#.to_owned(),
+            Want::Nobody,
+        ),
+        (
+            "if-exists-org",
+            format!(
+                r#"{{"Effect":"Allow",{ANY},"Condition":{{"StringEqualsIfExists":{{"aws:PrincipalOrgID":"o-mine123456"}}}}}}"#
+            ),
+            Want::Open,
+        ),
+        (
+            "org",
+            format!(
+                r#"{{"Effect":"Allow",{ANY},"Condition":{{"StringEquals":{{"aws:PrincipalOrgID":"o-mine123456"}}}}}}"#
+            ),
+            Want::Closed,
+        ),
+        (
+            "org-paths-own",
+            format!(
+                r#"{{"Effect":"Allow",{ANY},"Condition":{{"ForAnyValue:StringLike":{{"aws:PrincipalOrgPaths":"o-mine123456/r-ab12/ou-ab12-11111111/*"}}}}}}"#
+            ),
+            Want::Closed,
+        ),
+        (
+            "org-wildcard",
+            format!(
+                r#"{{"Effect":"Allow",{ANY},"Condition":{{"StringLike":{{"aws:PrincipalOrgID":"o-*"}}}}}}"#
+            ),
+            Want::Open,
+        ),
+        (
+            "expired",
+            format!(
+                r#"{{"Effect":"Allow",{ANY},"Condition":{{"DateLessThan":{{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}}}}}"#
+            ),
+            Want::Closed,
+        ),
+        (
+            "not-yet-denied-until-2099",
+            format!(
+                r#"[{{"Effect":"Allow",{ANY}}},{{"Effect":"Deny",{ANY},"Condition":{{"DateLessThan":{{"aws:CurrentTime":"2099-01-01T00:00:00Z"}}}}}}]"#
+            ),
+            Want::Closed,
+        ),
+        (
+            "not-principal-allow",
+            r#"{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}"#.to_owned(),
+            Want::Open,
+        ),
+    ] {
+        let got = trust(&statements, Outsiders::Anyone, false, Org::Known("o-mine123456"));
+        expect(name, &got, want);
+    }
+}
+
+#[test]
+fn a_witness_is_a_real_request_for_the_outsider() {
+    let got = trust(
+        &format!(
+            r#"{{"Effect":"Allow",{ANY},"Condition":{{"StringLike":{{"aws:PrincipalAccount":"4444555566*"}}}}}}"#
+        ),
+        Outsiders::Anyone,
+        false,
+        Org::None,
+    );
+    let Reach::Open(w) = got else {
+        panic!("{got:?}")
+    };
+    assert!(
+        w.principal.starts_with("arn:aws:sts::4444555566")
+            || w.principal.starts_with("arn:aws:iam::4444555566"),
+        "{w:?}"
+    );
+    assert_eq!(w.action, "sts:AssumeRole");
+    assert_eq!(w.granted_by, vec!["Statement[0]".to_owned()]);
+}
+
+#[test]
+fn the_organisation_decides_only_when_known() {
+    let org = format!(
+        r#"{{"Effect":"Allow",{ANY},"Condition":{{"StringEquals":{{"aws:PrincipalOrgID":"o-partner1234"}}}}}}"#
+    );
+    // review: an account in no organisation trusts another company's organisation.
+    expect(
+        "no organisation",
+        &trust(&org, Outsiders::Anyone, false, Org::None),
+        Want::Open,
+    );
+    expect(
+        "own organisation",
+        &trust(&org, Outsiders::Anyone, false, Org::Known("o-partner1234")),
+        Want::Closed,
+    );
+    expect(
+        "another organisation",
+        &trust(&org, Outsiders::Anyone, false, Org::Known("o-mine123456")),
+        Want::Open,
+    );
+    let Reach::Undecided(why) = trust(&org, Outsiders::Anyone, false, Org::Unknown) else {
+        panic!("unknown organisation")
+    };
+    assert!(why.contains("o-partner1234"), "{why}");
+}
+
+#[test]
+fn named_accounts_and_the_external_id() {
+    let named = |cond: &str| {
+        format!(
+            r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::444455556666:root"}},"Action":"sts:AssumeRole"{cond}}}"#
+        )
+    };
+    let ext = r#","Condition":{"StringEquals":{"sts:ExternalId":"agreed-secret"}}"#;
+    expect(
+        "no condition",
+        &trust(&named(""), Outsiders::NamedAccounts, true, Org::None),
+        Want::Open,
+    );
+    expect(
+        "external id, secret",
+        &trust(&named(ext), Outsiders::NamedAccounts, true, Org::None),
+        Want::Closed,
+    );
+    expect(
+        "external id, not secret",
+        &trust(&named(ext), Outsiders::NamedAccounts, false, Org::None),
+        Want::Open,
+    );
+    // review: the named account creates a user called deployer.
+    expect(
+        "named account, user name",
+        &trust(
+            &named(r#","Condition":{"StringEquals":{"aws:username":"deployer"}}"#),
+            Outsiders::NamedAccounts,
+            true,
+            Org::None,
+        ),
+        Want::Open,
+    );
+    // review: the Deny-based allow-list names a foreign role, which gets in.
+    let deny_list = format!(
+        r#"[{{"Effect":"Allow",{ANY}}},{{"Effect":"Deny",{ANY},"Condition":{{"StringNotEquals":{{"aws:PrincipalAccount":"444455556666"}}}}}}]"#
+    );
+    expect(
+        "deny-except-foreign-account",
+        &trust(&deny_list, Outsiders::NamedAccounts, true, Org::None),
+        Want::Open,
+    );
+    expect(
+        "deny-except-foreign-account, anyone else",
+        &trust(&deny_list, Outsiders::Anyone, false, Org::None),
+        Want::Closed,
+    );
+    expect(
+        "nothing named",
+        &trust(
+            r#"{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}"#,
+            Outsiders::NamedAccounts,
+            true,
+            Org::None,
+        ),
+        Want::Nobody,
+    );
+}
+
+#[test]
+fn bucket_policies() {
+    for (name, statements, want) in [
+        // review: grants on another prefix than the state files'.
+        (
+            "other-prefix-public",
+            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/public/*"}"#,
+            Want::Open,
+        ),
+        (
+            "workspace-prefix-foreign",
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"s3:*","Resource":"arn:aws:s3:::BUCKET/env:/*"}"#,
+            Want::Open,
+        ),
+        // review: a Deny with NotAction leaves real actions open.
+        (
+            "deny-not-action-read-only",
+            r#"[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::BUCKET","arn:aws:s3:::BUCKET/*"]},{"Effect":"Deny","Principal":"*","NotAction":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::BUCKET","arn:aws:s3:::BUCKET/*"]}]"#,
+            Want::Open,
+        ),
+        (
+            "deny-not-action-s3",
+            r#"[{"Effect":"Allow","Principal":"*","Action":"*","Resource":["arn:aws:s3:::BUCKET","arn:aws:s3:::BUCKET/*"]},{"Effect":"Deny","Principal":"*","NotAction":"s3:*","Resource":["arn:aws:s3:::BUCKET","arn:aws:s3:::BUCKET/*"]}]"#,
+            Want::Open,
+        ),
+        (
+            "deny-except-any-account-role",
+            r#"[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*"},{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::BUCKET","arn:aws:s3:::BUCKET/*"],"Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/tf-reader"}}}]"#,
+            Want::Open,
+        ),
+        (
+            "called-via-athena",
+            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*","Condition":{"ForAnyValue:StringEquals":{"aws:CalledVia":"athena.amazonaws.com"}}}"#,
+            Want::Open,
+        ),
+        // review: every account's CloudTrail trail.
+        (
+            "source-arn-wildcard",
+            r#"{"Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::BUCKET/*","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:cloudtrail:*:*:trail/*"}}}"#,
+            Want::Open,
+        ),
+        (
+            "source-account-own",
+            r#"{"Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::BUCKET/*","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"}}}"#,
+            Want::Closed,
+        ),
+        (
+            "canonical-user",
+            r#"{"Effect":"Allow","Principal":{"CanonicalUser":"79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*"}"#,
+            Want::Undecided,
+        ),
+        (
+            "user-id-like",
+            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*","Condition":{"StringLike":{"aws:userid":"AROA*:ci-*"}}}"#,
+            Want::Open,
+        ),
+        (
+            "user-id-own-role",
+            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*","Condition":{"StringLike":{"aws:userid":"AROAEXAMPLEID:*"}}}"#,
+            Want::Closed,
+        ),
+        (
+            "own-endpoint",
+            r#"[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*"},{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::BUCKET/*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1a2b3c4d"}}}]"#,
+            Want::Closed,
+        ),
+        (
+            "narrow-address-range",
+            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}"#,
+            Want::Closed,
+        ),
+        (
+            "half-the-internet",
+            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*","Condition":{"IpAddress":{"aws:SourceIp":"0.0.0.0/1"}}}"#,
+            Want::Open,
+        ),
+        (
+            "tls-only",
+            r#"{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::BUCKET/*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}"#,
+            Want::Nobody,
+        ),
+        (
+            "org-only",
+            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-mine123456"}}}"#,
+            Want::Closed,
+        ),
+        (
+            "another-bucket",
+            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::other-bucket/*"}"#,
+            Want::Nobody,
+        ),
+    ] {
+        expect(name, &bucket(statements, Org::Known("o-mine123456")), want);
+    }
+}
+
+#[test]
+fn a_deny_that_stops_every_outsider_is_named() {
+    let got = bucket(
+        r#"[{"Sid":"Read","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*"},{"Sid":"Tls","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::BUCKET/*","Condition":{"Bool":{"aws:SecureTransport":"false"}}},{"Sid":"Org","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::BUCKET/*","Condition":{"StringNotEquals":{"aws:PrincipalOrgID":"o-mine123456"}}}]"#,
+        Org::Known("o-mine123456"),
+    );
+    let Reach::Closed { stopped_by, .. } = got else {
+        panic!("{got:?}")
+    };
+    assert_eq!(
+        stopped_by,
+        vec![
+            "Statement[Sid=Read]: every outsider request it allows is denied by Statement[Sid=Org]"
+                .to_owned()
+        ]
+    );
+}
+
+fn tokens(statements: &str, issuer: fn(&str) -> bool, other_audience: bool) -> Reach {
+    let doc = PolicyDocument::parse(&format!(
+        r#"{{"Version":"2012-10-17","Statement":{statements}}}"#
+    ))
+    .unwrap();
+    let targets = [Target {
+        arn: ROLE,
+        any_suffix: false,
+        actions: &["sts:AssumeRoleWithWebIdentity"],
+    }];
+    let q = Question {
+        who: Outsiders::TokenHolders,
+        targets: &targets,
+        issuers: Some(issuer),
+        other_audience,
+        ..Question::default()
+    };
+    reach(&doc, &q, &inside(Org::None))
+}
+
+fn github(i: &str) -> bool {
+    i == "token.actions.githubusercontent.com"
+}
+
+fn eks(i: &str) -> bool {
+    i.starts_with("oidc.eks.")
+}
+
+#[test]
+fn token_subjects_and_audiences() {
+    let gh = |cond: &str| {
+        format!(
+            r#"{{"Effect":"Allow","Principal":{{"Federated":"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{cond}}}"#
+        )
+    };
+    for (name, cond, want) in [
+        (
+            "no sub",
+            r#"{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"}}"#,
+            Want::Open,
+        ),
+        (
+            "one org",
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/*"}}"#,
+            Want::Closed,
+        ),
+        (
+            "org prefix",
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme*"}}"#,
+            Want::Open,
+        ),
+        (
+            "any owner",
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:*/infra:*"}}"#,
+            Want::Open,
+        ),
+        (
+            "one repo",
+            r#"{"StringEquals":{"token.actions.githubusercontent.com:sub":"repo:acme/infra:ref:refs/heads/main"}}"#,
+            Want::Closed,
+        ),
+        (
+            "negated",
+            r#"{"StringNotLike":{"token.actions.githubusercontent.com:sub":"repo:evil/*"}}"#,
+            Want::Open,
+        ),
+    ] {
+        expect(name, &tokens(&gh(cond), github, false), want);
+    }
+    let irsa = |cond: &str| {
+        format!(
+            r#"{{"Effect":"Allow","Principal":{{"Federated":"arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{cond}}}"#
+        )
+    };
+    let sa =
+        r#""oidc.eks.eu-west-1.amazonaws.com/id/ABC:sub":"system:serviceaccount:payments:api""#;
+    let aud = r#""oidc.eks.eu-west-1.amazonaws.com/id/ABC:aud":"sts.amazonaws.com""#;
+    expect(
+        "irsa scoped",
+        &tokens(
+            &irsa(&format!(r#"{{"StringEquals":{{{sa},{aud}}}}}"#)),
+            eks,
+            false,
+        ),
+        Want::Closed,
+    );
+    expect(
+        "irsa namespace-wide",
+        &tokens(
+            &irsa(
+                r#"{"StringLike":{"oidc.eks.eu-west-1.amazonaws.com/id/ABC:sub":"system:serviceaccount:payments:*"}}"#,
+            ),
+            eks,
+            false,
+        ),
+        Want::Open,
+    );
+    expect(
+        "irsa audience required",
+        &tokens(
+            &irsa(&format!(r#"{{"StringEquals":{{{sa},{aud}}}}}"#)),
+            eks,
+            true,
+        ),
+        Want::Closed,
+    );
+    expect(
+        "irsa audience missing",
+        &tokens(&irsa(&format!(r#"{{"StringEquals":{{{sa}}}}}"#)), eks, true),
+        Want::Open,
+    );
+    expect(
+        "another provider",
+        &tokens(&gh(r#"{}"#), eks, false),
+        Want::Nobody,
+    );
+}
+
+#[test]
+fn a_condition_comparing_with_the_resources_tag_is_met_by_the_outsiders_own_tag() {
+    // review: an outsider tags its own role with the role's project and assumes it.
+    let doc = PolicyDocument::parse(&format!(
+        r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow",{ANY},"Condition":{{"StringEquals":{{"aws:PrincipalTag/project":"${{aws:ResourceTag/project}}"}}}}}}}}"#
+    ))
+    .unwrap();
+    let targets = [Target {
+        arn: ROLE,
+        any_suffix: false,
+        actions: &["sts:AssumeRole"],
+    }];
+    let tags = [("project".to_owned(), "crm".to_owned())]
+        .into_iter()
+        .collect();
+    let q = Question {
+        targets: &targets,
+        resource_tags: Some(&tags),
+        ..Question::default()
+    };
+    let got = reach(&doc, &q, &inside(Org::None));
+    let Reach::Open(w) = got else {
+        panic!("{got:?}")
+    };
+    assert!(
+        w.context
+            .contains(&("aws:PrincipalTag/project".to_owned(), "crm".to_owned())),
+        "{w:?}"
+    );
+}
