@@ -2,7 +2,8 @@
 // simulator @cloud-copilot/iam-simulate (pinned in package-lock.json; AGPL-3.0, a test tool
 // only, never linked into or shipped with the auditor).
 //
-// Input: a file of JSON lines, one case each (the `auditor policy simulate` format).
+// Input: a file of JSON lines, one case each (the `auditor policy simulate` format; a null
+// principal is an anonymous request).
 // Output: one JSON line per case, in order:
 //   {"id", "decision", "context"}  - the decision, and the context the simulator actually
 //                                    used (keys it ignores for the action dropped, values
@@ -11,6 +12,7 @@
 //   {"id", "error"}                - the simulator refused the case.
 import { readFileSync } from 'node:fs';
 import {
+  anonymousPrincipal,
   runSimulation,
   typeForContextKey,
   isConditionKeyArray,
@@ -27,11 +29,15 @@ for (const line of lines) {
   const c = JSON.parse(line);
   const accountOf = (arn) => arn.split(':')[4] || '';
   const context = c.context || {};
+  const anonymous = c.principal === null || c.principal === undefined;
   const simulation = {
     request: {
-      principal: c.principal,
+      principal: anonymous ? anonymousPrincipal : c.principal,
       action: c.action,
-      resource: { resource: c.resource, accountId: c.resourceAccount ?? accountOf(c.principal) },
+      resource: {
+        resource: c.resource,
+        accountId: c.resourceAccount ?? (anonymous ? '' : accountOf(c.principal)),
+      },
       contextVariables: context,
     },
     identityPolicies: (c.identity || []).map((policy, i) => ({ name: `identity[${i}]`, policy })),

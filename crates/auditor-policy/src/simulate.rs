@@ -12,8 +12,9 @@
 //!  "boundary": null, "resourcePolicy": {"Version": "2012-10-17", "Statement": [...]}}
 //! ```
 //!
-//! Context values are strings (numbers and booleans are accepted and read as text, as AWS
-//! does), or lists for multivalued keys. Keys the principal's ARN determines
+//! `"principal": null` is an anonymous request (it needs `resourceAccount`). Context
+//! values are strings (numbers and booleans are accepted and read as text, as AWS does), or
+//! lists for multivalued keys. Keys the principal's ARN determines
 //! (`aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`, `aws:username` for a
 //! user, `aws:userid` for an account root) are added when the case does not give them.
 //! Policies are JSON objects or the text AWS returns (plain or URL-encoded).
@@ -31,7 +32,8 @@ use serde_json::Value;
 struct RawCase {
     #[serde(default)]
     id: Option<String>,
-    principal: String,
+    /// `null`: an anonymous request (no credentials).
+    principal: Option<String>,
     action: String,
     resource: String,
     #[serde(default)]
@@ -254,8 +256,19 @@ pub fn run_case(index: usize, case: &Value) -> Answer {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    derive_principal_keys(&mut ctx, &raw.principal);
-    let principal_account = raw.principal.split(':').nth(4).unwrap_or_default();
+    if let Some(p) = &raw.principal {
+        derive_principal_keys(&mut ctx, p);
+    } else if raw.resource_account.is_none() {
+        return fail(
+            "resourceAccount: an anonymous request (principal null) needs the resource's account"
+                .into(),
+        );
+    }
+    let principal_account = raw
+        .principal
+        .as_deref()
+        .and_then(|p| p.split(':').nth(4))
+        .unwrap_or_default();
     let resource_account = match raw.same_account {
         Some(true) => principal_account.to_owned(),
         Some(false) => "000000000000-other".to_owned(),
@@ -272,7 +285,7 @@ pub fn run_case(index: usize, case: &Value) -> Answer {
             .map(|d| Named::new("resourcePolicy", d)),
     };
     let req = Request {
-        principal: Some(&raw.principal),
+        principal: raw.principal.as_deref(),
         action: &action,
         resource: &raw.resource,
         resource_account: Some(&resource_account),

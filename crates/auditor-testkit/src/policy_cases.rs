@@ -121,6 +121,20 @@ fn principals() -> Vec<Principal> {
             Some("bob"),
             None,
         ),
+        p(
+            format!("arn:aws:sts::{ACCOUNT}:federated-user/carol"),
+            ACCOUNT,
+            "FederatedUser",
+            None,
+            None,
+        ),
+        p(
+            format!("arn:aws:sts::{OTHER}:assumed-role/partner/s2"),
+            OTHER,
+            "AssumedRole",
+            None,
+            Some(format!("arn:aws:iam::{OTHER}:role/partner")),
+        ),
     ]
 }
 
@@ -185,6 +199,11 @@ fn targets() -> Vec<(&'static str, String, &'static str)> {
             ACCOUNT,
         ),
         (
+            "logs:PutLogEvents",
+            format!("arn:aws:logs:us-east-1:{ACCOUNT}:log-group:app:log-stream:web"),
+            ACCOUNT,
+        ),
+        (
             "kms:Decrypt",
             format!("arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
             ACCOUNT,
@@ -199,7 +218,13 @@ fn context_pool() -> Vec<(&'static str, Vec<Value>)> {
         ("aws:SecureTransport", vec![json!("true"), json!("false")]),
         (
             "aws:PrincipalTag/team",
-            vec![json!("crm"), json!("fraud"), json!("CRM"), Value::Null],
+            vec![
+                json!("crm"),
+                json!("fraud"),
+                json!("CRM"),
+                json!(""),
+                Value::Null,
+            ],
         ),
         (
             "aws:PrincipalOrgID",
@@ -224,11 +249,21 @@ fn context_pool() -> Vec<(&'static str, Vec<Value>)> {
         ),
         (
             "aws:CurrentTime",
-            vec![json!("2025-06-01T12:00:00Z"), json!("2020-01-01T00:00:00Z")],
+            vec![
+                json!("2025-06-01T12:00:00Z"),
+                json!("2020-01-01T00:00:00Z"),
+                json!("2025-06-01T11:00:00.4Z"),
+                json!("2025-06-01T11:00:00.6+00:00"),
+            ],
         ),
         (
             "aws:MultiFactorAuthAge",
-            vec![json!("300"), json!("7200"), Value::Null],
+            vec![
+                json!("300"),
+                json!("7200"),
+                json!("99999999999999999999999"),
+                Value::Null,
+            ],
         ),
         (
             "aws:MultiFactorAuthPresent",
@@ -392,6 +427,25 @@ fn condition(rng: &mut Rng, vars: bool) -> (String, String, Value, Vec<&'static 
             json!("vpce-1a2b3c"),
         ),
         ("StringEquals", "aws:PrincipalType", json!("User")),
+        ("StringEquals", "aws:PrincipalType", json!("FederatedUser")),
+        ("ForAllValues:Null", "aws:TagKeys", json!("false")),
+        ("ForAnyValue:Null", "aws:TagKeys", json!("true")),
+        (
+            "DateLessThan",
+            "aws:CurrentTime",
+            json!("2025-06-01T12:00:00.5+01:00"),
+        ),
+        (
+            "NumericLessThan",
+            "aws:MultiFactorAuthAge",
+            json!("12345678901234567890123"),
+        ),
+        ("ArnNotLike", "aws:PrincipalArn", json!("arn:aws:iam::*")),
+        (
+            "ArnLike",
+            "aws:PrincipalArn",
+            json!(format!("arn:aws:iam::{a}")),
+        ),
     ];
     let var_choices: Vec<(&str, &str, Value)> = vec![
         (
@@ -422,6 +476,9 @@ fn condition(rng: &mut Rng, vars: bool) -> (String, String, Value, Vec<&'static 
     }
     if op.starts_with("Arn") {
         f.push("arn-operator");
+    }
+    if op.contains(":Null") {
+        f.push("null-qualifier");
     }
     (op.to_owned(), key.to_owned(), v, f)
 }
@@ -468,6 +525,12 @@ fn resource_pattern(
         format!("arn:aws:*:*:{ACCOUNT}:*"),
         format!("arn:aws:ec2:*:*:instance/*"),
         format!("arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/ord?rs"),
+        // A `*` that ends a segment runs past colons; a wildcard in a resource type.
+        "arn:aws:s3:*:*:tf-*/*".into(),
+        "arn:aws:s3:*:tf-state/*".into(),
+        "arn:aws:logs:*:log-group:app:*".into(),
+        format!("arn:aws:lambda:*:{ACCOUNT}:function:*"),
+        "arn:aws:iam::*:role/app/*".into(),
     ];
     if vars {
         choices.push("arn:aws:s3:::tf-state/services/${aws:PrincipalTag/team}/*".into());
@@ -482,7 +545,22 @@ fn resource_pattern(
     if c.starts_with("arn:aws:*:") {
         features.push("service-wildcard");
     }
+    if segment_wildcard(&c) {
+        features.push("resource-segment-wildcard");
+    }
     json!(c)
+}
+
+/// Whether a Resource ARN has a wildcard before its resource id: in a segment before the
+/// resource part, or in the resource type.
+fn segment_wildcard(pattern: &str) -> bool {
+    let segs: Vec<&str> = pattern.splitn(6, ':').collect();
+    if segs.len() < 6 {
+        return pattern.contains(['*', '?']);
+    }
+    let ty = segs[5].split(['/', ':']).next().unwrap_or_default();
+    segs[1..5].iter().any(|s| s.contains(['*', '?']))
+        || (segs[5].contains(['/', ':']) && ty.contains(['*', '?']))
 }
 
 struct Doc {
@@ -617,30 +695,39 @@ pub fn random_cases(seed: u64, n: usize) -> Vec<Value> {
             let p = rng.pick(&principals);
             let (action, resource, resource_account) = rng.pick(&targets).clone();
             let mut features: Vec<&'static str> = Vec::new();
+            // Now and then a request without credentials, against a resource policy.
+            let anonymous = rng.chance(6);
             let mut ctx = Map::new();
-            ctx.insert("aws:PrincipalArn".into(), json!(p.principal_arn));
-            ctx.insert("aws:PrincipalAccount".into(), json!(p.account));
-            ctx.insert("aws:PrincipalType".into(), json!(p.kind));
-            if let Some(u) = p.username {
-                ctx.insert("aws:username".into(), json!(u));
-            }
-            if p.kind == "Account" {
-                ctx.insert("aws:userid".into(), json!(p.account));
+            if anonymous {
+                features.push("anonymous");
+            } else {
+                ctx.insert("aws:PrincipalArn".into(), json!(p.principal_arn));
+                ctx.insert("aws:PrincipalAccount".into(), json!(p.account));
+                ctx.insert("aws:PrincipalType".into(), json!(p.kind));
+                if let Some(u) = p.username {
+                    ctx.insert("aws:username".into(), json!(u));
+                }
+                if p.kind == "Account" {
+                    ctx.insert("aws:userid".into(), json!(p.account));
+                }
             }
             for (k, vals) in &pool {
                 if rng.chance(45) {
                     let v = rng.pick(vals).clone();
+                    if v == json!("") {
+                        features.push("empty-value");
+                    }
                     if !v.is_null() {
                         ctx.insert((*k).into(), v);
                     }
                 }
             }
-            let root = p.kind == "Account";
+            let root = p.kind == "Account" && !anonymous;
             // The root user has full access to its account ("Policy evaluation logic"),
             // which the reference simulator does not model: it gets an identity policy that
             // allows everything, so both decide the rest the same way (targeted cases test
             // the root user alone).
-            let mut identity: Vec<Value> = (0..if root { 0 } else { rng.below(3) })
+            let mut identity: Vec<Value> = (0..if root || anonymous { 0 } else { rng.below(3) })
                 .map(|_| {
                     let d = document(&mut rng, action, &resource, false);
                     features.extend(d.features);
@@ -650,7 +737,7 @@ pub fn random_cases(seed: u64, n: usize) -> Vec<Value> {
             if root {
                 identity.push(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}));
             }
-            let boundary = if !root && rng.chance(20) {
+            let boundary = if !root && !anonymous && rng.chance(20) {
                 features.push("boundary");
                 let d = document(&mut rng, action, &resource, false);
                 features.extend(d.features);
@@ -658,7 +745,7 @@ pub fn random_cases(seed: u64, n: usize) -> Vec<Value> {
             } else {
                 Value::Null
             };
-            let resource_policy = if rng.chance(55) {
+            let resource_policy = if anonymous || rng.chance(55) {
                 let d = document(&mut rng, action, &resource, true);
                 features.extend(d.features);
                 d.value
@@ -666,18 +753,20 @@ pub fn random_cases(seed: u64, n: usize) -> Vec<Value> {
                 Value::Null
             };
             let docs = identity.iter().chain([&boundary, &resource_policy]);
-            if p.username.is_none() && docs.into_iter().any(|d| negated_variable(d, "${aws:username}")) {
+            if (anonymous || p.username.is_none())
+                && docs.into_iter().any(|d| negated_variable(d, "${aws:username}"))
+            {
                 // A negated operator against a variable without value.
                 features.push("negated-unresolved-variable");
             }
-            if not_principal_partial(&resource_policy, p) {
+            if !anonymous && not_principal_partial(&resource_policy, p) {
                 features.push("not-principal-partial");
             }
             features.sort_unstable();
             features.dedup();
             json!({
                 "id": format!("random-{seed}-{i}"),
-                "principal": p.arn,
+                "principal": if anonymous { Value::Null } else { json!(p.arn) },
                 "action": action,
                 "resource": resource,
                 "resourceAccount": resource_account,
@@ -1251,4 +1340,172 @@ pub fn targeted_cases() -> Vec<Value> {
         }
     }
     out
+}
+
+/// Random resource-based policies for the outsider analysis (`reach`): trust policies of
+/// `arn:aws:iam::ACCOUNT:role/target` (`"kind": "trust"`) and bucket policies of
+/// `arn:aws:s3:::tf-state` (`"kind": "bucket"`), built from the principals, conditions and
+/// Deny shapes that decide who outside gets in (no policy variables and no NotPrincipal,
+/// where the reference simulator reads the documentation differently).
+pub fn outsider_policies(seed: u64, n: usize) -> Vec<Value> {
+    let mut rng = Rng::new(seed);
+    (0..n)
+        .map(|i| {
+            let trust = rng.chance(50);
+            let statements: Vec<Value> = (0..1 + rng.below(3))
+                .map(|_| outsider_statement(&mut rng, trust))
+                .collect();
+            json!({
+                "id": format!("outsider-{seed}-{i}"),
+                "kind": if trust { "trust" } else { "bucket" },
+                "policy": {"Version": "2012-10-17", "Statement": statements},
+            })
+        })
+        .collect()
+}
+
+fn outsider_statement(rng: &mut Rng, trust: bool) -> Value {
+    let deny = rng.chance(35);
+    let principals = [
+        json!("*"),
+        json!({"AWS": "*"}),
+        json!({"AWS": OTHER}),
+        json!({"AWS": format!("arn:aws:iam::{OTHER}:root")}),
+        json!({"AWS": format!("arn:aws:iam::{OTHER}:role/ci")}),
+        json!({"AWS": format!("arn:aws:iam::{OTHER}:user/bob")}),
+        json!({"AWS": ACCOUNT}),
+        json!({"AWS": format!("arn:aws:iam::{ACCOUNT}:role/deployer")}),
+        json!({"Service": "cloudtrail.amazonaws.com"}),
+    ];
+    let mut s = Map::new();
+    s.insert("Effect".into(), json!(if deny { "Deny" } else { "Allow" }));
+    let principal = if deny && rng.chance(60) {
+        json!("*")
+    } else {
+        rng.pick(&principals).clone()
+    };
+    s.insert("Principal".into(), principal);
+    let actions: Vec<Value> = if trust {
+        vec![json!("sts:AssumeRole"), json!("sts:*"), json!("*")]
+    } else {
+        vec![
+            json!("s3:GetObject"),
+            json!("s3:*"),
+            json!("s3:Get*"),
+            json!("*"),
+            json!(["s3:ListBucket", "s3:PutObject"]),
+            json!("s3:DeleteObject"),
+        ]
+    };
+    if deny && !trust && rng.chance(25) {
+        s.insert(
+            "NotAction".into(),
+            json!(rng
+                .pick(&[json!(["s3:GetObject", "s3:ListBucket"]), json!("s3:*")])
+                .clone()),
+        );
+    } else {
+        s.insert("Action".into(), rng.pick(&actions).clone());
+    }
+    if !trust {
+        let resources = [
+            json!(["arn:aws:s3:::tf-state", "arn:aws:s3:::tf-state/*"]),
+            json!("arn:aws:s3:::tf-state/*"),
+            json!("arn:aws:s3:::tf-state/public/*"),
+            json!("arn:aws:s3:::tf-state"),
+            json!("*"),
+            json!("arn:aws:s3:::other-bucket/*"),
+        ];
+        s.insert("Resource".into(), rng.pick(&resources).clone());
+    }
+    if rng.chance(70) {
+        let mut pool: Vec<(&str, &str, Value)> = vec![
+            ("StringEquals", "aws:PrincipalOrgID", json!("o-abc123")),
+            ("StringEquals", "aws:PrincipalOrgID", json!("o-partner99")),
+            (
+                "StringEqualsIfExists",
+                "aws:PrincipalOrgID",
+                json!("o-abc123"),
+            ),
+            ("StringLike", "aws:PrincipalOrgID", json!("o-*")),
+            ("StringNotEquals", "aws:PrincipalOrgID", json!("o-abc123")),
+            (
+                "ForAnyValue:StringLike",
+                "aws:PrincipalOrgPaths",
+                json!("o-abc123/*"),
+            ),
+            ("StringEquals", "aws:PrincipalAccount", json!(ACCOUNT)),
+            ("StringEquals", "aws:PrincipalAccount", json!(OTHER)),
+            ("StringNotEquals", "aws:PrincipalAccount", json!(OTHER)),
+            ("StringLike", "aws:PrincipalAccount", json!("4444*")),
+            (
+                "ArnLike",
+                "aws:PrincipalArn",
+                json!("arn:aws:iam::*:role/ci"),
+            ),
+            (
+                "ArnNotEquals",
+                "aws:PrincipalArn",
+                json!(format!("arn:aws:iam::{OTHER}:role/ci")),
+            ),
+            (
+                "ArnLike",
+                "aws:PrincipalArn",
+                json!(format!("arn:aws:iam::{ACCOUNT}:*")),
+            ),
+            ("StringEquals", "aws:username", json!("deployer")),
+            ("StringLike", "aws:userid", json!("*:alice")),
+            ("StringEquals", "aws:PrincipalType", json!("User")),
+            ("StringEquals", "aws:PrincipalType", json!("Account")),
+            ("StringNotEquals", "aws:SourceVpce", json!("vpce-1a2b3c")),
+            ("StringEquals", "aws:SourceVpce", json!("vpce-1a2b3c")),
+            ("IpAddress", "aws:SourceIp", json!("203.0.113.0/24")),
+            ("IpAddress", "aws:SourceIp", json!("0.0.0.0/1")),
+            ("NotIpAddress", "aws:SourceIp", json!("203.0.113.0/24")),
+            ("Bool", "aws:SecureTransport", json!("false")),
+            ("Bool", "aws:SecureTransport", json!("true")),
+            (
+                "ForAnyValue:StringEquals",
+                "aws:CalledVia",
+                json!("athena.amazonaws.com"),
+            ),
+            ("StringEquals", "aws:PrincipalTag/team", json!("crm")),
+            (
+                "DateLessThan",
+                "aws:CurrentTime",
+                json!("2020-01-01T00:00:00Z"),
+            ),
+            (
+                "DateGreaterThan",
+                "aws:CurrentTime",
+                json!("2099-01-01T00:00:00Z"),
+            ),
+            ("Null", "aws:PrincipalOrgID", json!("true")),
+            (
+                "ForAllValues:StringEquals",
+                "aws:PrincipalOrgID",
+                json!("o-abc123"),
+            ),
+        ];
+        if trust {
+            pool.push(("StringEquals", "sts:ExternalId", json!("agreed")));
+        } else {
+            pool.push((
+                "ArnLike",
+                "aws:SourceArn",
+                json!("arn:aws:cloudtrail:*:*:trail/*"),
+            ));
+            pool.push(("StringEquals", "aws:SourceAccount", json!(ACCOUNT)));
+        }
+        let mut cond = Map::new();
+        for _ in 0..1 + rng.below(2) {
+            let (op, key, v) = rng.pick(&pool).clone();
+            let entry = cond.entry(op).or_insert_with(|| json!({}));
+            if let Some(m) = entry.as_object_mut() {
+                m.insert(key.into(), v);
+            }
+        }
+        s.insert("Condition".into(), Value::Object(cond));
+    }
+    Value::Object(s)
 }

@@ -161,6 +161,11 @@ pub struct Witness {
     pub context: Vec<(String, String)>,
     /// The Allow statements that let it in.
     pub granted_by: Vec<String>,
+    /// The request as evaluated: the caller (`None`: anonymous; a provider's ARN for a token
+    /// holder) and every context key sent.
+    pub caller: Option<String>,
+    /// Every context key of the request, lowercase.
+    pub values: Vec<(String, ContextValue)>,
 }
 
 impl Witness {
@@ -853,7 +858,10 @@ fn confirm(
         };
         shown.push((c.key.clone(), v));
     }
+    let values = ctx.iter().map(|(k, v)| (k.to_owned(), v.clone())).collect();
     Ok(Witness {
+        caller: caller.clone(),
+        values,
         principal: match (&space.shape, caller) {
             (Shape::Anonymous, _) | (_, None) => "an anonymous caller".to_owned(),
             (Shape::Token { .. }, Some(p)) => format!("a token holder of {p}"),
