@@ -336,7 +336,7 @@ mod neutralise {
     use serde_json::{json, Value};
 
     /// The case with `feature` taken out (unchanged for a feature without a rule).
-    pub fn apply(case: &Value, feature: &str) -> Value {
+    pub(super) fn apply(case: &Value, feature: &str) -> Value {
         let mut c = case.clone();
         match feature {
             "variables-without-version" => without_version(&mut c),
@@ -660,7 +660,7 @@ mod neutralise {
     /// last character of a segment may run past colons; the resource part (after the fifth
     /// colon) is one segment. A short ARN not ending in `*` has its missing segments as
     /// `*`, and without a wildcard matches nothing.
-    pub fn resource_matches(pattern: &str, text: &str) -> bool {
+    pub(super) fn resource_matches(pattern: &str, text: &str) -> bool {
         if pattern.bytes().all(|b| b == b'*') {
             return true;
         }
