@@ -217,5 +217,74 @@ fn wildcard(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, engine, wildcard);
+/// The outsider analysis behind IAM-001..005, S3-005 and ECR-004, per policy: an IRSA trust
+/// policy (closed), a bucket policy open to the organisation with a TLS Deny (closed, every
+/// S3 action on the bucket and any object), and a bucket policy naming thirty accounts
+/// with six condition keys and two Deny statements (open).
+fn outsiders(c: &mut Criterion) {
+    use auditor_policy::reach::{actions, reach, Inside, Org, Outsiders, Question, Target};
+    let inside = Inside {
+        account: "111122223333",
+        partition: "aws",
+        trusted: &[],
+        org: Org::Known("o-abc1234567"),
+        now: Some("2026-12-01T00:00:00Z"),
+    };
+    let role = [Target {
+        arn: "arn:aws:iam::111122223333:role/payments-api",
+        any_suffix: false,
+        actions: &["sts:AssumeRoleWithWebIdentity"],
+    }];
+    let bucket = [
+        Target {
+            arn: "arn:aws:s3:::tf-state",
+            any_suffix: false,
+            actions: actions::S3_BUCKET,
+        },
+        Target {
+            arn: "arn:aws:s3:::tf-state/",
+            any_suffix: true,
+            actions: actions::S3_OBJECT,
+        },
+    ];
+    let irsa = PolicyDocument::parse(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"oidc.eks.eu-west-1.amazonaws.com/id/ABC:sub":"system:serviceaccount:payments:api","oidc.eks.eu-west-1.amazonaws.com/id/ABC:aud":"sts.amazonaws.com"}}}]}"#).unwrap();
+    let org = PolicyDocument::parse(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::tf-state","arn:aws:s3:::tf-state/*"],"Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc1234567"}}},{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::tf-state","arn:aws:s3:::tf-state/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#).unwrap();
+    let accounts: Vec<String> = (0..30)
+        .map(|i| format!("\"arn:aws:iam::{:012}:root\"", 444_455_550_000u64 + i))
+        .collect();
+    let many = PolicyDocument::parse(&format!(
+        r#"{{"Version":"2012-10-17","Statement":[
+        {{"Effect":"Allow","Principal":{{"AWS":[{}]}},"Action":["s3:GetObject","s3:PutObject","s3:ListBucket","s3:DeleteObject"],"Resource":["arn:aws:s3:::tf-state","arn:aws:s3:::tf-state/*"],
+          "Condition":{{"StringEquals":{{"aws:PrincipalOrgID":"o-partner1234"}},"StringLike":{{"aws:userid":["AROA*:ci-*"],"s3:prefix":"env:/*"}},"IpAddress":{{"aws:SourceIp":["10.0.0.0/8","0.0.0.0/2"]}},"Bool":{{"aws:SecureTransport":"true"}}}}}},
+        {{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::tf-state","arn:aws:s3:::tf-state/*"],"Condition":{{"StringNotEquals":{{"aws:SourceVpce":["vpce-1","vpce-2"]}},"StringNotLike":{{"aws:PrincipalArn":["arn:aws:iam::*:role/tf-*","arn:aws:iam::*:role/ci"]}}}}}},
+        {{"Effect":"Deny","Principal":"*","NotAction":["s3:GetObject","s3:ListBucket"],"Resource":"arn:aws:s3:::tf-state/*","Condition":{{"NumericLessThan":{{"s3:max-keys":"10"}}}}}}]}}"#,
+        accounts.join(",")
+    ))
+    .unwrap();
+    let mut g = c.benchmark_group("reach");
+    g.throughput(Throughput::Elements(1));
+    let q = Question {
+        who: Outsiders::TokenHolders,
+        targets: &role,
+        ..Question::default()
+    };
+    g.bench_function("irsa_trust_closed", |b| {
+        b.iter(|| reach(black_box(&irsa), &q, &inside))
+    });
+    let q = Question {
+        who: Outsiders::OtherAccounts,
+        targets: &bucket,
+        anonymous: true,
+        ..Question::default()
+    };
+    g.bench_function("org_bucket_policy_closed", |b| {
+        b.iter(|| reach(black_box(&org), &q, &inside))
+    });
+    g.bench_function("thirty_accounts_open", |b| {
+        b.iter(|| reach(black_box(&many), &q, &inside))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, engine, wildcard, outsiders);
 criterion_main!(benches);
