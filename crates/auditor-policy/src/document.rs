@@ -833,12 +833,19 @@ fn statement(
     match s.get("Condition") {
         None => {}
         Some(Value::Object(ops)) => {
+            // In name order, whatever order the JSON map keeps (serde_json's
+            // `preserve_order` may be on in one build and off in another): evidence and
+            // explanations read the same everywhere.
+            let mut ops: Vec<(&String, &Value)> = ops.iter().collect();
+            ops.sort_by(|a, b| a.0.cmp(b.0));
             for (op, keys) in ops {
                 let at_op = format!("{at}.Condition.{op}");
                 let (set, kind, if_exists) = parse_operator(op, &at_op)?;
                 let Value::Object(keys) = keys else {
                     return Err(invalid(at_op, "must be an object of condition keys"));
                 };
+                let mut keys: Vec<(&String, &Value)> = keys.iter().collect();
+                keys.sort_by(|a, b| a.0.cmp(b.0));
                 for (key, vals) in keys {
                     let at_key = format!("{at_op}.{key}");
                     let list: Vec<String> = match vals {
