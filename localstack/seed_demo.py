@@ -40,6 +40,18 @@ class Demo:
     def client(self, service, region):
         return self.session.client(service, endpoint_url=self.endpoint, region_name=region)
 
+    def organization(self):
+        """The demo account's organisation (it manages one, as a platform's accounts do), so
+        that policies name its real id and the auditor compares them with
+        organizations:DescribeOrganization."""
+        org = self.client("organizations", PRIMARY)
+        try:
+            org.create_organization(FeatureSet="ALL")
+        except org.exceptions.AlreadyInOrganizationException:
+            pass
+        self.org_id = org.describe_organization()["Organization"]["Id"]
+        return self.org_id
+
     def planted(self, code, region, resource_id, status, why):
         self.expect.append({"code": code, "region": region, "resource_id": resource_id,
                             "status": status, "why": why})
@@ -188,7 +200,7 @@ def seed_ecr(d):
          "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}]})
     org_only = json.dumps({"Version": "2012-10-17", "Statement": [
         {"Sid": "OrgPulls", "Effect": "Allow", "Principal": "*", "Action": ["ecr:BatchGetImage"],
-         "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-demo12345"}}}]})
+         "Condition": {"StringEquals": {"aws:PrincipalOrgID": d.org_id}}}]})
     partner = json.dumps({"Version": "2012-10-17", "Statement": [
         {"Sid": "PartnerPush", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
          "Action": ["ecr:PutImage", "ecr:BatchGetImage"]}]})
@@ -392,7 +404,7 @@ def seed_iam(d, issuer):
 
     role("public-assumable", assume("*", sid="AnyoneAtAll"))
     d.planted("IAM-001", "", "public-assumable", "fail", "trust policy Principal * with no condition")
-    role("org-assumable", assume({"AWS": "*"}, {"StringEquals": {"aws:PrincipalOrgID": "o-demo12345"}}))
+    role("org-assumable", assume({"AWS": "*"}, {"StringEquals": {"aws:PrincipalOrgID": d.org_id}}))
     d.planted("IAM-001", "", "org-assumable", "pass", "Principal * restricted to the organization")
     role("vendor-no-external-id", assume({"AWS": "arn:aws:iam::444455556666:root"}, sid="Vendor"))
     d.planted("IAM-002", "", "vendor-no-external-id", "fail", "another account, no sts:ExternalId")
@@ -561,6 +573,7 @@ def main():
     p.add_argument("--expect", help="write the planted resources and their expected status here (JSON)")
     a = p.parse_args()
     d = Demo(a.endpoint, a.account)
+    d.organization()
     seed_primary(d)
     seed_secondary(d)
     seed_ecr(d)
