@@ -283,6 +283,47 @@ fn outsiders(c: &mut Criterion) {
     g.bench_function("thirty_accounts_open", |b| {
         b.iter(|| reach(black_box(&many), &q, &inside))
     });
+    // Written to make the search explode: 24 Deny statements, each refusing unless one of
+    // two shared tags matches a pattern. The answer is "undecided" once the budget runs
+    // out; this measures how long that takes.
+    let pats = [
+        "*a*c*e*g*",
+        "*b*d*f*h*",
+        "*c*a*h*e*",
+        "*d*g*b*a*",
+        "*e*f*c*d*",
+        "*f*e*a*b*",
+        "*g*h*d*c*",
+        "*h*b*g*f*",
+    ];
+    let mut st =
+        vec![r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}"#.to_owned()];
+    for i in 0..24 {
+        st.push(format!(
+            r#"{{"Effect":"Deny","Principal":{{"AWS":"*"}},"Action":"sts:AssumeRole","Condition":{{"StringNotLike":{{"aws:PrincipalTag/b":"{}","aws:PrincipalTag/c":"{}"}}}}}}"#,
+            pats[i % 8],
+            pats[(i * 3 + 1) % 8]
+        ));
+    }
+    let adversarial = PolicyDocument::parse(&format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        st.join(",")
+    ))
+    .unwrap();
+    let trust = [Target {
+        arn: "arn:aws:iam::111122223333:role/target",
+        any_suffix: false,
+        actions: &["sts:AssumeRole"],
+    }];
+    let q = Question {
+        who: Outsiders::Anyone,
+        targets: &trust,
+        ..Question::default()
+    };
+    g.sample_size(10);
+    g.bench_function("adversarial_trust_undecided", |b| {
+        b.iter(|| reach(black_box(&adversarial), &q, &inside))
+    });
     g.finish();
 }
 

@@ -932,19 +932,23 @@ fn combine(
         return Outcome::only(Decision::ExplicitDeny);
     }
     let same = w.caller.account.is_some() && w.caller.account == resource_account;
-    let (via_resource, via_identity, via_account) = if w.caller.kind == CallerKind::Service {
-        (r.allow_direct, false, false)
-    } else if same {
-        match trust(w.action, resource, &r) {
-            Trust::Implicit => (r.allow_direct, i.allow, false),
-            Trust::Explicit => (r.allow_direct, i.allow, i.allow),
-            Trust::None => (r.allow_direct, false, false),
-        }
-    } else if (r.allow_direct || r.allow_account) && i.allow {
-        (r.allow_direct, true, r.allow_account)
-    } else {
-        (false, false, false)
-    };
+    // A service principal, or a caller of no account (a web identity provider such as
+    // `accounts.google.com`, a canonical user): the resource policy alone decides.
+    let accountless = w.caller.kind == CallerKind::Other && w.caller.account.is_none();
+    let (via_resource, via_identity, via_account) =
+        if w.caller.kind == CallerKind::Service || accountless {
+            (r.allow_direct, false, false)
+        } else if same {
+            match trust(w.action, resource, &r) {
+                Trust::Implicit => (r.allow_direct, i.allow, false),
+                Trust::Explicit => (r.allow_direct, i.allow, i.allow),
+                Trust::None => (r.allow_direct, false, false),
+            }
+        } else if (r.allow_direct || r.allow_account) && i.allow {
+            (r.allow_direct, true, r.allow_account)
+        } else {
+            (false, false, false)
+        };
     if !(via_resource || via_identity) {
         return Outcome::only(Decision::ImplicitDeny);
     }

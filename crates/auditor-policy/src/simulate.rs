@@ -12,7 +12,9 @@
 //!  "boundary": null, "resourcePolicy": {"Version": "2012-10-17", "Statement": [...]}}
 //! ```
 //!
-//! `"principal": null` is an anonymous request (it needs `resourceAccount`). Context
+//! `"principal": null` is an anonymous request (it needs `resourceAccount`; its
+//! `aws:PrincipalAccount` and `aws:userid` are `anonymous`, its `aws:PrincipalType`
+//! `Anonymous`). Context
 //! values are strings (numbers and booleans are accepted and read as text, as AWS does), or
 //! lists for multivalued keys. Keys the principal's ARN determines
 //! (`aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`, `aws:username` for a
@@ -263,6 +265,18 @@ pub fn run_case(index: usize, case: &Value) -> Answer {
             "resourceAccount: an anonymous request (principal null) needs the resource's account"
                 .into(),
         );
+    } else {
+        // "For anonymous requests, the request context returns anonymous" (the account and
+        // the user id); the principal type is Anonymous.
+        for (k, v) in [
+            ("aws:PrincipalAccount", "anonymous"),
+            ("aws:userid", "anonymous"),
+            ("aws:PrincipalType", "Anonymous"),
+        ] {
+            if ctx.value(k).is_none() {
+                ctx.insert(k, v);
+            }
+        }
     }
     let principal_account = raw
         .principal

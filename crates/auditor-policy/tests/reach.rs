@@ -127,12 +127,13 @@ fn trust_policies_any_principal() {
             ),
             Want::Open,
         ),
+        // "You cannot assume a role when you are signed in as the AWS account root user".
         (
             "arn-root-any",
             format!(
                 r#"{{"Effect":"Allow",{ANY},"Condition":{{"ArnLike":{{"aws:PrincipalArn":"arn:aws:iam::*:root"}}}}}}"#
             ),
-            Want::Open,
+            Want::Closed,
         ),
         // review: nine other accounts match 12345678901?.
         (
@@ -154,7 +155,66 @@ fn trust_policies_any_principal() {
             format!(
                 r#"{{"Effect":"Allow",{ANY},"Condition":{{"StringEquals":{{"aws:PrincipalType":"Account"}}}}}}"#
             ),
+            Want::Closed,
+        ),
+        // Federated user sessions cannot call STS (but GetCallerIdentity).
+        (
+            "type-federated-user",
+            format!(
+                r#"{{"Effect":"Allow",{ANY},"Condition":{{"StringEquals":{{"aws:PrincipalType":"FederatedUser"}}}}}}"#
+            ),
+            Want::Closed,
+        ),
+        // Second review: a variable of a fixed key is put in (the Deny refuses every
+        // other account).
+        (
+            "deny-other-accounts-by-variable",
+            format!(
+                r#"[{{"Effect":"Allow",{ANY}}},{{"Effect":"Deny",{ANY},"Condition":{{"StringNotEquals":{{"aws:PrincipalAccount":"${{aws:ResourceAccount}}"}}}}}}]"#
+            ),
+            Want::Closed,
+        ),
+        // Second review: twelve Denies that each stop nobody, and one that stops everyone:
+        // decided without trying every combination.
+        (
+            "many-denies-one-refusing",
+            {
+                let mut st = vec![format!(r#"{{"Effect":"Allow",{ANY}}}"#)];
+                for i in 0..12 {
+                    st.push(format!(
+                        r#"{{"Effect":"Deny",{ANY},"Condition":{{"StringNotEquals":{{"aws:RequestTag/k{i}":"a","aws:PrincipalTag/m{i}":"b"}}}}}}"#
+                    ));
+                }
+                st.push(format!(
+                    r#"{{"Effect":"Deny",{ANY},"Condition":{{"ArnNotLike":{{"aws:PrincipalArn":"arn:aws:iam::{OWN}:*"}}}}}}"#
+                ));
+                format!("[{}]", st.join(","))
+            },
+            Want::Closed,
+        ),
+        // Second review: a one-character tag value that no Deny lists (any character the
+        // policy does not name).
+        (
+            "alphabet",
+            {
+                let printable: Vec<String> = (b' '..=b'~')
+                    .filter(|b| *b != b'*' && *b != b'?')
+                    .map(|b| serde_json_string(&(b as char).to_string()))
+                    .collect();
+                format!(
+                    r#"[{{"Effect":"Allow",{ANY},"Condition":{{"StringLike":{{"aws:PrincipalTag/x":"?"}}}}}},{{"Effect":"Deny",{ANY},"Condition":{{"StringEquals":{{"aws:PrincipalTag/x":[{}]}}}}}}]"#,
+                    printable.join(",")
+                )
+            },
             Want::Open,
+        ),
+        // Second review: the outsider's token was issued now or earlier.
+        (
+            "token-issued-before-2099",
+            format!(
+                r#"[{{"Effect":"Allow",{ANY}}},{{"Effect":"Deny",{ANY},"Condition":{{"DateLessThan":{{"aws:TokenIssueTime":"2099-01-01T00:00:00Z"}}}}}},{{"Effect":"Deny",{ANY},"Condition":{{"Null":{{"aws:TokenIssueTime":"true"}}}}}}]"#
+            ),
+            Want::Closed,
         ),
         // review: the caller chooses the service it calls through.
         (
@@ -244,6 +304,19 @@ fn trust_policies_any_principal() {
     }
 }
 
+fn serde_json_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 #[test]
 fn a_witness_is_a_real_request_for_the_outsider() {
     let got = trust(
@@ -291,6 +364,15 @@ fn the_organisation_decides_only_when_known() {
         panic!("unknown organisation")
     };
     assert!(why.contains("o-partner1234"), "{why}");
+    // Second review: of two organisations, one is another's, whichever is the account's.
+    let two = format!(
+        r#"{{"Effect":"Allow",{ANY},"Condition":{{"StringEquals":{{"aws:PrincipalOrgID":["o-abc1234567","o-partner1234"]}}}}}}"#
+    );
+    expect(
+        "two organisations, unknown",
+        &trust(&two, Outsiders::Anyone, false, Org::Unknown),
+        Want::Open,
+    );
 }
 
 #[test]
@@ -340,6 +422,39 @@ fn named_accounts_and_the_external_id() {
         "deny-except-foreign-account, anyone else",
         &trust(&deny_list, Outsiders::Anyone, false, Org::None),
         Want::Closed,
+    );
+    // Second review: unique ids named beside another account's principal are that
+    // account's.
+    expect(
+        "foreign account with a unique id",
+        &trust(
+            &named(r#","Condition":{"StringLike":{"aws:userid":"AROAEXAMPLEFOREIGN123:*"}}"#),
+            Outsiders::NamedAccounts,
+            true,
+            Org::None,
+        ),
+        Want::Open,
+    );
+    // Second review: a guess that differs only in case is no guess of a secret.
+    expect(
+        "external id ignoring case",
+        &trust(
+            &named(r#","Condition":{"StringEqualsIgnoreCase":{"sts:ExternalId":"Agreed-Secret"}}"#),
+            Outsiders::NamedAccounts,
+            true,
+            Org::None,
+        ),
+        Want::Closed,
+    );
+    expect(
+        "a federated user cannot assume a role",
+        &trust(
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:sts::444455556666:federated-user/bob"},"Action":"sts:AssumeRole"}"#,
+            Outsiders::NamedAccounts,
+            true,
+            Org::None,
+        ),
+        Want::Nobody,
     );
     expect(
         "nothing named",
@@ -438,6 +553,42 @@ fn bucket_policies() {
             "org-only",
             r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-mine123456"}}}"#,
             Want::Closed,
+        ),
+        // Second review: a public range whose ends fall in ranges named elsewhere.
+        (
+            "public-range-ends-in-narrow-ones",
+            r#"[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*","Condition":{"IpAddress":{"aws:SourceIp":"2.0.0.0/7"}}},{"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::BUCKET/*","Condition":{"IpAddress":{"aws:SourceIp":["2.0.0.0/16","3.255.0.0/16"]}}}]"#,
+            Want::Open,
+        ),
+        // Second review: a tag key with a dot and a colon is a request key, not a token's.
+        (
+            "dotted-tag-key",
+            r#"{"Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::BUCKET/*","Condition":{"StringEquals":{"s3:RequestObjectTag/team.example.com:env":"prod"}}}"#,
+            Want::Open,
+        ),
+        // Second review: anonymous requests carry aws:PrincipalAccount = anonymous.
+        (
+            "anonymous-account",
+            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*","Condition":{"StringEquals":{"aws:PrincipalAccount":"anonymous"}}}"#,
+            Want::Open,
+        ),
+        (
+            "own-account-if-exists",
+            r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*","Condition":{"StringEqualsIfExists":{"aws:PrincipalAccount":"123456789012"}}}"#,
+            Want::Closed,
+        ),
+        // S3's documented address allow-list: closed, with the ranges taken as the
+        // account's own.
+        (
+            "address-allow-list",
+            r#"[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*"},{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::BUCKET","arn:aws:s3:::BUCKET/*"],"Condition":{"NotIpAddress":{"aws:SourceIp":["192.0.2.0/24","203.0.113.0/24"]}}}]"#,
+            Want::Closed,
+        ),
+        // Second review: a per-user prefix granted to another account: its user gets in.
+        (
+            "user-prefix-for-another-account",
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/home/${aws:username}/*"}"#,
+            Want::Open,
         ),
         (
             "another-bucket",
@@ -578,6 +729,55 @@ fn token_subjects_and_audiences() {
         &tokens(&irsa(&format!(r#"{{"StringEquals":{{{sa}}}}}"#)), eks, true),
         Want::Open,
     );
+    // Second review: subjects GitHub lets any repository choose name no owner.
+    for (name, cond, want) in [
+        (
+            "reusable workflow",
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"job_workflow_ref:acme/shared/.github/workflows/deploy.yml@*"}}"#,
+            Want::Open,
+        ),
+        (
+            "not a repository",
+            r#"{"StringNotLike":{"token.actions.githubusercontent.com:sub":"repo:*"}}"#,
+            Want::Open,
+        ),
+        (
+            "owner id",
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"repository_owner_id:1234:*"}}"#,
+            Want::Closed,
+        ),
+    ] {
+        expect(name, &tokens(&gh(cond), github, false), want);
+    }
+    // Second review: web identity providers IAM names without an OIDC provider.
+    let web = |provider: &str, cond: &str| {
+        format!(
+            r#"{{"Effect":"Allow","Principal":{{"Federated":"{provider}"}},"Action":"sts:AssumeRoleWithWebIdentity"{cond}}}"#
+        )
+    };
+    let any_web = |i: &str| i.contains('.');
+    expect(
+        "cognito without a pool",
+        &tokens(&web("cognito-identity.amazonaws.com", ""), any_web, false),
+        Want::Open,
+    );
+    expect(
+        "cognito with its pool",
+        &tokens(
+            &web(
+                "cognito-identity.amazonaws.com",
+                r#","Condition":{"StringEquals":{"cognito-identity.amazonaws.com:aud":"us-east-1:12345678-abcd-abcd-abcd-123456789012"}}"#,
+            ),
+            any_web,
+            false,
+        ),
+        Want::Closed,
+    );
+    expect(
+        "google without an application",
+        &tokens(&web("accounts.google.com", ""), any_web, false),
+        Want::Open,
+    );
     expect(
         "another provider",
         &tokens(&gh(r#"{}"#), eks, false),
@@ -613,5 +813,47 @@ fn a_condition_comparing_with_the_resources_tag_is_met_by_the_outsiders_own_tag(
         w.context
             .contains(&("aws:PrincipalTag/project".to_owned(), "crm".to_owned())),
         "{w:?}"
+    );
+    // Second review: a Deny unless the tags match: the outsider's tag matches.
+    let deny = PolicyDocument::parse(&format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow",{ANY}}},{{"Effect":"Deny",{ANY},"Condition":{{"StringNotEquals":{{"aws:PrincipalTag/project":"${{aws:ResourceTag/project}}"}}}}}}]}}"#
+    ))
+    .unwrap();
+    let got = reach(&deny, &q, &inside(Org::None));
+    assert!(matches!(got, Reach::Open(_)), "{got:?}");
+}
+
+/// Second review: Deny statements written to make the search explode (each refusing
+/// unless one of two shared tags matches a pattern) get an answer: "undecided" past the
+/// analysis's budget, never a pass. (How long it takes is measured in the benchmark.)
+#[test]
+fn an_adversarial_policy_is_undecided_not_passed() {
+    let pats = [
+        "*a*c*e*g*",
+        "*b*d*f*h*",
+        "*c*a*h*e*",
+        "*d*g*b*a*",
+        "*e*f*c*d*",
+        "*f*e*a*b*",
+        "*g*h*d*c*",
+        "*h*b*g*f*",
+    ];
+    let mut st = vec![format!(r#"{{"Effect":"Allow",{ANY}}}"#)];
+    for i in 0..24 {
+        st.push(format!(
+            r#"{{"Effect":"Deny",{ANY},"Condition":{{"StringNotLike":{{"aws:PrincipalTag/b":"{}","aws:PrincipalTag/c":"{}"}}}}}}"#,
+            pats[i % 8],
+            pats[(i * 3 + 1) % 8]
+        ));
+    }
+    let got = trust(
+        &format!("[{}]", st.join(",")),
+        Outsiders::Anyone,
+        false,
+        Org::None,
+    );
+    assert!(
+        matches!(got, Reach::Undecided(_) | Reach::Open(_)),
+        "{got:?}"
     );
 }

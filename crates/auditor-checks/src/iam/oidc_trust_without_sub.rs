@@ -5,15 +5,21 @@ use auditor_policy::reach::{Outsiders, Question};
 
 declare_check! {
     /// ## What it checks
-    /// Roles whose trust policy federates an OIDC provider other than an EKS cluster: GitHub
-    /// Actions (`token.actions.githubusercontent.com`), GitLab, Terraform Cloud, ... The
-    /// policy engine evaluates `sts:AssumeRoleWithWebIdentity` with a token of an owner the
-    /// policy does not name (another GitHub organisation, GitLab group, Terraform Cloud
-    /// organisation), with each value a `:sub` pattern matches, every audience and no value
-    /// or any value of the other keys. It fails when such a token is accepted, and shows
-    /// its subject: no `:sub` condition, `*`, `repo:*`, or a pattern whose owner part holds
-    /// a wildcard (`repo:acme*` admits the organisation `acme-evil`). A subject scoped to
-    /// one owner (`repo:acme/*`, AWS's recommended minimum) passes.
+    /// Roles whose trust policy federates a web identity provider other than an EKS cluster:
+    /// an OIDC provider (GitHub Actions `token.actions.githubusercontent.com`, GitLab,
+    /// Terraform Cloud, ...), or one IAM names directly (Amazon Cognito
+    /// `cognito-identity.amazonaws.com`, Google, Facebook, Login with Amazon). The policy
+    /// engine decides whether `sts:AssumeRoleWithWebIdentity` is allowed with a token of an
+    /// owner the policy does not name (another GitHub organisation, GitLab group, Terraform
+    /// Cloud organisation; another identity pool or application, the `aud` or `app_id`
+    /// claim), with any subject and any value, or none, of the other keys. It fails when
+    /// such a token is accepted, and shows its subject: no `:sub` condition, `*`, `repo:*`,
+    /// a pattern whose owner part holds a wildcard (`repo:acme*` admits the organisation
+    /// `acme-evil`), or a subject GitHub lets any repository produce (a customised subject
+    /// on `job_workflow_ref` names a reusable workflow anyone's workflow may call); for
+    /// Cognito and the others, no audience condition. A subject scoped to one owner
+    /// (`repo:acme/*`, AWS's recommended minimum, or `repository_owner_id:...`) and an
+    /// audience naming one's own pool or application pass.
     ///
     /// ## Why it matters
     /// The provider signs tokens for every one of its users. For GitHub, without a `sub`

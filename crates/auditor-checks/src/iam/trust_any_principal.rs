@@ -9,9 +9,9 @@ declare_check! {
     /// Every role's trust policy, decided rather than read: the policy engine
     /// (`auditor_policy::reach`) decides whether any `sts:AssumeRole` request is allowed
     /// from a principal of an account the policy does not name (what `"Principal": "*"`,
-    /// `{"AWS": "*"}` or `NotPrincipal` let in): a role session, user, root or federated
-    /// user, with any name, and any value, or none, of each condition key such a caller
-    /// controls. It fails with such a request, and shows it: an `aws:PrincipalOrgID`
+    /// `{"AWS": "*"}` or `NotPrincipal` let in): a role session or IAM user (the root user
+    /// and federated users cannot assume roles), with any name, and any value, or none, of
+    /// each condition key such a caller controls. It fails with such a request, and shows it: an `aws:PrincipalOrgID`
     /// condition under `StringEqualsIfExists` (an outsider sends no organisation id),
     /// `ForAllValues:` (true when the key is absent), `Null` `false`, a wildcard (`o-*`), a
     /// negated operator, a user name or session name (any account can create them), an

@@ -24,8 +24,9 @@ declare_check! {
     /// `aws:SourceVpce`, `aws:SourceVpc` and private or narrow `aws:SourceIp` values are
     /// taken to be the account's own, as in S3's definition of public, and the evidence says
     /// so. AWS's verdict (`GetBucketPolicyStatus` `IsPublic`) is added to the evidence when
-    /// it says public. A bucket without a policy passes; a policy that does not parse, or
-    /// whose conditions the engine cannot decide, is not assessed, with the reason.
+    /// it says public. Service principals (CloudTrail, Config writing logs) are not
+    /// outsiders. A bucket without a policy passes; a policy that does not parse, or whose
+    /// conditions the engine cannot decide, is not assessed, with the reason.
     ///
     /// ## Why it matters
     /// State holds every secret the infrastructure was built with. A grant to `*` makes it

@@ -213,33 +213,53 @@ const ABSENT: &str = "(absent)";
 /// A value an outsider sets to meet a condition that compares two of its keys.
 const OUTSIDER_VALUE: &str = "auditor-outsider";
 
-/// The owner part of a token subject: what an outsider cannot choose.
-pub(crate) fn subject_owner<'s>(issuer: &str, sub: &'s str) -> &'s str {
+/// The owner part of a token subject: what an outsider cannot choose. `None` when the
+/// subject names nothing the provider ties to its caller: GitHub lets each repository
+/// choose the claims of its subjects ("customizing the subject claims"), and only the
+/// repository (`repo:owner/name`) and its owner (`repository_owner:`,
+/// `repository_owner_id:`) are the caller's; a `job_workflow_ref` names a reusable workflow
+/// that anyone's workflow may call.
+pub(crate) fn subject_owner<'s>(issuer: &str, sub: &'s str) -> Option<&'s str> {
     let cut = |s: &'s str, sep: char, n: usize| -> &'s str {
         match s.match_indices(sep).nth(n) {
             Some((i, _)) => &s[..i],
             None => s,
         }
     };
-    if issuer.starts_with("oidc.eks.") || sub.starts_with("system:serviceaccount:") {
-        // One service account: the whole subject.
-        sub
-    } else if issuer.contains("app.terraform.io") {
-        cut(sub, ':', 1)
-    } else if issuer.contains("circleci") {
-        cut(sub, '/', 1)
-    } else if issuer.contains("bitbucket") {
-        cut(sub, ':', 0)
-    } else {
-        cut(sub, '/', 0)
-    }
+    Some(
+        if issuer.starts_with("oidc.eks.") || sub.starts_with("system:serviceaccount:") {
+            // One service account: the whole subject.
+            sub
+        } else if issuer.contains("app.terraform.io") {
+            cut(sub, ':', 1)
+        } else if issuer.contains("circleci") {
+            cut(sub, '/', 1)
+        } else if issuer.contains("bitbucket") {
+            cut(sub, ':', 0)
+        } else if issuer == "token.actions.githubusercontent.com" {
+            if sub.starts_with("repo:") {
+                cut(sub, '/', 0)
+            } else if sub.starts_with("repository_owner:")
+                || sub.starts_with("repository_owner_id:")
+            {
+                cut(sub, ':', 1)
+            } else {
+                return None;
+            }
+        } else {
+            cut(sub, '/', 0)
+        },
+    )
 }
 
 /// What follows the owner part of a subject, when something can.
-pub(crate) fn subject_separator(issuer: &str) -> Option<char> {
+pub(crate) fn subject_separator(issuer: &str, owner: &str) -> Option<char> {
     if issuer.starts_with("oidc.eks.") {
         None
-    } else if issuer.contains("app.terraform.io") || issuer.contains("bitbucket") {
+    } else if issuer.contains("app.terraform.io")
+        || issuer.contains("bitbucket")
+        || owner.starts_with("repository_owner")
+    {
         Some(':')
     } else {
         Some('/')
@@ -303,9 +323,22 @@ fn named_orgs(doc: &PolicyDocument) -> Vec<String> {
 }
 
 /// Unique ids (`AROA...`, `AIDA...`) the policy names: taken to be the account's own.
-fn named_ids(doc: &PolicyDocument) -> Vec<String> {
+fn named_ids(doc: &PolicyDocument, inside: &Inside<'_>) -> Vec<String> {
     let mut out = BTreeSet::new();
-    for c in doc.statements().iter().flat_map(|s| &s.conditions) {
+    // Only where the statement may admit this account's principals: ids named beside a
+    // principal of another account are that account's.
+    let own = |p: &crate::document::Principals| {
+        p.is_everyone()
+            || p.aws
+                .iter()
+                .any(|a| a == inside.account || a.split(':').nth(4) == Some(inside.account))
+    };
+    for c in doc
+        .statements()
+        .iter()
+        .filter(|s| s.not_principal.is_some() || s.principal.as_ref().is_some_and(own))
+        .flat_map(|s| &s.conditions)
+    {
         if !c.key.eq_ignore_ascii_case("aws:userid") {
             continue;
         }
@@ -331,10 +364,17 @@ fn shapes(doc: &PolicyDocument, q: &Question<'_>) -> Vec<Shape> {
             for s in doc.statements().iter().filter(|s| s.allow) {
                 let Some(p) = &s.principal else { continue };
                 for f in &p.federated {
-                    let Some((_, issuer)) = f.split_once(":oidc-provider/") else {
-                        continue;
+                    // An OIDC provider of the account, or a web identity provider IAM
+                    // names directly (Cognito, Google, Facebook, Login with Amazon).
+                    let issuer = match f.split_once(":oidc-provider/") {
+                        Some((_, issuer)) => issuer.to_ascii_lowercase(),
+                        None if model::web_identity_owner_claim(&f.to_ascii_lowercase())
+                            .is_some() =>
+                        {
+                            f.to_ascii_lowercase()
+                        }
+                        None => continue,
                     };
-                    let issuer = issuer.to_ascii_lowercase();
                     if q.issuers.is_some_and(|keep| !keep(&issuer)) {
                         continue;
                     }
@@ -407,35 +447,57 @@ pub fn reach(doc: &PolicyDocument, q: &Question<'_>, inside: &Inside<'_>) -> Rea
             },
         ),
         Org::Unknown => {
-            // Whether the verdict depends on which organisation is the account's own.
-            let mine = run(
-                doc,
-                q,
-                inside,
-                Orgs {
-                    named: Vec::new(),
-                    excluded: named.clone(),
-                },
-            );
-            if !matches!(mine, Reach::Closed { .. } | Reach::Nobody) {
-                return mine;
+            // The account's organisation is one of those the policy names, or another:
+            // the answer is given when it is the same whichever it is.
+            let mut answers: Vec<(Option<&String>, Reach)> = named
+                .iter()
+                .map(|own| {
+                    let orgs = Orgs {
+                        named: named.iter().filter(|o| *o != own).cloned().collect(),
+                        excluded: vec![own.clone()],
+                    };
+                    (Some(own), run(doc, q, inside, orgs))
+                })
+                .collect();
+            answers.push((
+                None,
+                run(
+                    doc,
+                    q,
+                    inside,
+                    Orgs {
+                        named: named.clone(),
+                        excluded: Vec::new(),
+                    },
+                ),
+            ));
+            let open = |r: &Reach| matches!(r, Reach::Open(_));
+            let closed = |r: &Reach| matches!(r, Reach::Closed { .. } | Reach::Nobody);
+            if let Some((_, r)) = answers
+                .iter()
+                .find(|(_, r)| matches!(r, Reach::Undecided(_)))
+            {
+                return r.clone();
             }
-            match run(
-                doc,
-                q,
-                inside,
-                Orgs {
-                    named: named.clone(),
-                    excluded: Vec::new(),
-                },
-            ) {
-                Reach::Open(w) => Reach::Undecided(format!(
-                    "{} gets in unless {} is this account's organisation, which could not be read (organizations:DescribeOrganization)",
-                    w.describe(),
-                    named.join(" or ")
-                )),
-                _ => mine,
+            if answers.iter().all(|(_, r)| open(r)) || answers.iter().all(|(_, r)| closed(r)) {
+                return answers.swap_remove(0).1;
             }
+            let unless: Vec<&str> = answers
+                .iter()
+                .filter(|(_, r)| closed(r))
+                .map(|(own, _)| own.map_or("none of these", |o| o.as_str()))
+                .collect();
+            let witness = answers
+                .iter()
+                .find_map(|(_, r)| match r {
+                    Reach::Open(w) => Some(w.describe()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            Reach::Undecided(format!(
+                "{witness} gets in unless this account's organisation is {} (organizations:DescribeOrganization could not be read)",
+                unless.join(" or ")
+            ))
         }
     }
 }
@@ -463,7 +525,7 @@ fn run(doc: &PolicyDocument, q: &Question<'_>, inside: &Inside<'_>, orgs: Orgs) 
             Accounts::Only(only)
         }
     };
-    let own_ids = named_ids(doc);
+    let own_ids = named_ids(doc, inside);
     let allows: Vec<usize> = (0..doc.compiled.len())
         .filter(|i| doc.compiled[*i].allow)
         .collect();
@@ -478,7 +540,16 @@ fn run(doc: &PolicyDocument, q: &Question<'_>, inside: &Inside<'_>, orgs: Orgs) 
     };
     let mut spaces: Vec<Space<'_>> = Vec::new();
     for target in q.targets {
+        // "You cannot assume a role when you are signed in as the AWS account root user",
+        // and federated user sessions cannot call STS but GetCallerIdentity.
+        let sts = target
+            .actions
+            .iter()
+            .all(|a| a.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("sts:")));
         for shape in &shapes {
+            if sts && matches!(shape, Shape::Root | Shape::FederatedUser) {
+                continue;
+            }
             spaces.push(Space::new(
                 doc,
                 q,
@@ -677,6 +748,34 @@ fn assumptions(doc: &PolicyDocument, inside: &Inside<'_>, own_ids: &[String]) ->
     out
 }
 
+/// A Resource pattern with its policy variables put in from `ctx` (defaults where a key has
+/// no value) and its wildcards filled; `None` when a variable has no value.
+fn render(pattern: &str, ctx: &Context) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = pattern;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i].replace('*', OUTSIDER_VALUE).replace('?', "x"));
+        let after = &rest[i + 2..];
+        let end = after.find('}')?;
+        let inner = &after[..end];
+        rest = &after[end + 1..];
+        if matches!(inner, "*" | "?" | "$") {
+            out.push_str(inner);
+            continue;
+        }
+        let (name, default) = match inner.split_once(',') {
+            Some((n, d)) => (n.trim(), Some(d.trim().trim_matches('\''))),
+            None => (inner.trim(), None),
+        };
+        match ctx.value(name) {
+            Some(ContextValue::One(v)) if !v.is_empty() => out.push_str(v),
+            _ => out.push_str(default?),
+        }
+    }
+    out.push_str(&rest.replace('*', OUTSIDER_VALUE).replace('?', "x"));
+    Some(out)
+}
+
 /// Builds the request the search found, evaluates it with the engine, and describes it.
 fn confirm(
     space: &Space<'_>,
@@ -728,6 +827,7 @@ fn confirm(
         Shape::Anonymous => {
             ctx.insert("aws:PrincipalType", "Anonymous");
             ctx.insert("aws:userid", "anonymous");
+            ctx.insert("aws:PrincipalAccount", "anonymous");
             None
         }
         Shape::Token { provider, .. } => Some(provider.clone()),
@@ -750,7 +850,7 @@ fn confirm(
         return Err("no action was found".into());
     };
     let action = &space.domain[*a];
-    let resource = text(Var::Resource);
+    let mut resource = text(Var::Resource);
     let account_shape = matches!(
         space.shape,
         Shape::Session | Shape::User | Shape::Root | Shape::FederatedUser
@@ -765,19 +865,19 @@ fn confirm(
         boundary: None,
         resource: Some(Named::new("policy", doc)),
     };
-    let decide_with = |ctx: &Context| {
+    let decide_with = |ctx: &Context, resource: &str| {
         decide(
             &set,
             &Request {
                 principal: caller.as_deref(),
                 action,
-                resource: &resource,
+                resource,
                 resource_account: Some(inside.account),
                 context: ctx,
             },
         )
     };
-    let mut decision = decide_with(&ctx);
+    let mut decision = decide_with(&ctx, &resource);
     if decision != Decision::Allow {
         // Conditions that compare with a policy variable were taken as met: meet them,
         // with the resource's tags as they are and the outsider's own keys set to match.
@@ -811,7 +911,33 @@ fn confirm(
                 _ => {}
             }
         }
-        decision = decide_with(&ctx);
+        decision = decide_with(&ctx, &resource);
+        // A Resource with a policy variable (`.../${aws:username}/*`) was taken as
+        // matching: the resource it names for this request.
+        if decision != Decision::Allow {
+            for r in doc
+                .statements()
+                .iter()
+                .filter(|s| s.allow)
+                .flat_map(|s| &s.resource)
+                .filter(|r| r.contains("${"))
+            {
+                let Some(named) = render(r, &ctx) else {
+                    continue;
+                };
+                let t = space.target;
+                let inside_target = if t.any_suffix {
+                    named.len() > t.arn.len() && named.starts_with(t.arn)
+                } else {
+                    named == t.arn
+                };
+                if inside_target && decide_with(&ctx, &named) == Decision::Allow {
+                    resource = named;
+                    decision = Decision::Allow;
+                    break;
+                }
+            }
+        }
     }
     if decision != Decision::Allow {
         return Err(format!(

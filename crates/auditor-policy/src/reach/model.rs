@@ -154,6 +154,63 @@ pub(crate) struct KeyInfo {
     pub(crate) exclude_ranges: Vec<IpRange>,
     /// Automata every value must match: the shape of what the source issues.
     pub(crate) require: Vec<usize>,
+    /// What AWS puts in the key, when it is not any text.
+    pub(crate) kind: Option<Kind>,
+}
+
+/// The values AWS gives a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// An address (`aws:SourceIp`).
+    Ip,
+    /// `true` or `false`.
+    Bool,
+    /// A time, not later than now when `past` (`aws:TokenIssueTime`).
+    Date { past: bool },
+    /// A number (`aws:MultiFactorAuthAge`).
+    Number,
+}
+
+impl Kind {
+    fn of(key: &str) -> Option<Kind> {
+        Some(match key {
+            "aws:sourceip" | "aws:vpcsourceip" => Kind::Ip,
+            "aws:securetransport"
+            | "aws:viaawsservice"
+            | "aws:multifactorauthpresent"
+            | "aws:principalisawsservice" => Kind::Bool,
+            "aws:tokenissuetime" => Kind::Date { past: true },
+            "aws:currenttime" => Kind::Date { past: false },
+            "aws:multifactorauthage" | "aws:epochtime" => Kind::Number,
+            _ => return None,
+        })
+    }
+
+    /// Whether AWS could send `v` (`now`: milliseconds since the epoch, when known).
+    fn admits(self, v: &str, now: Option<i128>) -> bool {
+        match self {
+            Kind::Ip => v.parse::<std::net::IpAddr>().is_ok(),
+            Kind::Bool => v == "true" || v == "false",
+            Kind::Date { past } => {
+                values::date_millis(v).is_some_and(|d| !past || now.is_none_or(|n| d <= n))
+            }
+            Kind::Number => values::number(v).is_some_and(|n| n >= 0.0),
+        }
+    }
+
+    /// Values of this kind worth trying whatever the conditions.
+    fn samples(self, now: Option<i128>) -> Vec<String> {
+        match self {
+            Kind::Ip => vec!["198.51.100.7".into(), "2001:db8::7".into()],
+            Kind::Bool => vec!["true".into(), "false".into()],
+            Kind::Date { .. } => now
+                .and_then(values::format_millis)
+                .into_iter()
+                .chain(["2020-01-01T00:00:00Z".to_owned()])
+                .collect(),
+            Kind::Number => vec!["0".into(), "1".into()],
+        }
+    }
 }
 
 /// A variable's value.
@@ -205,11 +262,14 @@ pub(crate) struct Orgs {
 
 /// The most branches one search takes.
 const MAX_NODES: usize = 20_000;
+/// The most steps the searches of one space take, all told (see `nfa::solve_counted`).
+const MAX_WORK: usize = 10_000_000;
 
 /// The request space of one kind of outsider, against one target.
 pub(crate) struct Space<'a> {
     pub(crate) doc: &'a PolicyDocument,
     pub(crate) shape: Shape,
+    pub(crate) target: &'a Target<'a>,
     partition: &'a str,
     pub(crate) automata: Vec<Nfa>,
     pub(crate) atoms: Vec<Atom>,
@@ -228,6 +288,13 @@ pub(crate) struct Space<'a> {
     memo: HashMap<(Var, Vec<(usize, bool)>), Outcome>,
     /// Strings of one character or more.
     nonempty: usize,
+    /// The keys no outsider changes, as policy variables read them: the resource's account,
+    /// tags and organisation, the time.
+    fixed: Context,
+    /// Whether the resource's tags are known (then a tag it lacks has no value).
+    tags_known: bool,
+    /// Automaton states explored by this space's searches, against [`MAX_WORK`].
+    work: usize,
     nodes: usize,
     /// A search met a variable it could not decide.
     pub(crate) unknown: bool,
@@ -316,6 +383,16 @@ fn glob_parts(text: &str, version: Version) -> Option<Vec<GlobPart<'_>>> {
     Some(out)
 }
 
+/// A policy value with the variables that name keys no outsider changes put in.
+enum Subst {
+    /// The value, its other `${...}` only the escapes `${*}`, `${?}`, `${$}`.
+    Text(String),
+    /// A variable with no value and no default: no value compares equal to it.
+    NoValue,
+    /// A variable of a key the outsider's request decides.
+    Free,
+}
+
 /// The text of `parts` with escapes resolved, when it has no wildcard.
 fn literal_of(parts: &[GlobPart<'_>]) -> String {
     parts
@@ -350,8 +427,21 @@ pub(crate) fn is_multivalued(key: &str) -> bool {
 
 /// Keys set by the identity provider of a web identity token (`<issuer>:sub`).
 fn provider_of(key: &str) -> Option<&str> {
+    // `accounts.google.com:aud`, `oidc.eks.../id/X:sub`: a host (with a path) and a claim.
+    // A service's key with a dotted tag name (`s3:RequestObjectTag/a.example.com:env`) has
+    // a colon before it.
     let (prefix, _) = key.rsplit_once(':')?;
-    (prefix.contains('.') && !prefix.starts_with("aws")).then_some(prefix)
+    (prefix.contains('.') && !prefix.contains(':')).then_some(prefix)
+}
+
+/// The claim that names a web identity provider's application or pool (what an outsider's
+/// token differs in), for the providers IAM names without an OIDC provider resource.
+pub(crate) fn web_identity_owner_claim(issuer: &str) -> Option<&'static str> {
+    match issuer {
+        "cognito-identity.amazonaws.com" | "accounts.google.com" => Some("aud"),
+        "graph.facebook.com" | "www.amazon.com" => Some("app_id"),
+        _ => None,
+    }
 }
 
 impl<'a> Space<'a> {
@@ -369,6 +459,7 @@ impl<'a> Space<'a> {
         let mut s = Space {
             doc,
             shape,
+            target,
             partition: inside.partition,
             automata: Vec::new(),
             atoms: Vec::new(),
@@ -391,10 +482,30 @@ impl<'a> Space<'a> {
             conds: Vec::new(),
             memo: HashMap::new(),
             nonempty: 0,
+            fixed: Context::new(),
+            tags_known: q.resource_tags.is_some(),
+            work: 0,
             nodes: 0,
             unknown: false,
         };
         s.nonempty = s.automaton(Nfa::repeat(CharSet::of(Class::Any), 1, None));
+        s.fixed.insert("aws:ResourceAccount", inside.account);
+        if let super::Org::Known(o) = inside.org {
+            s.fixed.insert("aws:ResourceOrgID", o);
+        }
+        if let Some(tags) = q.resource_tags {
+            for (k, v) in tags {
+                s.fixed.insert(&format!("aws:ResourceTag/{k}"), v.as_str());
+            }
+        }
+        if let Some(ms) = inside.now.and_then(values::date_millis) {
+            s.fixed.insert(
+                "aws:CurrentTime",
+                values::format_millis(ms).unwrap_or_default(),
+            );
+            s.fixed
+                .insert("aws:EpochTime", ms.div_euclid(1000).to_string());
+        }
         s.shape_constraints(accounts, own_ids);
         // The resource.
         let resource = if target.any_suffix {
@@ -511,6 +622,7 @@ impl<'a> Space<'a> {
             exclude: Vec::new(),
             exclude_ranges: Vec::new(),
             require: Vec::new(),
+            kind: Kind::of(name),
         };
         let literals = |s: &Self| -> Vec<String> {
             s.doc
@@ -617,51 +729,58 @@ impl<'a> Space<'a> {
                 }
             }
             "sts:externalid" if q.secret_external_id => {
-                let l = literals(self);
-                info.exclude.extend(exact(self, &l));
+                // Not the agreed value, in any case (a guess that differs only in case
+                // meets a StringEqualsIgnoreCase).
+                let l: Vec<Nfa> = literals(self)
+                    .iter()
+                    .map(|v| Nfa::literal(v, true))
+                    .collect();
+                if !l.is_empty() {
+                    let n = self.automaton(Nfa::union(&l));
+                    info.exclude.push(n);
+                }
             }
             k => {
                 if let Shape::Token { issuer, .. } = self.shape.clone() {
-                    if k.len() == issuer.len() + 4 && k.starts_with(issuer.as_str()) {
-                        let issuer = issuer.as_str();
-                        if k.ends_with(":sub") {
+                    let claim = k
+                        .strip_prefix(issuer.as_str())
+                        .and_then(|r| r.strip_prefix(':'));
+                    match (web_identity_owner_claim(&issuer), claim) {
+                        // The application or identity pool the token was issued for: an
+                        // outsider's is another one.
+                        (Some(owner), Some(c)) if c == owner => {
                             info.presence = Presence::Always;
-                            // What the provider issues: a service account's subject, a
-                            // repository's.
-                            let name = CharSet::of(Class::Name);
-                            let shape = if issuer.starts_with("oidc.eks.") {
-                                Some(
+                            if !q.other_audience {
+                                let l = literals(self);
+                                info.exclude.extend(exact(self, &l));
+                            }
+                        }
+                        (None, Some("sub")) => {
+                            info.presence = Presence::Always;
+                            // What an EKS cluster issues: a service account's subject.
+                            if issuer.starts_with("oidc.eks.") {
+                                let name = CharSet::of(Class::Name);
+                                let n = self.automaton(
                                     lit("system:serviceaccount:")
                                         .then(&Nfa::repeat(name.clone(), 1, None))
                                         .then(&lit(":"))
                                         .then(&Nfa::repeat(name, 1, None)),
-                                )
-                            } else if issuer == "token.actions.githubusercontent.com" {
-                                Some(
-                                    lit("repo:")
-                                        .then(&Nfa::repeat(name.clone(), 1, None))
-                                        .then(&lit("/"))
-                                        .then(&Nfa::repeat(name, 1, None))
-                                        .then(&Nfa::anything()),
-                                )
-                            } else {
-                                None
-                            };
-                            if let Some(shape) = shape {
-                                let n = self.automaton(shape);
+                                );
                                 info.require.push(n);
                             }
                             if !q.other_audience {
-                                let n = self.named_subjects(issuer, k);
+                                let n = self.named_subjects(&issuer, k);
                                 info.exclude.extend(n);
                             }
-                        } else if k.ends_with(":aud") {
+                        }
+                        (None, Some("aud")) => {
                             info.presence = Presence::Always;
                             if q.other_audience {
                                 let n = self.automaton(lit("sts.amazonaws.com"));
                                 info.exclude.push(n);
                             }
                         }
+                        _ => {}
                     }
                 }
             }
@@ -690,21 +809,21 @@ impl<'a> Space<'a> {
                     Some(i) => &v[..i],
                     None => v.as_str(),
                 };
-                let owner = super::subject_owner(issuer, stem);
-                if !owner.is_empty() && !owners.iter().any(|o| o == owner) {
-                    owners.push(owner.to_owned());
+                if let Some(owner) = super::subject_owner(issuer, stem) {
+                    if !owner.is_empty() && !owners.iter().any(|o| o == owner) {
+                        owners.push(owner.to_owned());
+                    }
                 }
             }
         }
         if owners.is_empty() {
             return None;
         }
-        let sep = super::subject_separator(issuer);
         let list: Vec<Nfa> = owners
             .iter()
             .flat_map(|o| {
                 let mut v = vec![lit(o)];
-                if let Some(sep) = sep {
+                if let Some(sep) = super::subject_separator(issuer, o) {
                     v.push(lit(&format!("{o}{sep}")).then(&Nfa::anything()));
                 }
                 v
@@ -726,9 +845,11 @@ impl<'a> Space<'a> {
                     _ => Route::Key,
                 }
             }
+            // "For anonymous requests, the request context returns anonymous"
+            // (aws:PrincipalAccount, aws:userid); aws:PrincipalType is Anonymous.
             Shape::Anonymous => match key {
                 "aws:principaltype" => Route::Const(Some("Anonymous".into())),
-                "aws:userid" => Route::Const(Some("anonymous".into())),
+                "aws:userid" | "aws:principalaccount" => Route::Const(Some("anonymous".into())),
                 _ if principal_key => Route::Const(None),
                 _ if provider_of(key).is_some() => Route::Const(None),
                 _ => Route::Key,
@@ -770,6 +891,72 @@ impl<'a> Space<'a> {
         }
     }
 
+    /// `text` with the variables of fixed keys put in (escaped, so that their `*` and `?`
+    /// are text).
+    fn subst(&self, text: &str) -> Subst {
+        if self.doc.version() == Version::V2008 || !text.contains("${") {
+            return Subst::Text(text.to_owned());
+        }
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(i) = rest.find("${") {
+            out.push_str(&rest[..i]);
+            let after = &rest[i..];
+            if let Some(e) = ["${*}", "${?}", "${$}"]
+                .into_iter()
+                .find(|e| after.starts_with(e))
+            {
+                out.push_str(e);
+                rest = &after[e.len()..];
+                continue;
+            }
+            let Some(end) = after.find('}') else {
+                return Subst::Free;
+            };
+            let inner = &after[2..end];
+            rest = &after[end + 1..];
+            let (name, default) = match inner.split_once(',') {
+                Some((n, d)) => {
+                    let d = d.trim();
+                    let d = d
+                        .strip_prefix('\'')
+                        .and_then(|x| x.strip_suffix('\''))
+                        .unwrap_or(d);
+                    (n.trim(), Some(d))
+                }
+                None => (inner.trim(), None),
+            };
+            let lower = name.to_ascii_lowercase();
+            let known = matches!(
+                lower.as_str(),
+                "aws:resourceaccount" | "aws:currenttime" | "aws:epochtime"
+            ) || (lower == "aws:resourceorgid" && self.fixed.value(&lower).is_some())
+                || (lower.starts_with("aws:resourcetag/") && self.tags_known);
+            if !known {
+                return Subst::Free;
+            }
+            let value = match self.fixed.value(&lower) {
+                Some(ContextValue::One(v)) if !v.is_empty() => Some(v.as_str()),
+                _ => default,
+            };
+            match value {
+                Some(v) => {
+                    for c in v.chars() {
+                        match c {
+                            '*' => out.push_str("${*}"),
+                            '?' => out.push_str("${?}"),
+                            '$' => out.push_str("${$}"),
+                            c => out.push(c),
+                        }
+                    }
+                }
+                None => return Subst::NoValue,
+            }
+        }
+        out.push_str(rest);
+        Subst::Text(out)
+    }
+
     fn cond_ref(&self, stmt: usize, ci: usize) -> (&'a Cond, &'a Condition) {
         let c = &self.doc.compiled[stmt].conditions[ci];
         (c, &self.doc.statements()[stmt].conditions[c.view])
@@ -780,6 +967,21 @@ impl<'a> Space<'a> {
     fn cond_kind(&mut self, c: &Cond, view: &Condition, through: fn(Nfa) -> Nfa) -> CondKind {
         let version = self.doc.version();
         let any = CharSet::of(Class::Any);
+        // The values, variables of fixed keys put in; those with no value compare equal to
+        // nothing, so they drop out (a negated operator then holds for them).
+        let mut texts: Vec<String> = Vec::new();
+        for v in &view.values {
+            match self.subst(v) {
+                Subst::Text(t) => texts.push(t),
+                Subst::NoValue => {}
+                Subst::Free => return CondKind::Free,
+            }
+        }
+        let values: &[String] = if c.op == Op::BinaryEquals {
+            &view.values
+        } else {
+            &texts
+        };
         let mut nfas: Vec<Nfa> = Vec::new();
         let mut unreadable = false;
         match c.op {
@@ -799,11 +1001,12 @@ impl<'a> Space<'a> {
             | Op::IpAddress
             | Op::NotIpAddress => return CondKind::Typed,
             Op::Bool => {
-                for v in &view.values {
-                    if version == Version::V2012 && v.contains("${") {
-                        return CondKind::Free;
-                    }
-                    if let Some(b) = values::boolean(v) {
+                for v in values {
+                    let v = match glob_parts(v, version) {
+                        Some(parts) => literal_of(&parts),
+                        None => return CondKind::Free,
+                    };
+                    if let Some(b) = values::boolean(&v) {
                         nfas.push(Nfa::literal(if b { "true" } else { "false" }, true));
                     }
                 }
@@ -817,7 +1020,7 @@ impl<'a> Space<'a> {
                     c.op,
                     Op::StringEqualsIgnoreCase | Op::StringNotEqualsIgnoreCase
                 );
-                for v in &view.values {
+                for v in values {
                     let text = if c.op == Op::BinaryEquals {
                         v.clone()
                     } else {
@@ -830,7 +1033,7 @@ impl<'a> Space<'a> {
                 }
             }
             Op::StringLike | Op::StringNotLike => {
-                for v in &view.values {
+                for v in values {
                     match glob_parts(v, version) {
                         Some(parts) => nfas.push(Nfa::glob(&parts, false, &any)),
                         None => return CondKind::Free,
@@ -839,7 +1042,7 @@ impl<'a> Space<'a> {
             }
             Op::ArnEquals | Op::ArnLike | Op::ArnNotEquals | Op::ArnNotLike => {
                 let seg = CharSet::any_but(':');
-                for v in &view.values {
+                for v in values {
                     let mut segs: Vec<&str> = split_arn(v);
                     if segs.len() == 5 {
                         segs.push("");
@@ -897,18 +1100,17 @@ impl<'a> Space<'a> {
     fn condition(&mut self, stmt: usize, ci: usize, q: &Question<'_>, inside: &Inside<'_>) -> F {
         let (c, view) = self.cond_ref(stmt, ci);
         let key = c.key.to_string();
-        let free = self.doc.version() == Version::V2012
-            && view
-                .values
-                .iter()
-                .any(|v| glob_parts(v, Version::V2012).is_none());
+        let free = view
+            .values
+            .iter()
+            .any(|v| matches!(self.subst(v), Subst::Free));
         if free {
             let a = self.atom(Atom::Free);
             return F::Lit(Var::Free, a, true);
         }
         let through = match self.route(&key) {
             Route::Const(v) => {
-                let mut ctx = Context::new();
+                let mut ctx = self.fixed.clone();
                 if let Some(v) = v {
                     ctx.insert(&key, v);
                 }
@@ -934,7 +1136,7 @@ impl<'a> Space<'a> {
             }
             CondKind::Typed if c.op == Op::Null => {
                 // These keys are always present for this shape.
-                let ctx = Context::new().with(&key, "present");
+                let ctx = self.fixed.clone().with(&key, "present");
                 F::Const(condition_holds(c, &ctx))
             }
             CondKind::Typed | CondKind::Free => {
@@ -1101,14 +1303,30 @@ impl<'a> Space<'a> {
                 };
                 let mut nfas = Vec::new();
                 let mut free = false;
+                let mut no_value = false;
                 for r in list {
-                    match resource_nfa(r, self.doc.version()) {
+                    let text = match self.subst(r) {
+                        Subst::Text(t) => t,
+                        Subst::NoValue => {
+                            no_value = true;
+                            continue;
+                        }
+                        Subst::Free => {
+                            free = true;
+                            continue;
+                        }
+                    };
+                    match resource_nfa(&text, self.doc.version()) {
                         None => free = true,
                         Some(Some(n)) => nfas.push(n),
                         Some(None) => {}
                     }
                 }
-                if free {
+                if no_value && set.negated {
+                    // A NotResource with a variable of no value: the statement does not
+                    // apply.
+                    F::Const(false)
+                } else if free {
                     let a = self.atom(Atom::Free);
                     F::Lit(Var::Free, a, true)
                 } else if nfas.is_empty() {
@@ -1165,32 +1383,91 @@ impl<'a> Space<'a> {
             return Err(());
         }
         let mut ors: Vec<Vec<F>> = Vec::new();
-        while let Some(f) = stack.pop() {
-            match f {
-                F::Const(true) => {}
-                F::Const(false) => return Ok(None),
-                F::And(l) => stack.extend(l),
-                F::Or(l) => ors.push(l),
-                F::Lit(v, a, p) => {
-                    let list = lits.entry(v).or_default();
-                    if list.contains(&(a, !p)) {
-                        return Ok(None);
-                    }
-                    if list.contains(&(a, p)) {
-                        continue;
-                    }
-                    list.push((a, p));
-                    list.sort_unstable();
-                    let list = list.clone();
-                    match self.var(v, &list) {
-                        Outcome::Unsat => return Ok(None),
-                        Outcome::Unknown => {
-                            self.unknown = true;
+        loop {
+            while let Some(f) = stack.pop() {
+                match f {
+                    F::Const(true) => {}
+                    F::Const(false) => return Ok(None),
+                    F::And(l) => stack.extend(l),
+                    F::Or(l) => ors.push(l),
+                    F::Lit(v, a, p) => {
+                        let list = lits.entry(v).or_default();
+                        if list.contains(&(a, !p)) {
                             return Ok(None);
                         }
-                        Outcome::Sat(_) => {}
+                        if list.contains(&(a, p)) {
+                            continue;
+                        }
+                        list.push((a, p));
+                        list.sort_unstable();
+                        let list = list.clone();
+                        match self.var(v, &list) {
+                            Outcome::Unsat => return Ok(None),
+                            Outcome::Unknown => {
+                                self.unknown = true;
+                                return Ok(None);
+                            }
+                            Outcome::Sat(_) => {}
+                        }
                     }
                 }
+            }
+            // Before branching: drop the choices that cannot hold with what is already
+            // chosen; a disjunction left with none fails here, one left with a single
+            // choice is taken (so a Deny that refuses everyone ends the search at once,
+            // however many others come before it).
+            let mut forced = false;
+            let mut kept: Vec<Vec<F>> = Vec::new();
+            for or in std::mem::take(&mut ors) {
+                // Wide disjunctions (a Principal naming thirty accounts) are left to the
+                // branching: checking each choice costs more than it saves.
+                if or.len() > 6 {
+                    kept.push(or);
+                    continue;
+                }
+                let mut viable = Vec::new();
+                let mut holds = false;
+                for choice in or {
+                    match &choice {
+                        F::Const(true) => {
+                            holds = true;
+                            break;
+                        }
+                        F::Const(false) => {}
+                        F::Lit(v, a, p) => {
+                            let list = lits.get(v).cloned().unwrap_or_default();
+                            if list.contains(&(*a, *p)) {
+                                holds = true;
+                                break;
+                            }
+                            if list.contains(&(*a, !*p)) {
+                                continue;
+                            }
+                            let mut with = list;
+                            with.push((*a, *p));
+                            with.sort_unstable();
+                            if !matches!(self.var(*v, &with), Outcome::Unsat) {
+                                viable.push(choice);
+                            }
+                        }
+                        _ => viable.push(choice),
+                    }
+                }
+                if holds {
+                    continue;
+                }
+                match viable.len() {
+                    0 => return Ok(None),
+                    1 => {
+                        stack.extend(viable);
+                        forced = true;
+                    }
+                    _ => kept.push(viable),
+                }
+            }
+            ors = kept;
+            if !forced {
+                break;
             }
         }
         let Some(pick) = (0..ors.len()).min_by_key(|i| ors[*i].len()) else {
@@ -1279,13 +1556,19 @@ impl<'a> Space<'a> {
             Var::Key(k) => {
                 let name = self.keys[k].name.clone();
                 for c in self.doc.statements().iter().flat_map(|s| &s.conditions) {
-                    if c.key_is(&name) {
+                    if c.key_is(&name) && !c.base_operator().eq_ignore_ascii_case("Null") {
                         candidates.extend(c.values.iter().map(|v| fill(v)));
                     }
                 }
+                // A token's subject reads best in the provider's own form.
+                if name.ends_with(":sub") {
+                    candidates.push(if name.starts_with("oidc.eks.") {
+                        format!("system:serviceaccount:{OUTSIDER}:{OUTSIDER}")
+                    } else {
+                        format!("repo:{OUTSIDER}/{OUTSIDER}:ref:refs/heads/main")
+                    });
+                }
                 candidates.push(OUTSIDER.into());
-                candidates.push(format!("system:serviceaccount:{OUTSIDER}:{OUTSIDER}"));
-                candidates.push(format!("repo:{OUTSIDER}/{OUTSIDER}:ref:refs/heads/main"));
             }
             _ => return found,
         }
@@ -1313,12 +1596,19 @@ impl<'a> Space<'a> {
                 }
                 let conds = self.conds_of(lits);
                 let value = ContextValue::One(text.to_owned());
-                Self::holds(&conds, &info.name, Some(&value))
+                self.holds(&conds, &info.name, Some(&value))
                     && info
                         .exclude
                         .iter()
                         .all(|e| !self.automata[*e].accepts(text))
                     && info.require.iter().all(|e| self.automata[*e].accepts(text))
+                    && info.kind.is_none_or(|k| {
+                        let now = self.fixed.value("aws:currenttime").and_then(|v| match v {
+                            ContextValue::One(t) => values::date_millis(t),
+                            ContextValue::Many(_) => None,
+                        });
+                        k.admits(text, now)
+                    })
                     && info
                         .exclude_ranges
                         .iter()
@@ -1338,6 +1628,16 @@ impl<'a> Space<'a> {
         }
     }
 
+    /// [`nfa::solve`], within this space's budget of work.
+    fn solve_syms(&mut self, syms: &[Sym]) -> Found {
+        if self.work > MAX_WORK {
+            return Found::Unknown;
+        }
+        let (found, states) = nfa::solve_counted(&self.automata, syms);
+        self.work += states;
+        found
+    }
+
     fn syms(&self, lits: &[(usize, bool)]) -> Vec<Sym> {
         lits.iter()
             .filter_map(|(a, p)| match &self.atoms[*a] {
@@ -1355,7 +1655,7 @@ impl<'a> Space<'a> {
             .map(|(_, s)| s.clone())
             .collect();
         syms.extend(self.syms(lits));
-        match nfa::solve(&self.automata, &syms) {
+        match self.solve_syms(&syms) {
             Found::Yes(s) => Outcome::Sat(Value::Str(s)),
             Found::No => Outcome::Unsat,
             Found::Unknown => Outcome::Unknown,
@@ -1384,9 +1684,10 @@ impl<'a> Space<'a> {
             .collect()
     }
 
-    /// Whether every literal holds with `key` set to `v`.
-    fn holds(conds: &[(&Cond, bool)], key: &str, v: Option<&ContextValue>) -> bool {
-        let mut ctx = Context::new();
+    /// Whether every literal holds with `key` set to `v` (and the resource's own keys, which
+    /// policy variables may name, as they are).
+    fn holds(&self, conds: &[(&Cond, bool)], key: &str, v: Option<&ContextValue>) -> bool {
+        let mut ctx = self.fixed.clone();
         if let Some(v) = v {
             ctx.insert(key, v.clone());
         }
@@ -1397,13 +1698,13 @@ impl<'a> Space<'a> {
         let info = self.keys[k].clone();
         let conds = self.conds_of(lits);
         if let Some(fixed) = &info.fixed {
-            return if Self::holds(&conds, &info.name, fixed.as_ref()) {
+            return if self.holds(&conds, &info.name, fixed.as_ref()) {
                 Outcome::Sat(Value::Key(fixed.clone()))
             } else {
                 Outcome::Unsat
             };
         }
-        if info.presence == Presence::Optional && Self::holds(&conds, &info.name, None) {
+        if info.presence == Presence::Optional && self.holds(&conds, &info.name, None) {
             return Outcome::Sat(Value::Key(None));
         }
         if info.multi {
@@ -1414,7 +1715,7 @@ impl<'a> Space<'a> {
         match self.solve_value(&info, &elems) {
             Outcome::Sat(Value::Str(v)) => {
                 let v = ContextValue::One(v);
-                if Self::holds(&conds, &info.name, Some(&v)) {
+                if self.holds(&conds, &info.name, Some(&v)) {
                     Outcome::Sat(Value::Key(Some(v)))
                 } else {
                     Outcome::Unknown
@@ -1449,35 +1750,39 @@ impl<'a> Space<'a> {
         syms.extend(info.require.iter().map(|r| Sym::Accepts(*r)));
         // An empty value is no value.
         syms.push(Sym::Accepts(self.nonempty));
-        let allowed = |v: &str| {
-            let ok_typed = Self::holds(&typed, &info.name, Some(&ContextValue::One(v.into())));
+        let now = self.fixed.value("aws:currenttime").and_then(|v| match v {
+            ContextValue::One(t) => values::date_millis(t),
+            ContextValue::Many(_) => None,
+        });
+        let allowed = |this: &Self, v: &str| {
+            let ok_typed = this.holds(&typed, &info.name, Some(&ContextValue::One(v.into())));
             let ok_range = info
                 .exclude_ranges
                 .iter()
                 .all(|r| r.contains(v) != Some(true));
-            ok_typed && ok_range
+            let ok_kind = info.kind.is_none_or(|k| k.admits(v, now));
+            ok_typed && ok_range && ok_kind
         };
-        // `Null` asks only whether the key is there: the same for every value.
-        if typed.iter().all(|(c, _)| c.op == Op::Null) && info.exclude_ranges.is_empty() {
-            return match nfa::solve(&self.automata, &syms) {
-                Found::Yes(v) if allowed(&v) => Outcome::Sat(Value::Str(v)),
-                Found::Yes(_) | Found::No => Outcome::Unsat,
-                Found::Unknown => Outcome::Unknown,
-            };
+        if info.kind.is_none() && info.exclude_ranges.is_empty() {
+            // `Null` asks only whether the key is there: the same for every value.
+            if typed.iter().all(|(c, _)| c.op == Op::Null) {
+                return match self.solve_syms(&syms) {
+                    Found::Yes(v) if allowed(self, &v) => Outcome::Sat(Value::Str(v)),
+                    Found::Yes(_) | Found::No => Outcome::Unsat,
+                    Found::Unknown => Outcome::Unknown,
+                };
+            }
         }
-        if typed.is_empty() && info.exclude_ranges.is_empty() {
-            return match nfa::solve(&self.automata, &syms) {
-                Found::Yes(v) => Outcome::Sat(Value::Str(v)),
-                Found::No => Outcome::Unsat,
-                Found::Unknown => Outcome::Unknown,
-            };
+        // Numbers, dates and addresses: a value in every interval the thresholds cut (the
+        // key's own excluded ranges included), and values of the key's kind.
+        let mut candidates = typed_candidates(&typed, &info.exclude_ranges);
+        if let Some(k) = info.kind {
+            candidates.extend(k.samples(now));
         }
-        // Numbers, dates and addresses: a value in every interval the thresholds cut.
-        let mut candidates = typed_candidates(&typed);
         let string_witness = if from_conditions == 0 {
             None
         } else {
-            match nfa::solve(&self.automata, &syms) {
+            match self.solve_syms(&syms) {
                 Found::Yes(v) => Some(v),
                 Found::No => return Outcome::Unsat,
                 Found::Unknown => return Outcome::Unknown,
@@ -1489,7 +1794,7 @@ impl<'a> Space<'a> {
                 let one = |i: usize| self.automata[i].accepts(&v);
                 eval_sym(s, &one)
             });
-            if meets_syms && allowed(&v) {
+            if meets_syms && allowed(self, &v) {
                 return Outcome::Sat(Value::Str(v));
             }
         }
@@ -1498,12 +1803,19 @@ impl<'a> Space<'a> {
             .map(|(c, _)| family(c.op))
             .filter(|f| *f != 0)
             .collect();
-        // Exact when one kind of comparison decides and nothing else constrains the text
-        // (a value of every interval was tried).
-        if from_conditions == 0
-            && info.exclude.is_empty()
-            && info.require.is_empty()
-            && families.len() <= 1
+        // Exact when the values are few (a boolean), or one kind of comparison decides and
+        // nothing else constrains the text (a value of every interval was tried).
+        if info.kind == Some(Kind::Bool)
+            || (from_conditions == 0
+                && info.exclude.is_empty()
+                && info.require.is_empty()
+                && families.len() <= 1
+                && info.kind.is_none_or(|k| match k {
+                    Kind::Ip => families.iter().all(|f| *f == 3),
+                    Kind::Date { .. } => families.iter().all(|f| *f == 2),
+                    Kind::Number => families.iter().all(|f| *f == 1),
+                    Kind::Bool => true,
+                }))
         {
             Outcome::Unsat
         } else {
@@ -1553,7 +1865,7 @@ impl<'a> Space<'a> {
             }
         }
         let v = ContextValue::Many(elements);
-        if Self::holds(conds, &info.name, Some(&v)) && Self::holds(&whole, &info.name, Some(&v)) {
+        if self.holds(conds, &info.name, Some(&v)) && self.holds(&whole, &info.name, Some(&v)) {
             Outcome::Sat(Value::Key(Some(v)))
         } else {
             Outcome::Unknown
@@ -1567,7 +1879,7 @@ impl<'a> Space<'a> {
         let (ids, paths): (Lits<'_>, Lits<'_>) = conds
             .iter()
             .partition(|(c, _)| &*c.key == "aws:principalorgid");
-        let none = |key: &str, list: &[(&Cond, bool)]| Self::holds(list, key, None);
+        let none = |key: &str, list: &[(&Cond, bool)]| self.holds(list, key, None);
         if none("aws:principalorgid", &ids) && none("aws:principalorgpaths", &paths) {
             return Outcome::Sat(Value::Org(None));
         }
@@ -1603,7 +1915,7 @@ impl<'a> Space<'a> {
             {
                 Some(readable.to_owned())
             } else {
-                match nfa::solve(&self.automata, &syms) {
+                match self.solve_syms(&syms) {
                     Found::Yes(v) => Some(v),
                     Found::No => None,
                     Found::Unknown => return Outcome::Unknown,
@@ -1614,7 +1926,7 @@ impl<'a> Space<'a> {
         let mut unknown = false;
         for org in choices {
             let id = ContextValue::One(org.clone());
-            if !Self::holds(&ids, "aws:principalorgid", Some(&id)) {
+            if !self.holds(&ids, "aws:principalorgid", Some(&id)) {
                 continue;
             }
             // Its path: `o-.../r-.../` then organisational units.
@@ -1652,10 +1964,10 @@ impl<'a> Space<'a> {
             if !ok {
                 continue;
             }
-            match nfa::solve(&self.automata, &syms) {
+            match self.solve_syms(&syms) {
                 Found::Yes(path) => {
                     let v = ContextValue::Many(vec![path.clone()]);
-                    if Self::holds(&paths, "aws:principalorgpaths", Some(&v)) {
+                    if self.holds(&paths, "aws:principalorgpaths", Some(&v)) {
                         return Outcome::Sat(Value::Org(Some((org, path))));
                     }
                     unknown = true;
@@ -1736,9 +2048,9 @@ fn family(op: Op) -> u8 {
     }
 }
 
-/// A value in every interval the conditions' thresholds cut, for each kind, and one that
-/// is no number, date or address.
-fn typed_candidates(conds: &[(&Cond, bool)]) -> Vec<String> {
+/// A value in every interval the conditions' thresholds (and `ranges`) cut, for each kind,
+/// and one that is no number, date or address.
+fn typed_candidates(conds: &[(&Cond, bool)], ranges_too: &[IpRange]) -> Vec<String> {
     let mut numbers: Vec<f64> = Vec::new();
     let mut dates: Vec<i128> = Vec::new();
     let mut ranges: Vec<(u128, u128, bool)> = Vec::new();
@@ -1752,6 +2064,7 @@ fn typed_candidates(conds: &[(&Cond, bool)]) -> Vec<String> {
             }
         }
     }
+    ranges.extend(ranges_too.iter().map(IpRange::bounds));
     let mut out = vec!["auditor-outsider".to_owned()];
     if !numbers.is_empty() {
         numbers.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));

@@ -397,21 +397,35 @@ pub(crate) enum Found {
     Unknown,
 }
 
-/// The most product states one question may visit.
-const BUDGET: usize = 60_000;
+/// The most steps (a product state's move on one character, per automaton) one question
+/// may take: what bounds its time, whatever the size of the automata.
+const BUDGET: usize = 4_000_000;
 
 /// Characters tried for the classes the automata do not name, in order of preference
-/// (what a witness reads best with).
+/// (what a witness reads best with). The last group ends with characters no policy is
+/// likely to name, so that "a character none of the automata names" always has a
+/// representative: the alphabet is exact.
 const PROBES: &[&str] = &[
     "xyzqwjkvbnmhgfdsaplroiuetc",
     "XQZJKVWYBNMHGFDSAPLROIUETC",
     "7358924601",
     "-_.@+=,",
-    "/:# !~;",
+    "/:# !~;\\'\"<>|^`{}[]()&%$*?\u{7f}\u{e9}\u{df}\u{3bb}\u{4e2d}\u{1f600}\u{10fffd}",
 ];
 
 /// A shortest string meeting every constraint: each `Sym` over `automata` must hold.
+#[cfg(test)]
 pub(crate) fn solve(automata: &[Nfa], constraints: &[Sym]) -> Found {
+    solve_counted(automata, constraints).0
+}
+
+/// [`solve`], with the steps it took (states visited × alphabet × automata).
+pub(crate) fn solve_counted(automata: &[Nfa], constraints: &[Sym]) -> (Found, usize) {
+    let (found, seen) = search(automata, constraints);
+    (found, seen)
+}
+
+fn search(automata: &[Nfa], constraints: &[Sym]) -> (Found, usize) {
     // The automata the constraints use.
     let mut used = Vec::new();
     for c in constraints {
@@ -449,8 +463,10 @@ pub(crate) fn solve(automata: &[Nfa], constraints: &[Sym]) -> Found {
             .any(|c| c.settled(&|i| s[index[&i]].is_empty()) == Some(false))
     };
     if hopeless(&start) {
-        return Found::No;
+        return (Found::No, 0);
     }
+    // What one state's moves cost: a move per character of the alphabet, per automaton.
+    let step = (alphabet.len() * used.len()).max(1);
     let mut seen: HashMap<State, (usize, char)> = HashMap::new();
     let mut order: Vec<State> = vec![start.clone()];
     seen.insert(start, (usize::MAX, '\0'));
@@ -470,7 +486,8 @@ pub(crate) fn solve(automata: &[Nfa], constraints: &[Sym]) -> Found {
                 cur = order[parent].clone();
             }
             out.reverse();
-            return Found::Yes(out.into_iter().collect());
+            let n = seen.len() * step;
+            return (Found::Yes(out.into_iter().collect()), n);
         }
         for &c in &alphabet {
             let next: State = used
@@ -492,15 +509,15 @@ pub(crate) fn solve(automata: &[Nfa], constraints: &[Sym]) -> Found {
             if seen.contains_key(&next) || hopeless(&next) {
                 continue;
             }
-            if seen.len() >= BUDGET {
-                return Found::Unknown;
+            if seen.len() * step >= BUDGET {
+                return (Found::Unknown, seen.len() * step);
             }
             seen.insert(next.clone(), (head, c));
             order.push(next);
         }
         head += 1;
     }
-    Found::No
+    (Found::No, seen.len() * step)
 }
 
 #[cfg(test)]
