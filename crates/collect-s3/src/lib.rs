@@ -521,9 +521,12 @@ async fn list_state_keys(
     first_bound: usize,
     state_bound: usize,
 ) -> Result<StateKeys, Gap> {
+    // Keys come URL-encoded: a key holding a character XML 1.0 cannot carry (a control
+    // character) would otherwise make the whole listing unreadable.
     let mut pages = c
         .list_objects_v2()
         .bucket(bucket)
+        .encoding_type(aws_sdk_s3::types::EncodingType::Url)
         .max_keys(first_bound.clamp(1, 1000) as i32)
         .into_paginator()
         .send();
@@ -533,9 +536,9 @@ async fn list_state_keys(
         let page = page.map_err(|e| bucket_gap(bucket, Some(region), "s3:ListBucket", &e))?;
         for o in page.contents() {
             listed += 1;
-            if let Some(k) = o.key().filter(|k| k.ends_with(".tfstate")) {
+            if let Some(k) = o.key().map(url_decoded).filter(|k| k.ends_with(".tfstate")) {
                 out.keys.push(StateObject {
-                    key: k.to_owned(),
+                    key: k,
                     size: o.size().unwrap_or(0),
                 });
             }
@@ -552,6 +555,15 @@ async fn list_state_keys(
         }
     }
     Ok(out)
+}
+
+/// A key as S3 gives it with `encoding-type=url` (form encoding: `+` is a space), decoded.
+/// Bytes that are not UTF-8 are replaced, as no S3 key can hold them.
+fn url_decoded(key: &str) -> String {
+    let spaced = key.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Reads state objects (bounded by size and count) and records where secrets are.

@@ -293,3 +293,44 @@ async fn account_public_access_block_through_s3_control() {
     assert!(pab.flags().iter().all(|(_, on)| *on), "{pab:?}");
     assert!(got.buckets.get().unwrap().is_empty());
 }
+
+/// A key holding a control character (which XML 1.0 cannot carry), a space, a plus and
+/// non-ASCII text: the listing stays readable (keys come URL-encoded and are decoded), and
+/// the state bucket is found with its keys as written.
+#[tokio::test]
+async fn keys_with_control_characters_do_not_hide_a_state_bucket() {
+    let emu = Emulator::shared();
+    let account = unique_account();
+    let cfg = emu.account_config(&account, "us-east-1").await;
+    let s3 = collect_s3::client(&cfg, "us-east-1");
+    let bucket = format!("tf-ctl-{account}");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let odd = [
+        "env:/dev/a\u{1}b.tfstate",
+        "team a+b/é.tfstate",
+        "x%41.tfstate",
+    ];
+    for k in odd {
+        put(&s3, &bucket, k, "{}").await;
+    }
+    let opts = S3Options {
+        state_buckets: vec![bucket.clone()],
+        discover: false,
+        ..S3Options::default()
+    };
+    let got = collect_s3::collect(&cfg, &account, "us-east-1", &opts, 2).await;
+    let buckets = got.buckets.get().unwrap();
+    assert_eq!(buckets.len(), 1, "{:?}", got.discovery.gaps);
+    let mut keys: Vec<String> = buckets[0]
+        .state
+        .get()
+        .unwrap()
+        .keys
+        .iter()
+        .map(|k| k.key.clone())
+        .collect();
+    keys.sort();
+    let mut want: Vec<String> = odd.iter().map(|k| (*k).to_owned()).collect();
+    want.sort();
+    assert_eq!(keys, want);
+}
