@@ -51,6 +51,8 @@ pub struct CheckMeta {
     pub reads: &'static [&'static str],
     /// Markdown documentation, from the check's rustdoc.
     pub docs: &'static str,
+    /// The source file that declares it (`<service>/<name_with_underscores>.rs`).
+    pub file: &'static str,
 }
 
 impl CheckMeta {
@@ -159,6 +161,7 @@ macro_rules! declare_check {
                 wa: &[$($wa),*],
                 reads: &[$($reads),*],
                 docs: concat!($($doc, "\n"),*),
+                file: file!(),
             };
         }
 

@@ -220,6 +220,26 @@ mod tests {
     }
 
     #[test]
+    fn each_check_lives_in_the_file_named_after_it() {
+        // CONTRIBUTING: `crates/auditor-checks/src/<service>/<name_with_underscores>.rs`.
+        for c in CHECKS {
+            let m = c.meta();
+            let want = format!(
+                "src/{}/{}.rs",
+                m.service.as_str(),
+                m.name.replace('-', "_")
+            );
+            assert!(
+                m.file.replace('\\', "/").ends_with(&want),
+                "{} ({}) is declared in {}, not {want}",
+                m.code,
+                m.name,
+                m.file
+            );
+        }
+    }
+
+    #[test]
     fn names_are_unique_kebab_case() {
         let mut names: Vec<&str> = CHECKS.iter().map(|c| c.meta().name).collect();
         for n in &names {

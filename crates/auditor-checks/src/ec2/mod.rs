@@ -2,6 +2,7 @@
 
 mod default_sg_has_rules;
 mod ebs_default_encryption_off;
+mod eks_vpc_without_ecr_endpoints;
 pub(crate) mod exposure;
 mod instance_allows_imdsv1;
 mod isolated_subnet_has_egress;
@@ -9,18 +10,17 @@ mod nacl_open_admin_ports;
 mod sg_open_admin_ports;
 mod sg_open_all_traffic;
 mod sg_open_database_ports;
-mod vpc_without_ecr_endpoints;
 mod vpc_without_flow_logs;
 
 pub(crate) use default_sg_has_rules::DefaultSgHasRules;
 pub(crate) use ebs_default_encryption_off::EbsDefaultEncryptionOff;
+pub(crate) use eks_vpc_without_ecr_endpoints::VpcWithoutEcrEndpoints;
 pub(crate) use instance_allows_imdsv1::InstanceAllowsImdsv1;
 pub(crate) use isolated_subnet_has_egress::IsolatedSubnetHasEgress;
 pub(crate) use nacl_open_admin_ports::NaclOpenAdminPorts;
 pub(crate) use sg_open_admin_ports::SgOpenAdminPorts;
 pub(crate) use sg_open_all_traffic::SgOpenAllTraffic;
 pub(crate) use sg_open_database_ports::SgOpenDatabasePorts;
-pub(crate) use vpc_without_ecr_endpoints::VpcWithoutEcrEndpoints;
 pub(crate) use vpc_without_flow_logs::VpcWithoutFlowLogs;
 
 use crate::{CheckContext, Emitter};

@@ -1,38 +1,38 @@
 //! EKS checks (EKS-001 ... EKS-015) and the helpers they share: clusters and node groups
 //! as resources, and the EC2 and IAM data EKS checks cross-read.
 
-mod access_entries_admins;
-mod authentication_mode;
+mod access_entries_extra_admins;
+mod authentication_mode_config_map;
 pub(crate) mod calendar;
-mod cluster_role_shared;
-mod control_plane_logging;
+mod cluster_role_not_dedicated;
+mod cluster_security_groups_open;
+mod control_plane_logging_incomplete;
 mod endpoint_public;
-mod irsa_unavailable;
 mod node_role_overprivileged;
 mod nodegroup_custom_ami;
 mod nodegroup_public_subnet;
-mod nodegroup_ssh;
-mod nodes_allow_imdsv1;
+mod nodegroup_ssh_access;
+mod nodes_allow_imds_from_pods;
 mod secrets_not_kms_encrypted;
-mod security_groups_open;
 mod version_outdated;
-mod vpc_cni_node_role;
+mod vpc_cni_uses_node_role;
+mod workload_identity_unavailable;
 
-pub(crate) use access_entries_admins::AccessEntriesAdmins;
-pub(crate) use authentication_mode::AuthenticationMode;
-pub(crate) use cluster_role_shared::ClusterRoleShared;
-pub(crate) use control_plane_logging::ControlPlaneLogging;
+pub(crate) use access_entries_extra_admins::AccessEntriesAdmins;
+pub(crate) use authentication_mode_config_map::AuthenticationMode;
+pub(crate) use cluster_role_not_dedicated::ClusterRoleShared;
+pub(crate) use cluster_security_groups_open::SecurityGroupsOpen;
+pub(crate) use control_plane_logging_incomplete::ControlPlaneLogging;
 pub(crate) use endpoint_public::EndpointPublic;
-pub(crate) use irsa_unavailable::IrsaUnavailable;
 pub(crate) use node_role_overprivileged::NodeRoleOverprivileged;
 pub(crate) use nodegroup_custom_ami::NodegroupCustomAmi;
 pub(crate) use nodegroup_public_subnet::NodegroupPublicSubnet;
-pub(crate) use nodegroup_ssh::NodegroupSsh;
-pub(crate) use nodes_allow_imdsv1::NodesAllowImdsv1;
+pub(crate) use nodegroup_ssh_access::NodegroupSsh;
+pub(crate) use nodes_allow_imds_from_pods::NodesAllowImdsv1;
 pub(crate) use secrets_not_kms_encrypted::SecretsNotKmsEncrypted;
-pub(crate) use security_groups_open::SecurityGroupsOpen;
 pub(crate) use version_outdated::VersionOutdated;
-pub(crate) use vpc_cni_node_role::VpcCniNodeRole;
+pub(crate) use vpc_cni_uses_node_role::VpcCniNodeRole;
+pub(crate) use workload_identity_unavailable::IrsaUnavailable;
 
 use crate::{CheckContext, Emitter};
 use auditor_model::ec2::Ec2Region;

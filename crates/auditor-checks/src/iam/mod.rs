@@ -2,35 +2,35 @@
 //! parsed trust policies, and the identity-policy sets the policy engine evaluates.
 
 mod access_key_stale;
-mod admin_access;
-mod console_without_mfa;
+mod console_user_without_mfa;
 mod human_user_access_keys;
-mod irsa_aud_missing;
-mod irsa_provider_missing;
-mod irsa_sub_unscoped;
-mod lb_controller_overprivileged;
+mod irsa_trust_aud_missing;
+mod irsa_trust_provider_missing;
+mod irsa_trust_sub_unscoped;
+mod lb_controller_role_overprivileged;
 mod oidc_trust_without_sub;
-mod privilege_escalation;
+mod principal_can_escalate_privileges;
+mod principal_has_admin_access;
 mod role_unused;
-mod trust_any_principal;
-mod trust_cross_account;
-mod user_direct_policies;
+mod trust_policy_any_principal;
+mod trust_policy_cross_account_unconditioned;
+mod user_has_direct_policies;
 mod weak_password_policy;
 
 pub(crate) use access_key_stale::AccessKeyStale;
-pub(crate) use admin_access::AdminAccess;
-pub(crate) use console_without_mfa::ConsoleWithoutMfa;
+pub(crate) use console_user_without_mfa::ConsoleWithoutMfa;
 pub(crate) use human_user_access_keys::HumanUserAccessKeys;
-pub(crate) use irsa_aud_missing::IrsaAudMissing;
-pub(crate) use irsa_provider_missing::IrsaProviderMissing;
-pub(crate) use irsa_sub_unscoped::IrsaSubUnscoped;
-pub(crate) use lb_controller_overprivileged::LbControllerOverprivileged;
+pub(crate) use irsa_trust_aud_missing::IrsaAudMissing;
+pub(crate) use irsa_trust_provider_missing::IrsaProviderMissing;
+pub(crate) use irsa_trust_sub_unscoped::IrsaSubUnscoped;
+pub(crate) use lb_controller_role_overprivileged::LbControllerOverprivileged;
 pub(crate) use oidc_trust_without_sub::OidcTrustWithoutSub;
-pub(crate) use privilege_escalation::PrivilegeEscalation;
+pub(crate) use principal_can_escalate_privileges::PrivilegeEscalation;
+pub(crate) use principal_has_admin_access::AdminAccess;
 pub(crate) use role_unused::RoleUnused;
-pub(crate) use trust_any_principal::TrustAnyPrincipal;
-pub(crate) use trust_cross_account::TrustCrossAccount;
-pub(crate) use user_direct_policies::UserDirectPolicies;
+pub(crate) use trust_policy_any_principal::TrustAnyPrincipal;
+pub(crate) use trust_policy_cross_account_unconditioned::TrustCrossAccount;
+pub(crate) use user_has_direct_policies::UserDirectPolicies;
 pub(crate) use weak_password_policy::WeakPasswordPolicy;
 
 use crate::emit::ev;

@@ -3,25 +3,25 @@
 //! state-access analysis behind S3-008 and the report's access matrix.
 
 pub(crate) mod access;
-mod access_logging_off;
-mod acls_enabled;
-mod cross_team_state_access;
-mod encryption_not_kms;
-mod policy_grants_outsiders;
-mod public_access_block_off;
-mod state_secrets;
-mod tls_not_enforced;
-mod versioning_off;
+mod s3_cross_team_state_access;
+mod s3_state_access_logging_off;
+mod s3_state_acls_enabled;
+mod s3_state_holds_secrets;
+mod s3_state_not_kms_encrypted;
+mod s3_state_policy_grants_outsiders;
+mod s3_state_public_access_block_off;
+mod s3_state_tls_not_enforced;
+mod s3_state_versioning_off;
 
-pub(crate) use access_logging_off::AccessLoggingOff;
-pub(crate) use acls_enabled::AclsEnabled;
-pub(crate) use cross_team_state_access::CrossTeamStateAccess;
-pub(crate) use encryption_not_kms::EncryptionNotKms;
-pub(crate) use policy_grants_outsiders::PolicyGrantsOutsiders;
-pub(crate) use public_access_block_off::PublicAccessBlockOff;
-pub(crate) use state_secrets::StateSecrets;
-pub(crate) use tls_not_enforced::TlsNotEnforced;
-pub(crate) use versioning_off::VersioningOff;
+pub(crate) use s3_cross_team_state_access::CrossTeamStateAccess;
+pub(crate) use s3_state_access_logging_off::AccessLoggingOff;
+pub(crate) use s3_state_acls_enabled::AclsEnabled;
+pub(crate) use s3_state_holds_secrets::StateSecrets;
+pub(crate) use s3_state_not_kms_encrypted::EncryptionNotKms;
+pub(crate) use s3_state_policy_grants_outsiders::PolicyGrantsOutsiders;
+pub(crate) use s3_state_public_access_block_off::PublicAccessBlockOff;
+pub(crate) use s3_state_tls_not_enforced::TlsNotEnforced;
+pub(crate) use s3_state_versioning_off::VersioningOff;
 
 use crate::{CheckContext, Emitter};
 use auditor_model::s3::Bucket;

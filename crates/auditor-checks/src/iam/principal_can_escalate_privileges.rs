@@ -186,7 +186,7 @@ impl Check for PrivilegeEscalation {
                 Err(why) => return out.not_assessed_because(res, why),
             };
             // Administrators are IAM-007's finding; escalation is moot for them.
-            if super::admin_access::administrator(inv, who, &p).is_some() {
+            if super::principal_has_admin_access::administrator(inv, who, &p).is_some() {
                 return;
             }
             let set = p.set();
