@@ -224,11 +224,7 @@ mod tests {
         // CONTRIBUTING: `crates/auditor-checks/src/<service>/<name_with_underscores>.rs`.
         for c in CHECKS {
             let m = c.meta();
-            let want = format!(
-                "src/{}/{}.rs",
-                m.service.as_str(),
-                m.name.replace('-', "_")
-            );
+            let want = format!("src/{}/{}.rs", m.service.as_str(), m.name.replace('-', "_"));
             assert!(
                 m.file.replace('\\', "/").ends_with(&want),
                 "{} ({}) is declared in {}, not {want}",

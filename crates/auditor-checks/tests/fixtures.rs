@@ -1,13 +1,16 @@
 //! Every check against its fixture: `fixtures/<CODE>.json` holds an inventory with good and
 //! bad resources side by side and the status each must get. The test demands exactly those
 //! findings (no more, no fewer), at least one pass and one fail per check, and pins the
-//! findings' evidence in an insta snapshot.
+//! findings' evidence in an insta snapshot. One test per check, named by its code:
+//! `cargo test -p auditor-checks --test fixtures EKS-008` runs one (a custom harness, so
+//! that a test can be named `EKS-008`).
 
 // Test code: a failed unwrap is a failing test with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use auditor_checks::{all, run_check, Settings, StateSettings};
 use auditor_model::{Inventory, Status};
+use libtest_mimic::{Arguments, Failed, Trial};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -77,90 +80,111 @@ fn fixture_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-#[test]
-fn every_check_meets_its_fixture() {
+/// One check against its fixture: the expected statuses, a pass and a fail, evidence on
+/// every finding, and the pinned evidence.
+fn meets_its_fixture(check: &'static dyn auditor_checks::Check) -> Result<(), Failed> {
+    let code = check.meta().code;
+    let path = fixture_dir().join(format!("{code}.json"));
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("{code}: no fixture at {}: {e}", path.display()))?;
+    let fx: Fixture = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: malformed fixture: {e}", path.display()))?;
+    let settings = fx.settings.settings();
+    let cases: Vec<&Case> = fx.single.iter().chain(&fx.cases).collect();
+    if cases.is_empty() {
+        return Err(format!("{code}: fixture has no case").into());
+    }
     let mut problems = Vec::new();
-    for check in all() {
-        let code = check.meta().code;
-        let path = fixture_dir().join(format!("{code}.json"));
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) => {
-                problems.push(format!("{code}: no fixture at {}: {e}", path.display()));
-                continue;
-            }
-        };
-        let fx: Fixture = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{}: malformed fixture: {e}", path.display()));
-        let settings = fx.settings.settings();
-        let cases: Vec<&Case> = fx.single.iter().chain(&fx.cases).collect();
-        assert!(!cases.is_empty(), "{code}: fixture has no case");
-        let mut pinned = Vec::new();
-        let mut statuses = Vec::new();
-        for case in cases {
-            let findings = run_check(*check, &case.inventory, &settings);
-            let got: BTreeMap<String, Status> = findings
-                .iter()
-                .map(|f| {
-                    let key = format!(
-                        "{}/{}",
-                        f.resource.region.as_deref().unwrap_or("global"),
-                        f.resource.id
-                    );
-                    (key, f.status)
-                })
-                .collect();
-            assert_eq!(
-                got.len(),
-                findings.len(),
-                "{code}: two findings for one resource"
-            );
-            if got != case.expect {
-                problems.push(format!(
-                    "{code}: expected {:#?}\ngot {:#?}",
-                    case.expect, got
-                ));
-            }
-            statuses.extend(case.expect.values().copied());
-            for f in &findings {
-                assert_eq!(f.code, code);
-                assert_eq!(f.fingerprint.len(), 32);
-                match f.status {
-                    Status::NotAssessed => assert!(
-                        f.status_reason.is_some(),
-                        "{code}: not assessed without a reason"
-                    ),
-                    _ => assert!(
-                        !f.evidence.is_empty(),
-                        "{code}: {} without evidence",
-                        f.resource.id
-                    ),
-                }
-            }
-            pinned.extend(findings.into_iter().map(|f| Pinned {
-                resource: format!(
+    let mut pinned = Vec::new();
+    let mut statuses = Vec::new();
+    for case in cases {
+        let findings = run_check(check, &case.inventory, &settings);
+        let got: BTreeMap<String, Status> = findings
+            .iter()
+            .map(|f| {
+                let key = format!(
                     "{}/{}",
                     f.resource.region.as_deref().unwrap_or("global"),
                     f.resource.id
-                ),
-                status: f.status,
-                severity: f.severity,
-                evidence: f.evidence,
-                status_reason: f.status_reason,
-            }));
+                );
+                (key, f.status)
+            })
+            .collect();
+        if got.len() != findings.len() {
+            problems.push(format!("{code}: two findings for one resource"));
         }
-        for s in [Status::Fail, Status::Pass] {
-            if !statuses.contains(&s) {
-                problems.push(format!("{code}: fixture has no {} case", s.as_str()));
+        if got != case.expect {
+            problems.push(format!(
+                "{code}: expected {:#?}\ngot {:#?}",
+                case.expect, got
+            ));
+        }
+        statuses.extend(case.expect.values().copied());
+        for f in &findings {
+            if f.code != code || f.fingerprint.len() != 32 {
+                problems.push(format!(
+                    "{code}: finding {} has code {} and fingerprint {}",
+                    f.resource.id, f.code, f.fingerprint
+                ));
+            }
+            match f.status {
+                Status::NotAssessed if f.status_reason.is_none() => problems.push(format!(
+                    "{code}: {} not assessed without a reason",
+                    f.resource.id
+                )),
+                Status::NotAssessed => {}
+                _ if f.evidence.is_empty() => {
+                    problems.push(format!("{code}: {} without evidence", f.resource.id))
+                }
+                _ => {}
             }
         }
-
-        insta::assert_json_snapshot!(code, pinned);
+        pinned.extend(findings.into_iter().map(|f| Pinned {
+            resource: format!(
+                "{}/{}",
+                f.resource.region.as_deref().unwrap_or("global"),
+                f.resource.id
+            ),
+            status: f.status,
+            severity: f.severity,
+            evidence: f.evidence,
+            status_reason: f.status_reason,
+        }));
     }
-    assert!(problems.is_empty(), "\n{}", problems.join("\n\n"));
+    for s in [Status::Fail, Status::Pass] {
+        if !statuses.contains(&s) {
+            problems.push(format!("{code}: fixture has no {} case", s.as_str()));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems.join("\n\n").into());
+    }
+    // The snapshot's assertion panics on a mismatch, and the harness reports it as this
+    // check's failure.
+    insta::assert_json_snapshot!(code, pinned);
+    Ok(())
 }
 
-#[test]
+fn main() {
+    let args = Arguments::from_args();
+    let mut trials: Vec<Trial> = all()
+        .iter()
+        .map(|check| {
+            let check: &'static dyn auditor_checks::Check = *check;
+            Trial::test(check.meta().code, move || meets_its_fixture(check))
+        })
+        .collect();
+    trials.push(Trial::test("no_orphaned_fixtures_or_snapshots", || {
+        no_orphaned_fixtures_or_snapshots();
+        Ok(())
+    }));
+    trials.push(Trial::test("checks_md_is_current", || {
+        checks_md_is_current();
+        Ok(())
+    }));
+    libtest_mimic::run(&args, trials).exit();
+}
+
 fn no_orphaned_fixtures_or_snapshots() {
     let codes: Vec<&str> = all().iter().map(|c| c.meta().code).collect();
     for entry in std::fs::read_dir(fixture_dir()).expect("fixtures dir") {
@@ -194,7 +218,6 @@ fn no_orphaned_fixtures_or_snapshots() {
     }
 }
 
-#[test]
 fn checks_md_is_current() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../CHECKS.md");
     let want = auditor_checks::docs::checks_markdown();
