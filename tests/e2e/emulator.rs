@@ -599,6 +599,51 @@ fn auditing_eks_alone_reads_what_its_checks_need_and_runs_only_eks_checks() {
 }
 
 #[test]
+fn auditing_ec2_or_iam_alone_collects_the_eks_data_their_checks_read() {
+    // EC2-007 (which VPCs host clusters) and IAM-006 (whether a provider's cluster still
+    // exists) read EKS data: the services to collect come from the checks' declared reads,
+    // so neither is "not assessed" when only its own service is asked for.
+    let emu = Emulator::shared();
+    let account = unique_account();
+    let dir = tempfile::tempdir().expect("tempdir");
+    seed_demo(&emu, &account, dir.path());
+    let only = |service: &str| {
+        let r = audit_in(
+            &emu,
+            &account,
+            "us-east-1",
+            &[
+                "--services",
+                service,
+                "--format",
+                "json",
+                "--fail-on",
+                "none",
+            ],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let v: Value = serde_json::from_str(&r.stdout).expect("json");
+        assert_eq!(v["services"], serde_json::json!([service]));
+        v["findings"].as_array().expect("findings").clone()
+    };
+    let ec2 = only("ec2");
+    let vpcs: Vec<&Value> = ec2.iter().filter(|f| f["code"] == "EC2-007").collect();
+    let count = |s: &str| vpcs.iter().filter(|f| f["status"] == s).count();
+    assert_eq!((count("fail"), count("pass")), (1, 1), "{vpcs:#?}");
+    assert_eq!(count("not_assessed"), 0, "{vpcs:#?}");
+    assert!(ec2
+        .iter()
+        .all(|f| f["code"].as_str().unwrap_or_default().starts_with("EC2-")));
+    let iam = only("iam");
+    let status = |code: &str, id: &str| status_of(&iam, code, id);
+    assert_eq!(status("IAM-006", "irsa-payments-api"), "pass");
+    assert_eq!(status("IAM-006", "irsa-retired-cluster"), "fail");
+    assert!(iam
+        .iter()
+        .all(|f| f["code"].as_str().unwrap_or_default().starts_with("IAM-")));
+}
+
+#[test]
 fn auditing_s3_alone_reads_iam_too_and_a_missing_configured_bucket_is_a_gap() {
     let emu = Emulator::shared();
     let account = unique_account();

@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 pub mod catalog;
+pub mod config;
 pub mod docs;
 mod ec2;
 mod ecr;
@@ -24,7 +25,9 @@ mod s3;
 mod settings;
 
 pub use emit::Emitter;
-pub use registry::{all, audit, by_code, codes_run, run_all, run_check, state_access};
+pub use registry::{
+    all, audit, by_code, codes_for, codes_run, reads, run_all, run_check, state_access, Reads,
+};
 pub use settings::{
     Settings, StateSettings, StateTeam, SuppressionRule, TagMatch, DEFAULT_DATABASE_PORTS,
     DEFAULT_NODE_ROLE_POLICIES, OPT_IN_CHECKS,

@@ -173,12 +173,53 @@ fn run_into(check: &dyn Check, ctx: &CheckContext<'_>, findings: &mut Vec<Findin
 
 /// Codes of the checks [`run_all`] runs for this inventory and these settings.
 pub fn codes_run(inventory: &Inventory, settings: &Settings) -> Vec<&'static str> {
+    codes_for(&inventory.services, settings)
+}
+
+/// What the checks that run for the audited services read, from their metadata (the one
+/// place a check says what it reads): the services whose data to collect (the audited ones,
+/// and those their `reads` name, such as EC2 and IAM for EKS checks), and whether the
+/// account's organisation is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reads {
+    /// Services to collect, in [`Service::IMPLEMENTED`] order.
+    pub services: Vec<Service>,
+    /// Whether a check reads `organizations:DescribeOrganization`.
+    pub organization: bool,
+}
+
+/// [`Reads`] of the checks that run when `audited` services are audited with `settings`.
+pub fn reads(audited: &[Service], settings: &Settings) -> Reads {
+    let mut services: Vec<Service> = audited.to_vec();
+    let mut organization = false;
+    for code in codes_for(audited, settings) {
+        let Some(check) = by_code(code) else { continue };
+        for api in check.meta().reads {
+            let prefix = api.split(':').next().unwrap_or_default();
+            if prefix == "organizations" {
+                organization = true;
+            } else if let Ok(s) = prefix.parse::<Service>() {
+                if !services.contains(&s) {
+                    services.push(s);
+                }
+            }
+        }
+    }
+    services.sort_by_key(|s| Service::IMPLEMENTED.iter().position(|x| x == s));
+    Reads {
+        services,
+        organization,
+    }
+}
+
+/// Codes of the checks that run when `services` are audited with `settings`.
+pub fn codes_for(services: &[Service], settings: &Settings) -> Vec<&'static str> {
     CHECKS
         .iter()
         .map(|c| c.meta())
         .filter(|m| {
-            inventory.services.contains(&m.service)
-                && (!crate::OPT_IN_CHECKS.contains(&m.code)
+            services.contains(&m.service)
+                && (!crate::OPT_IN_CHECKS.iter().any(|(c, _)| *c == m.code)
                     || settings
                         .opt_in
                         .iter()

@@ -8,7 +8,7 @@
 // Test code: a failed unwrap is a failing test with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use auditor_checks::{all, run_check, Settings, StateSettings};
+use auditor_checks::{all, run_check, Settings};
 use auditor_model::{Inventory, Status};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde::{Deserialize, Serialize};
@@ -35,8 +35,9 @@ struct Fixture {
     single: Option<Case>,
     #[serde(default)]
     cases: Vec<Case>,
+    /// As the configuration's `[checks]` table: `{"iam": {"break_glass_roles": [...]}}`.
     #[serde(default)]
-    settings: FixtureSettings,
+    settings: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -45,34 +46,16 @@ struct Case {
     inventory: Inventory,
 }
 
-/// The settings a fixture may set.
-#[derive(Deserialize, Default)]
-struct FixtureSettings {
-    #[serde(default)]
-    break_glass_roles: Vec<String>,
-    #[serde(default)]
-    iam_trusted_accounts: Vec<String>,
-    #[serde(default)]
-    eks_cluster_admins: Vec<String>,
-    #[serde(default)]
-    s3_trusted_accounts: Vec<String>,
-    #[serde(default)]
-    s3_state_admins: Vec<String>,
-}
-
-impl FixtureSettings {
-    fn settings(&self) -> Settings {
-        Settings {
-            break_glass_roles: self.break_glass_roles.clone(),
-            iam_trusted_accounts: self.iam_trusted_accounts.clone(),
-            eks_cluster_admins: self.eks_cluster_admins.clone(),
-            s3: StateSettings {
-                trusted_accounts: self.s3_trusted_accounts.clone(),
-                state_admins: self.s3_state_admins.clone(),
-                ..StateSettings::default()
-            },
-            ..Settings::default()
-        }
+/// The settings a fixture sets, as the configuration file's `[checks]` table would (read
+/// by the same function as the CLI's configuration).
+fn settings_of(v: &serde_json::Value) -> Result<Settings, String> {
+    let mut r = auditor_checks::config::Reader::default();
+    let today = time::OffsetDateTime::now_utc().date();
+    let (settings, _) = auditor_checks::config::read(Some(v), None, today, &mut r);
+    if r.problems.is_empty() {
+        Ok(settings)
+    } else {
+        Err(format!("fixture settings: {:?}", r.problems))
     }
 }
 
@@ -89,7 +72,10 @@ fn meets_its_fixture(check: &'static dyn auditor_checks::Check) -> Result<(), Fa
         .map_err(|e| format!("{code}: no fixture at {}: {e}", path.display()))?;
     let fx: Fixture = serde_json::from_str(&text)
         .map_err(|e| format!("{}: malformed fixture: {e}", path.display()))?;
-    let settings = fx.settings.settings();
+    let settings = match &fx.settings {
+        Some(v) => settings_of(v)?,
+        None => Settings::default(),
+    };
     let cases: Vec<&Case> = fx.single.iter().chain(&fx.cases).collect();
     if cases.is_empty() {
         return Err(format!("{code}: fixture has no case").into());

@@ -8,48 +8,14 @@
 //! within the grace period, else it is recorded as aborted; the daemon then exits 0.
 
 use crate::config::{Accounts, Config, DaemonConfig, Schedule};
-use crate::{http, output, stored, usage, Failure};
-use auditor_model::{AccountId, AuditResult, Status};
-use auditor_store::Store;
-use std::collections::BTreeMap;
+use crate::fail::{usage, Failure};
+use crate::state::{count, record_complete, Metrics, Shared};
+use crate::stored::lock;
+use crate::{http, output, stored};
+use auditor_model::AccountId;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
-
-/// What the HTTP side reads: the store, the metrics, the token.
-pub(crate) struct Shared {
-    pub(crate) store: Mutex<Store>,
-    pub(crate) metrics: Mutex<Metrics>,
-    pub(crate) token: Option<String>,
-    /// The run in progress, to mark aborted if it must be stopped.
-    current: Mutex<Option<i64>>,
-}
-
-/// Counters and gauges for `/metrics`, per account.
-#[derive(Debug, Default)]
-pub(crate) struct Metrics {
-    /// (account, status) → runs.
-    pub(crate) runs: BTreeMap<(String, String), u64>,
-    /// account → (sum of seconds, count) of complete runs.
-    pub(crate) duration: BTreeMap<String, (f64, u64)>,
-    /// account → UNIX time of the last complete run.
-    pub(crate) last_success: BTreeMap<String, i64>,
-    /// account → status of the last run.
-    pub(crate) last_status: BTreeMap<String, String>,
-    /// account → (severity, status) → findings of its last complete run.
-    pub(crate) findings: BTreeMap<String, BTreeMap<(String, String), u64>>,
-    /// account → (service, kind) → coverage gaps of its last complete run (`throttled`
-    /// counts calls AWS kept throttling after the SDK's retries).
-    pub(crate) gaps: BTreeMap<String, BTreeMap<(String, String), u64>>,
-    /// account → service → AWS requests sent and throttled answers, over every run.
-    pub(crate) api: BTreeMap<String, BTreeMap<String, auditor_aws::counting::Counts>>,
-    /// Rounds whose organisation listing failed (`accounts = "org"`).
-    pub(crate) org_listing_failures: u64,
-}
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// Runs the daemon until a signal (or `max_rounds` scheduled rounds, for tests).
 pub(crate) async fn run(cfg: Config, max_rounds: Option<u32>) -> Result<u8, Failure> {
@@ -71,7 +37,7 @@ pub(crate) async fn run(cfg: Config, max_rounds: Option<u32>) -> Result<u8, Fail
         })?;
     let addr = listener.local_addr().unwrap_or(d.listen);
     tracing::info!(target: "auditor::daemon", listen = %addr, accounts = ?d.accounts, schedule = %d.schedule, store = %d.store.display(), "daemon started");
-    if !crate::json_logs() {
+    if !crate::fail::json_logs() {
         eprintln!(
             "auditor: daemon listening on http://{addr}; auditing {} {}",
             d.accounts, d.schedule
@@ -254,14 +220,6 @@ fn not_assessed(cfg: &Config, shared: &Shared, account: &str, why: &str) {
     }
 }
 
-fn count(shared: &Shared, account: &str, status: &str) {
-    let mut m = lock(&shared.metrics);
-    *m.runs
-        .entry((account.to_owned(), status.to_owned()))
-        .or_default() += 1;
-    m.last_status.insert(account.to_owned(), status.to_owned());
-}
-
 /// One account's audit: recorded, stored, reported. Never panics the daemon: a failure is
 /// a failed run.
 async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Arc<Shared>) {
@@ -273,17 +231,29 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
         .unwrap_or_else(|| auditor_model::Service::IMPLEMENTED.to_vec());
     let names: Vec<String> = services.iter().map(|s| s.to_string()).collect();
     let regions = cfg.regions.clone().unwrap_or_default();
-    let id = match lock(&shared.store).begin_run(&account, &regions, &names, started_at) {
-        Ok(id) => id,
-        Err(e) => {
-            tracing::error!(target: "auditor::daemon", account, error = %e, "cannot record the run");
+    let recorded = match stored::Recorded::begin(
+        Some(&shared.store),
+        &account,
+        &regions,
+        &names,
+        started_at,
+    ) {
+        Ok(r) => r,
+        Err(f) => {
+            tracing::error!(target: "auditor::daemon", account, error = %f.message, "cannot record the run");
             count(&shared, &account, "failed");
             return;
         }
     };
-    *lock(&shared.current) = Some(id);
+    let id = recorded.id.unwrap_or_default();
+    *lock(&shared.current) = recorded.id;
     let before = auditor_aws::counting::snapshot_scope(&account);
-    let outcome = collect_and_check(&cfg, &account, services, started_at).await;
+    let outcome = match account.parse::<AccountId>() {
+        Ok(a) => crate::run::account(&cfg, a, services, started_at)
+            .await
+            .map(|a| a.result),
+        Err(e) => Err(usage(e.0)),
+    };
     *lock(&shared.current) = None;
     {
         // Every request of the run is counted under its account (failed runs too).
@@ -298,7 +268,7 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
     let result = match outcome {
         Ok(r) => r,
         Err(f) => {
-            let _ = lock(&shared.store).end_run_without_result(id, "failed", &f.message);
+            recorded.end("failed", &f.message);
             count(&shared, &account, "failed");
             tracing::warn!(target: "auditor::daemon", run = id, account, error = %f.message, "run failed");
             return;
@@ -308,17 +278,17 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
     // behind /api/runs.
     let stored = {
         let mut m = lock(&shared.metrics);
-        let r = lock(&shared.store).finish_run(id, &result);
+        let r = recorded.finish(&result);
         if r.is_ok() {
             record_complete(&mut m, &account, started, &result);
         }
         r
     };
     let changes = match stored {
-        Ok(c) => c,
+        Ok(c) => c.unwrap_or_default(),
         Err(e) => {
             count(&shared, &account, "failed");
-            tracing::error!(target: "auditor::daemon", run = id, account, error = %e, "cannot store the run");
+            tracing::error!(target: "auditor::daemon", run = id, account, error = %e.message, "cannot store the run");
             return;
         }
     };
@@ -363,7 +333,7 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
         report = %file.display(),
         "run complete"
     );
-    if !crate::json_logs() {
+    if !crate::fail::json_logs() {
         eprintln!(
             "auditor: run {id} of {account} complete: {fails} failing, {} new, {} resolved, {} coverage gaps; {}",
             changes.new,
@@ -374,62 +344,8 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
     }
 }
 
-/// A complete run's metrics: duration, last success, findings, gaps, and the run count.
-fn record_complete(m: &mut Metrics, account: &str, started: Instant, result: &AuditResult) {
-    let account = account.to_owned();
-    let secs = started.elapsed().as_secs_f64();
-    let e = m.duration.entry(account.clone()).or_default();
-    e.0 += secs;
-    e.1 += 1;
-    m.last_success.insert(
-        account.clone(),
-        time::OffsetDateTime::now_utc().unix_timestamp(),
-    );
-    let mut by = BTreeMap::new();
-    for f in &result.findings {
-        let status = if f.status == Status::Fail && !f.fails_unsuppressed() {
-            "suppressed"
-        } else {
-            f.status.as_str()
-        };
-        *by.entry((f.severity.as_str().to_owned(), status.to_owned()))
-            .or_default() += 1;
-    }
-    m.findings.insert(account.clone(), by);
-    let mut gaps = BTreeMap::new();
-    for g in &result.gaps {
-        *gaps
-            .entry((g.service.clone(), g.kind.as_str().to_owned()))
-            .or_default() += 1;
-    }
-    m.gaps.insert(account.clone(), gaps);
-    *m.runs
-        .entry((account.clone(), "complete".to_owned()))
-        .or_default() += 1;
-    m.last_status.insert(account, "complete".to_owned());
-}
-
-async fn collect_and_check(
-    cfg: &Config,
-    account: &str,
-    services: Vec<auditor_model::Service>,
-    started_at: time::OffsetDateTime,
-) -> Result<AuditResult, Failure> {
-    let id: AccountId = account
-        .parse()
-        .map_err(|e: auditor_model::IdError| usage(e.0))?;
-    let (inv, caller, assumed) = crate::collect_account(cfg, &id, services).await?;
-    Ok(auditor_engine::evaluate(
-        &inv,
-        &cfg.settings,
-        &caller,
-        assumed,
-        started_at,
-    ))
-}
-
 /// The auditor's one write: a report into its own bucket, with the caller's credentials.
 async fn upload(cfg: &Config, bucket: &str, key: &str, body: Vec<u8>) -> Result<(), String> {
-    let base = auditor_aws::load_base_config(&crate::aws_options(cfg)).await;
+    let base = auditor_aws::load_base_config(&crate::run::aws_options(cfg)).await;
     auditor_aws::deliver::put_report(&base, bucket, key, body).await
 }

@@ -5,7 +5,8 @@
 //! When a token is configured (required off loopback), every path but `/healthz` needs
 //! `Authorization: Bearer <token>`.
 
-use crate::daemon::Shared;
+use crate::state::Shared;
+use crate::stored::lock;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
@@ -15,10 +16,6 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use std::fmt::Write as _;
 use std::sync::Arc;
-
-fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// The routes.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {

@@ -4,8 +4,10 @@
 //! suspended) is reported as not assessed, with its reason, and the others go on.
 
 use crate::config::Config;
+use crate::fail::Failure;
 use crate::progress::Progress;
-use crate::{aws, output, stored, Failure};
+use crate::run::aws;
+use crate::{output, run, stored};
 use auditor_model::{AccountId, Service, Severity};
 use auditor_report::org::{AccountOutcome, Filter, OrgAudit};
 use auditor_store::Store;
@@ -21,7 +23,7 @@ pub(crate) struct OrgRun {
     pub(crate) json: bool,
     pub(crate) output: Option<PathBuf>,
     pub(crate) show_passed: bool,
-    pub(crate) store: Option<Store>,
+    pub(crate) store: Option<Mutex<Store>>,
     pub(crate) fail_on: Option<Severity>,
 }
 
@@ -32,7 +34,7 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
 
 /// Lists the organisation's selected accounts: a refusal is exit 3 with a hint.
 pub(crate) async fn discover(cfg: &Config) -> Result<collect_org::Organization, Failure> {
-    let base = auditor_aws::load_base_config(&crate::aws_options(cfg)).await;
+    let base = auditor_aws::load_base_config(&run::aws_options(cfg)).await;
     auditor_aws::counting::scoped(
         DISCOVERY_SCOPE,
         collect_org::discover(&base, &cfg.org.filter),
@@ -64,14 +66,11 @@ async fn one(
     let started_at = time::OffsetDateTime::now_utc();
     let names: Vec<String> = services.iter().map(|s| s.to_string()).collect();
     let regions = cfg.regions.clone().unwrap_or_default();
-    let mut run_id = None;
-    if let Some(st) = store {
-        let mut st = crate::daemon::lock(st);
-        match stored::begin(&mut st, &account.id, &regions, &names, started_at) {
-            Ok(id) => run_id = Some(id),
-            Err(f) => crate::warn(&format!("{}: {}", account.id, f.message)),
-        }
-    }
+    let recorded = stored::Recorded::begin(store, &account.id, &regions, &names, started_at)
+        .unwrap_or_else(|f| {
+            crate::fail::warn(&format!("{}: {}", account.id, f.message));
+            stored::Recorded::none()
+        });
     let outcome = if !account.is_active() {
         Err(format!(
             "the account is {} in AWS Organizations: nothing to audit",
@@ -80,31 +79,24 @@ async fn one(
     } else {
         match account.id.parse::<AccountId>() {
             Err(e) => Err(e.0),
-            Ok(id) => match crate::collect_account(cfg, &id, services.to_vec()).await {
-                Err(f) => Err(f.message),
-                Ok((inv, caller, assumed)) => Ok(auditor_engine::evaluate(
-                    &inv,
-                    &cfg.settings,
-                    &caller,
-                    assumed,
-                    started_at,
-                )),
-            },
+            Ok(id) => run::account(cfg, id, services.to_vec(), started_at)
+                .await
+                .map(|a| a.result)
+                .map_err(|f| f.message),
         }
     };
-    if let (Some(st), Some(id)) = (store, run_id) {
-        let mut st = crate::daemon::lock(st);
-        let recorded = match &outcome {
-            Ok(result) => stored::finish(&mut st, id, result).err().map(|f| f.message),
-            Err(why) => st
-                .end_run_without_result(id, "failed", why)
-                .err()
-                .map(|e| e.to_string()),
-        };
-        if let Some(e) = recorded {
-            crate::warn(&format!("{}: cannot record run {id}: {e}", account.id));
+    match &outcome {
+        Ok(result) => {
+            if let Err(f) = recorded.finish(result) {
+                crate::fail::warn(&format!(
+                    "{}: cannot record the run: {}",
+                    account.id, f.message
+                ));
+            }
         }
+        Err(why) => recorded.end("failed", why),
     }
+    let run_id = recorded.id;
     AccountOutcome {
         id: account.id.clone(),
         name: account.name.clone(),
@@ -122,7 +114,7 @@ pub(crate) async fn audit(
     let started_at = time::OffsetDateTime::now_utc();
     let org = discover(cfg).await?;
     if org.accounts.is_empty() {
-        return Err(crate::usage(format!(
+        return Err(crate::fail::usage(format!(
             "no account of organisation {} matches the selection (org.ous {:?}, org.tags {:?}, org.exclude {:?})",
             org.id.as_deref().unwrap_or("(unknown)"),
             cfg.org.filter.ous,
@@ -132,7 +124,7 @@ pub(crate) async fn audit(
     }
     let discovery_api = auditor_aws::counting::snapshot_scope(DISCOVERY_SCOPE);
     let progress = Progress::accounts(org.accounts.len());
-    let store = run.store.map(Mutex::new);
+    let store = run.store;
     let mut outcomes: Vec<AccountOutcome> = stream::iter(org.accounts.iter())
         .map(|a| {
             let store = store.as_ref();
@@ -201,7 +193,7 @@ pub(crate) async fn audit(
         });
     }
     if not_assessed > 0 {
-        crate::warn(&format!(
+        crate::fail::warn(&format!(
             "{not_assessed} of {} account(s) not assessed (reasons in the report)",
             audit.accounts.len()
         ));

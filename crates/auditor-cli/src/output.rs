@@ -31,7 +31,7 @@ pub(crate) fn emit(
     table: impl FnOnce() -> String,
     as_json: bool,
     path: Option<&Path>,
-) -> Result<(), crate::Failure> {
+) -> Result<(), crate::fail::Failure> {
     let write_err = path.and_then(|p| write_atomically(p, json.as_bytes()).err());
     if as_json {
         print!("{json}");
@@ -39,13 +39,13 @@ pub(crate) fn emit(
         print!("{}", table());
     }
     if let (Some(p), Some(e)) = (path, write_err) {
-        return Err(crate::Failure {
+        return Err(crate::fail::Failure {
             code: 4,
             message: format!("cannot write the report to {}: {e:#}", p.display()),
         });
     }
     if let Some(p) = path {
-        crate::say(&format!("JSON report written to {}", p.display()));
+        crate::fail::say(&format!("JSON report written to {}", p.display()));
     }
     Ok(())
 }
@@ -91,4 +91,44 @@ pub(crate) fn print_checks(format: ChecksFormat) -> u8 {
         }
     }
     0
+}
+
+/// For `make bench`: with `AUDITOR_PEAK_RSS_FILE` set, writes the process's peak resident
+/// set size in bytes (Linux `VmHWM`) to that file at exit.
+pub(crate) fn record_peak_rss() {
+    let Some(path) = std::env::var_os("AUDITOR_PEAK_RSS_FILE") else {
+        return;
+    };
+    let kib = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        });
+    if let Some(kib) = kib {
+        let _ = std::fs::write(path, (kib * 1024).to_string());
+    }
+}
+
+pub(crate) fn init_logging(json: bool) {
+    // SDK internals log retries and credential-chain misses; users see one-line errors from
+    // us instead. AUDITOR_LOG=debug shows everything.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AUDITOR_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(
+            "warn,auditor::daemon=info,auditor::cli=info,aws_config=error,aws_smithy_runtime=error,aws_smithy_runtime_api=error",
+        )
+    });
+    use std::io::IsTerminal as _;
+    let fmt = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        fmt.json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .init();
+    } else {
+        fmt.with_ansi(std::io::stderr().is_terminal()).init();
+    }
 }

@@ -1,6 +1,6 @@
 //! `auditor policy simulate`: decide requests offline, one JSON line per case.
 
-use crate::Failure;
+use crate::fail::Failure;
 use auditor_policy::simulate::{read_cases, run_case, Answer};
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
@@ -15,8 +15,8 @@ pub(crate) fn simulate(file: &Path) -> Result<u8, Failure> {
     } else {
         std::fs::read_to_string(file).map(|t| text = t)
     };
-    read.map_err(|e| crate::usage(format!("{shown}: cannot read: {e}")))?;
-    let cases = read_cases(&text).map_err(|e| crate::usage(format!("{shown}: {e}")))?;
+    read.map_err(|e| crate::fail::usage(format!("{shown}: cannot read: {e}")))?;
+    let cases = read_cases(&text).map_err(|e| crate::fail::usage(format!("{shown}: {e}")))?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut failed = 0usize;

@@ -15,7 +15,7 @@ pub(crate) struct Progress {
 
 /// Whether progress may be drawn.
 pub(crate) fn wanted() -> bool {
-    std::io::stderr().is_terminal() && !crate::json_logs()
+    std::io::stderr().is_terminal() && !crate::fail::json_logs()
 }
 
 fn requests_so_far() -> String {
@@ -91,8 +91,8 @@ impl Progress {
                 b.println(format!("auditor: {line}"));
                 b.inc(1);
             }
-            None if warning => crate::warn(line),
-            None => crate::say(line),
+            None if warning => crate::fail::warn(line),
+            None => crate::fail::say(line),
         }
     }
 

@@ -2,10 +2,11 @@
 //! A store that cannot be opened or written is exit code 4, like a report that cannot be
 //! written; a run that does not exist is bad input (2).
 
-use crate::Failure;
+use crate::fail::Failure;
 use auditor_model::AuditResult;
-use auditor_store::{DiffEntry, Store, StoreError};
+use auditor_store::{DiffEntry, RunChanges, Store, StoreError};
 use std::path::Path;
+use std::sync::Mutex;
 use tabled::builder::Builder;
 use tabled::settings::Style;
 
@@ -29,7 +30,7 @@ pub(crate) fn open(path: &Path) -> Result<Store, Failure> {
     }
     let store = Store::open_for_writing(path).map_err(failure)?;
     for id in store.recovered() {
-        crate::warn(&format!(
+        crate::fail::warn(&format!(
             "run {id} in {} was interrupted before it was stored; it is marked failed",
             path.display()
         ));
@@ -37,41 +38,81 @@ pub(crate) fn open(path: &Path) -> Result<Store, Failure> {
     Ok(store)
 }
 
-/// Records the start of a run.
-pub(crate) fn begin(
-    store: &mut Store,
-    account: &str,
-    regions: &[String],
-    services: &[String],
-    started_at: time::OffsetDateTime,
-) -> Result<i64, Failure> {
-    store
-        .begin_run(account, regions, services, started_at)
-        .map_err(failure)
+/// A lock that a panic elsewhere does not poison for good.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Records a run that could not finish, and passes its failure on.
-pub(crate) fn failed(store: Option<&mut Store>, run: Option<i64>, f: Failure) -> Failure {
-    if let (Some(store), Some(id)) = (store, run) {
-        if let Err(e) = store.end_run_without_result(id, "failed", &f.message) {
-            crate::warn(&format!("could not record run {id} as failed: {e}"));
+/// One account's run in the store, when there is a store: begun before any AWS call (so
+/// that a run AWS refuses is recorded too), then finished with its result or ended with
+/// the reason it failed. `audit`, `audit --org` and the daemon record runs this one way.
+pub(crate) struct Recorded<'s> {
+    store: Option<&'s Mutex<Store>>,
+    /// The run's id (none without a store).
+    pub(crate) id: Option<i64>,
+}
+
+impl Recorded<'static> {
+    /// A run recorded nowhere (there is no store).
+    pub(crate) fn none() -> Recorded<'static> {
+        Recorded {
+            store: None,
+            id: None,
         }
     }
-    f
 }
 
-/// Stores a finished run and says what changed.
-pub(crate) fn finish(store: &mut Store, id: i64, result: &AuditResult) -> Result<(), Failure> {
-    let c = store.finish_run(id, result).map_err(failure)?;
-    crate::say(&format!(
-        "run {id} stored in {}: {} new, {} still open, {} resolved, {} reopened",
-        store.path().display(),
-        c.new,
-        c.still_open,
-        c.resolved,
-        c.reopened
-    ));
-    Ok(())
+impl<'s> Recorded<'s> {
+    /// Records the start of a run.
+    pub(crate) fn begin(
+        store: Option<&'s Mutex<Store>>,
+        account: &str,
+        regions: &[String],
+        services: &[String],
+        started_at: time::OffsetDateTime,
+    ) -> Result<Recorded<'s>, Failure> {
+        let id = match store {
+            Some(st) => Some(
+                lock(st)
+                    .begin_run(account, regions, services, started_at)
+                    .map_err(failure)?,
+            ),
+            None => None,
+        };
+        Ok(Recorded { store, id })
+    }
+
+    /// Stores the finished run's findings and history; what changed.
+    pub(crate) fn finish(&self, result: &AuditResult) -> Result<Option<RunChanges>, Failure> {
+        match (self.store, self.id) {
+            (Some(st), Some(id)) => lock(st).finish_run(id, result).map(Some).map_err(failure),
+            _ => Ok(None),
+        }
+    }
+
+    /// Ends the run without a result (`failed`, or `aborted`), with the reason.
+    pub(crate) fn end(&self, status: &str, why: &str) {
+        if let (Some(st), Some(id)) = (self.store, self.id) {
+            if let Err(e) = lock(st).end_run_without_result(id, status, why) {
+                crate::fail::warn(&format!("could not record run {id} as {status}: {e}"));
+            }
+        }
+    }
+
+    /// [`Recorded::finish`], saying what changed on standard error.
+    pub(crate) fn finish_and_say(&self, result: &AuditResult) -> Result<(), Failure> {
+        if let (Some(c), Some(st), Some(id)) = (self.finish(result)?, self.store, self.id) {
+            crate::fail::say(&format!(
+                "run {id} stored in {}: {} new, {} still open, {} resolved, {} reopened",
+                lock(st).path().display(),
+                c.new,
+                c.still_open,
+                c.resolved,
+                c.reopened
+            ));
+        }
+        Ok(())
+    }
 }
 
 fn existing(path: &Path) -> Result<Store, Failure> {

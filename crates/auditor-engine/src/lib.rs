@@ -13,7 +13,7 @@ pub use regions::{looks_like_region, resolve_regions, RegionError, RegionPlan};
 
 use auditor_aws::AccountSession;
 use auditor_checks::Settings;
-use auditor_model::{AuditResult, Gap, GapKind, Inventory, Service};
+use auditor_model::{gaps_in, AuditResult, Gap, GapKind, Inventory, Service};
 use futures::stream::{self, StreamExt};
 use time::OffsetDateTime;
 
@@ -28,6 +28,8 @@ pub struct AuditPlan {
     pub concurrency: usize,
     /// Which buckets are Terraform state, and the secret scan.
     pub s3: collect_s3::S3Options,
+    /// What the checks that will run read ([`auditor_checks::reads`]): the data to collect.
+    pub reads: auditor_checks::Reads,
 }
 
 pub use collect_s3::S3Options;
@@ -61,11 +63,9 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
     }
 
     let conc = plan.concurrency.max(1);
-    // A service's data is collected when it is audited, or when an audited service's
-    // checks read it (EKS checks read EC2 and IAM); only audited services' checks run.
-    let wants = |s: Service| {
-        plan.services.contains(&s) || plan.services.iter().any(|a| a.reads_also().contains(&s))
-    };
+    // A service's data is collected when a check that will run reads it (EKS checks read
+    // EC2 and IAM, EC2-007 reads EKS); only audited services' checks run.
+    let wants = |s: Service| plan.reads.services.contains(&s);
     // The services are collected at the same time; each fans out over regions itself.
     let (ec2, eks, ecr, iam, s3, org) = futures::join!(
         async {
@@ -85,10 +85,11 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
                 let mut data = collect_eks::collect_region(&cfg, &name, conc).await;
                 // Cross-read: exactly the launch-template versions the node groups use.
                 let refs = collect_eks::launch_template_refs(&data);
-                if data.clusters.get().is_ok() {
-                    data.launch_templates =
-                        collect_ec2::launch_template_versions(&cfg, &name, &refs).await;
-                }
+                data.launch_templates = match data.clusters.get() {
+                    Ok(_) => collect_ec2::launch_template_versions(&cfg, &name, &refs).await,
+                    // No clusters read, no node groups, no templates to read: the same gap.
+                    Err(g) => auditor_model::Collected::from_result(Err(g.clone())),
+                };
                 data
             })
             .await
@@ -126,7 +127,7 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
         async {
             // The account's organisation, for the policy checks that compare
             // aws:PrincipalOrgID with it (IAM trusts, S3 and ECR resource policies).
-            if wants(Service::Iam) || wants(Service::S3) || wants(Service::Ecr) {
+            if plan.reads.organization {
                 let cfg = session.for_region(&session.home_region());
                 Some(collect_org::membership(&cfg).await)
             } else {
@@ -134,28 +135,30 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
             }
         },
     );
+    // Every gap of every part, found by walking it (`gaps_in`): no list to keep in step
+    // with the model.
     if let Some(org) = org {
-        inv.gaps.extend(org.gap().cloned());
+        inv.gaps.extend(gaps_in(&org));
         inv.organization = org;
     }
     for (region, data) in ec2 {
-        inv.gaps.extend(ec2_gaps(&data));
+        inv.gaps.extend(gaps_in(&data));
         inv.ec2.insert(region, data);
     }
     for (region, data) in eks {
-        inv.gaps.extend(eks_gaps(&data));
+        inv.gaps.extend(gaps_in(&data));
         inv.eks.insert(region, data);
     }
     for (region, data) in ecr {
-        inv.gaps.extend(ecr_gaps(&data));
+        inv.gaps.extend(gaps_in(&data));
         inv.ecr.insert(region, data);
     }
     if let Some(data) = iam {
-        inv.gaps.extend(iam_gaps(&data));
+        inv.gaps.extend(gaps_in(&data));
         inv.iam = Some(data);
     }
     if let Some(data) = s3 {
-        inv.gaps.extend(s3_gaps(&data));
+        inv.gaps.extend(gaps_in(&data));
         inv.s3 = Some(data);
     }
     inv.gaps.sort();
@@ -188,139 +191,86 @@ where
     .await
 }
 
-fn ecr_gaps(r: &auditor_model::ecr::EcrRegion) -> Vec<Gap> {
-    let mut gaps: Vec<Gap> = [
-        r.registry_scanning.gap(),
-        r.registry_policy.gap(),
-        r.pull_through_cache_rules.gap(),
-    ]
-    .into_iter()
-    .flatten()
-    .cloned()
-    .collect();
-    match r.repositories.get() {
-        Err(g) => gaps.push(g.clone()),
-        Ok(repos) => {
-            for repo in repos {
-                gaps.extend(
-                    [
-                        repo.lifecycle_policy.gap(),
-                        repo.repository_policy.gap(),
-                        repo.newest_image.gap(),
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .cloned(),
-                );
-            }
-        }
-    }
-    gaps
+/// Everything it takes to audit one account.
+#[derive(Debug, Clone)]
+pub struct AccountRequest {
+    /// The account.
+    pub account: auditor_model::AccountId,
+    /// How to reach AWS (profile, endpoint, retries, rate limits).
+    pub aws: auditor_aws::AwsOptions,
+    /// The role to assume when the account is not the caller's.
+    pub role_name: String,
+    /// Regions asked for; `None`: every region enabled for the account.
+    pub regions: Option<Vec<String>>,
+    /// Services audited (their checks run).
+    pub services: Vec<Service>,
+    /// Regions collected at once.
+    pub concurrency: usize,
+    /// Which buckets are Terraform state, and the secret scan.
+    pub s3: collect_s3::S3Options,
+    /// What the checks honour.
+    pub settings: Settings,
 }
 
-fn eks_gaps(r: &auditor_model::eks::EksRegion) -> Vec<Gap> {
-    let mut gaps: Vec<Gap> = r.versions.gap().into_iter().cloned().collect();
-    match r.clusters.get() {
-        // Without clusters there were no node groups, so no launch templates to read.
-        Err(g) => gaps.push(g.clone()),
-        Ok(clusters) => {
-            gaps.extend(r.launch_templates.gap().cloned());
-            for c in clusters {
-                gaps.extend(
-                    [
-                        c.nodegroups.gap(),
-                        c.addons.gap(),
-                        c.access_entries.gap(),
-                        c.pod_identity_associations.gap(),
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .cloned(),
-                );
-                if let Ok(entries) = c.access_entries.get() {
-                    gaps.extend(
-                        entries
-                            .iter()
-                            .filter_map(|e| e.access_policies.gap())
-                            .cloned(),
-                    );
-                }
-            }
-        }
-    }
-    gaps
+/// One account audited: its inventory (for `--save-inventory`) and its result.
+#[derive(Debug)]
+pub struct AccountAudit {
+    /// What was collected, with its gaps and request counts.
+    pub inventory: Inventory,
+    /// The findings.
+    pub result: AuditResult,
 }
 
-fn iam_gaps(a: &auditor_model::iam::IamAccount) -> Vec<Gap> {
-    let mut gaps: Vec<Gap> = [
-        a.roles.gap(),
-        a.users.gap(),
-        a.groups.gap(),
-        a.managed_policies.gap(),
-        a.credential_report.gap(),
-        a.password_policy.gap(),
-        a.oidc_providers.gap(),
-        a.account_summary.gap(),
-    ]
-    .into_iter()
-    .flatten()
-    .cloned()
-    .collect();
-    if let Ok(policies) = a.managed_policies.get() {
-        gaps.extend(policies.iter().filter_map(|p| p.document.gap()).cloned());
-    }
-    gaps
+/// Why an account could not be audited at all (any single refusal later is a gap).
+#[derive(Debug)]
+pub enum AuditError {
+    /// No session in the account: credentials, the network, or the role to assume.
+    Session(auditor_aws::AwsError),
+    /// The regions asked for are not regions, or the account's could not be listed.
+    Regions(RegionError),
 }
 
-fn s3_gaps(a: &auditor_model::s3::S3Account) -> Vec<Gap> {
-    let mut gaps: Vec<Gap> = [a.account_public_access_block.gap(), a.buckets.gap()]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect();
-    gaps.extend(a.discovery.gaps.iter().cloned());
-    if let Ok(buckets) = a.buckets.get() {
-        for b in buckets {
-            gaps.extend(
-                [
-                    b.encryption.gap(),
-                    b.versioning.gap(),
-                    b.public_access_block.gap(),
-                    b.policy.gap(),
-                    b.policy_is_public.gap(),
-                    b.object_ownership.gap(),
-                    b.logging.gap(),
-                    b.object_lock.gap(),
-                    b.state.gap(),
-                ]
-                .into_iter()
-                .flatten()
-                .cloned(),
-            );
-            if let Some(scan) = &b.secret_scan {
-                gaps.extend(scan.skipped.iter().filter_map(|s| s.gap.clone()));
-            }
-        }
-    }
-    gaps
+/// Audits one account: opens a session (assuming the audit role where needed), plans its
+/// regions, collects what the checks that will run read, and runs them. Every AWS request
+/// on the way is rate limited and counted under the account (the inventory's `api`). The
+/// one path of `audit`, `audit --org` and the daemon.
+pub async fn audit_account(
+    req: &AccountRequest,
+    started_at: OffsetDateTime,
+) -> Result<AccountAudit, AuditError> {
+    let scope = req.account.as_str();
+    let before = auditor_aws::counting::snapshot_scope(scope);
+    let collected = auditor_aws::counting::scoped(scope, collect_account(req)).await;
+    let (mut inventory, session) = collected?;
+    inventory.api =
+        auditor_aws::counting::delta(&before, &auditor_aws::counting::snapshot_scope(scope));
+    let result = evaluate(
+        &inventory,
+        &req.settings,
+        &session.caller_arn,
+        session.assumed_role.clone(),
+        started_at,
+    );
+    Ok(AccountAudit { inventory, result })
 }
 
-fn ec2_gaps(r: &auditor_model::ec2::Ec2Region) -> Vec<Gap> {
-    [
-        r.vpcs.gap(),
-        r.subnets.gap(),
-        r.route_tables.gap(),
-        r.security_groups.gap(),
-        r.network_acls.gap(),
-        r.flow_logs.gap(),
-        r.instances.gap(),
-        r.ebs_encryption_by_default.gap(),
-        r.vpc_endpoints.gap(),
-    ]
-    .into_iter()
-    .flatten()
-    .cloned()
-    .collect()
+async fn collect_account(req: &AccountRequest) -> Result<(Inventory, AccountSession), AuditError> {
+    let base = auditor_aws::load_base_config(&req.aws).await;
+    let session = auditor_aws::open_account(&base, &req.account, &req.role_name)
+        .await
+        .map_err(AuditError::Session)?;
+    let regions = resolve_regions(&session, req.regions.as_deref())
+        .await
+        .map_err(AuditError::Regions)?;
+    let plan = AuditPlan {
+        services: req.services.clone(),
+        regions,
+        concurrency: req.concurrency,
+        s3: req.s3.clone(),
+        reads: auditor_checks::reads(&req.services, &req.settings),
+    };
+    let inv = collect(&session, &plan).await;
+    Ok((inv, session))
 }
 
 /// Runs the checks over a collected (or loaded) inventory.

@@ -146,18 +146,6 @@ impl Service {
         Service::S3,
     ];
 
-    /// The services whose data this service's checks also read (collected along with it,
-    /// though their own checks run only when asked for). EKS checks read node subnets,
-    /// route tables, security groups, launch templates and instances from EC2, and role
-    /// trust and permissions from IAM.
-    pub fn reads_also(self) -> &'static [Service] {
-        match self {
-            Service::Eks => &[Service::Ec2, Service::Iam],
-            Service::S3 => &[Service::Iam],
-            _ => &[],
-        }
-    }
-
     /// The lowercase name used on the command line and in reports.
     pub fn as_str(self) -> &'static str {
         match self {

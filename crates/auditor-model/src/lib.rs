@@ -19,7 +19,7 @@ pub mod s3;
 pub mod wildcard;
 
 pub use audit::{ApiCounts, AuditResult};
-pub use collected::{Collected, Gap, GapKind};
+pub use collected::{gaps_in, Collected, Gap, GapKind};
 pub use finding::{fingerprint, Evidence, Finding, Resource, Status, Suppression};
 pub use ids::{AccountId, IdError, Service, Severity, WaId};
 pub use inventory::{Inventory, Organization};

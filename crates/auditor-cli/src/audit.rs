@@ -1,0 +1,250 @@
+//! `auditor audit`: one account (or a saved inventory), or the organisation (`--org`):
+//! the configuration settled, the run recorded, the report printed and written, and the
+//! exit code the pipeline gates on.
+
+use crate::config::{self, Config};
+use crate::fail::{usage, warn, Failure};
+use crate::{org, output, progress, run, stored};
+use anyhow::Context as _;
+use auditor_model::{AccountId, Inventory, Service};
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub(crate) enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Args)]
+pub(crate) struct AuditArgs {
+    /// The account to audit (12 digits). The audit refuses any other account.
+    #[arg(long, required_unless_present_any = ["from_inventory", "org"], conflicts_with = "org")]
+    account: Option<String>,
+    /// Audit every active account of the organisation (listed with the caller's
+    /// credentials: the management account or a delegated administrator), each through
+    /// the audit role; accounts that cannot be audited are reported as not assessed.
+    #[arg(long, conflicts_with_all = ["from_inventory", "save_inventory"])]
+    org: bool,
+    /// With --org: only accounts below these organizational units (or root), comma-separated [default: config org.ous].
+    #[arg(long, value_delimiter = ',', requires = "org")]
+    ou: Option<Vec<String>>,
+    /// With --org: only accounts carrying this tag, KEY=VALUE (repeatable) [default: config org.tags].
+    #[arg(long = "account-tag", requires = "org")]
+    account_tag: Vec<String>,
+    /// With --org: leave these account ids out, comma-separated [default: config org.exclude].
+    #[arg(long = "exclude-account", value_delimiter = ',', requires = "org")]
+    exclude_account: Option<Vec<String>>,
+    /// With --org: accounts audited at once [default: config org.concurrency, else 4].
+    #[arg(long, requires = "org")]
+    account_concurrency: Option<usize>,
+    /// Client-side rate limit of one API family, SERVICE=REQUESTS_PER_SECOND (0 turns it
+    /// off), per account and region; repeatable, comma-separated [default: config
+    /// aws.rate_limits, else ec2=20 iam=10 sts=10 organizations=4 eks=10 ecr=20 s3=50].
+    #[arg(long, value_delimiter = ',')]
+    rate_limit: Vec<String>,
+    /// Configuration file (see config/auditor.example.toml).
+    #[arg(long, env = "AUDITOR_CONFIG")]
+    config: Option<PathBuf>,
+    /// Named AWS profile (SSO profiles work).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Send every AWS call to this endpoint (an emulator). AWS_ENDPOINT_URL works too.
+    #[arg(long)]
+    endpoint_url: Option<String>,
+    /// Role to assume in the account when the caller is elsewhere [default: config, else AuditorReadOnly].
+    #[arg(long)]
+    role_name: Option<String>,
+    /// Comma-separated regions [default: every region enabled for the account].
+    #[arg(long, value_delimiter = ',')]
+    regions: Option<Vec<String>>,
+    /// Comma-separated services to audit [default: every available one: ec2, eks, iam, ecr, s3].
+    /// Auditing eks also reads the EC2 and IAM data its checks need, s3 the IAM data; only
+    /// the listed services' checks run.
+    #[arg(long, value_delimiter = ',')]
+    services: Option<Vec<String>>,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Also write the JSON report (v1) to this file, atomically.
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Exit 1 when a finding of this severity or higher fails: info, low, medium, high, critical, none [default: high].
+    #[arg(long)]
+    fail_on: Option<String>,
+    /// Regions collected at once [default: 8].
+    #[arg(long)]
+    concurrency: Option<usize>,
+    /// Attempts per AWS call under adaptive retry [default: 5].
+    #[arg(long)]
+    max_attempts: Option<u32>,
+    /// List passing findings in the table too.
+    #[arg(long)]
+    show_passed: bool,
+    /// Save the collected inventory (JSON) to this file, to audit it again offline.
+    #[arg(long)]
+    save_inventory: Option<PathBuf>,
+    /// Audit a saved inventory instead of calling AWS.
+    #[arg(long, conflicts_with_all = ["profile", "endpoint_url", "role_name", "regions"])]
+    from_inventory: Option<PathBuf>,
+    /// Record the run in this findings store (SQLite; created if missing): its findings and
+    /// each failing finding's history. See `auditor runs`, `report` and `diff`.
+    #[arg(long, env = "AUDITOR_STORE")]
+    store: Option<PathBuf>,
+}
+
+/// The configuration file with the flags laid over it, validated once: the services
+/// audited and the severity that fails the run follow.
+fn settle(
+    args: &AuditArgs,
+) -> Result<(Config, Vec<Service>, Option<auditor_model::Severity>), Failure> {
+    let flags = config::Flags {
+        profile: args.profile.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+        role_name: args.role_name.clone(),
+        regions: args.regions.clone(),
+        services: args.services.clone(),
+        concurrency: args.concurrency,
+        max_attempts: args.max_attempts,
+        fail_on: args.fail_on.clone(),
+        rate_limit: args.rate_limit.clone(),
+        ous: args.ou.clone(),
+        account_tags: args.account_tag.clone(),
+        exclude_accounts: args.exclude_account.clone(),
+        account_concurrency: args.account_concurrency,
+    };
+    let cfg =
+        config::load_with(args.config.as_deref(), &flags).map_err(|e| usage(e.to_string()))?;
+    for w in &cfg.warnings {
+        warn(w);
+    }
+    let (services, fail_on) = (cfg.services(), cfg.fail_on);
+    Ok((cfg, services, fail_on))
+}
+
+pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
+    let (cfg, services, fail_on) = settle(&args)?;
+    let started_at = time::OffsetDateTime::now_utc();
+    // Opened first: a store that cannot be used stops the audit before any AWS call.
+    let store = match &args.store {
+        Some(p) => Some(std::sync::Mutex::new(stored::open(p)?)),
+        None => None,
+    };
+    if args.org {
+        return org::audit(
+            &cfg,
+            services,
+            org::OrgRun {
+                json: args.format == Format::Json,
+                output: args.output.clone(),
+                show_passed: args.show_passed,
+                store,
+                fail_on,
+            },
+        )
+        .await;
+    }
+
+    let (inventory, result, recorded) = match &args.from_inventory {
+        Some(path) => {
+            let inv = load_inventory(path).map_err(|e| usage(format!("{e:#}")))?;
+            if let Some(a) = &args.account {
+                if a != &inv.account_id {
+                    return Err(usage(format!(
+                        "{} holds account {}, not {a}",
+                        path.display(),
+                        inv.account_id
+                    )));
+                }
+            }
+            let result = auditor_engine::evaluate(
+                &inv,
+                &cfg.settings,
+                "(offline: saved inventory)",
+                None,
+                started_at,
+            );
+            let names: Vec<String> = result.services.iter().map(|s| s.to_string()).collect();
+            let recorded = stored::Recorded::begin(
+                store.as_ref(),
+                &result.account_id,
+                &result.regions,
+                &names,
+                started_at,
+            );
+            (inv, result, recorded)
+        }
+        None => {
+            let account: AccountId = args
+                .account
+                .as_deref()
+                .unwrap_or_default()
+                .parse()
+                .map_err(|e: auditor_model::IdError| usage(e.0))?;
+            let regions = cfg.regions.clone().unwrap_or_default();
+            let names: Vec<String> = services.iter().map(|s| s.to_string()).collect();
+            let recorded = stored::Recorded::begin(
+                store.as_ref(),
+                account.as_str(),
+                &regions,
+                &names,
+                started_at,
+            )?;
+            let progress = progress::Progress::account(account.as_str());
+            let audited = run::account(&cfg, account, services.clone(), started_at).await;
+            progress.finish();
+            let audited = audited.inspect_err(|f| recorded.end("failed", &f.message))?;
+            (audited.inventory, audited.result, Ok(recorded))
+        }
+    };
+
+    if let Some(path) = &args.save_inventory {
+        let json = serde_json::to_string_pretty(&inventory).unwrap_or_default();
+        output::write_atomically(path, json.as_bytes()).map_err(|e| Failure {
+            code: 4,
+            message: format!("cannot save the inventory: {e:#}"),
+        })?;
+    }
+    // The findings are all the report needs: the inventory's memory goes back now.
+    drop(inventory);
+    let json = if args.format == Format::Json || args.output.is_some() {
+        auditor_report::json_v1::to_json(&result)
+    } else {
+        String::new()
+    };
+    // The store is written first but its failure reported last: the report (file and
+    // stdout) must not be lost because the history could not be recorded.
+    let store_err = recorded.and_then(|r| r.finish_and_say(&result)).err();
+
+    output::emit(
+        &json,
+        || {
+            auditor_report::table::render(
+                &result,
+                auditor_report::table::TableOptions {
+                    show_passed: args.show_passed,
+                },
+            )
+        },
+        args.format == Format::Json,
+        args.output.as_deref(),
+    )?;
+    if let Some(f) = store_err {
+        return Err(f);
+    }
+
+    let gate = fail_on.is_some_and(|min| {
+        result
+            .findings
+            .iter()
+            .any(|f| f.fails_unsuppressed() && f.severity >= min)
+    });
+    Ok(u8::from(gate))
+}
+
+fn load_inventory(path: &std::path::Path) -> anyhow::Result<Inventory> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a saved inventory", path.display()))
+}

@@ -1,0 +1,175 @@
+//! `[daemon]`: the schedule, the store, the reports and the HTTP endpoint.
+
+use super::sections::bucket_name;
+use super::{Accounts, DaemonConfig, Schedule};
+use auditor_checks::config::{account_id, Reader};
+use serde_json::{Map, Value};
+use std::path::PathBuf;
+
+/// The keys of `[daemon]`.
+pub(super) const KEYS: &[&str] = &[
+    "accounts",
+    "interval",
+    "cron",
+    "jitter",
+    "store",
+    "reports_dir",
+    "upload_to",
+    "listen",
+    "token",
+    "token_env",
+    "grace_period",
+];
+
+/// `30s`, `15m`, `6h`, `1d`.
+pub(crate) fn duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("'{s}' is not a duration (e.g. 30s, 15m, 6h, 1d)"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("'{s}' is not a duration (e.g. 30s, 15m, 6h, 1d)")),
+    };
+    Ok(std::time::Duration::from_secs(secs))
+}
+
+pub(super) fn section(w: &mut Reader, d: &Map<String, Value>) -> Option<DaemonConfig> {
+    let before = w.problems.len();
+    let accounts = match d.get("accounts") {
+        None => {
+            w.err(
+                "daemon.accounts",
+                "missing: the account ids to audit, or \"org\"",
+            );
+            None
+        }
+        Some(Value::String(s)) if s == "org" => Some(Accounts::Org),
+        Some(Value::String(s)) => {
+            w.err(
+                "daemon.accounts",
+                format!("'{s}': expected a list of account ids, or \"org\""),
+            );
+            None
+        }
+        Some(_) => w
+            .list(d, "accounts", "daemon", account_id)
+            .map(Accounts::List),
+    };
+    let mut dur = |key: &str, default: &str| {
+        let text = w
+            .string(d, key, "daemon")
+            .unwrap_or_else(|| default.to_owned());
+        match duration(&text) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                w.err(&format!("daemon.{key}"), e);
+                None
+            }
+        }
+    };
+    let interval = d.get("interval").and_then(|_| dur("interval", "0s"));
+    let jitter = dur("jitter", "0s");
+    let grace = dur("grace_period", "5m");
+    let cron = w.string(d, "cron", "daemon");
+    let schedule = match (d.get("interval").is_some(), cron) {
+        (true, Some(_)) => {
+            w.err("daemon", "set either interval or cron, not both");
+            None
+        }
+        (true, None) => match interval {
+            Some(i) if i.as_secs() >= 1 => Some(Schedule::Every(i)),
+            Some(_) => {
+                w.err("daemon.interval", "must be at least 1s");
+                None
+            }
+            None => None,
+        },
+        (false, Some(expr)) => match expr.parse::<croner::Cron>() {
+            Ok(c) => Some(Schedule::Cron(expr, Box::new(c))),
+            Err(e) => {
+                w.err(
+                    "daemon.cron",
+                    format!("'{expr}' is not a cron expression: {e}"),
+                );
+                None
+            }
+        },
+        (false, None) => {
+            w.err(
+                "daemon",
+                "missing: a schedule (interval = \"6h\" or cron = \"0 3 * * *\")",
+            );
+            None
+        }
+    };
+    let store = w
+        .string(d, "store", "daemon")
+        .unwrap_or_else(|| "auditor.db".into());
+    let reports_dir = w
+        .string(d, "reports_dir", "daemon")
+        .unwrap_or_else(|| "reports".into());
+    let upload_to = w.string(d, "upload_to", "daemon").and_then(|u| {
+        match u
+            .strip_prefix("s3://")
+            .map(|r| r.split_once('/').unwrap_or((r, "")))
+        {
+            Some((b, p)) if bucket_name(b).is_ok() => {
+                Some((b.to_owned(), p.trim_end_matches('/').to_owned()))
+            }
+            _ => {
+                w.err(
+                    "daemon.upload_to",
+                    format!("'{u}' is not s3://bucket[/prefix]"),
+                );
+                None
+            }
+        }
+    });
+    let listen_text = w
+        .string(d, "listen", "daemon")
+        .unwrap_or_else(|| "127.0.0.1:9477".into());
+    let listen = match listen_text.parse::<std::net::SocketAddr>() {
+        Ok(a) => Some(a),
+        Err(_) => {
+            w.err(
+                "daemon.listen",
+                format!("'{listen_text}' is not an address:port (e.g. 127.0.0.1:9477)"),
+            );
+            None
+        }
+    };
+    let token_env = w
+        .string(d, "token_env", "daemon")
+        .unwrap_or_else(|| "AUDITOR_DAEMON_TOKEN".into());
+    let token = w
+        .string(d, "token", "daemon")
+        .or_else(|| std::env::var(&token_env).ok().filter(|t| !t.is_empty()));
+    if let Some(a) = listen {
+        if !a.ip().is_loopback() && token.is_none() {
+            w.err(
+                "daemon.listen",
+                format!("{a} is not a loopback address: set daemon.token or the {token_env} environment variable so the API requires a bearer token"),
+            );
+        }
+    }
+    if w.problems.len() != before {
+        return None;
+    }
+    Some(DaemonConfig {
+        accounts: accounts?,
+        schedule: schedule?,
+        jitter: jitter?,
+        store: PathBuf::from(store),
+        reports_dir: PathBuf::from(reports_dir),
+        upload_to,
+        listen: listen?,
+        token,
+        grace_period: grace?,
+    })
+}

@@ -1,0 +1,150 @@
+//! The tables the CLI reads itself: `[aws.rate_limits]`, `[org]` and `[s3]`, and the names
+//! they hold.
+
+use super::OrgSettings;
+use auditor_checks::config::{account_id, Reader};
+use auditor_engine::S3Options;
+use serde_json::{Map, Value};
+
+pub(super) fn read_org(org: &Map<String, Value>, r: &mut Reader, out: &mut OrgSettings) {
+    let ou = |s: &str| {
+        let ok = (s.starts_with("ou-") || s.starts_with("r-"))
+            && s.len() > 3
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if ok {
+            Ok(s.to_owned())
+        } else {
+            Err(format!(
+                "'{s}' is not an organizational unit id (ou-xxxx-yyyyyyyy) or root id (r-xxxx)"
+            ))
+        }
+    };
+    out.filter.ous = r.list(org, "ous", "org", ou).unwrap_or_default();
+    out.filter.exclude = r
+        .list(org, "exclude", "org", account_id)
+        .unwrap_or_default();
+    match org.get("tags") {
+        None => {}
+        Some(Value::Object(t)) => {
+            for (k, v) in t {
+                match v.as_str() {
+                    Some(v) => {
+                        out.filter.tags.insert(k.clone(), v.to_owned());
+                    }
+                    None => r.err(
+                        &format!("org.tags.{k}"),
+                        "expected a string (the tag's value)",
+                    ),
+                }
+            }
+        }
+        Some(_) => r.err("org.tags", "expected a table of tag = \"value\""),
+    }
+    if let Some(n) = r.int(org, "concurrency", "org", 1, 64) {
+        out.concurrency = n as usize;
+    }
+}
+
+pub(super) fn read_s3(s3: &Map<String, Value>, r: &mut Reader, out: &mut S3Options) {
+    if let Some(b) = r.list(s3, "state_buckets", "s3", bucket_name) {
+        out.state_buckets = b;
+    }
+    if let Some(d) = r.bool(s3, "discover", "s3") {
+        out.discover = d;
+    }
+    if let Some(n) = r.int(s3, "discovery_max_keys", "s3", 1, 1_000_000) {
+        out.discovery_max_keys = n as usize;
+    }
+    if let Some(n) = r.int(s3, "state_max_keys", "s3", 1, 10_000_000) {
+        out.state_max_keys = n as usize;
+    }
+    if let Some(on) = r.bool(s3, "scan_state_secrets", "s3") {
+        out.scan_secrets = on;
+    }
+    if let Some(n) = r.int(s3, "scan_max_objects", "s3", 1, 100_000) {
+        out.scan_max_objects = n as usize;
+    }
+    if let Some(n) = r.int(s3, "scan_max_object_bytes", "s3", 1, 1 << 32) {
+        out.scan_max_object_bytes = n;
+    }
+}
+
+pub(super) fn rate_limits(
+    aws: &Map<String, Value>,
+    r: &mut Reader,
+    out: &mut auditor_aws::counting::RateLimits,
+) {
+    let mut allowed = auditor_aws::counting::RateLimits::known_services();
+    allowed.push("default");
+    let Some(t) = r.table(aws, "rate_limits", "aws.rate_limits", &allowed) else {
+        return;
+    };
+    for (k, v) in t.iter().filter(|(k, _)| allowed.contains(&k.as_str())) {
+        match rate_limit(v) {
+            Ok(l) if k == "default" => out.default = l,
+            Ok(l) => {
+                out.by_service.insert(k.clone(), l);
+            }
+            Err(e) => r.err(&format!("aws.rate_limits.{k}"), e),
+        }
+    }
+}
+
+/// A rate limit as written: requests per second, or `{ per_second, burst }`; zero turns the
+/// limit off.
+fn rate_limit(v: &Value) -> Result<auditor_aws::counting::RateLimit, String> {
+    use auditor_aws::counting::RateLimit;
+    let num = |v: &Value| v.as_f64().filter(|f| *f >= 0.0 && f.is_finite());
+    let what =
+        "expected requests per second (a number, 0 for no limit) or { per_second = N, burst = M }";
+    match v {
+        Value::Object(t) => {
+            if let Some(k) = t.keys().find(|k| *k != "per_second" && *k != "burst") {
+                return Err(format!("unknown key '{k}': {what}"));
+            }
+            let per_second = t.get("per_second").and_then(num).ok_or(what)?;
+            let burst = match t.get("burst") {
+                None => RateLimit::per_second(per_second).burst,
+                Some(b) => match b.as_u64().filter(|b| (1..=10_000).contains(b)) {
+                    Some(b) => b as u32,
+                    None => return Err("burst: expected an integer from 1 to 10000".into()),
+                },
+            };
+            Ok(RateLimit { per_second, burst })
+        }
+        v => num(v)
+            .map(RateLimit::per_second)
+            .ok_or_else(|| what.to_owned()),
+    }
+}
+
+pub(super) fn bucket_name(s: &str) -> Result<String, String> {
+    let ok = (3..=63).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(format!(
+            "'{s}' is not an S3 bucket name (3-63 lowercase letters, digits, '-' and '.'; a name, not an ARN or s3:// URL)"
+        ))
+    }
+}
+
+pub(super) fn region_name(s: &str) -> Result<String, String> {
+    let ok = s.split('-').count() >= 3
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.rsplit('-')
+            .next()
+            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(format!(
+            "'{s}' is not a region name (expected something like eu-west-1)"
+        ))
+    }
+}

@@ -1,0 +1,301 @@
+//! The configuration's validation: every problem at once, each with its key and line.
+
+use super::*;
+
+#[test]
+fn the_example_config_loads() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/auditor.example.toml");
+    let c = load(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.role_name, "AuditorReadOnly");
+    assert_eq!(c.services, Some(Service::IMPLEMENTED.to_vec()));
+    // Every documented S3 default is the program's default.
+    let d = auditor_engine::S3Options::default();
+    assert_eq!(
+        (c.s3.discover, c.s3.discovery_max_keys, c.s3.state_max_keys),
+        (d.discover, d.discovery_max_keys, d.state_max_keys)
+    );
+    assert_eq!(
+        (
+            c.s3.scan_secrets,
+            c.s3.scan_max_objects,
+            c.s3.scan_max_object_bytes
+        ),
+        (d.scan_secrets, d.scan_max_objects, d.scan_max_object_bytes)
+    );
+    assert_eq!(c.settings.s3, auditor_checks::StateSettings::default());
+    // Every documented rate limit is the program's default, and so is [org].
+    assert_eq!(c.rate_limits, auditor_aws::counting::RateLimits::default());
+    assert_eq!(c.org.filter, collect_org::OrgFilter::default());
+    assert_eq!(c.org.concurrency, Config::default().org.concurrency);
+    let d = c.daemon.expect("the example has a [daemon] section");
+    assert_eq!(d.accounts, Accounts::List(vec!["123456789012".into()]));
+    assert!(matches!(d.schedule, Schedule::Every(i) if i.as_secs() == 6 * 3600));
+    assert_eq!(d.listen.to_string(), "127.0.0.1:9477");
+    assert_eq!(d.grace_period.as_secs(), 300);
+    assert!(d.upload_to.is_none(), "uploading is off by default");
+    assert_eq!(c.settings.break_glass_roles, ["BreakGlassAdmin"]);
+    assert_eq!(c.settings.allowed_upstream_registries, ["public.ecr.aws"]);
+    assert_eq!(
+        c.settings.eks_node_role_policies,
+        auditor_checks::DEFAULT_NODE_ROLE_POLICIES
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once_with_its_key() {
+    let text = r#"
+        colour = "blue"
+        [aws]
+        role_name = "arn:aws:iam::1:role/x"
+        regions = ["eu-west-1", "Europe", 3]
+        max_attempts = 0
+        [audit]
+        services = ["ec2", "lambda"]
+        fail_on = "severe"
+        [checks]
+        disabled = ["EC2-999"]
+        severity = { "EC2-001" = "huge", "XYZ-1" = "low" }
+        [checks.ec2]
+        admin_ports = [22, 70000]
+        isolated_subnet_tags = ["=x"]
+        [checks.iam]
+        break_glass_roles = ["arn:aws:iam::1:role/x"]
+        [checks.ecr]
+        trusted_accounts = ["12345"]
+        allowed_upstream_registries = ["https://quay.io/"]
+        [checks.eks]
+        cluster_admins = ["platform-admin"]
+        node_role_policies = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+    "#;
+    let err = parse(Path::new("cfg.toml"), text).unwrap_err();
+    let msg = err.to_string();
+    for want in [
+        ": colour: unknown key",
+        ": aws.role_name: 'arn:aws:iam::1:role/x' is a role name",
+        ": aws.regions[1]: 'Europe' is not a region name",
+        ": aws.regions[2]: expected a string, found integer",
+        ": aws.max_attempts: 0 is out of range",
+        ": audit.services[1]: unknown service 'lambda'",
+        ": audit.fail_on: unknown severity 'severe'",
+        ": checks.disabled[0]: no check has code 'EC2-999'",
+        ": checks.severity.EC2-001: unknown severity 'huge'",
+        ": checks.severity.XYZ-1: no check has code 'XYZ-1'",
+        ": checks.ec2.admin_ports[1]: 70000 is not a port number",
+        ": checks.ec2.isolated_subnet_tags[0]: '=x' has an empty tag key",
+        ": checks.iam.break_glass_roles[0]: 'arn:aws:iam::1:role/x' is not a role name",
+        ": checks.ecr.trusted_accounts[0]: '12345' is not an AWS account id",
+        ": checks.ecr.allowed_upstream_registries[0]: 'https://quay.io/' is not a registry host name",
+        ": checks.eks.cluster_admins[0]: 'platform-admin' is not an IAM principal ARN",
+        ": checks.eks.node_role_policies[0]: 'arn:aws:iam::aws:policy/AdministratorAccess' is not an AWS managed policy name",
+    ] {
+        assert!(msg.contains(want), "missing `{want}` in:\n{msg}");
+    }
+    assert_eq!(err.problems.len(), 17, "{msg}");
+}
+
+#[test]
+fn org_rate_limits_and_org_accounts_parse_and_their_problems_are_named() {
+    let text = r#"
+        [aws.rate_limits]
+        iam = 2.5
+        ec2 = { per_second = 50, burst = 200 }
+        s3 = 0
+        [org]
+        ous = ["ou-ab12-cdef3456", "r-ab12"]
+        tags = { env = "prod" }
+        exclude = ["111122223333"]
+        concurrency = 2
+        [daemon]
+        accounts = "org"
+        interval = "1h"
+    "#;
+    let c = parse(Path::new("cfg.toml"), text).unwrap_or_else(|e| panic!("{e}"));
+    let l = &c.rate_limits;
+    assert_eq!(l.of("iam").per_second, 2.5);
+    assert_eq!(l.of("iam").burst, 3);
+    assert_eq!((l.of("ec2").per_second, l.of("ec2").burst), (50.0, 200));
+    assert_eq!(l.of("s3").per_second, 0.0, "0 turns the limit off");
+    assert_eq!(
+        l.of("organizations"),
+        auditor_aws::counting::RateLimits::default().of("organizations"),
+        "unset families keep their defaults"
+    );
+    assert_eq!(c.org.filter.ous, ["ou-ab12-cdef3456", "r-ab12"]);
+    assert_eq!(c.org.filter.tags["env"], "prod");
+    assert_eq!(c.org.filter.exclude, ["111122223333"]);
+    assert_eq!(c.org.concurrency, 2);
+    assert_eq!(c.daemon.unwrap().accounts, Accounts::Org);
+
+    let text = r#"
+        [aws.rate_limits]
+        iam = -1
+        lambda = 5
+        ec2 = { per_second = 5, burst = 0 }
+        [org]
+        ous = ["engineering"]
+        tags = { env = 3 }
+        exclude = ["42"]
+        [daemon]
+        accounts = "all"
+        interval = "1h"
+    "#;
+    let err = parse(Path::new("cfg.toml"), text).unwrap_err();
+    let msg = err.to_string();
+    for want in [
+        ": aws.rate_limits.iam: expected requests per second",
+        ": aws.rate_limits.lambda: unknown key",
+        ": aws.rate_limits.ec2: burst: expected an integer from 1 to 10000",
+        ": org.ous[0]: 'engineering' is not an organizational unit id",
+        ": org.tags.env: expected a string",
+        ": org.exclude[0]: '42'",
+        ": daemon.accounts: 'all': expected a list of account ids, or \"org\"",
+    ] {
+        assert!(msg.contains(want), "missing `{want}` in:\n{msg}");
+    }
+    assert_eq!(err.problems.len(), 7, "{msg}");
+}
+
+#[test]
+fn suppressions_need_every_field_and_valid_values() {
+    let err = parse(
+        Path::new("cfg.toml"),
+        r#"
+        [[suppressions]]
+        code = "EC2-999"
+        resource = "sg-123"
+        reason = "legacy"
+        expires = "next week"
+        ticket = "SEC-1"
+
+        [[suppressions]]
+        code = "EC2-002"
+        resource = "arn:aws:ec2:*"
+        reason = "lab"
+        owner = "me"
+        expires = "2099-01-01"
+        "#,
+    )
+    .unwrap_err();
+    let msg = err.to_string();
+    for want in [
+        ": suppressions[0].ticket: unknown key",
+        ": suppressions[0].owner: missing",
+        ": suppressions[0].code: no check has code 'EC2-999'",
+        ": suppressions[0].resource: 'sg-123' is not an ARN pattern",
+        ": suppressions[0].expires: 'next week' is not a date (YYYY-MM-DD)",
+    ] {
+        assert!(msg.contains(want), "missing `{want}` in:\n{msg}");
+    }
+    assert_eq!(err.problems.len(), 5, "{msg}");
+}
+
+#[test]
+fn s3_options_and_teams_are_read_and_checked() {
+    let ok = parse(
+        Path::new("cfg.toml"),
+        r#"
+        [s3]
+        state_buckets = ["mercury-terraform-us-east-2"]
+        discovery_max_keys = 50
+        scan_state_secrets = true
+        [checks.s3]
+        team_layout = "teams/{team}/"
+        state_admins = ["arn:aws:iam::*:role/atlantis"]
+        [checks.s3.teams.crm]
+        prefixes = ["services/crm/"]
+        principals = ["arn:aws:iam::*:role/crm-*"]
+        "#,
+    )
+    .unwrap();
+    assert_eq!(ok.s3.state_buckets, ["mercury-terraform-us-east-2"]);
+    assert_eq!(ok.s3.discovery_max_keys, 50);
+    assert!(ok.s3.scan_secrets);
+    assert_eq!(ok.settings.opt_in, ["S3-009"]);
+    assert_eq!(ok.settings.s3.team_layout, "teams/{team}/");
+    assert_eq!(ok.settings.s3.teams.len(), 1);
+    assert_eq!(ok.settings.s3.teams[0].name, "crm");
+    assert_eq!(
+        ok.settings.s3.teams[0].principals,
+        ["arn:aws:iam::*:role/crm-*"]
+    );
+
+    let err = parse(
+        Path::new("cfg.toml"),
+        r#"
+        [s3]
+        state_buckets = ["s3://my-state"]
+        discover = "yes"
+        scan_max_objects = 0
+        [checks.s3]
+        team_layout = "services/"
+        state_admins = ["atlantis"]
+        [checks.s3.teams.crm]
+        principals = ["crm-deployer"]
+        owner = "x"
+        "#,
+    )
+    .unwrap_err();
+    let msg = err.to_string();
+    for want in [
+        ": s3.state_buckets[0]: 's3://my-state' is not an S3 bucket name",
+        ": s3.discover: expected true or false, found string",
+        ": s3.scan_max_objects: 0 is out of range",
+        ": checks.s3.team_layout: 'services/' must hold `{team}` exactly once",
+        ": checks.s3.state_admins[0]: 'atlantis' is not an IAM principal ARN",
+        ": checks.s3.teams.crm.owner: unknown key",
+        ": checks.s3.teams.crm.prefixes: missing",
+        ": checks.s3.teams.crm.principals[0]: 'crm-deployer' is not an IAM principal ARN",
+    ] {
+        assert!(msg.contains(want), "missing `{want}` in:\n{msg}");
+    }
+    assert_eq!(err.problems.len(), 8, "{msg}");
+}
+
+#[test]
+fn malformed_toml_names_the_file_and_place() {
+    let err = parse(Path::new("bad.toml"), "[aws\nrole_name = 1").unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.starts_with("bad.toml has 1 problem(s):"), "{msg}");
+    assert!(msg.contains("not valid TOML"), "{msg}");
+}
+
+#[test]
+fn fail_on_accepts_none() {
+    assert_eq!(parse_fail_on("none"), Ok(None));
+    assert_eq!(parse_fail_on("medium"), Ok(Some(Severity::Medium)));
+    assert!(parse_fail_on("x").is_err());
+}
+
+#[test]
+fn problems_name_their_line_and_flags_name_themselves() {
+    let text = "[aws]\nprofile = \"x\"\nregions = [\n  \"eu-west-1\",\n  \"Europe\",\n]\n[audit]\nfail_on = \"severe\"\n";
+    let err = parse(Path::new("cfg.toml"), text).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("cfg.toml:5: aws.regions[1]: 'Europe' is not a region name"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("cfg.toml:8: audit.fail_on: unknown severity 'severe'"),
+        "{msg}"
+    );
+    // A flag overrides the file's value, and its problem names the flag.
+    let flags = Flags {
+        regions: Some(vec!["Mars".into()]),
+        fail_on: Some("none".into()),
+        ..Flags::default()
+    };
+    let err = parse_with(Path::new("cfg.toml"), text, &flags).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("--regions: 'Mars' is not a region name"),
+        "{msg}"
+    );
+    assert!(!msg.contains("Europe") && !msg.contains("severe"), "{msg}");
+    // Flags alone: one line.
+    let err = parse_with(Path::new(""), "", &flags).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "--regions: 'Mars' is not a region name (expected something like eu-west-1)"
+    );
+}

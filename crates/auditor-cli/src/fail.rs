@@ -1,0 +1,41 @@
+//! How the CLI speaks: one-line failures with their exit code, and notes on standard
+//! error (text, or log events with `--log-format json`).
+
+pub(crate) static JSON_LOGS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Whether logs are JSON lines (then nothing else is drawn on standard error).
+pub(crate) fn json_logs() -> bool {
+    JSON_LOGS.get().copied().unwrap_or(false)
+}
+
+/// Tells the user something on stderr: `auditor: <msg>`, or with `--log-format json` the
+/// same as a log event, so that stderr stays one JSON object per line.
+pub(crate) fn say(msg: &str) {
+    if json_logs() {
+        tracing::info!(target: "auditor::cli", "{msg}");
+    } else {
+        eprintln!("auditor: {msg}");
+    }
+}
+
+/// [`say`] for a warning: `auditor: warning: <msg>`.
+pub(crate) fn warn(msg: &str) {
+    if json_logs() {
+        tracing::warn!(target: "auditor::cli", "{msg}");
+    } else {
+        eprintln!("auditor: warning: {msg}");
+    }
+}
+
+/// A failure with its exit code; the message is one line.
+pub(crate) struct Failure {
+    pub(crate) code: u8,
+    pub(crate) message: String,
+}
+
+pub(crate) fn usage(msg: impl Into<String>) -> Failure {
+    Failure {
+        code: 2,
+        message: msg.into(),
+    }
+}

@@ -1,0 +1,75 @@
+//! One account's audit as the CLI runs it (`audit`, `audit --org`, the daemon): the
+//! engine's request from the configuration, and the engine's refusals as exit codes and
+//! one-line messages with a hint.
+
+use crate::config::Config;
+use crate::fail::{usage, Failure};
+use auditor_aws::{AwsError, AwsOptions, ErrorKind};
+use auditor_engine::{AccountAudit, AccountRequest, AuditError, RegionError};
+use auditor_model::{AccountId, Service};
+
+/// How to reach AWS, from the configuration.
+pub(crate) fn aws_options(cfg: &Config) -> AwsOptions {
+    AwsOptions {
+        profile: cfg.profile.clone(),
+        endpoint_url: cfg.endpoint_url.clone(),
+        max_attempts: cfg.max_attempts,
+        rate_limits: cfg.rate_limits.clone(),
+        ..AwsOptions::default()
+    }
+}
+
+/// The engine's request to audit `account`.
+pub(crate) fn request(cfg: &Config, account: AccountId, services: Vec<Service>) -> AccountRequest {
+    AccountRequest {
+        account,
+        aws: aws_options(cfg),
+        role_name: cfg.role_name.clone(),
+        regions: cfg.regions.clone(),
+        services,
+        concurrency: cfg.concurrency,
+        s3: cfg.s3.clone(),
+        settings: cfg.settings.clone(),
+    }
+}
+
+/// Audits one account; a refusal is exit 3 (AWS) or 2 (bad input) with its reason.
+pub(crate) async fn account(
+    cfg: &Config,
+    account: AccountId,
+    services: Vec<Service>,
+    started_at: time::OffsetDateTime,
+) -> Result<AccountAudit, Failure> {
+    auditor_engine::audit_account(&request(cfg, account, services), started_at)
+        .await
+        .map_err(|e| match e {
+            AuditError::Session(e) => aws(&e, cfg.profile.as_deref()),
+            AuditError::Regions(e @ RegionError::Discovery(_)) => Failure {
+                code: 3,
+                message: e.to_string(),
+            },
+            AuditError::Regions(e) => usage(e.to_string()),
+        })
+}
+
+/// An AWS refusal as a failure (exit 3), with what to check.
+pub(crate) fn aws(e: &AwsError, profile: Option<&str>) -> Failure {
+    let named;
+    let hint = match e.kind() {
+        Some(ErrorKind::Credentials) if profile.is_some() => {
+            named = format!(
+                " (profile '{}' gives no credentials: is it in ~/.aws/config or ~/.aws/credentials, and is its SSO session logged in?)",
+                profile.unwrap_or_default()
+            );
+            named.as_str()
+        }
+        Some(ErrorKind::Credentials) => " (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`)",
+        Some(ErrorKind::Unreachable) => " (check --endpoint-url / AWS_ENDPOINT_URL and the network)",
+        Some(ErrorKind::AccessDenied) => " (the caller needs sts:AssumeRole on the audit role, and the role must trust the caller)",
+        _ => "",
+    };
+    Failure {
+        code: 3,
+        message: format!("{e}{hint}"),
+    }
+}
