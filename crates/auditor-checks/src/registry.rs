@@ -7,62 +7,62 @@ use auditor_model::{Finding, Inventory, Service};
 /// Every check, sorted by code. Codes are never reused; a retired check keeps its line
 /// commented out with the release that removed it.
 static CHECKS: &[&dyn Check] = &[
-    &ec2::SgOpenAllTraffic,
-    &ec2::SgOpenAdminPorts,
-    &ec2::SgOpenDatabasePorts,
-    &ec2::DefaultSgHasRules,
-    &ec2::NaclOpenAdminPorts,
-    &ec2::VpcWithoutFlowLogs,
-    &ec2::VpcWithoutEcrEndpoints,
-    &ec2::InstanceAllowsImdsv1,
-    &ec2::EbsDefaultEncryptionOff,
-    &ec2::IsolatedSubnetHasEgress,
-    &ecr::TagsMutable,
-    &ecr::RepositoryNotScanned,
-    &ecr::NoLifecyclePolicy,
-    &ecr::PolicyGrantsOutsiders,
-    &ecr::NotKmsEncrypted,
-    &ecr::ImageHasCriticalFindings,
-    &ecr::PullThroughUnapprovedUpstream,
-    &eks::SecretsNotKmsEncrypted,
-    &eks::EndpointPublic,
-    &eks::ControlPlaneLogging,
-    &eks::VersionOutdated,
-    &eks::ClusterRoleShared,
-    &eks::IrsaUnavailable,
-    &eks::VpcCniNodeRole,
-    &eks::NodegroupSsh,
-    &eks::NodegroupCustomAmi,
-    &eks::NodesAllowImdsv1,
-    &eks::NodegroupPublicSubnet,
-    &eks::SecurityGroupsOpen,
-    &eks::AuthenticationMode,
-    &eks::AccessEntriesAdmins,
-    &eks::NodeRoleOverprivileged,
-    &iam::TrustAnyPrincipal,
-    &iam::TrustCrossAccount,
-    &iam::IrsaSubUnscoped,
-    &iam::IrsaAudMissing,
-    &iam::OidcTrustWithoutSub,
-    &iam::IrsaProviderMissing,
-    &iam::AdminAccess,
-    &iam::ConsoleWithoutMfa,
-    &iam::AccessKeyStale,
-    &iam::HumanUserAccessKeys,
-    &iam::RoleUnused,
-    &iam::UserDirectPolicies,
-    &iam::WeakPasswordPolicy,
-    &iam::PrivilegeEscalation,
-    &iam::LbControllerOverprivileged,
-    &s3::EncryptionNotKms,
-    &s3::VersioningOff,
-    &s3::PublicAccessBlockOff,
-    &s3::TlsNotEnforced,
-    &s3::PolicyGrantsOutsiders,
-    &s3::AccessLoggingOff,
-    &s3::AclsEnabled,
-    &s3::CrossTeamStateAccess,
-    &s3::StateSecrets,
+    &ec2::sg_open_all_traffic::SgOpenAllTraffic,
+    &ec2::sg_open_admin_ports::SgOpenAdminPorts,
+    &ec2::sg_open_database_ports::SgOpenDatabasePorts,
+    &ec2::default_sg_has_rules::DefaultSgHasRules,
+    &ec2::nacl_open_admin_ports::NaclOpenAdminPorts,
+    &ec2::vpc_without_flow_logs::VpcWithoutFlowLogs,
+    &ec2::eks_vpc_without_ecr_endpoints::VpcWithoutEcrEndpoints,
+    &ec2::instance_allows_imdsv1::InstanceAllowsImdsv1,
+    &ec2::ebs_default_encryption_off::EbsDefaultEncryptionOff,
+    &ec2::isolated_subnet_has_egress::IsolatedSubnetHasEgress,
+    &ecr::ecr_tags_mutable::TagsMutable,
+    &ecr::ecr_repository_not_scanned::RepositoryNotScanned,
+    &ecr::ecr_no_lifecycle_policy::NoLifecyclePolicy,
+    &ecr::ecr_policy_grants_outsiders::PolicyGrantsOutsiders,
+    &ecr::ecr_not_kms_encrypted::NotKmsEncrypted,
+    &ecr::ecr_image_critical_findings::ImageHasCriticalFindings,
+    &ecr::ecr_pull_through_unapproved_upstream::PullThroughUnapprovedUpstream,
+    &eks::secrets_not_kms_encrypted::SecretsNotKmsEncrypted,
+    &eks::endpoint_public::EndpointPublic,
+    &eks::control_plane_logging_incomplete::ControlPlaneLogging,
+    &eks::version_outdated::VersionOutdated,
+    &eks::cluster_role_not_dedicated::ClusterRoleShared,
+    &eks::workload_identity_unavailable::IrsaUnavailable,
+    &eks::vpc_cni_uses_node_role::VpcCniNodeRole,
+    &eks::nodegroup_ssh_access::NodegroupSsh,
+    &eks::nodegroup_custom_ami::NodegroupCustomAmi,
+    &eks::nodes_allow_imds_from_pods::NodesAllowImdsv1,
+    &eks::nodegroup_public_subnet::NodegroupPublicSubnet,
+    &eks::cluster_security_groups_open::SecurityGroupsOpen,
+    &eks::authentication_mode_config_map::AuthenticationMode,
+    &eks::access_entries_extra_admins::AccessEntriesAdmins,
+    &eks::node_role_overprivileged::NodeRoleOverprivileged,
+    &iam::trust_policy_any_principal::TrustAnyPrincipal,
+    &iam::trust_policy_cross_account_unconditioned::TrustCrossAccount,
+    &iam::irsa_trust_sub_unscoped::IrsaSubUnscoped,
+    &iam::irsa_trust_aud_missing::IrsaAudMissing,
+    &iam::oidc_trust_without_sub::OidcTrustWithoutSub,
+    &iam::irsa_trust_provider_missing::IrsaProviderMissing,
+    &iam::principal_has_admin_access::AdminAccess,
+    &iam::console_user_without_mfa::ConsoleWithoutMfa,
+    &iam::access_key_stale::AccessKeyStale,
+    &iam::human_user_access_keys::HumanUserAccessKeys,
+    &iam::role_unused::RoleUnused,
+    &iam::user_has_direct_policies::UserDirectPolicies,
+    &iam::weak_password_policy::WeakPasswordPolicy,
+    &iam::principal_can_escalate_privileges::PrivilegeEscalation,
+    &iam::lb_controller_role_overprivileged::LbControllerOverprivileged,
+    &s3::s3_state_not_kms_encrypted::EncryptionNotKms,
+    &s3::s3_state_versioning_off::VersioningOff,
+    &s3::s3_state_public_access_block_off::PublicAccessBlockOff,
+    &s3::s3_state_tls_not_enforced::TlsNotEnforced,
+    &s3::s3_state_policy_grants_outsiders::PolicyGrantsOutsiders,
+    &s3::s3_state_access_logging_off::AccessLoggingOff,
+    &s3::s3_state_acls_enabled::AclsEnabled,
+    &s3::s3_cross_team_state_access::CrossTeamStateAccess,
+    &s3::s3_state_holds_secrets::StateSecrets,
 ];
 
 /// Every check, sorted by code.
@@ -274,6 +274,38 @@ mod tests {
                 m.file
             );
         }
+    }
+
+    #[test]
+    fn every_declared_check_is_in_the_table() {
+        // A check file's module is declared by the build script; forgetting its registry
+        // line would leave it compiled but never run.
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut declared = Vec::new();
+        for dir in std::fs::read_dir(&src).expect("src") {
+            let dir = dir.expect("entry").path();
+            if !dir.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(&dir).expect("service dir") {
+                let path = file.expect("entry").path();
+                let text = std::fs::read_to_string(&path).expect("source");
+                if text.contains("\ndeclare_check! {") {
+                    declared.push(path.display().to_string());
+                }
+            }
+        }
+        let registered: Vec<&str> = CHECKS.iter().map(|c| c.meta().file).collect();
+        for path in &declared {
+            assert!(
+                registered
+                    .iter()
+                    .any(|f| path.ends_with(f.trim_start_matches("./"))
+                        || f.ends_with(path.as_str())),
+                "{path} declares a check that registry.rs does not list"
+            );
+        }
+        assert_eq!(declared.len(), CHECKS.len());
     }
 
     #[test]

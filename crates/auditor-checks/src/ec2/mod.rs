@@ -1,27 +1,6 @@
 //! EC2/VPC checks (EC2-001 ... EC2-010) and the helpers they share.
 
-mod default_sg_has_rules;
-mod ebs_default_encryption_off;
-mod eks_vpc_without_ecr_endpoints;
-pub(crate) mod exposure;
-mod instance_allows_imdsv1;
-mod isolated_subnet_has_egress;
-mod nacl_open_admin_ports;
-mod sg_open_admin_ports;
-mod sg_open_all_traffic;
-mod sg_open_database_ports;
-mod vpc_without_flow_logs;
-
-pub(crate) use default_sg_has_rules::DefaultSgHasRules;
-pub(crate) use ebs_default_encryption_off::EbsDefaultEncryptionOff;
-pub(crate) use eks_vpc_without_ecr_endpoints::VpcWithoutEcrEndpoints;
-pub(crate) use instance_allows_imdsv1::InstanceAllowsImdsv1;
-pub(crate) use isolated_subnet_has_egress::IsolatedSubnetHasEgress;
-pub(crate) use nacl_open_admin_ports::NaclOpenAdminPorts;
-pub(crate) use sg_open_admin_ports::SgOpenAdminPorts;
-pub(crate) use sg_open_all_traffic::SgOpenAllTraffic;
-pub(crate) use sg_open_database_ports::SgOpenDatabasePorts;
-pub(crate) use vpc_without_flow_logs::VpcWithoutFlowLogs;
+include!(concat!(env!("OUT_DIR"), "/checks_ec2.rs"));
 
 use crate::{CheckContext, Emitter};
 use auditor_model::ec2::{name_tag, Ec2Region, SecurityGroup};

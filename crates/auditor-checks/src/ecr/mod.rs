@@ -1,20 +1,6 @@
 //! ECR checks (ECR-001 ... ECR-007) and the helpers they share.
 
-mod ecr_image_critical_findings;
-mod ecr_no_lifecycle_policy;
-mod ecr_not_kms_encrypted;
-mod ecr_policy_grants_outsiders;
-mod ecr_pull_through_unapproved_upstream;
-mod ecr_repository_not_scanned;
-mod ecr_tags_mutable;
-
-pub(crate) use ecr_image_critical_findings::ImageHasCriticalFindings;
-pub(crate) use ecr_no_lifecycle_policy::NoLifecyclePolicy;
-pub(crate) use ecr_not_kms_encrypted::NotKmsEncrypted;
-pub(crate) use ecr_policy_grants_outsiders::PolicyGrantsOutsiders;
-pub(crate) use ecr_pull_through_unapproved_upstream::PullThroughUnapprovedUpstream;
-pub(crate) use ecr_repository_not_scanned::RepositoryNotScanned;
-pub(crate) use ecr_tags_mutable::TagsMutable;
+include!(concat!(env!("OUT_DIR"), "/checks_ecr.rs"));
 
 use crate::{CheckContext, Emitter};
 use auditor_model::ecr::{EcrRegion, Repository};

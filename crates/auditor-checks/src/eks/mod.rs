@@ -1,38 +1,7 @@
 //! EKS checks (EKS-001 ... EKS-015) and the helpers they share: clusters and node groups
 //! as resources, and the EC2 and IAM data EKS checks cross-read.
 
-mod access_entries_extra_admins;
-mod authentication_mode_config_map;
-pub(crate) mod calendar;
-mod cluster_role_not_dedicated;
-mod cluster_security_groups_open;
-mod control_plane_logging_incomplete;
-mod endpoint_public;
-mod node_role_overprivileged;
-mod nodegroup_custom_ami;
-mod nodegroup_public_subnet;
-mod nodegroup_ssh_access;
-mod nodes_allow_imds_from_pods;
-mod secrets_not_kms_encrypted;
-mod version_outdated;
-mod vpc_cni_uses_node_role;
-mod workload_identity_unavailable;
-
-pub(crate) use access_entries_extra_admins::AccessEntriesAdmins;
-pub(crate) use authentication_mode_config_map::AuthenticationMode;
-pub(crate) use cluster_role_not_dedicated::ClusterRoleShared;
-pub(crate) use cluster_security_groups_open::SecurityGroupsOpen;
-pub(crate) use control_plane_logging_incomplete::ControlPlaneLogging;
-pub(crate) use endpoint_public::EndpointPublic;
-pub(crate) use node_role_overprivileged::NodeRoleOverprivileged;
-pub(crate) use nodegroup_custom_ami::NodegroupCustomAmi;
-pub(crate) use nodegroup_public_subnet::NodegroupPublicSubnet;
-pub(crate) use nodegroup_ssh_access::NodegroupSsh;
-pub(crate) use nodes_allow_imds_from_pods::NodesAllowImdsv1;
-pub(crate) use secrets_not_kms_encrypted::SecretsNotKmsEncrypted;
-pub(crate) use version_outdated::VersionOutdated;
-pub(crate) use vpc_cni_uses_node_role::VpcCniNodeRole;
-pub(crate) use workload_identity_unavailable::IrsaUnavailable;
+include!(concat!(env!("OUT_DIR"), "/checks_eks.rs"));
 
 use crate::{CheckContext, Emitter};
 use auditor_model::ec2::Ec2Region;

@@ -1,37 +1,7 @@
 //! IAM checks (IAM-001 ...) and the helpers they share: roles and users as resources,
 //! parsed trust policies, and the identity-policy sets the policy engine evaluates.
 
-mod access_key_stale;
-mod console_user_without_mfa;
-mod human_user_access_keys;
-mod irsa_trust_aud_missing;
-mod irsa_trust_provider_missing;
-mod irsa_trust_sub_unscoped;
-mod lb_controller_role_overprivileged;
-mod oidc_trust_without_sub;
-mod principal_can_escalate_privileges;
-mod principal_has_admin_access;
-mod role_unused;
-mod trust_policy_any_principal;
-mod trust_policy_cross_account_unconditioned;
-mod user_has_direct_policies;
-mod weak_password_policy;
-
-pub(crate) use access_key_stale::AccessKeyStale;
-pub(crate) use console_user_without_mfa::ConsoleWithoutMfa;
-pub(crate) use human_user_access_keys::HumanUserAccessKeys;
-pub(crate) use irsa_trust_aud_missing::IrsaAudMissing;
-pub(crate) use irsa_trust_provider_missing::IrsaProviderMissing;
-pub(crate) use irsa_trust_sub_unscoped::IrsaSubUnscoped;
-pub(crate) use lb_controller_role_overprivileged::LbControllerOverprivileged;
-pub(crate) use oidc_trust_without_sub::OidcTrustWithoutSub;
-pub(crate) use principal_can_escalate_privileges::PrivilegeEscalation;
-pub(crate) use principal_has_admin_access::AdminAccess;
-pub(crate) use role_unused::RoleUnused;
-pub(crate) use trust_policy_any_principal::TrustAnyPrincipal;
-pub(crate) use trust_policy_cross_account_unconditioned::TrustCrossAccount;
-pub(crate) use user_has_direct_policies::UserDirectPolicies;
-pub(crate) use weak_password_policy::WeakPasswordPolicy;
+include!(concat!(env!("OUT_DIR"), "/checks_iam.rs"));
 
 use crate::emit::ev;
 use crate::principals::Subject;

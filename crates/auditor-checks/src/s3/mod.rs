@@ -2,26 +2,7 @@
 //! as resources, iteration with "not assessed" for what was not collected, and the
 //! state-access analysis behind S3-008 and the report's access matrix.
 
-pub(crate) mod access;
-mod s3_cross_team_state_access;
-mod s3_state_access_logging_off;
-mod s3_state_acls_enabled;
-mod s3_state_holds_secrets;
-mod s3_state_not_kms_encrypted;
-mod s3_state_policy_grants_outsiders;
-mod s3_state_public_access_block_off;
-mod s3_state_tls_not_enforced;
-mod s3_state_versioning_off;
-
-pub(crate) use s3_cross_team_state_access::CrossTeamStateAccess;
-pub(crate) use s3_state_access_logging_off::AccessLoggingOff;
-pub(crate) use s3_state_acls_enabled::AclsEnabled;
-pub(crate) use s3_state_holds_secrets::StateSecrets;
-pub(crate) use s3_state_not_kms_encrypted::EncryptionNotKms;
-pub(crate) use s3_state_policy_grants_outsiders::PolicyGrantsOutsiders;
-pub(crate) use s3_state_public_access_block_off::PublicAccessBlockOff;
-pub(crate) use s3_state_tls_not_enforced::TlsNotEnforced;
-pub(crate) use s3_state_versioning_off::VersioningOff;
+include!(concat!(env!("OUT_DIR"), "/checks_s3.rs"));
 
 use crate::{CheckContext, Emitter};
 use auditor_model::s3::Bucket;
