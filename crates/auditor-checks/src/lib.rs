@@ -33,7 +33,10 @@ pub use settings::{
     DEFAULT_NODE_ROLE_POLICIES, OPT_IN_CHECKS,
 };
 
-use auditor_model::{Inventory, Service, Severity};
+use auditor_model::ec2::Ec2Region;
+use auditor_model::eks::EksRegion;
+use auditor_model::iam::IamAccount;
+use auditor_model::{Gap, GapKind, Inventory, Service, Severity};
 
 /// Metadata of a check: everything but its logic.
 #[derive(Debug)]
@@ -98,6 +101,57 @@ pub struct CheckContext<'a> {
     pub settings: &'a Settings,
     /// Analyses that several checks (and the report) share, computed once per audit.
     pub(crate) memo: &'a Memo,
+}
+
+impl<'a> CheckContext<'a> {
+    /// A region's EC2 data, or the gap saying it was not collected. Checks of any service
+    /// read another service's data through these accessors (and declare the APIs in their
+    /// `reads`, from which the engine decides what to collect).
+    pub fn ec2(&self, region: &str) -> Result<&'a Ec2Region, Gap> {
+        self.inventory.ec2.get(region).ok_or_else(|| {
+            absent(
+                "ec2",
+                Some(region),
+                "",
+                format!("EC2 data for {region} was not collected"),
+            )
+        })
+    }
+
+    /// A region's EKS data, or the gap saying it was not collected.
+    pub fn eks(&self, region: &str) -> Result<&'a EksRegion, Gap> {
+        self.inventory.eks.get(region).ok_or_else(|| {
+            absent(
+                "eks",
+                Some(region),
+                "",
+                format!("EKS data for {region} was not collected"),
+            )
+        })
+    }
+
+    /// The account's IAM data, or the gap saying it was not collected.
+    pub fn iam(&self) -> Result<&'a IamAccount, Gap> {
+        self.inventory.iam.as_ref().ok_or_else(|| {
+            absent(
+                "iam",
+                None,
+                "iam:GetAccountAuthorizationDetails",
+                "IAM was not collected".into(),
+            )
+        })
+    }
+}
+
+/// The gap of a service (or region) that was not collected at all.
+fn absent(service: &str, region: Option<&str>, api: &str, message: String) -> Gap {
+    Gap {
+        service: service.into(),
+        region: region.map(str::to_owned),
+        api: api.into(),
+        kind: GapKind::Absent,
+        message,
+    }
 }
 
 /// Shared analyses of one audit.

@@ -109,6 +109,12 @@ impl<T> Collected<T> {
         }
     }
 
+    /// The data, or an owned copy of the gap: chains after a check context's accessor
+    /// (`ctx.ec2(region).and_then(|r| r.subnets.read())`).
+    pub fn read(&self) -> Result<&T, Gap> {
+        self.get().map_err(Clone::clone)
+    }
+
     /// The gap, if this part was not collected.
     pub fn gap(&self) -> Option<&Gap> {
         self.get().err()

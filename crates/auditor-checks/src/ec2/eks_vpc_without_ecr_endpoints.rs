@@ -60,7 +60,7 @@ impl Check for VpcWithoutEcrEndpoints {
         let inv = ctx.inventory;
         for (region, ec2) in &inv.ec2 {
             let region_res = |id: &str| super::resource(inv, region, "vpc", id, None);
-            let Some(eks) = inv.eks.get(region) else {
+            let Ok(eks) = ctx.eks(region) else {
                 out.not_assessed_because(
                     region_res("*"),
                     "EKS was not collected in this region, so which VPCs host clusters is \
@@ -78,7 +78,7 @@ impl Check for VpcWithoutEcrEndpoints {
             // VPC → the clusters in it.
             let mut hosting: BTreeMap<String, Vec<&str>> = BTreeMap::new();
             for c in clusters {
-                match crate::eks::cluster_vpc(inv, region, c) {
+                match crate::eks::cluster_vpc(ctx, region, c) {
                     Some(v) => hosting.entry(v).or_default().push(&c.name),
                     None => out.not_assessed_because(
                         region_res("*"),

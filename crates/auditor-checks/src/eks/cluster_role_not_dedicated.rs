@@ -46,7 +46,7 @@ declare_check! {
 impl Check for ClusterRoleShared {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
         let inv = ctx.inventory;
-        let roles = super::iam_roles(inv);
+        let roles = ctx.iam().and_then(|i| i.roles.read());
         // Every use of a role by EKS in the audited regions: (role ARN, user).
         let mut uses: Vec<(&str, String)> = Vec::new();
         for (region, data) in &inv.eks {

@@ -76,7 +76,7 @@ impl Check for SecurityGroupsOpen {
                     }
                 }
             }
-            let sgs = match super::ec2_part(inv, region, |r| &r.security_groups) {
+            let sgs = match ctx.ec2(region).and_then(|r| r.security_groups.read()) {
                 Ok(s) => s,
                 Err(gap) => return out.not_assessed(res, &gap),
             };

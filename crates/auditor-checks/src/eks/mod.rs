@@ -4,10 +4,9 @@
 include!(concat!(env!("OUT_DIR"), "/checks_eks.rs"));
 
 use crate::{CheckContext, Emitter};
-use auditor_model::ec2::Ec2Region;
 use auditor_model::eks::{Cluster, EksRegion, Nodegroup};
 use auditor_model::iam::Role;
-use auditor_model::{Gap, GapKind, Inventory, Resource};
+use auditor_model::{Inventory, Resource};
 
 /// A cluster as a finding's resource.
 pub(crate) fn cluster_resource(inv: &Inventory, region: &str, c: &Cluster) -> Resource {
@@ -99,40 +98,6 @@ fn wildcard(inv: &Inventory, region: &str, path: &str) -> Resource {
     }
 }
 
-/// The region's EC2 data, or the gap that explains its absence.
-pub(crate) fn ec2<'i>(inv: &'i Inventory, region: &str) -> Result<&'i Ec2Region, Gap> {
-    inv.ec2.get(region).ok_or_else(|| Gap {
-        service: "ec2".into(),
-        region: Some(region.to_owned()),
-        api: String::new(),
-        kind: GapKind::Absent,
-        message: format!("EC2 data for {region} was not collected (EKS checks cross-read it)"),
-    })
-}
-
-/// One part of the region's EC2 data.
-pub(crate) fn ec2_part<'i, T>(
-    inv: &'i Inventory,
-    region: &str,
-    pick: impl Fn(&'i Ec2Region) -> &'i auditor_model::Collected<T>,
-) -> Result<&'i T, Gap> {
-    pick(ec2(inv, region)?).get().map_err(Clone::clone)
-}
-
-/// The account's IAM roles, or the gap that explains their absence.
-pub(crate) fn iam_roles(inv: &Inventory) -> Result<&[Role], Gap> {
-    match &inv.iam {
-        Some(iam) => iam.roles.get().map(Vec::as_slice).map_err(Clone::clone),
-        None => Err(Gap {
-            service: "iam".into(),
-            region: None,
-            api: String::new(),
-            kind: GapKind::Absent,
-            message: "IAM was not collected (EKS checks cross-read roles)".into(),
-        }),
-    }
-}
-
 /// The role an ARN names, matched on its name (an ARN may carry a path or not).
 pub(crate) fn role_by_arn<'i>(roles: &'i [Role], arn: &str) -> Option<&'i Role> {
     roles.iter().find(|r| r.arn == arn).or_else(|| {
@@ -145,9 +110,9 @@ pub(crate) fn role_by_arn<'i>(roles: &'i [Role], arn: &str) -> Option<&'i Role> 
 }
 
 /// The VPC a cluster runs in: from DescribeCluster, else from its subnets in EC2 data.
-pub(crate) fn cluster_vpc(inv: &Inventory, region: &str, c: &Cluster) -> Option<String> {
+pub(crate) fn cluster_vpc(ctx: &CheckContext<'_>, region: &str, c: &Cluster) -> Option<String> {
     c.vpc_config.vpc_id.clone().or_else(|| {
-        let subnets = ec2_part(inv, region, |r| &r.subnets).ok()?;
+        let subnets = ctx.ec2(region).and_then(|r| r.subnets.read()).ok()?;
         c.vpc_config.subnet_ids.iter().find_map(|id| {
             subnets
                 .iter()

@@ -62,7 +62,7 @@ impl Check for NodeRoleOverprivileged {
         if users.is_empty() {
             return;
         }
-        let roles = match super::iam_roles(inv) {
+        let roles = match ctx.iam().and_then(|i| i.roles.read()) {
             Ok(r) => r,
             Err(gap) => {
                 for arn in users.keys() {

@@ -84,7 +84,7 @@ impl Check for NodegroupPublicSubnet {
         let inv = ctx.inventory;
         super::for_each_nodegroup(ctx, out, |region, data, c, n, out| {
             let res = super::nodegroup_resource(inv, region, c, n);
-            let ec2 = match super::ec2(inv, region) {
+            let ec2 = match ctx.ec2(region) {
                 Ok(e) => e,
                 Err(gap) => return out.not_assessed(res, &gap),
             };

@@ -122,7 +122,7 @@ impl Check for NodesAllowImdsv1 {
                     },
                 }
             }
-            match super::ec2_part(inv, region, |r| &r.instances) {
+            match ctx.ec2(region).and_then(|r| r.instances.read()) {
                 Err(gap) => unknown.push(gap.to_string()),
                 Ok(instances) => {
                     for i in instances.iter().filter(|i| {

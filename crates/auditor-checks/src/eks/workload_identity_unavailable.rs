@@ -63,15 +63,9 @@ impl Check for IrsaUnavailable {
             let Some(issuer) = c.issuer_host() else {
                 return out.not_assessed_because(res, "DescribeCluster returned no OIDC issuer");
             };
-            let providers = match inv.iam.as_ref().map(|i| i.oidc_providers.get()) {
-                Some(Ok(p)) => p,
-                Some(Err(gap)) => return out.not_assessed(res, gap),
-                None => {
-                    return out.not_assessed_because(
-                        res,
-                        "IAM was not collected, so the account's OIDC providers are unknown",
-                    )
-                }
+            let providers = match ctx.iam().and_then(|i| i.oidc_providers.read()) {
+                Ok(p) => p,
+                Err(gap) => return out.not_assessed(res, &gap),
             };
             let provider = providers
                 .iter()

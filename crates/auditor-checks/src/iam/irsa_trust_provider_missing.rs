@@ -41,7 +41,7 @@ declare_check! {
 
 impl Check for IrsaProviderMissing {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
-        let providers = ctx.inventory.iam.as_ref().map(|a| a.oidc_providers.get());
+        let providers = ctx.iam().ok().map(|a| a.oidc_providers.get());
         super::for_each_trust(ctx, out, |_, doc, res, out| {
             let federated: Vec<&str> = doc
                 .statements()
@@ -69,7 +69,7 @@ impl Check for IrsaProviderMissing {
                     ));
                     continue;
                 }
-                match cluster_of(ctx.inventory, f) {
+                match cluster_of(ctx, f) {
                     ClusterState::Exists(name) => pass.push(ev(
                         "Principal.Federated",
                         f,
@@ -104,7 +104,7 @@ enum ClusterState {
 }
 
 /// Whether the cluster behind an EKS OIDC provider ARN still exists, from EKS data.
-fn cluster_of(inv: &auditor_model::Inventory, provider: &str) -> ClusterState {
+fn cluster_of(ctx: &CheckContext<'_>, provider: &str) -> ClusterState {
     let Some(issuer) = super::eks_issuer(provider) else {
         return ClusterState::Unknown(format!("{provider} is not an EKS issuer"));
     };
@@ -115,7 +115,7 @@ fn cluster_of(inv: &auditor_model::Inventory, provider: &str) -> ClusterState {
     else {
         return ClusterState::Unknown(format!("no region in issuer {issuer}"));
     };
-    let Some(eks) = inv.eks.get(region) else {
+    let Ok(eks) = ctx.eks(region) else {
         return ClusterState::Unknown(format!(
             "the provider exists; whether its cluster does is unknown because EKS was not \
              collected in {region}"

@@ -122,10 +122,9 @@ fn is_controller(role: &auditor_model::iam::Role) -> bool {
 
 impl Check for LbControllerOverprivileged {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
-        let (Some(iam), Some(roles)) = (
-            ctx.inventory.iam.as_ref(),
-            super::part(ctx, out, "role", |a| &a.roles),
-        ) else {
+        let (Some(iam), Some(roles)) =
+            (ctx.iam().ok(), super::part(ctx, out, "role", |a| &a.roles))
+        else {
             return;
         };
         for role in roles.iter().filter(|r| is_controller(r)) {

@@ -8,7 +8,7 @@ use crate::principals::Subject;
 use crate::{CheckContext, Emitter};
 use auditor_model::iam::InlinePolicy;
 use auditor_model::iam::{IamAccount, Role};
-use auditor_model::{Gap, GapKind, Resource};
+use auditor_model::Resource;
 use auditor_policy::reach::{reach, Question, Reach, Target};
 use auditor_policy::{Named, PolicyDocument, PolicySet};
 
@@ -35,27 +35,17 @@ pub(crate) fn account_setting(ctx: &CheckContext<'_>, id: &str) -> Resource {
     )
 }
 
-fn not_collected() -> Gap {
-    Gap {
-        service: "iam".into(),
-        region: None,
-        api: "iam:GetAccountAuthorizationDetails".into(),
-        kind: GapKind::Absent,
-        message: "IAM was not collected".into(),
-    }
-}
-
 /// The IAM data, or one "not assessed" finding for the whole account when it is missing.
 pub(crate) fn account<'i>(
     ctx: &CheckContext<'i>,
     out: &mut Emitter<'_>,
     kind: &str,
 ) -> Option<&'i IamAccount> {
-    match &ctx.inventory.iam {
-        Some(a) => Some(a),
-        None => {
+    match ctx.iam() {
+        Ok(a) => Some(a),
+        Err(gap) => {
             let r = account_setting(ctx, &format!("{kind}/*"));
-            out.not_assessed(r, &not_collected());
+            out.not_assessed(r, &gap);
             None
         }
     }
