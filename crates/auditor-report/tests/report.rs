@@ -4,124 +4,37 @@
 // Test code: a failed unwrap is a failing test with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use auditor_checks::{run_all, Settings};
-use auditor_model::{AuditResult, Gap, GapKind, Inventory};
+use auditor_model::AuditResult;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-/// An audit of two check fixtures' inventories merged: passes, failures, and gaps.
+/// A fixed audit of one account (`tests/data/account.json`): passes, failures and "not
+/// assessed" findings of three EC2 checks in two regions, a refused API, request counts.
+/// The findings are data, not the live checks' output, so a change to a check's wording
+/// does not move these snapshots; what is pinned is the reporters.
 fn result() -> AuditResult {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../auditor-checks/fixtures");
-    let load = |code: &str| -> Inventory {
-        let v: Value = serde_json::from_str(
-            &std::fs::read_to_string(dir.join(format!("{code}.json"))).unwrap(),
-        )
-        .unwrap();
-        serde_json::from_value(v["inventory"].clone()).unwrap()
-    };
-    let mut inv = load("EC2-002");
-    let flow = load("EC2-006");
-    for (region, part) in flow.ec2 {
-        let mine = inv.ec2.entry(region).or_default();
-        mine.vpcs = part.vpcs;
-        mine.flow_logs = part.flow_logs;
-    }
-    inv.regions = inv.ec2.keys().cloned().collect();
-    inv.gaps.push(Gap {
-        service: "ec2".into(),
-        region: Some("us-east-1".into()),
-        api: "ec2:DescribeFlowLogs".into(),
-        kind: GapKind::AccessDenied,
-        message: "UnauthorizedOperation: not authorized".into(),
-    });
-    let settings = Settings {
-        // Only the checks these inventories feed, so absent parts do not crowd the snapshot.
-        disabled: [
-            "EC2-001", "EC2-003", "EC2-004", "EC2-005", "EC2-008", "EC2-009", "EC2-010",
-        ]
-        .map(String::from)
-        .to_vec(),
-        ..Settings::default()
-    };
-    let t = time::macros::datetime!(2026-11-22 12:00:00 UTC);
-    AuditResult {
-        account_id: inv.account_id.clone(),
-        partition: inv.partition.clone(),
-        caller_arn: "arn:aws:sts::123456789012:assumed-role/AuditorReadOnly/auditor".into(),
-        assumed_role: Some("arn:aws:iam::123456789012:role/AuditorReadOnly".into()),
-        regions: inv.regions.clone(),
-        services: inv.services.clone(),
-        started_at: t,
-        finished_at: t + time::Duration::seconds(3),
-        checks_run: auditor_checks::codes_run(&inv, &settings)
-            .into_iter()
-            .map(String::from)
-            .collect(),
-        findings: run_all(&inv, &settings),
-        gaps: inv.gaps.clone(),
-        state_access: Vec::new(),
-        api: [
-            (
-                "ec2".to_owned(),
-                auditor_model::ApiCounts {
-                    requests: 21,
-                    throttled: 1,
-                    rate_limited_ms: 150,
-                },
-            ),
-            (
-                "sts".to_owned(),
-                auditor_model::ApiCounts {
-                    requests: 1,
-                    ..Default::default()
-                },
-            ),
-        ]
-        .into(),
-    }
+    load("account.json")
 }
 
-/// The S3-008 fixture's account: the access matrix in JSON and as a table.
+/// The state-access analysis of the S3-008 fixture's account, as `auditor_checks::audit`
+/// returned it, with S3-008's findings (`tests/data/state-access.json`).
+fn state_result() -> AuditResult {
+    load("state-access.json")
+}
+
+fn load(name: &str) -> AuditResult {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The state-access matrix in JSON and as a table.
 #[test]
 fn state_access_matrix_is_reported() {
-    let fx: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../auditor-checks/fixtures/S3-008.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    let inv: auditor_model::Inventory =
-        serde_json::from_value(fx["cases"][0]["inventory"].clone()).unwrap();
-    let settings = Settings {
-        s3: auditor_checks::StateSettings {
-            state_admins: vec!["arn:aws:iam::*:role/terraform-admin".into()],
-            ..Default::default()
-        },
-        ..Settings::default()
-    };
-    let (findings, state_access) = auditor_checks::audit(&inv, &settings);
-    let t = time::macros::datetime!(2026-11-22 12:00:00 UTC);
-    let result = AuditResult {
-        account_id: inv.account_id.clone(),
-        partition: inv.partition.clone(),
-        caller_arn: "arn:aws:iam::123456789012:user/auditor".into(),
-        assumed_role: None,
-        regions: inv.regions.clone(),
-        services: inv.services.clone(),
-        started_at: t,
-        finished_at: t,
-        checks_run: auditor_checks::codes_run(&inv, &settings)
-            .into_iter()
-            .map(String::from)
-            .collect(),
-        findings,
-        gaps: Vec::new(),
-        state_access,
-        api: Default::default(),
-    };
+    let result = state_result();
     let report = auditor_report::json_v1::build(&result);
     let m = &report.state_access;
     assert_eq!(m.len(), 3, "one matrix per state bucket");
