@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod policy_cases;
+pub mod responses;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use auditor_model::GapKind;
+use auditor_testkit::responses::{denied_message, ec2_error, plain};
 use aws_sdk_ec2::operation::describe_network_acls::DescribeNetworkAclsOutput;
 use aws_sdk_ec2::operation::describe_route_tables::DescribeRouteTablesOutput;
 use aws_sdk_ec2::operation::describe_security_groups::DescribeSecurityGroupsOutput;
@@ -15,19 +16,16 @@ use aws_sdk_ec2::operation::get_ebs_encryption_by_default::GetEbsEncryptionByDef
 use aws_sdk_ec2::types::{SecurityGroup, Vpc};
 use aws_sdk_ec2::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
-use aws_smithy_runtime_api::http::{Response, StatusCode};
-use aws_smithy_types::body::SdkBody;
+use aws_smithy_runtime_api::http::Response;
 
-fn http(status: u16, body: &'static str) -> Response {
-    Response::new(
-        StatusCode::try_from(status).expect("status"),
-        SdkBody::from(body),
-    )
+/// EC2's refusal of one API.
+fn denied(api: &str) -> Response {
+    let message = format!(
+        "You are not authorized to perform this operation. {}",
+        denied_message(api)
+    );
+    ec2_error(403, "UnauthorizedOperation", &message)
 }
-
-const DENIED: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>UnauthorizedOperation</Code>\
-<Message>You are not authorized to perform this operation. User: arn:aws:sts::1:assumed-role/AuditorReadOnly/auditor \
-is not authorized to perform: ec2:DescribeFlowLogs</Message></Error></Errors><RequestID>r-1</RequestID></Response>";
 
 fn healthy_rules() -> Vec<Rule> {
     vec![
@@ -71,10 +69,12 @@ fn healthy_rules() -> Vec<Rule> {
 #[tokio::test]
 async fn access_denied_on_one_api_is_a_gap_in_that_part_only() {
     let mut rules = healthy_rules();
-    rules.push(mock!(Client::describe_flow_logs).then_http_response(|| http(403, DENIED)));
+    rules.push(
+        mock!(Client::describe_flow_logs).then_http_response(|| denied("ec2:DescribeFlowLogs")),
+    );
     rules.push(
         mock!(Client::describe_instances)
-            .then_http_response(|| http(404, "<html>Not Found</html>")),
+            .then_http_response(|| plain(404, "<html>Not Found</html>")),
     );
     let refs: Vec<&Rule> = rules.iter().collect();
     let client = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, &refs, |b| b
@@ -115,10 +115,12 @@ async fn access_denied_on_one_api_is_a_gap_in_that_part_only() {
 
 #[tokio::test]
 async fn throttling_that_outlasts_retries_is_a_throttled_gap() {
-    const THROTTLED: &str = "<Response><Errors><Error><Code>RequestLimitExceeded</Code>\
-<Message>Request limit exceeded.</Message></Error></Errors><RequestID>r-2</RequestID></Response>";
     let mut rules = healthy_rules();
-    rules.push(mock!(Client::describe_flow_logs).then_http_response(|| http(503, THROTTLED)));
+    rules.push(
+        mock!(Client::describe_flow_logs).then_http_response(|| {
+            ec2_error(503, "RequestLimitExceeded", "Request limit exceeded.")
+        }),
+    );
     rules.push(mock!(Client::describe_instances).then_output(|| {
         aws_sdk_ec2::operation::describe_instances::DescribeInstancesOutput::builder().build()
     }));
@@ -132,13 +134,8 @@ async fn throttling_that_outlasts_retries_is_a_throttled_gap() {
 
 #[tokio::test]
 async fn a_refused_launch_template_read_is_a_gap_of_the_part() {
-    let rules = [mock!(Client::describe_launch_template_versions).then_http_response(|| {
-        http(
-            403,
-            "<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not \
-             authorized to perform: ec2:DescribeLaunchTemplateVersions</Message></Error></Errors></Response>",
-        )
-    })];
+    let rules = [mock!(Client::describe_launch_template_versions)
+        .then_http_response(|| denied("ec2:DescribeLaunchTemplateVersions"))];
     let refs: Vec<&Rule> = rules.iter().collect();
     let client = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, &refs, |b| b
         .retry_config(aws_config::retry::RetryConfig::disabled()));

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use auditor_model::GapKind;
+use auditor_testkit::responses::{denied_message, json_error};
 use aws_sdk_ecr::operation::describe_images::DescribeImagesOutput;
 use aws_sdk_ecr::operation::describe_pull_through_cache_rules::DescribePullThroughCacheRulesOutput;
 use aws_sdk_ecr::operation::describe_repositories::DescribeRepositoriesOutput;
@@ -18,11 +19,7 @@ use aws_sdk_ecr::types::{
 };
 use aws_sdk_ecr::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
-use aws_smithy_runtime_api::http::{Response, StatusCode};
-use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::DateTime;
-
-const DENIED: &str = r#"{"__type":"AccessDeniedException","message":"User: arn:aws:sts::1:assumed-role/AuditorReadOnly/auditor is not authorized to perform: ecr:GetRepositoryPolicy on resource: arn:aws:ecr:eu-west-1:1:repository/app"}"#;
 
 fn image(tag: &str, pushed: i64, critical: Option<i32>) -> ImageDetail {
     let mut b = ImageDetail::builder()
@@ -64,10 +61,11 @@ async fn pull_through_rules_scan_summaries_and_a_denied_policy() {
                 .build()
         }),
         mock!(Client::get_repository_policy).then_http_response(|| {
-            let mut r = Response::new(StatusCode::try_from(400).unwrap(), SdkBody::from(DENIED));
-            r.headers_mut()
-                .insert("content-type", "application/x-amz-json-1.1");
-            r
+            let message = format!(
+                "{} on resource: arn:aws:ecr:eu-west-1:1:repository/app",
+                denied_message("ecr:GetRepositoryPolicy")
+            );
+            json_error(400, "AccessDeniedException", &message)
         }),
         mock!(Client::describe_images).then_output(|| {
             DescribeImagesOutput::builder()

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use auditor_model::GapKind;
+use auditor_testkit::responses::{denied_message, rest_json_error};
 use aws_sdk_eks::operation::describe_access_entry::DescribeAccessEntryOutput;
 use aws_sdk_eks::operation::describe_addon::DescribeAddonOutput;
 use aws_sdk_eks::operation::describe_cluster::DescribeClusterOutput;
@@ -24,21 +25,17 @@ use aws_sdk_eks::types::{
 };
 use aws_sdk_eks::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
-use aws_smithy_runtime_api::http::{Response, StatusCode};
-use aws_smithy_types::body::SdkBody;
+use aws_smithy_runtime_api::http::Response;
 use aws_smithy_types::DateTime;
 
 const ACCT: &str = "111122223333";
 
 fn denied(api: &'static str) -> Response {
-    let body = format!(
-        r#"{{"message":"User: arn:aws:sts::{ACCT}:assumed-role/AuditorReadOnly/auditor is not authorized to perform: {api} on resource: arn:aws:eks:eu-west-1:{ACCT}:cluster/prod"}}"#
+    let message = format!(
+        "{} on resource: arn:aws:eks:eu-west-1:{ACCT}:cluster/prod",
+        denied_message(api)
     );
-    let mut r = Response::new(StatusCode::try_from(403).unwrap(), SdkBody::from(body));
-    r.headers_mut()
-        .insert("x-amzn-errortype", "AccessDeniedException");
-    r.headers_mut().insert("content-type", "application/json");
-    r
+    rest_json_error(403, "AccessDeniedException", &message)
 }
 
 /// Every API of one healthy cluster `prod`, as AWS answers them.

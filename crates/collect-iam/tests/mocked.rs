@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use auditor_model::GapKind;
+use auditor_testkit::responses::{denied_message, query_error};
 use aws_sdk_iam::operation::generate_credential_report::GenerateCredentialReportOutput;
 use aws_sdk_iam::operation::get_account_authorization_details::GetAccountAuthorizationDetailsOutput;
 use aws_sdk_iam::operation::get_account_password_policy::GetAccountPasswordPolicyOutput;
@@ -15,11 +16,7 @@ use aws_sdk_iam::operation::list_open_id_connect_providers::ListOpenIdConnectPro
 use aws_sdk_iam::types::{AttachedPolicy, ReportStateType, RoleDetail};
 use aws_sdk_iam::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
-use aws_smithy_runtime_api::http::{Response, StatusCode};
-use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::Blob;
-
-const DENIED: &str = r#"<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:sts::1:assumed-role/AuditorReadOnly/auditor is not authorized to perform: iam:GetPolicy</Message></Error><RequestId>r</RequestId></ErrorResponse>"#;
 
 #[tokio::test]
 async fn a_refused_get_policy_is_that_policys_gap() {
@@ -42,9 +39,7 @@ async fn a_refused_get_policy_is_that_policys_gap() {
                 .build()
         }),
         mock!(Client::get_policy).then_http_response(|| {
-            let mut r = Response::new(StatusCode::try_from(403).unwrap(), SdkBody::from(DENIED));
-            r.headers_mut().insert("content-type", "text/xml");
-            r
+            query_error(403, "AccessDenied", &denied_message("iam:GetPolicy"))
         }),
         mock!(Client::generate_credential_report).then_output(|| {
             GenerateCredentialReportOutput::builder()

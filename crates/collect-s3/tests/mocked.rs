@@ -7,6 +7,7 @@
 
 use auditor_model::s3::Origin;
 use auditor_model::GapKind;
+use auditor_testkit::responses::rest_xml_error;
 use aws_sdk_s3::operation::get_bucket_encryption::GetBucketEncryptionOutput;
 use aws_sdk_s3::operation::get_bucket_location::GetBucketLocationOutput;
 use aws_sdk_s3::operation::get_bucket_logging::GetBucketLoggingOutput;
@@ -25,18 +26,11 @@ use aws_sdk_s3::types::{
 };
 use aws_sdk_s3::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
-use aws_smithy_runtime_api::http::{Response, StatusCode};
-use aws_smithy_types::body::SdkBody;
+use aws_smithy_runtime_api::http::Response;
 use collect_s3::S3Options;
 
-fn denied() -> Response<SdkBody> {
-    Response::new(
-        StatusCode::try_from(403).unwrap(),
-        SdkBody::from(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code>\
-             <Message>Access Denied</Message><RequestId>R</RequestId><HostId>H</HostId></Error>",
-        ),
-    )
+fn denied() -> Response {
+    rest_xml_error(403, "AccessDenied", "Access Denied")
 }
 
 fn control_denied() -> aws_sdk_s3control::Client {
