@@ -453,6 +453,16 @@ def seed_iam(d, issuer):
     d.planted("IAM-014", "", "ci-runner", "fail", "iam:PassRole on * with ec2:RunInstances: run code as any role")
     d.planted("IAM-014", "", "reporting-reader", "pass", "read-only: no escalation path")
 
+    # Customer managed policies, left unattached so no principal's access changes: one grants
+    # all of S3, its look-alike names the actions.
+    def policy(name, actions):
+        iam.create_policy(PolicyName=name, PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": actions, "Resource": "arn:aws:s3:::analytics-*"}]}))
+    policy("analytics-s3-everything", "s3:*")
+    d.planted("IAM-016", "", "analytics-s3-everything", "fail", "s3:* grants every S3 action, DeleteBucket included")
+    policy("analytics-s3-read", ["s3:GetObject", "s3:ListBucket"])
+    d.planted("IAM-016", "", "analytics-s3-read", "pass", "names the two actions the job needs")
+
     iam.create_user(UserName="alice-console")
     iam.create_login_profile(UserName="alice-console", Password="Demo-Passw0rd-1!")
     iam.create_access_key(UserName="alice-console")

@@ -54,6 +54,7 @@ static CHECKS: &[&dyn Check] = &[
     &iam::weak_password_policy::WeakPasswordPolicy,
     &iam::principal_can_escalate_privileges::PrivilegeEscalation,
     &iam::lb_controller_role_overprivileged::LbControllerOverprivileged,
+    &iam::customer_policy_allows_full_service_access::CustomerPolicyFullServiceAccess,
     &s3::s3_state_not_kms_encrypted::EncryptionNotKms,
     &s3::s3_state_versioning_off::VersioningOff,
     &s3::s3_state_public_access_block_off::PublicAccessBlockOff,
