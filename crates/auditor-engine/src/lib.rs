@@ -1,10 +1,12 @@
-//! The engine: plans regions, runs the collectors concurrently (bounded), assembles the
-//! inventory with its coverage gaps, and runs the checks.
+//! The engine: one account's audit ([`audit_account`]: session, regions, collection,
+//! request counts, checks), which `audit`, `audit --org` and the daemon all call.
 //!
-//! Architecture invariant: this is the one place that fans work out. Concurrency is
-//! bounded by [`AuditPlan::concurrency`] regions at a time (each region's collector issues
-//! its independent list calls together). Nothing here fails because AWS refused one call:
-//! refusals become gaps, and gaps become "not assessed" findings.
+//! It collects what the checks that will run read ([`auditor_checks::reads`]), every
+//! service at once and each over its regions [`AuditPlan::concurrency`] at a time (each
+//! region's collector issues its independent list calls together and bounds its
+//! per-resource calls by the same number). Nothing here fails because AWS refused one call:
+//! refusals become gaps, found by walking the inventory ([`gaps_in`]), and gaps become
+//! "not assessed" findings.
 #![deny(missing_docs)]
 
 mod regions;
