@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// Seeds the demo account's resources into `account`; returns the planted expectations.
-fn seed_demo(emu: &Emulator, account: &str, dir: &Path) -> Vec<Value> {
+pub(crate) fn seed_demo(emu: &Emulator, account: &str, dir: &Path) -> Vec<Value> {
     let expect = dir.join("expect.json");
     let out = Command::new(venv_python())
         .arg(repo_root().join("localstack/seed_demo.py"))

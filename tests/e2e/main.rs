@@ -10,6 +10,7 @@ mod cli;
 mod conformance;
 mod daemon;
 mod emulator;
+mod faults;
 mod org;
 mod store;
 

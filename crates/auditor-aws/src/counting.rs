@@ -10,8 +10,11 @@
 //!   many regions and resources it reads at once. It works on top of the SDK's adaptive
 //!   retry, which slows down only after AWS has said "slow down".
 //! - **Counts** ([`snapshot`], [`snapshot_scope`]): requests, throttled answers (HTTP 429,
-//!   HTTP 503, or typed `Throttling*`/`*LimitExceeded` in `x-amzn-ErrorType`) and the time
-//!   spent waiting for the rate limit, per account and service.
+//!   HTTP 503, or typed `Throttling*`/`*LimitExceeded` in `x-amzn-ErrorType`), the time
+//!   spent waiting for the rate limit, and the SDK's retries with the time from each failed
+//!   attempt's answer to its retry (known by the `amz-sdk-invocation-id` and
+//!   `amz-sdk-request: attempt=N` headers every SDK attempt carries), per account and
+//!   service.
 
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
@@ -44,12 +47,62 @@ fn current_scope() -> Arc<str> {
 type Key = (Arc<str>, String);
 static COUNTS: Mutex<BTreeMap<Key, Counts>> = Mutex::new(BTreeMap::new());
 
-fn add(scope: Arc<str>, service: String, throttled: bool, waited: Duration) {
+fn add(
+    scope: Arc<str>,
+    service: String,
+    throttled: bool,
+    waited: Duration,
+    retry: Option<Duration>,
+) {
     let mut m = COUNTS.lock().unwrap_or_else(|e| e.into_inner());
     let c = m.entry((scope, service)).or_default();
     c.requests += 1;
     c.throttled += u64::from(throttled);
     c.rate_limited_ms += waited.as_millis() as u64;
+    if let Some(wait) = retry {
+        c.retries += 1;
+        c.retry_wait_ms += wait.as_millis() as u64;
+    }
+}
+
+/// When the latest attempt of each SDK invocation that may be retried got its answer.
+static LAST_ANSWER: Mutex<BTreeMap<String, Instant>> = Mutex::new(BTreeMap::new());
+
+/// The invocation id and attempt number of an SDK request.
+fn attempt_of(request: &HttpRequest) -> Option<(String, u32)> {
+    let id = request.headers().get("amz-sdk-invocation-id")?.to_owned();
+    let attempt = request
+        .headers()
+        .get("amz-sdk-request")?
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("attempt="))?
+        .parse()
+        .ok()?;
+    Some((id, attempt))
+}
+
+/// For a retry, the time since its previous attempt's answer.
+fn retry_wait(attempt: &Option<(String, u32)>) -> Option<Duration> {
+    let (id, _) = attempt.as_ref().filter(|(_, n)| *n > 1)?;
+    let m = LAST_ANSWER.lock().unwrap_or_else(|e| e.into_inner());
+    Some(m.get(id).map(Instant::elapsed).unwrap_or_default())
+}
+
+/// Remembers when an attempt that may be retried got its answer; forgets one that will not
+/// be (and answers older than ten minutes, whose invocation gave up).
+fn answered(attempt: Option<(String, u32)>, retryable: bool) {
+    let Some((id, _)) = attempt else {
+        return;
+    };
+    let mut m = LAST_ANSWER.lock().unwrap_or_else(|e| e.into_inner());
+    if retryable {
+        if m.len() > 10_000 {
+            m.retain(|_, t| t.elapsed() < Duration::from_secs(600));
+        }
+        m.insert(id, Instant::now());
+    } else {
+        m.remove(&id);
+    }
 }
 
 /// Every count since the process started, per service, over every scope.
@@ -85,6 +138,8 @@ pub fn delta(
                 requests: a.requests.saturating_sub(b.requests),
                 throttled: a.throttled.saturating_sub(b.throttled),
                 rate_limited_ms: a.rate_limited_ms.saturating_sub(b.rate_limited_ms),
+                retries: a.retries.saturating_sub(b.retries),
+                retry_wait_ms: a.retry_wait_ms.saturating_sub(b.retry_wait_ms),
             };
             (d.requests > 0).then(|| (s.clone(), d))
         })
@@ -315,7 +370,9 @@ impl HttpConnector for CountingConnector {
         let scope = current_scope();
         let bucket = self.limiters.get(&scope, &region, &service);
         let inner = self.inner.clone();
+        let attempt = attempt_of(&request);
         HttpConnectorFuture::new(async move {
+            let retry = retry_wait(&attempt);
             let started = Instant::now();
             if let Some(b) = bucket {
                 b.until_ready().await;
@@ -330,7 +387,14 @@ impl HttpConnector for CountingConnector {
                     .is_some_and(|t| t.starts_with("Throttling") || t.contains("LimitExceeded"));
                 status == 429 || status == 503 || typed
             });
-            add(scope, service, throttled, waited);
+            // Throttling, server errors and dropped connections are what the SDK retries;
+            // XML services say "throttled" in the body of a 400 (IAM), so a 400 counts too.
+            let retryable = result.as_ref().map_or(true, |r| {
+                let status = r.status().as_u16();
+                status == 400 || status == 429 || status >= 500
+            });
+            answered(attempt, retryable);
+            add(scope, service, throttled, waited, retry);
             result
         })
     }
@@ -388,7 +452,7 @@ mod tests {
         let c = |r, t| Counts {
             requests: r,
             throttled: t,
-            rate_limited_ms: 0,
+            ..Counts::default()
         };
         let before: BTreeMap<String, Counts> = [("iam".to_owned(), c(5, 1))].into();
         let after: BTreeMap<String, Counts> =
@@ -396,5 +460,29 @@ mod tests {
         let d = delta(&before, &after);
         assert_eq!(d.len(), 1);
         assert_eq!(d["ec2"], c(3, 0));
+    }
+
+    #[test]
+    fn a_retry_is_known_by_its_invocation_and_attempt_and_waits_from_the_last_answer() {
+        let req = |attempt: u32| {
+            let mut r = HttpRequest::get("https://ec2.eu-west-1.amazonaws.com/").unwrap();
+            r.headers_mut()
+                .insert("amz-sdk-invocation-id", "3d0c1b7e-retry-test");
+            r.headers_mut()
+                .insert("amz-sdk-request", format!("attempt={attempt}; max=3"));
+            r
+        };
+        let first = attempt_of(&req(1));
+        assert_eq!(first, Some(("3d0c1b7e-retry-test".to_owned(), 1)));
+        assert_eq!(retry_wait(&first), None, "a first attempt is no retry");
+        answered(first, true);
+        std::thread::sleep(Duration::from_millis(30));
+        let second = attempt_of(&req(2));
+        let wait = retry_wait(&second).expect("the second attempt is a retry");
+        assert!(wait >= Duration::from_millis(30), "{wait:?}");
+        // An answer that will not be retried is forgotten.
+        answered(second.clone(), false);
+        assert_eq!(retry_wait(&second), Some(Duration::ZERO));
+        assert_eq!(attempt_of(&HttpRequest::get("https://x/").unwrap()), None);
     }
 }

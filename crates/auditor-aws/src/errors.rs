@@ -275,6 +275,7 @@ where
         None => c.message.clone(),
     };
     Gap {
+        resource: None,
         service: service.to_owned(),
         region: region.map(str::to_owned),
         api: api.to_owned(),

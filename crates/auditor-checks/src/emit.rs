@@ -78,6 +78,13 @@ impl<'a> Emitter<'a> {
         self.push(Status::Pass, self.severity, resource, evidence, None);
     }
 
+    /// Whether a finding from index `first` on is about `arn`.
+    pub(crate) fn reported_on(&self, first: usize, arn: &str) -> bool {
+        self.findings
+            .get(first..)
+            .is_some_and(|f| f.iter().any(|f| f.resource.arn == arn))
+    }
+
     /// The data needed was not read.
     pub fn not_assessed(&mut self, resource: Resource, gap: &Gap) {
         self.push(

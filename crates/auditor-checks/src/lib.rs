@@ -146,11 +146,23 @@ impl<'a> CheckContext<'a> {
 /// The gap of a service (or region) that was not collected at all.
 fn absent(service: &str, region: Option<&str>, api: &str, message: String) -> Gap {
     Gap {
+        resource: None,
         service: service.into(),
         region: region.map(str::to_owned),
         api: api.into(),
         kind: GapKind::Absent,
         message,
+    }
+}
+
+impl CheckMeta {
+    /// Whether `gap` can cost this check findings: a whole region (`*`) costs its service's
+    /// checks; an API costs every check that reads it, of any service (S3-008 reads IAM,
+    /// EKS checks EC2); a gap about one resource that vanished with it (a bucket the
+    /// discovery could not look into) costs every check of the resource's service.
+    pub fn costed_by(&self, gap: &Gap) -> bool {
+        ((gap.api == "*" || gap.resource.is_some()) && self.service.as_str() == gap.service)
+            || self.reads.contains(&gap.api.as_str())
     }
 }
 

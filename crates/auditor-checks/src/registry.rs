@@ -168,8 +168,41 @@ fn run_into(check: &dyn Check, ctx: &CheckContext<'_>, findings: &mut Vec<Findin
         .get(meta.code)
         .copied()
         .unwrap_or(meta.severity);
+    let first = findings.len();
     let mut out = Emitter::new(meta, severity, findings);
     check.run(ctx, &mut out);
+    // A resource that vanished with a gap (a bucket the discovery could not look into) is
+    // "not assessed" by every check it costs, unless the check reported on it itself: a
+    // finding it would have given is never silently missing (and history keeps it open).
+    for gap in ctx.inventory.gaps.iter().filter(|g| meta.costed_by(g)) {
+        let Some(arn) = gap.resource.as_deref() else {
+            continue;
+        };
+        if out.reported_on(first, arn) {
+            continue;
+        }
+        out.not_assessed(resource_of(ctx, arn, gap.region.as_deref()), gap);
+    }
+}
+
+/// The resource an ARN names, for a finding about it.
+fn resource_of(ctx: &CheckContext<'_>, arn: &str, region: Option<&str>) -> auditor_model::Resource {
+    let tail = arn.splitn(6, ':').nth(5).unwrap_or(arn);
+    let (kind, id) = match tail.split_once('/') {
+        Some((k, id)) => (k.to_owned(), id.to_owned()),
+        None if arn.starts_with("arn:") && arn.split(':').nth(2) == Some("s3") => {
+            ("bucket".to_owned(), tail.to_owned())
+        }
+        None => (String::new(), tail.to_owned()),
+    };
+    auditor_model::Resource {
+        arn: arn.to_owned(),
+        account: ctx.inventory.account_id.clone(),
+        region: region.map(str::to_owned),
+        kind,
+        id,
+        name: None,
+    }
 }
 
 /// Codes of the checks [`run_all`] runs for this inventory and these settings.

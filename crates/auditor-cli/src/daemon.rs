@@ -36,6 +36,7 @@ pub(crate) async fn run(cfg: Config, max_rounds: Option<u32>) -> Result<u8, Fail
             message: format!("cannot listen on {}: {e}", d.listen),
         })?;
     let addr = listener.local_addr().unwrap_or(d.listen);
+    restore_reports(&shared, &d.reports_dir);
     tracing::info!(target: "auditor::daemon", listen = %addr, accounts = ?d.accounts, schedule = %d.schedule, store = %d.store.display(), "daemon started");
     if !crate::fail::json_logs() {
         eprintln!(
@@ -274,37 +275,46 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
             return;
         }
     };
+    // The report is written first: a store that cannot take the run (busy past its
+    // retries, disk full) cannot lose what was audited.
+    let json = auditor_report::json_v1::to_json(&result);
+    let stamp = report_stamp(started_at);
+    let dir = d.reports_dir.join(&account);
+    let file = report_path(&d.reports_dir, &account, &stamp, id);
+    let mut written = true;
+    for path in [&file, &dir.join("latest.json")] {
+        if let Err(e) = output::write_atomically(path, json.as_bytes()) {
+            written = false;
+            tracing::error!(target: "auditor::daemon", run = id, path = %path.display(), error = %format!("{e:#}"), "cannot write the report");
+        }
+    }
     // The metrics lock is held across the store's commit, so that /metrics never lags
-    // behind /api/runs.
-    let stored = {
+    // behind /api/runs; the commit may wait out a busy store, off the async workers.
+    let stored = tokio::task::block_in_place(|| {
         let mut m = lock(&shared.metrics);
         let r = recorded.finish(&result);
         if r.is_ok() {
             record_complete(&mut m, &account, started, &result);
         }
         r
-    };
+    });
     let changes = match stored {
         Ok(c) => c.unwrap_or_default(),
         Err(e) => {
             count(&shared, &account, "failed");
-            tracing::error!(target: "auditor::daemon", run = id, account, error = %e.message, "cannot store the run");
+            let kept = if written {
+                format!("; its report is kept in {}", file.display())
+            } else {
+                String::new()
+            };
+            recorded.end(
+                "failed",
+                &format!("cannot store the run: {}{kept}", e.message),
+            );
+            tracing::error!(target: "auditor::daemon", run = id, account, error = %e.message, report = %file.display(), "cannot store the run");
             return;
         }
     };
-    let json = auditor_report::json_v1::to_json(&result);
-    let stamp = started_at
-        .format(time::macros::format_description!(
-            "[year][month][day]T[hour][minute][second]Z"
-        ))
-        .unwrap_or_default();
-    let dir = d.reports_dir.join(&account);
-    let file = dir.join(format!("{stamp}-run{id}.json"));
-    for path in [&file, &dir.join("latest.json")] {
-        if let Err(e) = output::write_atomically(path, json.as_bytes()) {
-            tracing::error!(target: "auditor::daemon", run = id, path = %path.display(), error = %format!("{e:#}"), "cannot write the report");
-        }
-    }
     if let Some((bucket, prefix)) = &d.upload_to {
         let key = if prefix.is_empty() {
             format!("{account}/{stamp}-run{id}.json")
@@ -342,6 +352,67 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
             file.display()
         );
     }
+}
+
+/// `YYYYMMDDTHHMMSSZ` of a run's start, in its report's file name.
+fn report_stamp(started_at: time::OffsetDateTime) -> String {
+    started_at
+        .format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .unwrap_or_default()
+}
+
+/// Where the daemon writes the report of run `id`.
+fn report_path(
+    reports: &std::path::Path,
+    account: &str,
+    stamp: &str,
+    id: i64,
+) -> std::path::PathBuf {
+    reports.join(account).join(format!("{stamp}-run{id}.json"))
+}
+
+/// Writes again, from the store, the report of each account's latest complete run when its
+/// file is missing (lost in a crash before it reached the disk, or deleted); older reports
+/// are left to the operator's retention. Returns how many were written.
+pub(crate) fn restore_reports(shared: &Shared, reports: &std::path::Path) -> usize {
+    let store = lock(&shared.store);
+    let Ok(runs) = store.runs(None) else {
+        return 0;
+    };
+    let mut restored = 0;
+    let mut accounts = std::collections::BTreeSet::new();
+    // Newest first: the first complete run of each account is its latest.
+    for r in runs.iter().filter(|r| r.status == "complete") {
+        if !accounts.insert(r.account.clone()) {
+            continue;
+        }
+        let Ok(started) = time::OffsetDateTime::parse(
+            &r.started_at,
+            &time::format_description::well_known::Rfc3339,
+        ) else {
+            continue;
+        };
+        let path = report_path(reports, &r.account, &report_stamp(started), r.id);
+        if path.exists() {
+            continue;
+        }
+        let Ok(result) = store.result(r.id) else {
+            continue;
+        };
+        let json = auditor_report::json_v1::to_json(&result);
+        match output::write_atomically(&path, json.as_bytes()) {
+            Ok(()) => {
+                restored += 1;
+                tracing::info!(target: "auditor::daemon", run = r.id, path = %path.display(), "report restored from the store");
+            }
+            Err(e) => {
+                tracing::error!(target: "auditor::daemon", run = r.id, path = %path.display(), error = %format!("{e:#}"), "cannot restore the report");
+            }
+        }
+    }
+    restored
 }
 
 /// The auditor's one write: a report into its own bucket, with the caller's credentials.

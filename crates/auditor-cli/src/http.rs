@@ -104,11 +104,11 @@ async fn findings(State(s): State<Arc<Shared>>, Query(q): Query<FindingQuery>) -
     if let Some(st) = q
         .status
         .as_deref()
-        .filter(|s| !["open", "resolved"].contains(s))
+        .filter(|s| !["open", "unknown", "resolved"].contains(s))
     {
         return (
             StatusCode::BAD_REQUEST,
-            format!("status '{st}': expected open or resolved\n"),
+            format!("status '{st}': expected open, unknown or resolved\n"),
         )
             .into_response();
     }
@@ -261,6 +261,40 @@ async fn metrics(State(s): State<Arc<Shared>>) -> Response {
                 label(account),
                 label(service),
                 c.rate_limited_ms as f64 / 1000.0
+            );
+        }
+    }
+    family_into(
+        &mut out,
+        "auditor_api_retries_total",
+        "counter",
+        "The SDK's retries of throttled, failed or dropped requests, by service.",
+    );
+    for (account, by) in &m.api {
+        for (service, c) in by {
+            let _ = writeln!(
+                out,
+                "auditor_api_retries_total{{account=\"{}\",service=\"{}\"}} {}",
+                label(account),
+                label(service),
+                c.retries
+            );
+        }
+    }
+    family_into(
+        &mut out,
+        "auditor_api_retry_wait_seconds_total",
+        "counter",
+        "Time from failed attempts' answers to their retries (SDK back-off, adaptive slow-down), by service.",
+    );
+    for (account, by) in &m.api {
+        for (service, c) in by {
+            let _ = writeln!(
+                out,
+                "auditor_api_retry_wait_seconds_total{{account=\"{}\",service=\"{}\"}} {}",
+                label(account),
+                label(service),
+                c.retry_wait_ms as f64 / 1000.0
             );
         }
     }

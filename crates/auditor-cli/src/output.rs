@@ -7,20 +7,54 @@ use std::path::Path;
 use tabled::builder::Builder;
 use tabled::settings::Style;
 
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename,
-/// so a reader never sees half a report and a crash leaves the previous file intact.
+/// The prefix of the temporary files [`write_atomically`] renames into place; one left by a
+/// process killed between write and rename is removed by the next write in its directory.
+pub(crate) const TMP_PREFIX: &str = ".auditor-tmp-";
+
+/// A temporary file older than this is a dead writer's (a live one renames within seconds).
+const STALE_TMP: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Writes `bytes` to `path` through a temporary file in the same directory, `fsync`, a
+/// rename and an `fsync` of the directory, so a reader never sees half a report, a crash
+/// leaves the previous file intact, and the rename itself survives a power cut. Temporary
+/// files a killed writer left in the directory are removed first.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+    remove_stale_tmp(dir);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TMP_PREFIX)
+        .tempfile_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
+    // The rename is durable once the directory is synced (on Unix; elsewhere a no-op).
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
     Ok(())
+}
+
+/// Removes this tool's temporary files older than [`STALE_TMP`] from `dir`.
+fn remove_stale_tmp(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let stale = e.file_name().to_string_lossy().starts_with(TMP_PREFIX)
+            && e.metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > STALE_TMP);
+        if stale {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// Writes the JSON report to `path` (atomically) when one is given, then prints `json` or
@@ -130,5 +164,38 @@ pub(crate) fn init_logging(json: bool) {
             .init();
     } else {
         fmt.with_ansi(std::io::stderr().is_terminal()).init();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_replaces_the_file_and_removes_a_killed_writers_leftovers_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let left = dir.path().join(format!("{TMP_PREFIX}abc123"));
+        let fresh = dir.path().join(format!("{TMP_PREFIX}live99"));
+        std::fs::write(&left, vec![b'x'; 4096]).expect("write");
+        std::fs::write(&fresh, b"being written").expect("write");
+        let old = std::time::SystemTime::now() - STALE_TMP - std::time::Duration::from_secs(5);
+        std::fs::File::options()
+            .write(true)
+            .open(&left)
+            .and_then(|f| f.set_modified(old))
+            .expect("age the leftover");
+        let path = dir.path().join("report.json");
+        write_atomically(&path, b"{}").expect("write");
+        assert_eq!(std::fs::read(&path).expect("read"), b"{}");
+        assert!(!left.exists(), "a dead writer's temporary file is removed");
+        assert!(
+            fresh.exists(),
+            "a live writer's temporary file is left alone"
+        );
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
     }
 }

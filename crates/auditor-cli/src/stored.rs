@@ -50,6 +50,8 @@ pub(crate) struct Recorded<'s> {
     store: Option<&'s Mutex<Store>>,
     /// The run's id (none without a store).
     pub(crate) id: Option<i64>,
+    /// Renews the run's lease while it runs (other writers judge it alive by it).
+    _heartbeat: Option<auditor_store::Heartbeat>,
 }
 
 impl Recorded<'static> {
@@ -58,6 +60,7 @@ impl Recorded<'static> {
         Recorded {
             store: None,
             id: None,
+            _heartbeat: None,
         }
     }
 }
@@ -71,15 +74,23 @@ impl<'s> Recorded<'s> {
         services: &[String],
         started_at: time::OffsetDateTime,
     ) -> Result<Recorded<'s>, Failure> {
-        let id = match store {
-            Some(st) => Some(
-                lock(st)
+        let (id, heartbeat) = match store {
+            Some(st) => {
+                let mut s = lock(st);
+                let id = s
                     .begin_run(account, regions, services, started_at)
-                    .map_err(failure)?,
-            ),
-            None => None,
+                    .map_err(failure)?;
+                let hb =
+                    auditor_store::Heartbeat::start(s.path(), id, auditor_store::HEARTBEAT_EVERY);
+                (Some(id), Some(hb))
+            }
+            None => (None, None),
         };
-        Ok(Recorded { store, id })
+        Ok(Recorded {
+            store,
+            id,
+            _heartbeat: heartbeat,
+        })
     }
 
     /// Stores the finished run's findings and history; what changed.
@@ -103,12 +114,13 @@ impl<'s> Recorded<'s> {
     pub(crate) fn finish_and_say(&self, result: &AuditResult) -> Result<(), Failure> {
         if let (Some(c), Some(st), Some(id)) = (self.finish(result)?, self.store, self.id) {
             crate::fail::say(&format!(
-                "run {id} stored in {}: {} new, {} still open, {} resolved, {} reopened",
+                "run {id} stored in {}: {} new, {} still open, {} resolved, {} reopened, {} not seen (kept open, unknown)",
                 lock(st).path().display(),
                 c.new,
                 c.still_open,
                 c.resolved,
-                c.reopened
+                c.reopened,
+                c.unknown
             ));
         }
         Ok(())

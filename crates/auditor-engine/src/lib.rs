@@ -55,6 +55,7 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
     for r in plan.regions.iter().filter(|r| !r.enabled) {
         for s in &plan.services {
             inv.gaps.push(Gap {
+                resource: None,
                 service: s.to_string(),
                 region: Some(r.name.clone()),
                 api: "*".into(),

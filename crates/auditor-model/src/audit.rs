@@ -50,6 +50,19 @@ pub struct ApiCounts {
     /// Milliseconds requests waited for the client-side rate limit, summed.
     #[serde(default)]
     pub rate_limited_ms: u64,
+    /// Requests that were the SDK's retries of an earlier attempt (throttled, a server
+    /// error, a dropped connection). Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retries: u64,
+    /// Milliseconds between a failed attempt's answer and its retry (the SDK's back-off,
+    /// its adaptive rate limiting after throttling, and this client's rate limit), summed.
+    /// Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retry_wait_ms: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl ApiCounts {
@@ -58,5 +71,7 @@ impl ApiCounts {
         self.requests += o.requests;
         self.throttled += o.throttled;
         self.rate_limited_ms += o.rate_limited_ms;
+        self.retries += o.retries;
+        self.retry_wait_ms += o.retry_wait_ms;
     }
 }

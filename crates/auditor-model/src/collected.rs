@@ -49,6 +49,13 @@ pub struct Gap {
     pub kind: GapKind,
     /// One line of explanation, from AWS's error message where there is one.
     pub message: String,
+    /// The one resource (its ARN) the gap is about, when it is about one that vanished with
+    /// it: a bucket the discovery could not look into. Every check of the service then
+    /// reports that resource "not assessed" (a resource whose own fields carry the gap is
+    /// reported by its checks).
+    /// (Boxed: a gap travels in every `Err` of the inventory and stays small.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<Box<str>>,
 }
 
 impl fmt::Display for Gap {
@@ -90,6 +97,7 @@ impl<T> Default for Collected<T> {
     fn default() -> Self {
         Collected::NotCollected {
             not_collected: Gap {
+                resource: None,
                 service: String::new(),
                 region: None,
                 api: String::new(),
@@ -147,7 +155,7 @@ pub fn gaps_in<T: Serialize>(part: &T) -> Vec<Gap> {
                     && m.keys().all(|k| {
                         matches!(
                             k.as_str(),
-                            "service" | "region" | "api" | "kind" | "message"
+                            "service" | "region" | "api" | "kind" | "message" | "resource"
                         )
                     });
                 if gap_shaped {

@@ -272,6 +272,7 @@ mod tests {
         assert!(names(iam.groups_of(&user(&[]))).is_empty());
 
         let gap = Gap {
+            resource: None,
             service: "iam".into(),
             region: None,
             api: "iam:GetAccountAuthorizationDetails".into(),

@@ -54,8 +54,9 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub state_access: Vec<auditor_model::s3::StateAccessMatrix>,
     /// AWS requests the audit sent, per service: `requests` (retries included),
-    /// `throttled` answers, and `rate_limited_ms` spent waiting for the auditor's own rate
-    /// limit. Absent for audits of a saved inventory. Added in 0.1 (optional).
+    /// `throttled` answers, `rate_limited_ms` spent waiting for the auditor's own rate
+    /// limit, and the SDK's `retries` with `retry_wait_ms` spent waiting to retry. Absent
+    /// for audits of a saved inventory. Added in 0.1 (optional).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub api_requests: BTreeMap<String, auditor_model::ApiCounts>,
 }
@@ -186,6 +187,10 @@ pub struct CoverageGap {
     pub kind: String,
     /// One line.
     pub message: String,
+    /// The ARN of the one resource the gap is about, when it vanished with it (a bucket
+    /// the discovery could not look into); its checks report it "not assessed".
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub resource: Option<String>,
     /// Checks that read this API.
     pub checks: Vec<String>,
 }
@@ -264,17 +269,13 @@ pub fn build(result: &AuditResult) -> Report {
             api: g.api.clone(),
             kind: g.kind.as_str().into(),
             message: g.message.clone(),
+            resource: g.resource.as_deref().map(str::to_owned),
             checks: result
                 .checks_run
                 .iter()
                 .filter_map(|code| auditor_checks::by_code(code))
                 .map(|c| c.meta())
-                // A whole region (`*`) affects its service's checks; an API affects every
-                // check that reads it, of any service (S3-008 reads IAM, EKS checks EC2).
-                .filter(|m| {
-                    (g.api == "*" && m.service.as_str() == g.service)
-                        || m.reads.contains(&g.api.as_str())
-                })
+                .filter(|m| m.costed_by(g))
                 .map(|m| m.code.to_owned())
                 .collect(),
         })

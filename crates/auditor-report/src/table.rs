@@ -242,12 +242,35 @@ pub(crate) fn api_line(
     let total: u64 = api.values().map(|c| c.requests).sum();
     let throttled: u64 = api.values().map(|c| c.throttled).sum();
     let waited: u64 = api.values().map(|c| c.rate_limited_ms).sum();
+    let retries: u64 = api.values().map(|c| c.retries).sum();
+    let backoff: u64 = api.values().map(|c| c.retry_wait_ms).sum();
+    // Retries cost time the reader should see explained (throttling, server errors).
+    let retried = if retries > 0 {
+        let by: Vec<String> = api
+            .iter()
+            .filter(|(_, c)| c.retries > 0)
+            .map(|(s, c)| {
+                format!(
+                    "{s} {} in {:.1} s",
+                    c.retries,
+                    c.retry_wait_ms as f64 / 1000.0
+                )
+            })
+            .collect();
+        format!(
+            " {retries} retries, {:.1} s waiting to retry ({}).",
+            backoff as f64 / 1000.0,
+            by.join(", ")
+        )
+    } else {
+        String::new()
+    };
     let each: Vec<String> = api
         .iter()
         .map(|(s, c)| format!("{s} {}", c.requests))
         .collect();
     format!(
-        "AWS requests: {total} ({}); {throttled} throttled; {:.1} s waiting for the client-side rate limit.\n",
+        "AWS requests: {total} ({}); {throttled} throttled; {:.1} s waiting for the client-side rate limit.{retried}\n",
         each.join(", "),
         waited as f64 / 1000.0
     )

@@ -166,6 +166,7 @@ fn a_gap_names_the_checks_of_other_services_that_read_its_api() {
     let mut r = result();
     r.checks_run = vec!["IAM-007".into(), "S3-008".into(), "EC2-002".into()];
     r.gaps = vec![auditor_model::Gap {
+        resource: None,
         service: "iam".into(),
         region: None,
         api: "iam:GetAccountAuthorizationDetails".into(),

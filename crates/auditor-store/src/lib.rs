@@ -4,14 +4,19 @@
 //! - [`Store::open`] creates or opens the database (WAL mode) and applies the schema
 //!   migrations it lacks (versioned in code, [`MIGRATIONS`], tracked in `user_version`).
 //!   A writer ([`Store::open_for_writing`]) also marks as `failed` every run left `running`
-//!   by a process that no longer exists; readers leave runs in progress alone.
+//!   by a writer that is gone: one of this host and PID namespace whose process no longer
+//!   exists, or any other whose lease ([`LEASE`]) was not renewed by its [`Heartbeat`].
+//!   Readers leave runs in progress alone.
 //! - [`Store::begin_run`] records a run as `running` before collection starts;
 //!   [`Store::finish_run`] writes its findings and updates every issue's history in one
 //!   transaction, so a crash leaves either the whole run or none of it.
 //! - An *issue* is a failing finding's fingerprint in one account. It is resolved when a
 //!   later run of the same account ran its check over its region and the finding no longer
 //!   fails, and only then: a finding that could not be assessed, a check that did not run,
-//!   a region not audited, leave it open.
+//!   a region not audited, leave it open, and mark it *unknown* since that run until a run
+//!   sees it again.
+//! - The database file is created readable by its owner only (0600), and tightened to that
+//!   when an existing one is opened for writing.
 //!
 //! Architecture invariant: nothing already stored is lost. Writes are transactions; a
 //! database from a newer auditor is refused, not rewritten.
@@ -27,7 +32,8 @@ use time::OffsetDateTime;
 
 /// Schema migrations, in order; migration `i` takes the schema from version `i` to `i + 1`.
 /// Never edit a shipped one: add the next.
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE runs (
     id            INTEGER PRIMARY KEY,
     account       TEXT NOT NULL,
@@ -77,7 +83,24 @@ CREATE TABLE issues (
     reopened        INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (account, fingerprint)
 );
-"#];
+"#,
+    r#"
+-- An open issue a later run could not see (not assessed, check not run, region not
+-- audited): the first such run since it was last seen failing. Cleared when seen again.
+ALTER TABLE issues ADD COLUMN unknown_since_run INTEGER;
+-- Liveness of a running run by lease: the writer's identity (host, PID namespace, PID,
+-- start) and the last time it said it is alive.
+ALTER TABLE runs ADD COLUMN owner TEXT;
+ALTER TABLE runs ADD COLUMN heartbeat_at TEXT;
+"#,
+];
+
+/// How often a running run's writer renews its lease ([`Heartbeat`]).
+pub const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A running run whose lease was not renewed for this long is taken as interrupted (when
+/// its writer's PID cannot be checked: another host or PID namespace).
+pub const LEASE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -177,13 +200,19 @@ pub struct Issue {
     pub resolved_at: Option<String>,
     /// Times it failed again after being resolved.
     pub reopened: i64,
+    /// While open: the first run since it was last seen failing that could not see it
+    /// (not assessed, check not run, region not audited). `None` when the latest run saw it.
+    #[serde(default)]
+    pub unknown_since_run: Option<i64>,
 }
 
 impl Issue {
-    /// `open` or `resolved`.
+    /// `open`, `unknown` (open, but not seen by the latest runs), or `resolved`.
     pub fn state(&self) -> &'static str {
         if self.resolved_run.is_some() {
             "resolved"
+        } else if self.unknown_since_run.is_some() {
+            "unknown"
         } else {
             "open"
         }
@@ -233,6 +262,9 @@ pub struct RunChanges {
     pub reopened: usize,
     /// Issues still failing.
     pub still_open: usize,
+    /// Open issues this run could not see (kept open, marked unknown).
+    #[serde(default)]
+    pub unknown: usize,
 }
 
 /// The findings store.
@@ -264,6 +296,10 @@ impl Store {
     /// Opens (or creates) the store at `path` to write runs: as [`Store::open`], then marks
     /// runs that a dead process left `running` as `failed` (see [`Store::recovered`]).
     pub fn open_for_writing(path: &Path) -> Result<Store, StoreError> {
+        owner_only(path).map_err(|e| StoreError::Sqlite {
+            path: path.to_owned(),
+            source: rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
+        })?;
         let mut store = Store::open(path)?;
         store.recover()?;
         Ok(store)
@@ -338,28 +374,34 @@ impl Store {
     fn recover(&mut self) -> Result<(), StoreError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, owner_pid FROM runs WHERE status = 'running' ORDER BY id")
+            .prepare(
+                "SELECT id, owner_pid, owner, heartbeat_at FROM runs
+                 WHERE status = 'running' ORDER BY id",
+            )
             .map_err(|e| self.err(e))?;
-        let running: Vec<(i64, Option<i64>)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        let running: Vec<RunningRow> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .and_then(Iterator::collect)
             .map_err(|e| self.err(e))?;
         drop(stmt);
-        let ids: Vec<i64> = running
-            .into_iter()
-            .filter(|(_, pid)| !pid.is_some_and(alive))
-            .map(|(id, _)| id)
+        let at = OffsetDateTime::now_utc();
+        let gone: Vec<(i64, &str)> = running
+            .iter()
+            .filter_map(|(id, pid, owner, beat)| {
+                let why = writer_gone(*pid, owner.as_deref(), beat.as_deref(), at)?;
+                Some((*id, why))
+            })
             .collect();
-        for id in &ids {
+        for (id, why) in &gone {
             self.conn
                 .execute(
-                    "UPDATE runs SET status = 'failed', finished_at = ?2,
-                     error = 'interrupted: the auditor stopped before the run was stored'
-                     WHERE id = ?1",
-                    params![id, now()],
+                    "UPDATE runs SET status = 'failed', finished_at = ?2, error = ?3
+                     WHERE id = ?1 AND status = 'running'",
+                    params![id, now(), why],
                 )
                 .map_err(|e| self.err(e))?;
         }
+        let ids = gone.into_iter().map(|(id, _)| id).collect();
         self.recovered = ids;
         Ok(())
     }
@@ -376,15 +418,17 @@ impl Store {
         self.conn
             .execute(
                 "INSERT INTO runs (account, regions, services, started_at, tool_version, status,
-                                   owner_pid)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6)",
+                                   owner_pid, owner, heartbeat_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8)",
                 params![
                     account,
                     list(regions),
                     list(services),
                     rfc3339(started_at),
                     env!("CARGO_PKG_VERSION"),
-                    i64::from(std::process::id())
+                    i64::from(std::process::id()),
+                    owner_id(),
+                    now()
                 ],
             )
             .map_err(|e| self.err(e))?;
@@ -422,6 +466,20 @@ impl Store {
         })?;
         match self.run(id)? {
             Some(r) if r.status == "running" => {}
+            // Taken for dead while it was alive (its lease lapsed: a paused host): the result
+            // is still this writer's to store, and nothing finished is discarded.
+            Some(r)
+                if r.status == "failed"
+                    && r.error.as_deref() == Some(LAPSED)
+                    && self.owns(id)? =>
+            {
+                self.conn
+                    .execute(
+                        "UPDATE runs SET status = 'running' WHERE id = ?1",
+                        params![id],
+                    )
+                    .map_err(|e| self.err(e))?;
+            }
             Some(r) => {
                 return Err(StoreError::NoSuchRun(format!(
                     "run {id} is {}, not running: it cannot take a result",
@@ -435,10 +493,34 @@ impl Store {
                 )))
             }
         }
-        let tx = self.conn.transaction().map_err(sqlite)?;
-        let changes = write_run(&tx, id, result, &json).map_err(sqlite)?;
-        tx.commit().map_err(sqlite)?;
-        Ok(changes)
+        // Another writer holding the database past the busy timeout is waited out with
+        // back-off (about two more minutes in all) rather than losing the finished run.
+        let mut pause = std::time::Duration::from_millis(500);
+        loop {
+            let attempt = self.conn.transaction().and_then(|tx| {
+                let changes = write_run(&tx, id, result, &json)?;
+                tx.commit()?;
+                Ok(changes)
+            });
+            match attempt {
+                Err(e) if busy(&e) && pause <= std::time::Duration::from_secs(16) => {
+                    std::thread::sleep(pause);
+                    pause *= 2;
+                }
+                other => return other.map_err(sqlite),
+            }
+        }
+    }
+
+    /// Whether this process began run `id`.
+    fn owns(&self, id: i64) -> Result<bool, StoreError> {
+        self.conn
+            .query_row("SELECT owner FROM runs WHERE id = ?1", params![id], |r| {
+                r.get::<_, Option<String>>(0)
+            })
+            .optional()
+            .map(|o| o.flatten().as_deref() == Some(owner_id().as_str()))
+            .map_err(|e| self.err(e))
     }
 
     /// Every run, newest first, optionally of one account.
@@ -521,7 +603,8 @@ impl Store {
         Ok((from, Some(to.id)))
     }
 
-    /// Issues, optionally of one account, `open` or `resolved`, at a severity.
+    /// Issues, optionally of one account, `open` (unknown ones included), `unknown` or
+    /// `resolved`, at a severity.
     pub fn issues(
         &self,
         account: Option<&str>,
@@ -533,10 +616,12 @@ impl Store {
             .prepare(
                 "SELECT account, fingerprint, code, severity, resource_arn, region, title,
                         first_seen_run, first_seen_at, last_seen_run, last_seen_at,
-                        resolved_run, resolved_at, reopened
+                        resolved_run, resolved_at, reopened, unknown_since_run
                  FROM issues
                  WHERE (?1 IS NULL OR account = ?1)
                    AND (?2 IS NULL OR (?2 = 'open' AND resolved_run IS NULL)
+                                   OR (?2 = 'unknown' AND resolved_run IS NULL
+                                                      AND unknown_since_run IS NOT NULL)
                                    OR (?2 = 'resolved' AND resolved_run IS NOT NULL))
                    AND (?3 IS NULL OR severity = ?3)
                  ORDER BY account, code, resource_arn, fingerprint",
@@ -559,6 +644,7 @@ impl Store {
                     resolved_run: r.get(11)?,
                     resolved_at: r.get(12)?,
                     reopened: r.get(13)?,
+                    unknown_since_run: r.get(14)?,
                 })
             })
             .and_then(Iterator::collect)
@@ -666,12 +752,153 @@ impl Coverage {
     }
 }
 
-/// Whether process `pid` of this machine still runs (another process's run in progress).
-/// Where `/proc` does not exist, every owner counts as gone.
-fn alive(pid: i64) -> bool {
-    pid != i64::from(std::process::id())
-        && Path::new("/proc").exists()
-        && Path::new(&format!("/proc/{pid}")).exists()
+/// Whether SQLite refused because another connection holds the database.
+fn busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// A running run's id, writer PID, writer and last heartbeat.
+type RunningRow = (i64, Option<i64>, Option<String>, Option<String>);
+
+/// The error of a run whose writer's process is gone.
+const INTERRUPTED: &str = "interrupted: the auditor stopped before the run was stored";
+
+/// The error of a run whose writer (another host or container) stopped renewing its lease.
+const LAPSED: &str =
+    "interrupted: its writer (another host or container) stopped renewing its lease for 60 s";
+
+/// This process as a run's writer: `host/PID namespace/PID/start`. Two writers on the same
+/// volume but in other containers differ in host or PID namespace, so neither judges the
+/// other by a PID it cannot see.
+fn owner_id() -> String {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        format!(
+            "{}/{}/{}",
+            host_and_namespace(),
+            std::process::id(),
+            OffsetDateTime::now_utc().unix_timestamp_nanos()
+        )
+    })
+    .clone()
+}
+
+/// `host/pid-namespace` of this process (`?` where it cannot be read).
+fn host_and_namespace() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "?".into());
+    let ns = std::fs::read_link("/proc/self/ns/pid")
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "?".into());
+    format!("{host}/{ns}")
+}
+
+/// Why the writer of a running run is gone, or `None` while it is there. One of this host
+/// and PID namespace is judged by its PID (a PID of this very process is a previous
+/// process's, reused); any other by its lease: there while its heartbeat is younger than
+/// [`LEASE`]. A row of an older auditor (no owner) is judged by its PID.
+fn writer_gone(
+    pid: Option<i64>,
+    owner: Option<&str>,
+    heartbeat: Option<&str>,
+    now: OffsetDateTime,
+) -> Option<&'static str> {
+    let pid_runs = |pid: i64| {
+        pid != i64::from(std::process::id())
+            && Path::new("/proc").exists()
+            && Path::new(&format!("/proc/{pid}")).exists()
+    };
+    let here = host_and_namespace();
+    let by_pid = || (!pid.is_some_and(pid_runs)).then_some(INTERRUPTED);
+    match owner {
+        Some(o) if !here.contains('?') && o.starts_with(&format!("{here}/")) => by_pid(),
+        Some(_) => {
+            let fresh = heartbeat
+                .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+                .is_some_and(|t| now - t < LEASE);
+            (!fresh).then_some(LAPSED)
+        }
+        None => by_pid(),
+    }
+}
+
+/// Creates the store file readable and writable by its owner only, or tightens an existing
+/// one to that (it holds findings: which resource is exposed how).
+fn owner_only(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let meta = std::fs::metadata(path)?;
+                if meta.permissions().mode() & 0o077 != 0 {
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Renews a running run's lease every [`HEARTBEAT_EVERY`] from its own thread and
+/// connection (a writer busy in a long collection still says it is alive); stops when
+/// dropped.
+#[derive(Debug)]
+pub struct Heartbeat {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Heartbeat {
+    /// Starts renewing run `id` of the store at `path` every `every`.
+    pub fn start(path: &Path, id: i64, every: std::time::Duration) -> Heartbeat {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let path = path.to_owned();
+        let thread = std::thread::Builder::new()
+            .name(format!("store-heartbeat-{id}"))
+            .spawn(move || {
+                let Ok(conn) = Connection::open(&path) else {
+                    return;
+                };
+                let _ = conn.busy_timeout(std::time::Duration::from_secs(5));
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(every)
+                {
+                    // A missed beat is retried at the next; the lease is six beats long.
+                    let _ = conn.execute(
+                        "UPDATE runs SET heartbeat_at = ?2 WHERE id = ?1 AND owner = ?3",
+                        params![id, now(), owner_id()],
+                    );
+                }
+            })
+            .ok();
+        Heartbeat {
+            stop: Some(stop),
+            thread,
+        }
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
@@ -779,7 +1006,8 @@ fn write_run(
                 let reopen = resolved.is_some();
                 tx.execute(
                     "UPDATE issues SET last_seen_run = ?3, last_seen_at = ?4, severity = ?5,
-                        resolved_run = NULL, resolved_at = NULL, reopened = reopened + ?6
+                        resolved_run = NULL, resolved_at = NULL, reopened = reopened + ?6,
+                        unknown_since_run = NULL
                      WHERE account = ?1 AND fingerprint = ?2",
                     params![
                         account,
@@ -813,11 +1041,21 @@ fn write_run(
         rows
     };
     for (fp, code, arn, region) in open {
-        if fails.contains_key(fp.as_str()) || !cover.assessed(&code, &arn, region.as_deref()) {
+        if fails.contains_key(fp.as_str()) {
+            continue;
+        }
+        if !cover.assessed(&code, &arn, region.as_deref()) {
+            // Not seen, so not known fixed: open, unknown since the first run that missed it.
+            tx.execute(
+                "UPDATE issues SET unknown_since_run = COALESCE(unknown_since_run, ?3)
+                 WHERE account = ?1 AND fingerprint = ?2",
+                params![account, fp, id],
+            )?;
+            changes.unknown += 1;
             continue;
         }
         tx.execute(
-            "UPDATE issues SET resolved_run = ?3, resolved_at = ?4
+            "UPDATE issues SET resolved_run = ?3, resolved_at = ?4, unknown_since_run = NULL
              WHERE account = ?1 AND fingerprint = ?2",
             params![account, fp, id, finished],
         )?;

@@ -265,3 +265,198 @@ fn a_file_that_is_not_a_database_is_a_clear_error() {
 fn rusqlite_conn(path: &std::path::Path) -> rusqlite::Connection {
     rusqlite::Connection::open(path).unwrap()
 }
+
+#[test]
+fn an_issue_a_run_could_not_see_stays_open_as_unknown_until_seen_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("auditor.db")).unwrap();
+    let t0 = datetime!(2026-11-20 10:00 UTC);
+    let fail = finding("EC2-002", "sg-a", Status::Fail, "0.0.0.0/0 -> 22");
+    let unseen = finding("EC2-002", "sg-a", Status::NotAssessed, "");
+    let (run1, _) = store_run(&mut store, &result(t0, &["EC2-002"], vec![fail.clone()]));
+    // Throttled out, then a malformed answer: the finding is not assessed twice.
+    let (run2, c2) = store_run(
+        &mut store,
+        &result(t0 + Duration::hours(1), &["EC2-002"], vec![unseen.clone()]),
+    );
+    assert_eq!((c2.resolved, c2.unknown), (0, 1));
+    store_run(
+        &mut store,
+        &result(t0 + Duration::hours(2), &["EC2-002"], vec![unseen]),
+    );
+    let issue = |store: &Store| store.issues(Some(ACCOUNT), None, None).unwrap().remove(0);
+    let i = issue(&store);
+    assert_eq!(
+        (
+            i.state(),
+            i.unknown_since_run,
+            i.last_seen_run,
+            i.resolved_run
+        ),
+        ("unknown", Some(run2), run1, None)
+    );
+    assert_eq!(store.issues(None, Some("unknown"), None).unwrap().len(), 1);
+    assert_eq!(store.issues(None, Some("open"), None).unwrap().len(), 1);
+    assert!(store
+        .issues(None, Some("resolved"), None)
+        .unwrap()
+        .is_empty());
+    // Seen failing again: open and known.
+    let (run4, c4) = store_run(
+        &mut store,
+        &result(t0 + Duration::hours(3), &["EC2-002"], vec![fail]),
+    );
+    assert_eq!((c4.still_open, c4.unknown), (1, 0));
+    let i = issue(&store);
+    assert_eq!((i.state(), i.last_seen_run), ("open", run4));
+    // Seen passing: resolved.
+    let pass = finding("EC2-002", "sg-a", Status::Pass, "none");
+    let (run5, c5) = store_run(
+        &mut store,
+        &result(t0 + Duration::hours(4), &["EC2-002"], vec![pass]),
+    );
+    assert_eq!(c5.resolved, 1);
+    let i = issue(&store);
+    assert_eq!(
+        (i.state(), i.resolved_run, i.unknown_since_run),
+        ("resolved", Some(run5), None)
+    );
+}
+
+/// Rewrites who writes run `id` and when it last said so, as another container would have.
+fn set_writer(path: &std::path::Path, id: i64, owner: &str, pid: i64, beat: OffsetDateTime) {
+    rusqlite_conn(path)
+        .execute(
+            "UPDATE runs SET owner = ?2, owner_pid = ?3, heartbeat_at = ?4 WHERE id = ?1",
+            rusqlite::params![
+                id,
+                owner,
+                pid,
+                beat.format(&time::format_description::well_known::Rfc3339)
+                    .unwrap()
+            ],
+        )
+        .unwrap();
+}
+
+#[test]
+fn a_live_run_of_another_container_is_judged_by_its_lease_not_by_a_pid() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("auditor.db");
+    let mut store = Store::open_for_writing(&path).unwrap();
+    let t0 = datetime!(2026-11-20 10:00 UTC);
+    let id = store.begin_run(ACCOUNT, &[], &["ec2".into()], t0).unwrap();
+    let ours: String = rusqlite_conn(&path)
+        .query_row("SELECT owner FROM runs WHERE id = ?1", [id], |r| r.get(0))
+        .unwrap();
+    drop(store);
+    // Another container on the same volume: its PID means nothing here (no such process
+    // in this namespace), but it renewed its lease a moment ago.
+    let other = "auditor-7f9c/pid:[4026532999]/1/1764583200000000000";
+    set_writer(&path, id, other, 999_999_999, OffsetDateTime::now_utc());
+    let store = Store::open_for_writing(&path).unwrap();
+    assert!(store.recovered().is_empty());
+    assert_eq!(store.run(id).unwrap().unwrap().status, "running");
+    drop(store);
+    // Its lease lapsed: it is gone, and says so.
+    let stale = OffsetDateTime::now_utc() - auditor_store::LEASE - Duration::seconds(1);
+    set_writer(&path, id, other, 999_999_999, stale);
+    let mut store = Store::open_for_writing(&path).unwrap();
+    assert_eq!(store.recovered(), [id]);
+    let row = store.run(id).unwrap().unwrap();
+    assert_eq!(row.status, "failed");
+    assert!(row.error.unwrap().contains("lease"));
+    // Not ours: its result cannot be stored by this process.
+    let r = result(t0, &["EC2-002"], vec![]);
+    assert!(store.finish_run(id, &r).is_err());
+    // Ours, taken for dead while it was paused: the finished result is still stored.
+    drop(store);
+    rusqlite_conn(&path)
+        .execute(
+            "UPDATE runs SET owner = ?2 WHERE id = ?1",
+            rusqlite::params![id, ours],
+        )
+        .unwrap();
+    let mut store = Store::open(&path).unwrap();
+    store.finish_run(id, &r).unwrap();
+    assert_eq!(store.run(id).unwrap().unwrap().status, "complete");
+}
+
+#[test]
+fn a_heartbeat_renews_the_lease_of_a_running_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("auditor.db");
+    let mut store = Store::open_for_writing(&path).unwrap();
+    let id = store
+        .begin_run(ACCOUNT, &[], &["ec2".into()], OffsetDateTime::now_utc())
+        .unwrap();
+    let beat = || -> String {
+        rusqlite_conn(&path)
+            .query_row("SELECT heartbeat_at FROM runs WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    };
+    rusqlite_conn(&path)
+        .execute(
+            "UPDATE runs SET heartbeat_at = '2000-01-01T00:00:00Z' WHERE id = ?1",
+            [id],
+        )
+        .unwrap();
+    let hb = auditor_store::Heartbeat::start(&path, id, std::time::Duration::from_millis(20));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while beat().starts_with("2000") {
+        assert!(std::time::Instant::now() < deadline, "no heartbeat written");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    drop(hb);
+    assert!(beat().starts_with("20"), "{}", beat());
+}
+
+#[cfg(unix)]
+#[test]
+fn the_store_file_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let new = dir.path().join("new.db");
+    drop(Store::open_for_writing(&new).unwrap());
+    assert_eq!(mode(&new), 0o600);
+    // One an older auditor created world-readable is tightened.
+    let old = dir.path().join("old.db");
+    drop(Store::open(&old).unwrap());
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).unwrap();
+    drop(Store::open_for_writing(&old).unwrap());
+    assert_eq!(mode(&old), 0o600);
+}
+
+#[test]
+fn a_finished_run_waits_out_a_busy_store_instead_of_being_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("auditor.db");
+    let mut store = Store::open_for_writing(&path).unwrap();
+    let t0 = datetime!(2026-11-20 10:00 UTC);
+    let id = store.begin_run(ACCOUNT, &[], &["ec2".into()], t0).unwrap();
+    // Another writer holds the database past the 10 s busy timeout.
+    let (locked, is_locked) = std::sync::mpsc::channel();
+    let holder = {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            let conn = rusqlite_conn(&path);
+            conn.execute_batch("BEGIN EXCLUSIVE").unwrap();
+            locked.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_secs(11));
+            conn.execute_batch("COMMIT").unwrap();
+        })
+    };
+    is_locked.recv().unwrap();
+    let r = result(
+        t0,
+        &["EC2-002"],
+        vec![finding("EC2-002", "sg-a", Status::Fail, "x")],
+    );
+    let changes = store.finish_run(id, &r).unwrap();
+    holder.join().unwrap();
+    assert_eq!(changes.new, 1);
+    assert_eq!(store.result(id).unwrap(), r);
+}

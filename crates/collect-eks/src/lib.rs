@@ -471,6 +471,7 @@ where
 /// part becomes a gap, so that no check passes a resource it did not see.
 fn empty_answer(region: &str, api: &str) -> Gap {
     Gap {
+        resource: None,
         service: SERVICE.into(),
         region: Some(region.into()),
         api: api.into(),

@@ -203,6 +203,7 @@ pub async fn collect_with(c: &Client) -> IamAccount {
 
 fn missing_document(arn: &str) -> Gap {
     Gap {
+        resource: None,
         service: SERVICE.into(),
         region: None,
         api: "iam:GetAccountAuthorizationDetails".into(),
@@ -257,6 +258,7 @@ async fn credential_report(c: &Client) -> Result<Vec<CredentialReportRow>, Gap> 
         }
         if attempt == 14 {
             return Err(Gap {
+                resource: None,
                 service: SERVICE.into(),
                 region: None,
                 api: GEN.into(),
@@ -276,6 +278,7 @@ async fn credential_report(c: &Client) -> Result<Vec<CredentialReportRow>, Gap> 
         .map(|b| b.as_ref().to_vec())
         .unwrap_or_default();
     parse_credential_report(&bytes).map_err(|message| Gap {
+        resource: None,
         service: SERVICE.into(),
         region: None,
         api: "iam:GetCredentialReport".into(),

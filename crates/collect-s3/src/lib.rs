@@ -293,7 +293,10 @@ async fn look(
                 return if configured {
                     Looked::State(Box::new(unreadable_bucket(name, arn, gap)))
                 } else {
-                    Looked::Unreadable(gap)
+                    Looked::Unreadable(Gap {
+                        resource: Some(arn.into()),
+                        ..gap
+                    })
                 };
             }
         },
@@ -313,7 +316,13 @@ async fn look(
                     incomplete: k.truncated,
                 }
             }
-            Err(g) => return Looked::Unreadable(g.clone()),
+            // Whether it holds state is unknown: every S3 check reports it "not assessed".
+            Err(g) => {
+                return Looked::Unreadable(Gap {
+                    resource: Some(arn.into()),
+                    ..g.clone()
+                })
+            }
             Ok(_) => {}
         }
     }

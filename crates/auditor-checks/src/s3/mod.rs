@@ -34,6 +34,7 @@ fn all_buckets(ctx: &CheckContext<'_>) -> Resource {
 
 fn not_collected() -> Gap {
     Gap {
+        resource: None,
         service: "s3".into(),
         region: None,
         api: "s3:ListAllMyBuckets".into(),
