@@ -408,3 +408,33 @@ fn policy_simulate_answers_each_case_and_names_the_bad_field() {
     run(auditor().args(["policy", "simulate", "/nonexistent/cases.json"]))
         .assert_one_line_error(2, "/nonexistent/cases.json: cannot read");
 }
+
+#[test]
+fn a_weak_token_from_the_environment_is_refused_at_start_and_not_printed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("daemon.toml");
+    std::fs::write(
+        &cfg,
+        "[daemon]\naccounts = [\"123456789012\"]\ninterval = \"1h\"\nlisten = \"0.0.0.0:9477\"\n",
+    )
+    .expect("config");
+    for (token, why) in [
+        ("   ", "whitespace"),
+        ("k", "too weak"),
+        ("hunter2hunter2", "too weak"),
+    ] {
+        let r = run(auditor()
+            .args(["daemon", "--config"])
+            .arg(&cfg)
+            .env("AUDITOR_DAEMON_TOKEN", token));
+        assert_eq!(r.code, 2, "{token:?}: {}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("daemon.token_env (AUDITOR_DAEMON_TOKEN): ")
+                && r.stderr.contains(why),
+            "{token:?}: {}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("hunter2"), "{}", r.stderr);
+    }
+}

@@ -117,7 +117,7 @@ fn two_scheduled_runs_show_exactly_what_changed() {
             "[aws]\nendpoint_url = \"{}\"\nregions = [\"us-east-1\"]\nmax_attempts = 2\n\
              [audit]\nservices = [\"ec2\"]\n\
              [daemon]\naccounts = [\"{account}\"]\ninterval = \"4s\"\nstore = \"{}\"\n\
-             reports_dir = \"{}\"\nlisten = \"127.0.0.1:0\"\ntoken = \"s3cret\"\n\
+             reports_dir = \"{}\"\nlisten = \"127.0.0.1:0\"\ntoken = \"6f1c0e9a4b2d7f3e8a5c1b9d0e4f7a2c\"\n\
              upload_to = \"s3://{bucket}/auditor\"\n",
             emu.endpoint(),
             db.display(),
@@ -128,7 +128,7 @@ fn two_scheduled_runs_show_exactly_what_changed() {
     s3(&emu, "create", &bucket);
     change(&emu, &account, "1");
     let (mut daemon, addr, lines) = start(&config, &emu.cli_env());
-    let token = Some("s3cret");
+    let token = Some("6f1c0e9a4b2d7f3e8a5c1b9d0e4f7a2c");
 
     assert_eq!(get(&addr, "/healthz", None).0, 200);
     assert_eq!(
@@ -171,6 +171,16 @@ fn two_scheduled_runs_show_exactly_what_changed() {
     assert_eq!(code, 200);
     let r1: Value = serde_json::from_str(&body).expect("json");
     assert_eq!(r1["report"]["schema"], "auditor.report.v1");
+    // Served from the report file the run wrote, as written.
+    let written = std::fs::read_dir(reports.join(&account))
+        .expect("reports")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.to_string_lossy().ends_with("-run1.json"))
+        .expect("run 1's report file");
+    let file: Value =
+        serde_json::from_str(&std::fs::read_to_string(written).expect("read")).expect("json");
+    assert_eq!(r1["report"], file);
+    assert_eq!(r1["run"]["id"], 1);
     assert_eq!(get(&addr, "/readyz", token).0, 200);
 
     // /metrics is Prometheus text.
@@ -390,4 +400,93 @@ fn sigterm_during_a_run_aborts_it_after_the_grace_period_and_exits_0() {
     let status = daemon.wait().expect("wait");
     assert_eq!(status.code(), Some(0));
     assert_eq!(statuses(&db), ["aborted"]);
+}
+
+/// A client that opens a request and never finishes its headers.
+fn slow_client(addr: &str) -> TcpStream {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .expect("partial request");
+    s
+}
+
+#[test]
+fn slow_clients_are_cut_off_and_cannot_keep_the_daemon_from_stopping() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_hole, endpoint) = black_hole();
+    let config = hanging_config(dir.path(), &endpoint, "grace_period = \"1s\"\n");
+    let (mut daemon, addr, _lines) = start(&config, &env());
+    let slow: Vec<TcpStream> = (0..5).map(|_| slow_client(&addr)).collect();
+    // Others are still served meanwhile.
+    assert_eq!(get(&addr, "/healthz", None).0, 200);
+    // Each slow client is disconnected after the header timeout (10 s), not held.
+    let began = Instant::now();
+    for mut s in slow {
+        s.set_read_timeout(Some(Duration::from_secs(30))).ok();
+        let mut buf = [0u8; 256];
+        match s.read(&mut buf) {
+            Ok(n) => assert!(
+                n == 0 || String::from_utf8_lossy(&buf[..n]).contains(" 408 "),
+                "{}",
+                String::from_utf8_lossy(&buf[..n])
+            ),
+            Err(e) => assert!(
+                !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ),
+                "the daemon kept a slow client for 30 s"
+            ),
+        }
+    }
+    assert!(
+        began.elapsed() < Duration::from_secs(25),
+        "{:?}",
+        began.elapsed()
+    );
+    // Slow clients connected at SIGTERM do not keep the daemon from exiting promptly.
+    let _held: Vec<TcpStream> = (0..5).map(|_| slow_client(&addr)).collect();
+    let stopping = Instant::now();
+    signal(&daemon, "-TERM");
+    let status = daemon.wait().expect("wait");
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        stopping.elapsed() < Duration::from_secs(9),
+        "exit took {:?}",
+        stopping.elapsed()
+    );
+}
+
+#[test]
+fn an_audit_past_its_deadline_fails_with_the_reason_and_the_daemon_stays_responsive() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("auditor.db");
+    let (_hole, endpoint) = black_hole();
+    // The run hangs in its first AWS call; its deadline is 2 s.
+    let config = hanging_config(
+        dir.path(),
+        &endpoint,
+        "grace_period = \"30s\"\n[audit]\ndeadline = \"2s\"\n",
+    );
+    let (mut daemon, addr, _lines) = start(&config, &env());
+    wait_for("the run to fail at its deadline", 30, || {
+        statuses(&db).first().map(String::as_str) == Some("failed")
+    });
+    let runs = run(auditor()
+        .args(["runs", "--format", "json", "--store"])
+        .arg(&db));
+    let v: Value = serde_json::from_str(&runs.stdout).expect("runs json");
+    let error = v[0]["error"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        error.contains("did not finish within 2s (audit.deadline)"),
+        "{error}"
+    );
+    // /readyz tells the truth: the last run failed.
+    let (code, body) = get(&addr, "/readyz", None);
+    assert_eq!(code, 503, "{body}");
+    assert!(body.contains("failed"), "{body}");
+    let stopping = Instant::now();
+    signal(&daemon, "-TERM");
+    assert_eq!(daemon.wait().expect("wait").code(), Some(0));
+    assert!(stopping.elapsed() < Duration::from_secs(10));
 }

@@ -28,6 +28,8 @@ pub(crate) async fn run(cfg: Config, max_rounds: Option<u32>) -> Result<u8, Fail
         metrics: Mutex::new(Metrics::default()),
         token: d.token.clone(),
         current: Mutex::new(None),
+        deadline: cfg.deadline,
+        reports_dir: d.reports_dir.clone(),
     });
     let listener = tokio::net::TcpListener::bind(d.listen)
         .await
@@ -46,15 +48,8 @@ pub(crate) async fn run(cfg: Config, max_rounds: Option<u32>) -> Result<u8, Fail
     }
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let mut server_stop = stop_rx.clone();
     let app = http::router(shared.clone());
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = server_stop.wait_for(|s| *s).await;
-            })
-            .await
-    });
+    let server = tokio::spawn(http::serve(listener, app, stop_rx.clone()));
     tokio::spawn(signals(stop_tx.clone()));
 
     let mut stop = stop_rx.clone();
@@ -82,7 +77,7 @@ pub(crate) async fn run(cfg: Config, max_rounds: Option<u32>) -> Result<u8, Fail
                 _ = stop.wait_for(|s| *s) => {
                     // Stopping: let the run finish within the grace period, else abort it.
                     if tokio::time::timeout(d.grace_period, &mut task).await.is_err() {
-                        if let Some(id) = lock(&shared.current).take() {
+                        if let Some(id) = lock(&shared.current).take().map(|c| c.id) {
                             let why = format!("stopped by a signal; the run did not finish within the grace period of {}s", d.grace_period.as_secs());
                             let _ = lock(&shared.store).end_run_without_result(id, "aborted", &why);
                             count(&shared, account, "aborted");
@@ -247,7 +242,11 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
         }
     };
     let id = recorded.id.unwrap_or_default();
-    *lock(&shared.current) = recorded.id;
+    *lock(&shared.current) = recorded.id.map(|id| crate::state::Current {
+        id,
+        account: account.clone(),
+        since: Instant::now(),
+    });
     let before = auditor_aws::counting::snapshot_scope(&account);
     let outcome = match account.parse::<AccountId>() {
         Ok(a) => crate::run::account(&cfg, a, services, started_at)
@@ -278,9 +277,9 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
     // The report is written first: a store that cannot take the run (busy past its
     // retries, disk full) cannot lose what was audited.
     let json = auditor_report::json_v1::to_json(&result);
-    let stamp = report_stamp(started_at);
+    let stamp = crate::state::report_stamp(started_at);
     let dir = d.reports_dir.join(&account);
-    let file = report_path(&d.reports_dir, &account, &stamp, id);
+    let file = crate::state::report_path(&d.reports_dir, &account, &stamp, id);
     let mut written = true;
     for path in [&file, &dir.join("latest.json")] {
         if let Err(e) = output::write_atomically(path, json.as_bytes()) {
@@ -354,25 +353,6 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
     }
 }
 
-/// `YYYYMMDDTHHMMSSZ` of a run's start, in its report's file name.
-fn report_stamp(started_at: time::OffsetDateTime) -> String {
-    started_at
-        .format(time::macros::format_description!(
-            "[year][month][day]T[hour][minute][second]Z"
-        ))
-        .unwrap_or_default()
-}
-
-/// Where the daemon writes the report of run `id`.
-fn report_path(
-    reports: &std::path::Path,
-    account: &str,
-    stamp: &str,
-    id: i64,
-) -> std::path::PathBuf {
-    reports.join(account).join(format!("{stamp}-run{id}.json"))
-}
-
 /// Writes again, from the store, the report of each account's latest complete run when its
 /// file is missing (lost in a crash before it reached the disk, or deleted); older reports
 /// are left to the operator's retention. Returns how many were written.
@@ -394,7 +374,12 @@ pub(crate) fn restore_reports(shared: &Shared, reports: &std::path::Path) -> usi
         ) else {
             continue;
         };
-        let path = report_path(reports, &r.account, &report_stamp(started), r.id);
+        let path = crate::state::report_path(
+            reports,
+            &r.account,
+            &crate::state::report_stamp(started),
+            r.id,
+        );
         if path.exists() {
             continue;
         }

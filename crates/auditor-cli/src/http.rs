@@ -3,7 +3,15 @@
 //! `/api/findings?status=open&severity=high&account=...`.
 //!
 //! When a token is configured (required off loopback), every path but `/healthz` needs
-//! `Authorization: Bearer <token>`.
+//! `Authorization: Bearer <token>` (the scheme in any case).
+//!
+//! Clients cannot hold the daemon: connections are served by hyper with a header-read
+//! timeout ([`HEADER_TIMEOUT`], also the idle time of a kept-alive connection), at most
+//! [`MAX_CONNECTIONS`] at once (more are closed on accept), each for at most
+//! [`MAX_CONNECTION_AGE`]; at most [`MAX_REQUESTS`] requests are handled at once (more get
+//! 503 with `Retry-After`), each within [`REQUEST_TIMEOUT`]. On stop, connections get
+//! [`SHUTDOWN_GRACE`] to finish. A run's report is streamed from the file the daemon wrote,
+//! not rebuilt under the store's lock.
 
 use crate::state::Shared;
 use crate::stored::lock;
@@ -13,9 +21,65 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use futures::StreamExt as _;
 use serde::Deserialize;
 use std::fmt::Write as _;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{watch, Semaphore};
+
+/// Time a client has to send a request's headers (and a kept-alive connection may idle).
+pub(crate) const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections served at once; more are closed as they are accepted.
+pub(crate) const MAX_CONNECTIONS: usize = 64;
+/// Longest a connection is served, however busy.
+pub(crate) const MAX_CONNECTION_AGE: Duration = Duration::from_secs(300);
+/// Requests handled at once; more are answered 503 at once.
+pub(crate) const MAX_REQUESTS: usize = 16;
+/// Longest a request's handler may take.
+pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Time connections get to finish when the daemon stops.
+pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Serves `app` on `listener` until `stop` turns true, then lets connections finish for
+/// [`SHUTDOWN_GRACE`] and drops the rest.
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    mut stop: watch::Receiver<bool>,
+) {
+    let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors and the like: pause rather than spin.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = async { let _ = stop.wait_for(|s| *s).await; } => break,
+        };
+        let Ok(permit) = connections.clone().try_acquire_owned() else {
+            drop(stream);
+            continue;
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(HEADER_TIMEOUT)
+            .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = tokio::time::timeout(MAX_CONNECTION_AGE, conn).await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
+}
 
 /// The routes.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -27,7 +91,31 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/api/findings", get(findings))
         .layer(middleware::from_fn_with_state(shared.clone(), auth))
         .route("/healthz", get(|| async { "ok\n" }))
+        .layer(middleware::from_fn_with_state(
+            Arc::new(Semaphore::new(MAX_REQUESTS)),
+            limit,
+        ))
         .with_state(shared)
+}
+
+/// At most [`MAX_REQUESTS`] requests at once, each within [`REQUEST_TIMEOUT`].
+async fn limit(State(slots): State<Arc<Semaphore>>, req: Request, next: Next) -> Response {
+    let Ok(_slot) = slots.try_acquire() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "1")],
+            "busy: too many requests at once\n",
+        )
+            .into_response();
+    };
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the request took too long\n",
+        )
+            .into_response(),
+    }
 }
 
 async fn auth(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
@@ -36,7 +124,7 @@ async fn auth(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respons
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(bearer)
             .is_some_and(|t| constant_time_eq(t.as_bytes(), token.as_bytes()));
         if !ok {
             return (
@@ -50,6 +138,15 @@ async fn auth(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respons
     next.run(req).await
 }
 
+/// The credentials of an `Authorization: Bearer <token>` header; the scheme is
+/// case-insensitive (RFC 9110, section 11.1), and more than one space may follow it.
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| rest.trim_start())
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -58,12 +155,21 @@ fn internal(e: impl std::fmt::Display) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response()
 }
 
-/// Ready when every account's last run completed (or none has run yet); 503 otherwise,
-/// with the last status per account.
+/// Ready when every account's last run completed (or none has run yet) and the run in
+/// progress, if any, is within its deadline; 503 otherwise, with the last status per
+/// account and the run in progress.
 async fn readyz(State(s): State<Arc<Shared>>) -> Response {
     let last = lock(&s.metrics).last_status.clone();
-    let ok = last.values().all(|st| st == "complete");
-    let body = serde_json::json!({"ready": ok, "last_run": last});
+    let current = lock(&s.current).clone();
+    let overdue = current
+        .as_ref()
+        .zip(s.deadline)
+        .is_some_and(|(c, d)| c.since.elapsed() > d);
+    let ok = last.values().all(|st| st == "complete") && !overdue;
+    let running = current.map(|c| {
+        serde_json::json!({"run": c.id, "account": c.account, "seconds": c.since.elapsed().as_secs(), "overdue": overdue})
+    });
+    let body = serde_json::json!({"ready": ok, "last_run": last, "running": running});
     let code = if ok {
         StatusCode::OK
     } else {
@@ -79,18 +185,84 @@ async fn runs(State(s): State<Arc<Shared>>) -> Response {
     }
 }
 
+/// `{"run": <row>, "report": <v1 report or null>}`. The report is streamed from the file
+/// the daemon wrote at the end of the run; only a run without one (recorded by `audit
+/// --store`) has it built, from the stored result, after the store's lock is released.
 async fn run(State(s): State<Arc<Shared>>, Path(id): Path<i64>) -> Response {
-    let store = lock(&s.store);
-    let row = match store.run(id) {
+    let row = match lock(&s.store).run(id) {
         Ok(Some(r)) => r,
         Ok(None) => return (StatusCode::NOT_FOUND, format!("no run {id}\n")).into_response(),
         Err(e) => return internal(e),
     };
-    let report = store
-        .result(id)
-        .ok()
-        .map(|r| auditor_report::json_v1::build(&r));
-    Json(serde_json::json!({"run": row, "report": report})).into_response()
+    let head = format!(
+        "{{\"run\":{},\"report\":",
+        serde_json::to_string(&row).unwrap_or_else(|_| "null".into())
+    );
+    let file = time::OffsetDateTime::parse(
+        &row.started_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .ok()
+    .filter(|_| row.status == "complete")
+    .map(|t| {
+        crate::state::report_path(
+            &s.reports_dir,
+            &row.account,
+            &crate::state::report_stamp(t),
+            id,
+        )
+    });
+    if let Some(f) = file {
+        if let Ok(file) = tokio::fs::File::open(&f).await {
+            // The file is replaced by rename, never rewritten: its length holds while read.
+            let Ok(len) = file.metadata().await.map(|m| m.len()) else {
+                return internal(format!("cannot read {}", f.display()));
+            };
+            let total = head.len() as u64 + len + 1;
+            let body =
+                futures::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from(head))])
+                    .chain(file_chunks(file))
+                    .chain(futures::stream::iter([Ok(axum::body::Bytes::from_static(
+                        b"}",
+                    ))]));
+            return (
+                [
+                    (header::CONTENT_TYPE, "application/json".to_owned()),
+                    (header::CONTENT_LENGTH, total.to_string()),
+                ],
+                axum::body::Body::from_stream(body),
+            )
+                .into_response();
+        }
+    }
+    let result = lock(&s.store).result(id).ok();
+    let report = result
+        .map(|r| auditor_report::json_v1::to_json(&r))
+        .unwrap_or_else(|| "null".into());
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        format!("{head}{report}}}"),
+    )
+        .into_response()
+}
+
+/// A file's bytes as a stream of 64 KiB chunks.
+fn file_chunks(
+    file: tokio::fs::File,
+) -> impl futures::Stream<Item = std::io::Result<axum::body::Bytes>> {
+    futures::stream::unfold(Some(file), |file| async move {
+        use tokio::io::AsyncReadExt;
+        let mut file = file?;
+        let mut buf = vec![0u8; 64 * 1024];
+        match file.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(axum::body::Bytes::from(buf)), Some(file)))
+            }
+            Err(e) => Some((Err(e), None)),
+        }
+    })
 }
 
 #[derive(Deserialize)]
@@ -338,4 +510,19 @@ async fn metrics(State(s): State<Arc<Shared>>) -> Response {
 
 fn family_into(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive_and_nothing_else_passes() {
+        assert_eq!(bearer("Bearer abc"), Some("abc"));
+        assert_eq!(bearer("bearer abc"), Some("abc"));
+        assert_eq!(bearer("BEARER   abc"), Some("abc"));
+        assert_eq!(bearer("Basic abc"), None);
+        assert_eq!(bearer("Bearerabc"), None);
+        assert_eq!(bearer("abc"), None);
+    }
 }

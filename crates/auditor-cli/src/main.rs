@@ -193,7 +193,13 @@ fn main() -> ExitCode {
                     .enable_all()
                     .build()
                 {
-                    Ok(rt) => rt.block_on(daemon::run(cfg, max_rounds)),
+                    Ok(rt) => {
+                        let r = rt.block_on(daemon::run(cfg, max_rounds));
+                        // An evaluation past its deadline may still run on the blocking
+                        // pool: the daemon exits anyway (its run is recorded already).
+                        rt.shutdown_timeout(std::time::Duration::from_secs(1));
+                        r
+                    }
                     Err(e) => Err(Failure {
                         code: 4,
                         message: format!("cannot start the async runtime: {e}"),
@@ -205,7 +211,11 @@ fn main() -> ExitCode {
             .enable_all()
             .build()
         {
-            Ok(rt) => rt.block_on(audit::audit(*args)),
+            Ok(rt) => {
+                let r = rt.block_on(audit::audit(*args));
+                rt.shutdown_timeout(std::time::Duration::from_secs(1));
+                r
+            }
             Err(e) => Err(Failure {
                 code: 4,
                 message: format!("cannot start the async runtime: {e}"),
@@ -219,7 +229,10 @@ fn main() -> ExitCode {
             if json_logs() {
                 tracing::error!(target: "auditor::cli", code = f.code, "{}", f.message);
             } else {
-                eprintln!("auditor: error: {}", f.message);
+                eprintln!(
+                    "auditor: error: {}",
+                    auditor_model::text::escape_line(&f.message)
+                );
             }
             ExitCode::from(f.code)
         }

@@ -30,6 +30,7 @@ pub(crate) fn request(cfg: &Config, account: AccountId, services: Vec<Service>) 
         concurrency: cfg.concurrency,
         s3: cfg.s3.clone(),
         settings: cfg.settings.clone(),
+        deadline: cfg.deadline,
     }
 }
 
@@ -40,6 +41,7 @@ pub(crate) async fn account(
     services: Vec<Service>,
     started_at: time::OffsetDateTime,
 ) -> Result<AccountAudit, Failure> {
+    let name = account.to_string();
     auditor_engine::audit_account(&request(cfg, account, services), started_at)
         .await
         .map_err(|e| match e {
@@ -49,7 +51,24 @@ pub(crate) async fn account(
                 message: e.to_string(),
             },
             AuditError::Regions(e) => usage(e.to_string()),
+            AuditError::Deadline(d) => Failure {
+                code: 3,
+                message: format!(
+                    "the audit of {name} did not finish within {} (audit.deadline); it was stopped and nothing of it is reported",
+                    humanize(d)
+                ),
+            },
         })
+}
+
+/// `90s`, `45m`, `2h`: a deadline as configured.
+fn humanize(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        s if s % 3600 == 0 && s > 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 && s > 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
 }
 
 /// An AWS refusal as a failure (exit 3), with what to check.

@@ -14,8 +14,21 @@ pub(crate) struct Shared {
     pub(crate) store: Mutex<Store>,
     pub(crate) metrics: Mutex<Metrics>,
     pub(crate) token: Option<String>,
-    /// The run in progress, to mark aborted if it must be stopped.
-    pub(crate) current: Mutex<Option<i64>>,
+    /// The run in progress (its id, account and start), to mark aborted if it must be
+    /// stopped, and for `/readyz`.
+    pub(crate) current: Mutex<Option<Current>>,
+    /// How long one account's audit may take (`audit.deadline`).
+    pub(crate) deadline: Option<std::time::Duration>,
+    /// Where the daemon writes run reports (`daemon.reports_dir`), served from there.
+    pub(crate) reports_dir: std::path::PathBuf,
+}
+
+/// The run in progress.
+#[derive(Debug, Clone)]
+pub(crate) struct Current {
+    pub(crate) id: i64,
+    pub(crate) account: String,
+    pub(crate) since: Instant,
 }
 
 /// Counters and gauges for `/metrics`, per account.
@@ -86,4 +99,23 @@ pub(crate) fn record_complete(
         .entry((account.clone(), "complete".to_owned()))
         .or_default() += 1;
     m.last_status.insert(account, "complete".to_owned());
+}
+
+/// `YYYYMMDDTHHMMSSZ` of a run's start, in its report's file name.
+pub(crate) fn report_stamp(started_at: time::OffsetDateTime) -> String {
+    started_at
+        .format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .unwrap_or_default()
+}
+
+/// Where the daemon writes the report of run `id`.
+pub(crate) fn report_path(
+    reports: &std::path::Path,
+    account: &str,
+    stamp: &str,
+    id: i64,
+) -> std::path::PathBuf {
+    reports.join(account).join(format!("{stamp}-run{id}.json"))
 }

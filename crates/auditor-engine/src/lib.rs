@@ -213,6 +213,9 @@ pub struct AccountRequest {
     pub s3: collect_s3::S3Options,
     /// What the checks honour.
     pub settings: Settings,
+    /// How long the whole audit of the account may take (collection and checks); past it
+    /// the audit fails with [`AuditError::Deadline`]. `None`: no deadline.
+    pub deadline: Option<std::time::Duration>,
 }
 
 /// One account audited: its inventory (for `--save-inventory`) and its result.
@@ -231,13 +234,32 @@ pub enum AuditError {
     Session(auditor_aws::AwsError),
     /// The regions asked for are not regions, or the account's could not be listed.
     Regions(RegionError),
+    /// The audit did not finish within its deadline ([`AccountRequest::deadline`]).
+    Deadline(std::time::Duration),
 }
 
 /// Audits one account: opens a session (assuming the audit role where needed), plans its
 /// regions, collects what the checks that will run read, and runs them. Every AWS request
 /// on the way is rate limited and counted under the account (the inventory's `api`). The
 /// one path of `audit`, `audit --org` and the daemon.
+///
+/// The checks run on tokio's blocking pool, so a slow evaluation never stalls the caller's
+/// other work (a daemon's signals and HTTP); with a deadline, the audit ends there with
+/// [`AuditError::Deadline`] whatever it was doing (an evaluation still running is left to
+/// finish in the background and its result dropped).
 pub async fn audit_account(
+    req: &AccountRequest,
+    started_at: OffsetDateTime,
+) -> Result<AccountAudit, AuditError> {
+    match req.deadline {
+        Some(d) => tokio::time::timeout(d, audit_unbounded(req, started_at))
+            .await
+            .unwrap_or(Err(AuditError::Deadline(d))),
+        None => audit_unbounded(req, started_at).await,
+    }
+}
+
+async fn audit_unbounded(
     req: &AccountRequest,
     started_at: OffsetDateTime,
 ) -> Result<AccountAudit, AuditError> {
@@ -247,14 +269,24 @@ pub async fn audit_account(
     let (mut inventory, session) = collected?;
     inventory.api =
         auditor_aws::counting::delta(&before, &auditor_aws::counting::snapshot_scope(scope));
-    let result = evaluate(
-        &inventory,
-        &req.settings,
-        &session.caller_arn,
-        session.assumed_role.clone(),
-        started_at,
-    );
-    Ok(AccountAudit { inventory, result })
+    let settings = req.settings.clone();
+    let evaluated = tokio::task::spawn_blocking(move || {
+        let result = evaluate(
+            &inventory,
+            &settings,
+            &session.caller_arn,
+            session.assumed_role.clone(),
+            started_at,
+        );
+        AccountAudit { inventory, result }
+    })
+    .await;
+    match evaluated {
+        Ok(audit) => Ok(audit),
+        // The checks cannot fail; a panic in one is a bug, shown as such.
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(AuditError::Deadline(std::time::Duration::ZERO)),
+    }
 }
 
 async fn collect_account(req: &AccountRequest) -> Result<(Inventory, AccountSession), AuditError> {

@@ -150,6 +150,16 @@ pub(super) fn section(w: &mut Reader, d: &Map<String, Value>) -> Option<DaemonCo
     let token = w
         .string(d, "token", "daemon")
         .or_else(|| std::env::var(&token_env).ok().filter(|t| !t.is_empty()));
+    if let Some(t) = &token {
+        if let Err(why) = token_strength(t) {
+            let from = if w.string(d, "token", "daemon").is_some() {
+                "daemon.token".to_owned()
+            } else {
+                format!("daemon.token_env ({token_env})")
+            };
+            w.err(&from, why);
+        }
+    }
     if let Some(a) = listen {
         if !a.ip().is_loopback() && token.is_none() {
             w.err(
@@ -172,4 +182,41 @@ pub(super) fn section(w: &mut Reader, d: &Map<String, Value>) -> Option<DaemonCo
         token,
         grace_period: grace?,
     })
+}
+
+/// Fewest characters a daemon API token may have.
+pub(crate) const TOKEN_MIN_CHARS: usize = 32;
+/// Least entropy a token must show, in bits (its length times the Shannon entropy of its
+/// characters): 32 hex digits show about 115, a repeated or dictionary-short one far less.
+pub(crate) const TOKEN_MIN_BITS: f64 = 96.0;
+
+/// Whether an API token is strong enough to guard the findings; why not. The token itself
+/// is never part of the message.
+pub(crate) fn token_strength(t: &str) -> Result<(), String> {
+    let advice = "use at least 32 random characters, e.g. `openssl rand -hex 32`";
+    if t.trim() != t || t.chars().any(char::is_control) {
+        return Err(format!(
+            "the token has surrounding whitespace or control characters; {advice}"
+        ));
+    }
+    let n = t.chars().count();
+    let mut counts = std::collections::HashMap::new();
+    for c in t.chars() {
+        *counts.entry(c).or_insert(0usize) += 1;
+    }
+    let bits = counts
+        .values()
+        .map(|&k| {
+            let p = k as f64 / n as f64;
+            -p * p.log2()
+        })
+        .sum::<f64>()
+        .max(0.0)
+        * n as f64;
+    if n < TOKEN_MIN_CHARS || bits < TOKEN_MIN_BITS {
+        return Err(format!(
+            "the token is too weak ({n} characters, about {bits:.0} bits of entropy; at least {TOKEN_MIN_CHARS} characters and {TOKEN_MIN_BITS:.0} bits are required); {advice}"
+        ));
+    }
+    Ok(())
 }

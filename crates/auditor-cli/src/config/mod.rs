@@ -32,6 +32,8 @@ pub(crate) struct Config {
     pub(crate) services: Option<Vec<Service>>,
     pub(crate) concurrency: usize,
     pub(crate) fail_on: Option<Severity>,
+    /// `audit.deadline`: how long one account's audit may take; `None`: unbounded.
+    pub(crate) deadline: Option<std::time::Duration>,
     pub(crate) settings: Settings,
     pub(crate) s3: S3Options,
     /// Not errors, but worth saying at load: suppressions that have already expired.
@@ -114,6 +116,10 @@ pub(crate) struct DaemonConfig {
 /// The role the auditor assumes in an account other than the caller's, unless configured.
 pub(crate) const DEFAULT_ROLE_NAME: &str = "AuditorReadOnly";
 
+/// `audit.deadline` unless configured: an account's audit that has not finished in an hour
+/// is stuck (the largest accounts measured take minutes), and fails with the reason.
+pub(crate) const DEFAULT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(3600);
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -125,6 +131,7 @@ impl Default for Config {
             services: None,
             concurrency: 8,
             fail_on: Some(Severity::High),
+            deadline: Some(DEFAULT_DEADLINE),
             settings: Settings::default(),
             s3: S3Options::default(),
             warnings: Vec::new(),
@@ -394,7 +401,7 @@ fn validate(raw: &Raw, r: &mut Reader) -> Config {
     if let Some(audit) = section(
         &raw.audit,
         "audit",
-        &["services", "concurrency", "fail_on"],
+        &["services", "concurrency", "fail_on", "deadline"],
         r,
     ) {
         c.services = r.list(audit, "services", "audit", |s| {
@@ -419,6 +426,12 @@ fn validate(raw: &Raw, r: &mut Reader) -> Config {
             match parse_fail_on(&s) {
                 Ok(v) => c.fail_on = v,
                 Err(e) => r.err("audit.fail_on", e),
+            }
+        }
+        if let Some(s) = r.string(audit, "deadline", "audit") {
+            match parse_deadline(&s) {
+                Ok(v) => c.deadline = v,
+                Err(e) => r.err("audit.deadline", e),
             }
         }
     }
@@ -465,6 +478,19 @@ fn validate(raw: &Raw, r: &mut Reader) -> Config {
         c.daemon = daemon::section(r, t);
     }
     c
+}
+
+/// `audit.deadline`: a duration (`45m`, `2h`), or `none` for no deadline.
+pub(crate) fn parse_deadline(s: &str) -> Result<Option<std::time::Duration>, String> {
+    if s.trim().eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    match daemon::duration(s)? {
+        d if d.is_zero() => Err(format!(
+            "'{s}' is zero: give a duration such as 1h, or none for no deadline"
+        )),
+        d => Ok(Some(d)),
+    }
 }
 
 /// `--fail-on` / `audit.fail_on`: a severity or `none`.

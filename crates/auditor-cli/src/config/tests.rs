@@ -299,3 +299,30 @@ fn problems_name_their_line_and_flags_name_themselves() {
         "--regions: 'Mars' is not a region name (expected something like eu-west-1)"
     );
 }
+
+#[test]
+fn a_weak_daemon_token_is_refused_without_being_printed() {
+    for (token, why) in [
+        ("x", "1 characters"),
+        ("   ", "must not be empty"),
+        (" 0f8a2c9e4b7d1a6f3e5c8b2d9a4f7e1c ", "whitespace"),
+        ("abababababababababababababababababab", "too weak"),
+        ("correct-horse-battery", "21 characters"),
+    ] {
+        let text = format!(
+            "[daemon]\naccounts = [\"123456789012\"]\ninterval = \"1h\"\ntoken = \"{token}\"\n"
+        );
+        let err = parse(Path::new("cfg.toml"), &text).unwrap_err().to_string();
+        assert!(err.contains(": daemon.token: "), "{err}");
+        assert!(err.contains(why), "{token:?}: {err}");
+        if !token.trim().is_empty() {
+            assert!(err.contains("openssl rand -hex 32"), "{err}");
+        }
+        if token.trim().len() > 3 {
+            assert!(!err.contains(token.trim()), "the token is printed: {err}");
+        }
+    }
+    let strong = "[daemon]\naccounts = [\"123456789012\"]\ninterval = \"1h\"\ntoken = \"6f1c0e9a4b2d7f3e8a5c1b9d0e4f7a2c\"\n";
+    let c = parse(Path::new("cfg.toml"), strong).unwrap_or_else(|e| panic!("{e}"));
+    assert!(c.daemon.unwrap().token.is_some());
+}
