@@ -11,6 +11,8 @@ pub(crate) fn json_logs() -> bool {
 /// Tells the user something on stderr: `auditor: <msg>`, or with `--log-format json` the
 /// same as a log event, so that stderr stays one JSON object per line.
 pub(crate) fn say(msg: &str) {
+    // Messages carry AWS data (names, keys, error texts): shown, never obeyed.
+    let msg = auditor_model::text::escape_line(msg);
     if json_logs() {
         tracing::info!(target: "auditor::cli", "{msg}");
     } else {
@@ -20,6 +22,7 @@ pub(crate) fn say(msg: &str) {
 
 /// [`say`] for a warning: `auditor: warning: <msg>`.
 pub(crate) fn warn(msg: &str) {
+    let msg = auditor_model::text::escape_line(msg);
     if json_logs() {
         tracing::warn!(target: "auditor::cli", "{msg}");
     } else {

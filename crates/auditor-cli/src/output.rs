@@ -5,7 +5,6 @@ use auditor_checks::all;
 use std::io::Write as _;
 use std::path::Path;
 use tabled::builder::Builder;
-use tabled::settings::Style;
 
 /// The prefix of the temporary files [`write_atomically`] renames into place; one left by a
 /// process killed between write and rename is removed by the next write in its directory.
@@ -121,7 +120,7 @@ pub(crate) fn print_checks(format: ChecksFormat) -> u8 {
                     m.title.to_owned(),
                 ]);
             }
-            println!("{}", b.build().with(Style::sharp()));
+            println!("{}", auditor_report::table::sharp(b));
         }
     }
     0

@@ -8,7 +8,6 @@ use auditor_store::{DiffEntry, RunChanges, Store, StoreError};
 use std::path::Path;
 use std::sync::Mutex;
 use tabled::builder::Builder;
-use tabled::settings::Style;
 
 fn failure(e: StoreError) -> Failure {
     Failure {
@@ -173,7 +172,7 @@ pub(crate) fn runs(path: &Path, account: Option<&str>, json: bool) -> Result<u8,
             r.error.unwrap_or_default(),
         ]);
     }
-    println!("{}", b.build().with(Style::sharp()));
+    println!("{}", auditor_report::table::sharp(b));
     Ok(0)
 }
 
@@ -278,5 +277,5 @@ fn table(entries: &[DiffEntry]) -> String {
             e.title.clone(),
         ]);
     }
-    b.build().with(Style::sharp()).to_string()
+    auditor_report::table::sharp(b)
 }

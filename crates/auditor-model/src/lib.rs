@@ -16,6 +16,7 @@ pub mod iam;
 mod ids;
 mod inventory;
 pub mod s3;
+pub mod text;
 pub mod wildcard;
 
 pub use audit::{ApiCounts, AuditResult};

@@ -9,7 +9,6 @@ use auditor_model::{ApiCounts, AuditResult};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tabled::builder::Builder;
-use tabled::settings::Style;
 
 /// The value of the `schema` field.
 pub const SCHEMA: &str = "auditor.org-report.v1";
@@ -243,7 +242,7 @@ pub fn render(audit: &OrgAudit, opts: crate::table::TableOptions) -> String {
         r.summary.assessed,
         r.summary.not_assessed,
     );
-    out += &b.build().with(Style::sharp()).to_string();
+    out += &crate::table::sharp(b);
     out += "\n";
     out += &crate::table::api_line(&r.api_requests);
     out

@@ -12,6 +12,20 @@ pub struct TableOptions {
     pub show_passed: bool,
 }
 
+/// Renders a table in the sharp style with every cell's control and invisible format
+/// characters escaped (AWS data such as S3 keys, tags and names is shown, never obeyed:
+/// no terminal escape sequence, no right-to-left override reordering a name).
+pub fn sharp(b: Builder) -> String {
+    use tabled::settings::format::Format;
+    use tabled::settings::object::Segment;
+    let mut t = b.build();
+    t.modify(
+        Segment::all(),
+        Format::content(|c| auditor_model::text::escape_cell(c).into_owned()),
+    );
+    t.with(Style::sharp()).to_string()
+}
+
 pub(crate) fn clip(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_owned()
@@ -89,7 +103,7 @@ pub fn render(result: &AuditResult, opts: TableOptions) -> String {
                 clip(&evidence, 64),
             ]);
         }
-        out += &b.build().with(Style::sharp()).to_string();
+        out += &sharp(b);
         out += "\n\n";
     }
 
@@ -143,7 +157,7 @@ pub fn render(result: &AuditResult, opts: TableOptions) -> String {
             ]);
         }
         out += "Well-Architected practices with automated checks:\n";
-        out += &b.build().with(Style::sharp()).to_string();
+        out += &sharp(b);
         out += "\n\n";
     }
 
@@ -166,7 +180,7 @@ pub fn render(result: &AuditResult, opts: TableOptions) -> String {
             "Coverage gaps ({}): what this audit could not read\n",
             r.coverage_gaps.len()
         );
-        out += &b.build().with(Style::sharp()).to_string();
+        out += &sharp(b);
         out.push('\n');
     }
     out
@@ -218,7 +232,7 @@ fn state_access(matrices: &[auditor_model::s3::StateAccessMatrix]) -> String {
             rec.push(row.verdict.clone());
             b.push_record(rec);
         }
-        out += &b.build().with(Style::sharp()).to_string();
+        out += &sharp(b);
         out += "\n";
         for n in &m.not_assessed {
             out += &format!(

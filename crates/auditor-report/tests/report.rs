@@ -268,3 +268,24 @@ fn the_org_report_sums_assessed_accounts_and_says_why_the_others_are_not() {
         "REPORT-V1.md does not document: {missing:?}"
     );
 }
+
+/// AWS data is shown, never obeyed: a terminal escape sequence or a right-to-left override
+/// in a name, a key or an error message reaches the table escaped.
+#[test]
+fn control_characters_from_aws_are_escaped_in_the_table() {
+    let mut r = result();
+    let f = r
+        .findings
+        .iter_mut()
+        .find(|f| f.status == auditor_model::Status::Fail)
+        .unwrap();
+    f.resource.id = "sg-1\u{202E}gpj.exe".into();
+    f.resource.name = Some("\x1b[2J\x1b[32mall clear".into());
+    r.gaps[0].message = "AccessDenied\r\nfake line\u{7}".into();
+    let text = auditor_report::table::render(&r, Default::default());
+    for raw in ['\u{202E}', '\x1b', '\r', '\u{7}'] {
+        assert!(!text.contains(raw), "raw {raw:?} in:\n{text}");
+    }
+    assert!(text.contains("sg-1\\u{202e}gpj.exe"), "{text}");
+    assert!(text.contains("\\u{1b}[2J"), "{text}");
+}
