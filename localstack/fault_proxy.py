@@ -15,6 +15,10 @@ It forwards every request to the upstream (moto) unchanged, except:
   part of MATCH gets fault KIND, so that call exhausts its retries. The signature is
   `METHOD PATH?QUERY action=<Action> target=<X-Amz-Target> service=<SigV4 service>`.
 
+- `--corrupt A+B`: in an answer holding `A`, one byte that is not UTF-8 (0xFF) is inserted
+  right after the first `B` that follows it (data AWS could not have sent, to show that
+  one unreadable value costs only what it is part of).
+
 It writes `http://127.0.0.1:PORT` to the `--ready` file once listening, and with
 `--record`, one JSON line per request: signature, attempt, fault.
 """
@@ -67,6 +71,7 @@ def main():
     p.add_argument("--record")
     p.add_argument("--every", type=int, default=0)
     p.add_argument("--fail", action="append", default=[])
+    p.add_argument("--corrupt", action="append", default=[])
     a = p.parse_args()
     up = urllib.parse.urlsplit(a.upstream)
     rules = []
@@ -125,6 +130,15 @@ def main():
             conn.request(self.command, self.path, body=body, headers=headers)
             r = conn.getresponse()
             data = r.read()
+            for c in a.corrupt:
+                first, _, then = c.partition("+")
+                i = data.find(first.encode())
+                j = data.find(then.encode(), i) if i >= 0 else -1
+                if j >= 0:
+                    k = j + len(then)
+                    data = data[:k] + b"\xff" + data[k:]
+                    if record:
+                        record.write(json.dumps({"sig": sig, "attempt": attempt, "fault": "corrupt"}) + "\n")
             self.send_response(r.status)
             for k, v in r.getheaders():
                 if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):

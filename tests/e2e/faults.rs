@@ -274,3 +274,74 @@ fn a_bucket_throttled_out_of_an_audit_is_not_assessed_and_its_findings_stay_open
         r3.stderr
     );
 }
+
+#[test]
+fn one_unreadable_byte_in_one_roles_policies_costs_only_that_role() {
+    let emu = Emulator::shared();
+    let account = unique_account();
+    let dir = tempfile::tempdir().expect("tempdir");
+    seed_demo(&emu, &account, dir.path());
+    let only = ["--services", "iam", "--max-attempts", "2"];
+    let clean = report(&audit_via(&emu, emu.endpoint(), &account, &only));
+    // A byte that is not UTF-8 inside fraud-deployer's trust policy (sent as raw JSON by
+    // moto) and inside its inline policy (URL-encoded).
+    let role = "<RoleName>fraud-deployer</RoleName>";
+    let trust = format!("{role}+<AssumeRolePolicyDocument>{{");
+    let inline = format!("{role}+<PolicyDocument>%7B");
+    let proxy = Proxy::start(
+        &emu,
+        dir.path(),
+        &["--corrupt", &trust, "--corrupt", &inline],
+    );
+    let corrupted = report(&audit_via(&emu, &proxy.endpoint, &account, &only));
+    assert!(
+        proxy.faults().0.contains("corrupt"),
+        "nothing was corrupted"
+    );
+
+    // IAM as a whole was read: no gap of GetAccountAuthorizationDetails.
+    assert!(
+        !gaps(&corrupted)
+            .iter()
+            .any(|(api, _, _)| api == "iam:GetAccountAuthorizationDetails"),
+        "{}",
+        corrupted["coverage_gaps"]
+    );
+    // Every other principal's findings are exactly the clean run's.
+    let arn = format!("arn:aws:iam::{account}:role/fraud-deployer");
+    let others = |v: &Value| -> BTreeSet<(String, String, String, String)> {
+        findings(v).into_iter().filter(|f| f.1 != arn).collect()
+    };
+    assert_eq!(others(&corrupted), others(&clean));
+    // The role itself: not assessed where its policies are read, and says why.
+    let its: Vec<&Value> = corrupted["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["resource"]["arn"] == arn.as_str())
+        .collect();
+    assert!(!its.is_empty(), "no finding on {arn}");
+    assert!(
+        its.iter().any(|f| f["status"] == "not_assessed"
+            && f["status_reason"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("not UTF-8")),
+        "{its:#?}"
+    );
+    // Its trust policy is what the outsider checks read: none of them passes it.
+    let trust_checks: Vec<&str> = its
+        .iter()
+        .filter(|f| {
+            f["status_reason"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("not UTF-8")
+        })
+        .map(|f| f["code"].as_str().unwrap_or_default())
+        .collect();
+    assert!(
+        trust_checks.iter().any(|c| c.starts_with("IAM-00")),
+        "{its:#?}"
+    );
+}

@@ -65,6 +65,48 @@ fn add(
     }
 }
 
+/// The answer of a query-protocol service (IAM, STS, EC2) with every byte that is not
+/// UTF-8 replaced by U+FFFD. The SDK refuses a whole XML answer for one such byte, so a
+/// single unreadable value would take every principal of the account with it (one
+/// `GetAccountAuthorizationDetails` page); repaired, the policy that holds it is refused
+/// alone by the policy parser ("holds bytes that are not UTF-8") and only its principal is
+/// not assessed. AWS validates what it stores, so this is a defence, not a common path.
+/// S3 answers (object bodies) are never touched.
+async fn readable(
+    service: &str,
+    result: Result<
+        aws_smithy_runtime_api::http::Response,
+        aws_smithy_runtime_api::client::result::ConnectorError,
+    >,
+) -> Result<
+    aws_smithy_runtime_api::http::Response,
+    aws_smithy_runtime_api::client::result::ConnectorError,
+> {
+    use aws_smithy_types::body::SdkBody;
+    if !matches!(service, "iam" | "sts" | "ec2") {
+        return result;
+    }
+    let mut response = result?;
+    let body = response.take_body();
+    let bytes = aws_smithy_types::byte_stream::ByteStream::new(body)
+        .collect()
+        .await
+        .map_err(|e| aws_smithy_runtime_api::client::result::ConnectorError::io(e.into()))?
+        .into_bytes();
+    let body = match std::str::from_utf8(&bytes) {
+        Ok(_) => SdkBody::from(bytes),
+        Err(_) => {
+            let fixed = String::from_utf8_lossy(&bytes).into_owned();
+            response
+                .headers_mut()
+                .insert("content-length", fixed.len().to_string());
+            SdkBody::from(fixed)
+        }
+    };
+    *response.body_mut() = body;
+    Ok(response)
+}
+
 /// When the latest attempt of each SDK invocation that may be retried got its answer.
 static LAST_ANSWER: Mutex<BTreeMap<String, Instant>> = Mutex::new(BTreeMap::new());
 
@@ -378,7 +420,7 @@ impl HttpConnector for CountingConnector {
                 b.until_ready().await;
             }
             let waited = started.elapsed();
-            let result = inner.call(request).await;
+            let result = readable(&service, inner.call(request).await).await;
             let throttled = result.as_ref().is_ok_and(|r| {
                 let status = r.status().as_u16();
                 let typed = r

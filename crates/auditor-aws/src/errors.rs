@@ -181,7 +181,12 @@ where
                 .err()
                 .message()
                 .map(one_line)
-                .unwrap_or_else(|| format!("HTTP {status} with no error message"));
+                .unwrap_or_else(|| match status {
+                    // A success the SDK could not read (not well-formed, bytes that are not
+                    // UTF-8): say so, not "no error message".
+                    200..=299 => format!("HTTP {status}, but the answer could not be read"),
+                    _ => format!("HTTP {status} with no error message"),
+                });
             let kind = match code.as_deref() {
                 Some(c) if ACCESS_DENIED.contains(&c) => ErrorKind::AccessDenied,
                 Some(c) if THROTTLED.contains(&c) => ErrorKind::Throttled,

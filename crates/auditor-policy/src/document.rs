@@ -20,6 +20,10 @@ pub enum PolicyError {
     /// Not JSON (after URL-decoding).
     #[error("the policy is not valid JSON: {0}")]
     NotJson(String),
+    /// It holds bytes that are not UTF-8 (shown as U+FFFD once read): AWS never sends such
+    /// a document, and what it would say cannot be known.
+    #[error("the policy holds bytes that are not UTF-8: what it says cannot be read")]
+    NotUtf8,
     /// JSON, but not a valid policy document: where (`Statement[1].Condition`) and why.
     #[error("the policy is not a valid policy document: {at}: {problem}")]
     Invalid {
@@ -43,10 +47,13 @@ pub fn decode(text: &str) -> Cow<'_, str> {
     if t.starts_with('{') || !t.contains('%') {
         return Cow::Borrowed(text);
     }
-    match percent_encoding::percent_decode_str(text).decode_utf8() {
-        Ok(s) => Cow::Owned(s.into_owned()),
-        Err(_) => Cow::Borrowed(text),
-    }
+    // Bytes that are not UTF-8 become U+FFFD, which `PolicyDocument::parse` refuses: the
+    // document is "not understood", not read as something it does not say.
+    Cow::Owned(
+        percent_encoding::percent_decode_str(text)
+            .decode_utf8_lossy()
+            .into_owned(),
+    )
 }
 
 /// The policy language version.
@@ -899,6 +906,9 @@ impl PolicyDocument {
     /// Parses a document as AWS returns it (plain or URL-encoded JSON).
     pub fn parse(text: &str) -> Result<PolicyDocument, PolicyError> {
         let decoded = decode(text);
+        if decoded.contains('\u{FFFD}') {
+            return Err(PolicyError::NotUtf8);
+        }
         let json: Value =
             serde_json::from_str(&decoded).map_err(|e| PolicyError::NotJson(e.to_string()))?;
         PolicyDocument::from_json(&json)
