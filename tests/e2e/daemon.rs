@@ -490,3 +490,43 @@ fn an_audit_past_its_deadline_fails_with_the_reason_and_the_daemon_stays_respons
     assert_eq!(daemon.wait().expect("wait").code(), Some(0));
     assert!(stopping.elapsed() < Duration::from_secs(10));
 }
+
+#[test]
+fn the_latest_runs_missing_report_is_written_again_from_the_store_at_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("auditor.db");
+    let inv = dir.path().join("inventory.json");
+    std::fs::write(
+        &inv,
+        r#"{"account_id": "111122223333", "services": ["iam"], "iam": {}}"#,
+    )
+    .expect("inventory");
+    // A complete run whose report never reached the reports directory (a crash between
+    // the store's commit and the write, or a deleted file).
+    let first = offline_audit(&inv, &db);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let (_hole, endpoint) = black_hole();
+    let config = hanging_config(dir.path(), &endpoint, "");
+    let (mut daemon, _addr, _lines) = start(&config, &env());
+    let account_dir = dir.path().join("reports/111122223333");
+    let restored = || {
+        std::fs::read_dir(&account_dir).ok().and_then(|d| {
+            d.map_while(Result::ok)
+                .map(|e| e.path())
+                .find(|p| p.to_string_lossy().ends_with("-run1.json"))
+        })
+    };
+    wait_for("run 1's report to be restored", 30, || restored().is_some());
+    daemon.kill().expect("kill");
+    daemon.wait().expect("reaped");
+    let file: Value = serde_json::from_str(
+        &std::fs::read_to_string(restored().expect("restored")).expect("read"),
+    )
+    .expect("json");
+    let stored = run(auditor()
+        .args(["report", "--run", "1", "--format", "json", "--store"])
+        .arg(&db));
+    assert_eq!(stored.code, 0, "{}", stored.stderr);
+    let stored: Value = serde_json::from_str(&stored.stdout).expect("json");
+    assert_eq!(file, stored, "the restored report is the stored run's");
+}
