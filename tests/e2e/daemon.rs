@@ -167,18 +167,21 @@ fn two_scheduled_runs_show_exactly_what_changed() {
         .collect();
     assert_eq!(new_in_2, ["EC2-002"]);
     assert_eq!(get(&addr, "/api/findings?status=maybe", token).0, 400);
-    let (code, body) = get(&addr, "/api/runs/1", token);
-    assert_eq!(code, 200);
-    let r1: Value = serde_json::from_str(&body).expect("json");
-    assert_eq!(r1["report"]["schema"], "auditor.report.v1");
-    // Served from the report file the run wrote, as written.
+    // Served from the report file the run wrote, as it is on disk (marked here, so that a
+    // report rebuilt from the store could not match).
     let written = std::fs::read_dir(reports.join(&account))
         .expect("reports")
         .map(|e| e.expect("entry").path())
         .find(|p| p.to_string_lossy().ends_with("-run1.json"))
         .expect("run 1's report file");
-    let file: Value =
-        serde_json::from_str(&std::fs::read_to_string(written).expect("read")).expect("json");
+    let mut file: Value =
+        serde_json::from_str(&std::fs::read_to_string(&written).expect("read")).expect("json");
+    file["served_from"] = "the file".into();
+    std::fs::write(&written, serde_json::to_string(&file).expect("json")).expect("mark");
+    let (code, body) = get(&addr, "/api/runs/1", token);
+    assert_eq!(code, 200);
+    let r1: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(r1["report"]["schema"], "auditor.report.v1");
     assert_eq!(r1["report"], file);
     assert_eq!(r1["run"]["id"], 1);
     assert_eq!(get(&addr, "/readyz", token).0, 200);
@@ -443,6 +446,35 @@ fn slow_clients_are_cut_off_and_cannot_keep_the_daemon_from_stopping() {
         began.elapsed() < Duration::from_secs(25),
         "{:?}",
         began.elapsed()
+    );
+    // A kept-alive connection that goes quiet after its request is closed too.
+    let mut idle = TcpStream::connect(&addr).expect("connect");
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("request");
+    idle.set_read_timeout(Some(Duration::from_secs(30))).ok();
+    let mut first = [0u8; 512];
+    let n = idle.read(&mut first).expect("answer");
+    assert!(String::from_utf8_lossy(&first[..n]).starts_with("HTTP/1.1 200"));
+    let quiet = Instant::now();
+    let mut rest = [0u8; 64];
+    match idle.read(&mut rest) {
+        Ok(0) => {}
+        Ok(n) => panic!(
+            "unexpected bytes: {:?}",
+            String::from_utf8_lossy(&rest[..n])
+        ),
+        Err(e) => assert!(
+            !matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ),
+            "an idle kept-alive connection was held for 30 s"
+        ),
+    }
+    assert!(
+        quiet.elapsed() < Duration::from_secs(25),
+        "{:?}",
+        quiet.elapsed()
     );
     // Slow clients connected at SIGTERM do not keep the daemon from exiting promptly.
     let _held: Vec<TcpStream> = (0..5).map(|_| slow_client(&addr)).collect();

@@ -21,8 +21,10 @@ struct Proxy {
 
 impl Proxy {
     fn start(emu: &Emulator, dir: &Path, args: &[&str]) -> Proxy {
-        let ready = dir.join(format!("proxy-{}.ready", args.len()));
-        let record = dir.join(format!("proxy-{}.jsonl", args.len()));
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let ready = dir.join(format!("proxy-{n}.ready"));
+        let record = dir.join(format!("proxy-{n}.jsonl"));
         let child = Command::new(venv_python())
             .arg(repo_root().join("localstack/fault_proxy.py"))
             .args(["--upstream", emu.endpoint(), "--ready"])
@@ -272,6 +274,26 @@ fn a_bucket_throttled_out_of_an_audit_is_not_assessed_and_its_findings_stay_open
         r3.stderr.contains(" 0 new,") && r3.stderr.contains(" 0 reopened,"),
         "{}",
         r3.stderr
+    );
+
+    // Run 4: the bucket policy arrives malformed (a byte that is not UTF-8 in its JSON):
+    // S3-005 cannot be decided, and the issue stays open again, not resolved.
+    let malformed = Proxy::start(
+        &emu,
+        dir.path(),
+        &["--corrupt", "OldCiAccount+OldCiAccount\""],
+    );
+    let r4 = audit_via(&emu, &malformed.endpoint, &account, &args(&[]));
+    let v4 = report(&r4);
+    assert!(
+        malformed.faults().0.contains("corrupt"),
+        "the policy was not corrupted"
+    );
+    assert_eq!(status(&v4, "S3-005"), "not_assessed", "{}", r4.stderr);
+    assert!(
+        r4.stderr.contains(" 0 resolved,"),
+        "run 4 resolved something: {}",
+        r4.stderr
     );
 }
 

@@ -110,34 +110,37 @@ async fn readable(
 /// When the latest attempt of each SDK invocation that may be retried got its answer.
 static LAST_ANSWER: Mutex<BTreeMap<String, Instant>> = Mutex::new(BTreeMap::new());
 
-/// The invocation id and attempt number of an SDK request.
-fn attempt_of(request: &HttpRequest) -> Option<(String, u32)> {
+/// The invocation id and attempt number of an SDK request, and whether it is the last
+/// attempt the SDK will make (`max=N`).
+fn attempt_of(request: &HttpRequest) -> Option<(String, u32, bool)> {
     let id = request.headers().get("amz-sdk-invocation-id")?.to_owned();
-    let attempt = request
-        .headers()
-        .get("amz-sdk-request")?
-        .split(';')
-        .find_map(|p| p.trim().strip_prefix("attempt="))?
-        .parse()
-        .ok()?;
-    Some((id, attempt))
+    let info = request.headers().get("amz-sdk-request")?;
+    let field = |name: &str| -> Option<u32> {
+        info.split(';')
+            .find_map(|p| p.trim().strip_prefix(name))?
+            .parse()
+            .ok()
+    };
+    let attempt = field("attempt=")?;
+    let last = field("max=").is_some_and(|max| attempt >= max);
+    Some((id, attempt, last))
 }
 
 /// For a retry, the time since its previous attempt's answer.
-fn retry_wait(attempt: &Option<(String, u32)>) -> Option<Duration> {
-    let (id, _) = attempt.as_ref().filter(|(_, n)| *n > 1)?;
+fn retry_wait(attempt: &Option<(String, u32, bool)>) -> Option<Duration> {
+    let (id, _, _) = attempt.as_ref().filter(|(_, n, _)| *n > 1)?;
     let m = LAST_ANSWER.lock().unwrap_or_else(|e| e.into_inner());
     Some(m.get(id).map(Instant::elapsed).unwrap_or_default())
 }
 
 /// Remembers when an attempt that may be retried got its answer; forgets one that will not
-/// be (and answers older than ten minutes, whose invocation gave up).
-fn answered(attempt: Option<(String, u32)>, retryable: bool) {
-    let Some((id, _)) = attempt else {
+/// be, or was the last (and answers older than ten minutes, whose invocation gave up).
+fn answered(attempt: Option<(String, u32, bool)>, retryable: bool) {
+    let Some((id, _, last)) = attempt else {
         return;
     };
     let mut m = LAST_ANSWER.lock().unwrap_or_else(|e| e.into_inner());
-    if retryable {
+    if retryable && !last {
         if m.len() > 10_000 {
             m.retain(|_, t| t.elapsed() < Duration::from_secs(600));
         }
@@ -427,14 +430,24 @@ impl HttpConnector for CountingConnector {
                     .headers()
                     .get("x-amzn-errortype")
                     .is_some_and(|t| t.starts_with("Throttling") || t.contains("LimitExceeded"));
-                status == 429 || status == 503 || typed
+                // Query-protocol services (IAM, STS, EC2) name it only in the body, which
+                // `readable` has buffered.
+                let coded = r.body().bytes().is_some_and(|b| {
+                    [
+                        &b"<Code>Throttling"[..],
+                        b"<Code>RequestLimitExceeded",
+                        b"<Code>TooManyRequests",
+                    ]
+                    .iter()
+                    .any(|c| b.windows(c.len()).any(|w| w == *c))
+                });
+                status == 429 || status == 503 || typed || (status == 400 && coded)
             });
-            // Throttling, server errors and dropped connections are what the SDK retries;
-            // XML services say "throttled" in the body of a 400 (IAM), so a 400 counts too.
-            let retryable = result.as_ref().map_or(true, |r| {
-                let status = r.status().as_u16();
-                status == 400 || status == 429 || status >= 500
-            });
+            // Throttling, server errors and dropped connections are what the SDK retries.
+            let retryable = throttled
+                || result
+                    .as_ref()
+                    .map_or(true, |r| r.status().is_server_error());
             answered(attempt, retryable);
             add(scope, service, throttled, waited, retry);
             result
@@ -515,7 +528,7 @@ mod tests {
             r
         };
         let first = attempt_of(&req(1));
-        assert_eq!(first, Some(("3d0c1b7e-retry-test".to_owned(), 1)));
+        assert_eq!(first, Some(("3d0c1b7e-retry-test".to_owned(), 1, false)));
         assert_eq!(retry_wait(&first), None, "a first attempt is no retry");
         answered(first, true);
         std::thread::sleep(Duration::from_millis(30));
@@ -526,5 +539,10 @@ mod tests {
         answered(second.clone(), false);
         assert_eq!(retry_wait(&second), Some(Duration::ZERO));
         assert_eq!(attempt_of(&HttpRequest::get("https://x/").unwrap()), None);
+        // The last attempt's answer is not kept: nothing will retry it.
+        let third = attempt_of(&req(3));
+        assert_eq!(third.as_ref().map(|a| a.2), Some(true));
+        answered(third.clone(), true);
+        assert_eq!(retry_wait(&third), Some(Duration::ZERO));
     }
 }

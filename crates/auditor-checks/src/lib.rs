@@ -26,7 +26,8 @@ mod settings;
 
 pub use emit::Emitter;
 pub use registry::{
-    all, audit, by_code, codes_for, codes_run, reads, run_all, run_check, state_access, Reads,
+    all, audit, audit_until, by_code, codes_for, codes_run, reads, run_all, run_check,
+    state_access, Reads,
 };
 pub use settings::{
     Settings, StateSettings, StateTeam, SuppressionRule, TagMatch, DEFAULT_DATABASE_PORTS,

@@ -87,6 +87,18 @@ pub fn run_all(inventory: &Inventory, settings: &Settings) -> Vec<Finding> {
 /// Runs every enabled check (as [`run_all`]) and gives the Terraform state access matrix
 /// of each state bucket too, when S3 is audited: the analysis is done once for both.
 pub fn audit(inventory: &Inventory, settings: &Settings) -> (Vec<Finding>, Vec<StateAccessMatrix>) {
+    let never = std::sync::atomic::AtomicBool::new(false);
+    audit_until(inventory, settings, &never).unwrap_or_default()
+}
+
+/// [`audit`], stopped between two checks once `cancel` is set (an audit past its deadline):
+/// `None` then.
+pub fn audit_until(
+    inventory: &Inventory,
+    settings: &Settings,
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Option<(Vec<Finding>, Vec<StateAccessMatrix>)> {
+    let cancelled = || cancel.load(std::sync::atomic::Ordering::Relaxed);
     let memo = Memo::default();
     let ctx = CheckContext {
         inventory,
@@ -96,15 +108,21 @@ pub fn audit(inventory: &Inventory, settings: &Settings) -> (Vec<Finding>, Vec<S
     let mut findings = Vec::new();
     let codes = codes_run(inventory, settings);
     for check in CHECKS.iter().filter(|c| codes.contains(&c.meta().code)) {
+        if cancelled() {
+            return None;
+        }
         run_into(*check, &ctx, &mut findings);
     }
     apply_suppressions(inventory, settings, &mut findings);
+    if cancelled() {
+        return None;
+    }
     let matrices = if inventory.services.contains(&Service::S3) {
         s3::access::matrices(&ctx)
     } else {
         Vec::new()
     };
-    (findings, matrices)
+    Some((findings, matrices))
 }
 
 /// Marks each failure that a suppression matches: in force until its expiry day

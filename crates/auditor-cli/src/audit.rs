@@ -212,8 +212,13 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
     } else {
         String::new()
     };
-    // The store is written first but its failure reported last: the report (file and
-    // stdout) must not be lost because the history could not be recorded.
+    // The report file first, then the store (which may wait out a busy database), then
+    // stdout; every failure is reported last, so none of them loses another's output.
+    let write_err = args.output.as_deref().and_then(|p| {
+        output::write_atomically(p, json.as_bytes())
+            .err()
+            .map(|e| (p, e))
+    });
     let store_err = recorded.and_then(|r| r.finish_and_say(&result)).err();
 
     output::emit(
@@ -227,8 +232,18 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
             )
         },
         args.format == Format::Json,
-        args.output.as_deref(),
+        None,
     )?;
+    match (write_err, &args.output) {
+        (Some((p, e)), _) => {
+            return Err(Failure {
+                code: 4,
+                message: format!("cannot write the report to {}: {e:#}", p.display()),
+            })
+        }
+        (None, Some(p)) => crate::fail::say(&format!("JSON report written to {}", p.display())),
+        (None, None) => {}
+    }
     if let Some(f) = store_err {
         return Err(f);
     }

@@ -287,16 +287,12 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
             tracing::error!(target: "auditor::daemon", run = id, path = %path.display(), error = %format!("{e:#}"), "cannot write the report");
         }
     }
-    // The metrics lock is held across the store's commit, so that /metrics never lags
-    // behind /api/runs; the commit may wait out a busy store, off the async workers.
-    let stored = tokio::task::block_in_place(|| {
-        let mut m = lock(&shared.metrics);
-        let r = recorded.finish(&result);
-        if r.is_ok() {
-            record_complete(&mut m, &account, started, &result);
-        }
-        r
-    });
+    // The commit may wait out a busy store: off the async workers, and without the metrics
+    // lock (the HTTP side reads the store on the blocking pool and never waits behind it).
+    let stored = tokio::task::block_in_place(|| recorded.finish(&result));
+    if stored.is_ok() {
+        record_complete(&mut lock(&shared.metrics), &account, started, &result);
+    }
     let changes = match stored {
         Ok(c) => c.unwrap_or_default(),
         Err(e) => {

@@ -151,6 +151,19 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Runs `f` with the store on tokio's blocking pool: a store busy with a run's commit (which
+/// may wait out another writer) then holds a blocking thread, never an async worker that
+/// accepts connections and answers `/healthz`.
+async fn with_store<T: Send + 'static>(
+    s: &Arc<Shared>,
+    f: impl FnOnce(&auditor_store::Store) -> T + Send + 'static,
+) -> Result<T, Response> {
+    let s = s.clone();
+    tokio::task::spawn_blocking(move || f(&lock(&s.store)))
+        .await
+        .map_err(internal)
+}
+
 fn internal(e: impl std::fmt::Display) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response()
 }
@@ -179,9 +192,10 @@ async fn readyz(State(s): State<Arc<Shared>>) -> Response {
 }
 
 async fn runs(State(s): State<Arc<Shared>>) -> Response {
-    match lock(&s.store).runs(None) {
-        Ok(r) => Json(r).into_response(),
-        Err(e) => internal(e),
+    match with_store(&s, |st| st.runs(None)).await {
+        Ok(Ok(r)) => Json(r).into_response(),
+        Ok(Err(e)) => internal(e),
+        Err(r) => r,
     }
 }
 
@@ -189,10 +203,11 @@ async fn runs(State(s): State<Arc<Shared>>) -> Response {
 /// the daemon wrote at the end of the run; only a run without one (recorded by `audit
 /// --store`) has it built, from the stored result, after the store's lock is released.
 async fn run(State(s): State<Arc<Shared>>, Path(id): Path<i64>) -> Response {
-    let row = match lock(&s.store).run(id) {
-        Ok(Some(r)) => r,
-        Ok(None) => return (StatusCode::NOT_FOUND, format!("no run {id}\n")).into_response(),
-        Err(e) => return internal(e),
+    let row = match with_store(&s, move |st| st.run(id)).await {
+        Ok(Ok(Some(r))) => r,
+        Ok(Ok(None)) => return (StatusCode::NOT_FOUND, format!("no run {id}\n")).into_response(),
+        Ok(Err(e)) => return internal(e),
+        Err(r) => return r,
     };
     let head = format!(
         "{{\"run\":{},\"report\":",
@@ -235,10 +250,18 @@ async fn run(State(s): State<Arc<Shared>>, Path(id): Path<i64>) -> Response {
                 .into_response();
         }
     }
-    let result = lock(&s.store).result(id).ok();
-    let report = result
-        .map(|r| auditor_report::json_v1::to_json(&r))
-        .unwrap_or_else(|| "null".into());
+    // Built outside the store's lock, on the blocking pool.
+    let report = match with_store(&s, move |st| st.result(id).ok()).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let report = tokio::task::spawn_blocking(move || {
+        report
+            .map(|r| auditor_report::json_v1::to_json(&r))
+            .unwrap_or_else(|| "null".into())
+    })
+    .await
+    .unwrap_or_else(|_| "null".into());
     (
         [(header::CONTENT_TYPE, "application/json")],
         format!("{head}{report}}}"),
@@ -298,8 +321,15 @@ async fn findings(State(s): State<Arc<Shared>>, Query(q): Query<FindingQuery>) -
             }
         },
     };
-    match lock(&s.store).issues(q.account.as_deref(), q.status.as_deref(), severity) {
-        Ok(issues) => Json(
+    let (account, status) = (q.account.clone(), q.status.clone());
+    let found = with_store(&s, move |st| {
+        st.issues(account.as_deref(), status.as_deref(), severity)
+    })
+    .await;
+    match found {
+        Err(r) => r,
+        Ok(Err(e)) => internal(e),
+        Ok(Ok(issues)) => Json(
             issues
                 .into_iter()
                 .map(|i| {
@@ -311,7 +341,6 @@ async fn findings(State(s): State<Arc<Shared>>, Query(q): Query<FindingQuery>) -
                 .collect::<Vec<_>>(),
         )
         .into_response(),
-        Err(e) => internal(e),
     }
 }
 

@@ -87,7 +87,8 @@ async fn one(
     };
     match &outcome {
         Ok(result) => {
-            if let Err(f) = recorded.finish(result) {
+            // A busy store is waited out off the async workers (other accounts go on).
+            if let Err(f) = tokio::task::block_in_place(|| recorded.finish(result)) {
                 crate::fail::warn(&format!(
                     "{}: cannot record the run: {}",
                     account.id, f.message

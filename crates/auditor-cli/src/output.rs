@@ -2,7 +2,7 @@
 
 use anyhow::Context as _;
 use auditor_checks::all;
-use std::io::Write as _;
+use std::io::Write;
 use std::path::Path;
 use tabled::builder::Builder;
 
@@ -152,17 +152,34 @@ pub(crate) fn init_logging(json: bool) {
             "warn,auditor::daemon=info,auditor::cli=info,aws_config=error,aws_smithy_runtime=error,aws_smithy_runtime_api=error",
         )
     });
-    use std::io::IsTerminal as _;
-    let fmt = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let fmt = tracing_subscriber::fmt().with_env_filter(filter);
     if json {
-        fmt.json()
+        // JSON escapes control characters itself.
+        fmt.with_writer(std::io::stderr)
+            .json()
             .flatten_event(true)
             .with_current_span(false)
             .init();
     } else {
-        fmt.with_ansi(std::io::stderr().is_terminal()).init();
+        // Log fields carry AWS data (error texts, names): escaped, never obeyed, so no
+        // colours of our own either.
+        fmt.with_writer(|| EscapingStderr).with_ansi(false).init();
+    }
+}
+
+/// Standard error with every control or invisible format character but newline written as
+/// `\u{..}` (one log event is one write).
+struct EscapingStderr;
+
+impl Write for EscapingStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        std::io::stderr().write_all(auditor_model::text::escape_cell(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
     }
 }
 

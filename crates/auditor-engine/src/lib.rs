@@ -251,17 +251,26 @@ pub async fn audit_account(
     req: &AccountRequest,
     started_at: OffsetDateTime,
 ) -> Result<AccountAudit, AuditError> {
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     match req.deadline {
-        Some(d) => tokio::time::timeout(d, audit_unbounded(req, started_at))
-            .await
-            .unwrap_or(Err(AuditError::Deadline(d))),
-        None => audit_unbounded(req, started_at).await,
+        Some(d) => {
+            match tokio::time::timeout(d, audit_unbounded(req, started_at, cancel.clone())).await {
+                Ok(r) => r,
+                Err(_) => {
+                    // The checks still running stop at the next check.
+                    cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                    Err(AuditError::Deadline(d))
+                }
+            }
+        }
+        None => audit_unbounded(req, started_at, cancel).await,
     }
 }
 
 async fn audit_unbounded(
     req: &AccountRequest,
     started_at: OffsetDateTime,
+    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> Result<AccountAudit, AuditError> {
     let scope = req.account.as_str();
     let before = auditor_aws::counting::snapshot_scope(scope);
@@ -271,21 +280,24 @@ async fn audit_unbounded(
         auditor_aws::counting::delta(&before, &auditor_aws::counting::snapshot_scope(scope));
     let settings = req.settings.clone();
     let evaluated = tokio::task::spawn_blocking(move || {
-        let result = evaluate(
+        let result = evaluate_until(
             &inventory,
             &settings,
             &session.caller_arn,
             session.assumed_role.clone(),
             started_at,
-        );
-        AccountAudit { inventory, result }
+            &cancel,
+        )?;
+        Some(AccountAudit { inventory, result })
     })
     .await;
+    let gone = AuditError::Deadline(req.deadline.unwrap_or_default());
     match evaluated {
-        Ok(audit) => Ok(audit),
+        Ok(Some(audit)) => Ok(audit),
+        Ok(None) => Err(gone),
         // The checks cannot fail; a panic in one is a bug, shown as such.
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(_) => Err(AuditError::Deadline(std::time::Duration::ZERO)),
+        Err(_) => Err(gone),
     }
 }
 
@@ -308,6 +320,27 @@ async fn collect_account(req: &AccountRequest) -> Result<(Inventory, AccountSess
     Ok((inv, session))
 }
 
+/// The (check, region) pairs that a gap of the inventory cost data: the checks that run and
+/// are costed by it ([`auditor_checks::CheckMeta::costed_by`]), in its region (`None` for a
+/// global gap).
+fn incomplete(
+    inv: &Inventory,
+    ran: &[String],
+) -> std::collections::BTreeSet<(String, Option<String>)> {
+    let mut out = std::collections::BTreeSet::new();
+    for gap in &inv.gaps {
+        let costed = ran
+            .iter()
+            .filter_map(|code| auditor_checks::by_code(code))
+            .map(|c| c.meta())
+            .filter(|m| m.costed_by(gap));
+        for m in costed {
+            out.insert((m.code.to_owned(), gap.region.clone()));
+        }
+    }
+    out
+}
+
 /// Runs the checks over a collected (or loaded) inventory.
 pub fn evaluate(
     inv: &Inventory,
@@ -316,7 +349,45 @@ pub fn evaluate(
     assumed_role: Option<String>,
     started_at: OffsetDateTime,
 ) -> AuditResult {
-    let (findings, state_access) = auditor_checks::audit(inv, settings);
+    let checked = auditor_checks::audit(inv, settings);
+    result_of(inv, settings, caller_arn, assumed_role, started_at, checked)
+}
+
+/// [`evaluate`], stopped between two checks once `cancel` is set: `None` then.
+pub fn evaluate_until(
+    inv: &Inventory,
+    settings: &Settings,
+    caller_arn: &str,
+    assumed_role: Option<String>,
+    started_at: OffsetDateTime,
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Option<AuditResult> {
+    let checked = auditor_checks::audit_until(inv, settings, cancel)?;
+    Some(result_of(
+        inv,
+        settings,
+        caller_arn,
+        assumed_role,
+        started_at,
+        checked,
+    ))
+}
+
+fn result_of(
+    inv: &Inventory,
+    settings: &Settings,
+    caller_arn: &str,
+    assumed_role: Option<String>,
+    started_at: OffsetDateTime,
+    (findings, state_access): (
+        Vec<auditor_model::Finding>,
+        Vec<auditor_model::s3::StateAccessMatrix>,
+    ),
+) -> AuditResult {
+    let checks_run: Vec<String> = auditor_checks::codes_run(inv, settings)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
     AuditResult {
         account_id: inv.account_id.clone(),
         partition: inv.partition.clone(),
@@ -326,10 +397,8 @@ pub fn evaluate(
         services: inv.services.clone(),
         started_at,
         finished_at: OffsetDateTime::now_utc(),
-        checks_run: auditor_checks::codes_run(inv, settings)
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
+        incomplete: incomplete(inv, &checks_run),
+        checks_run,
         findings,
         gaps: inv.gaps.clone(),
         state_access,

@@ -37,6 +37,11 @@ pub struct AuditResult {
     /// AWS requests the collection sent, per service (signing name: `ec2`, `iam`, ...).
     #[serde(default)]
     pub api: std::collections::BTreeMap<String, ApiCounts>,
+    /// The (check, region) pairs a coverage gap cost data (region `None`: a global gap, which
+    /// costs the check everywhere). A check's findings there may be incomplete, so history
+    /// resolves none of its issues there: they stay open, unknown.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub incomplete: std::collections::BTreeSet<(String, Option<String>)>,
 }
 
 /// What one service's API saw of an audit: requests (each retry counts), answers that
@@ -54,8 +59,9 @@ pub struct ApiCounts {
     /// error, a dropped connection). Absent when none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub retries: u64,
-    /// Milliseconds between a failed attempt's answer and its retry (the SDK's back-off,
-    /// its adaptive rate limiting after throttling, and this client's rate limit), summed.
+    /// Milliseconds between a failed attempt's answer and its retry (the SDK's back-off and
+    /// its adaptive slow-down after throttling; this client's own rate limit is in
+    /// `rate_limited_ms`), summed.
     /// Absent when none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub retry_wait_ms: u64,

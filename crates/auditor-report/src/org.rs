@@ -200,6 +200,11 @@ pub fn to_json(audit: &OrgAudit) -> String {
 
 /// The terminal rendering: each assessed account's table, then the accounts at a glance.
 pub fn render(audit: &OrgAudit, opts: crate::table::TableOptions) -> String {
+    // Text outside the tables (bucket names, reasons) is AWS's too: shown, never obeyed.
+    auditor_model::text::escape_cell(&render_raw(audit, opts)).into_owned()
+}
+
+fn render_raw(audit: &OrgAudit, opts: crate::table::TableOptions) -> String {
     let r = build(audit);
     let mut out = String::new();
     for a in &audit.accounts {

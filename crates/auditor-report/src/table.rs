@@ -38,6 +38,11 @@ pub(crate) fn clip(s: &str, max: usize) -> String {
 
 /// Renders the audit for a terminal.
 pub fn render(result: &AuditResult, opts: TableOptions) -> String {
+    // Text outside the tables (bucket names, reasons) is AWS's too: shown, never obeyed.
+    auditor_model::text::escape_cell(&render_raw(result, opts)).into_owned()
+}
+
+fn render_raw(result: &AuditResult, opts: TableOptions) -> String {
     let r = build(result);
     let mut out = String::new();
     out += &format!(

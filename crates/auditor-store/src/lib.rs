@@ -415,8 +415,9 @@ impl Store {
         started_at: OffsetDateTime,
     ) -> Result<i64, StoreError> {
         let list = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
-        self.conn
-            .execute(
+        let conn = &self.conn;
+        retrying(|| {
+            conn.execute(
                 "INSERT INTO runs (account, regions, services, started_at, tool_version, status,
                                    owner_pid, owner, heartbeat_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8)",
@@ -431,7 +432,8 @@ impl Store {
                     now()
                 ],
             )
-            .map_err(|e| self.err(e))?;
+        })
+        .map_err(|e| self.err(e))?;
         Ok(self.conn.last_insert_rowid())
     }
 
@@ -442,13 +444,14 @@ impl Store {
         status: &str,
         error: &str,
     ) -> Result<(), StoreError> {
-        self.conn
-            .execute(
+        retrying(|| {
+            self.conn.execute(
                 "UPDATE runs SET status = ?2, error = ?3, finished_at = ?4
                  WHERE id = ?1 AND status = 'running'",
                 params![id, status, error, now()],
             )
-            .map_err(|e| self.err(e))?;
+        })
+        .map_err(|e| self.err(e))?;
         Ok(())
     }
 
@@ -475,8 +478,9 @@ impl Store {
             {
                 self.conn
                     .execute(
-                        "UPDATE runs SET status = 'running' WHERE id = ?1",
-                        params![id],
+                        "UPDATE runs SET status = 'running', error = NULL, finished_at = NULL
+                         WHERE id = ?1 AND status = 'failed' AND error = ?2",
+                        params![id, LAPSED],
                     )
                     .map_err(|e| self.err(e))?;
             }
@@ -493,23 +497,14 @@ impl Store {
                 )))
             }
         }
-        // Another writer holding the database past the busy timeout is waited out with
-        // back-off (about two more minutes in all) rather than losing the finished run.
-        let mut pause = std::time::Duration::from_millis(500);
-        loop {
-            let attempt = self.conn.transaction().and_then(|tx| {
-                let changes = write_run(&tx, id, result, &json)?;
-                tx.commit()?;
-                Ok(changes)
-            });
-            match attempt {
-                Err(e) if busy(&e) && pause <= std::time::Duration::from_secs(16) => {
-                    std::thread::sleep(pause);
-                    pause *= 2;
-                }
-                other => return other.map_err(sqlite),
-            }
-        }
+        let conn = &mut self.conn;
+        retrying(|| {
+            let tx = conn.transaction()?;
+            let changes = write_run(&tx, id, result, &json)?;
+            tx.commit()?;
+            Ok(changes)
+        })
+        .map_err(sqlite)
     }
 
     /// Whether this process began run `id`.
@@ -726,6 +721,8 @@ struct Coverage {
     regions: BTreeSet<String>,
     /// (code, ARN or ARN prefix ending in `*`) of not-assessed findings.
     not_assessed: Vec<(String, String)>,
+    /// (code, region) a gap cost data; `None`: everywhere.
+    incomplete: BTreeSet<(String, Option<String>)>,
 }
 
 impl Coverage {
@@ -739,16 +736,44 @@ impl Coverage {
                 .filter(|f| f.status == Status::NotAssessed)
                 .map(|f| (f.code.clone(), f.resource.arn.clone()))
                 .collect(),
+            incomplete: r.incomplete.clone(),
         }
     }
 
-    /// Whether this run would have seen `code` fail on `arn` again.
+    /// Whether the issue is in this run's scope: its check ran, over its region.
+    fn in_scope(&self, code: &str, region: Option<&str>) -> bool {
+        self.checks.contains(code) && region.is_none_or(|r| self.regions.contains(r))
+    }
+
+    /// Whether this run would have seen `code` fail on `arn` again: in scope, not assessed
+    /// on it, and no gap cost the check data where the issue is (a global issue, such as a
+    /// principal's, by any gap of its check: its evidence may span every region and bucket).
     fn assessed(&self, code: &str, arn: &str, region: Option<&str>) -> bool {
-        self.checks.contains(code)
-            && region.is_none_or(|r| self.regions.contains(r))
+        let gap_cost = self
+            .incomplete
+            .iter()
+            .any(|(c, r)| c == code && (r.is_none() || region.is_none() || r.as_deref() == region));
+        self.in_scope(code, region)
+            && !gap_cost
             && !self.not_assessed.iter().any(|(c, a)| {
                 c == code && (a == arn || a.strip_suffix('*').is_some_and(|p| arn.starts_with(p)))
             })
+    }
+}
+
+/// Runs `f` again while another writer holds the database past the busy timeout, with
+/// back-off (0.5, 1, 2, 4, 8, 16 s: about half a minute more, on top of each attempt's own
+/// 10 s busy timeout) rather than losing what it writes.
+fn retrying<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let mut pause = std::time::Duration::from_millis(500);
+    loop {
+        match f() {
+            Err(e) if busy(&e) && pause <= std::time::Duration::from_secs(16) => {
+                std::thread::sleep(pause);
+                pause *= 2;
+            }
+            other => return other,
+        }
     }
 }
 
@@ -786,11 +811,20 @@ fn owner_id() -> String {
     .clone()
 }
 
-/// `host/pid-namespace` of this process (`?` where it cannot be read).
+/// `host/pid-namespace` of this process (`?` where it cannot be read). The host is its name
+/// and boot id: two machines of the same name, each with PID namespace 1 (the same inode
+/// number everywhere), are still told apart.
 fn host_and_namespace() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_else(|_| "?".into());
+    let read = |p: &str| {
+        std::fs::read_to_string(p)
+            .map(|h| h.trim().replace('/', "_"))
+            .unwrap_or_else(|_| "?".into())
+    };
+    let host = format!(
+        "{}@{}",
+        read("/proc/sys/kernel/hostname"),
+        read("/proc/sys/kernel/random/boot_id")
+    );
     let ns = std::fs::read_link("/proc/self/ns/pid")
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_else(|_| "?".into());
@@ -840,9 +874,17 @@ fn owner_only(path: &Path) -> std::io::Result<()> {
         {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let meta = std::fs::metadata(path)?;
-                if meta.permissions().mode() & 0o077 != 0 {
-                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+                // The database and the journal files an older auditor left readable.
+                let mut files = vec![path.to_owned()];
+                for ext in ["-wal", "-shm"] {
+                    let mut p = path.as_os_str().to_owned();
+                    p.push(ext);
+                    files.push(PathBuf::from(p));
+                }
+                for f in files.iter().filter(|f| f.exists()) {
+                    if std::fs::metadata(f)?.permissions().mode() & 0o077 != 0 {
+                        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o600))?;
+                    }
                 }
             }
             Err(e) => return Err(e),
@@ -1045,7 +1087,11 @@ fn write_run(
             continue;
         }
         if !cover.assessed(&code, &arn, region.as_deref()) {
-            // Not seen, so not known fixed: open, unknown since the first run that missed it.
+            // Outside this run's scope (another service or region): nothing to say of it.
+            if !cover.in_scope(&code, region.as_deref()) {
+                continue;
+            }
+            // In scope but not seen: not known fixed; open, unknown since the first such run.
             tx.execute(
                 "UPDATE issues SET unknown_since_run = COALESCE(unknown_since_run, ?3)
                  WHERE account = ?1 AND fingerprint = ?2",

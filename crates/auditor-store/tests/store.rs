@@ -59,6 +59,7 @@ fn result(at: OffsetDateTime, checks: &[&str], findings: Vec<Finding>) -> AuditR
         gaps: Vec::new(),
         state_access: Vec::new(),
         api: Default::default(),
+        incomplete: Default::default(),
     }
 }
 
@@ -424,10 +425,16 @@ fn the_store_file_is_readable_by_its_owner_only() {
     assert_eq!(mode(&new), 0o600);
     // One an older auditor created world-readable is tightened.
     let old = dir.path().join("old.db");
-    drop(Store::open(&old).unwrap());
-    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let reader = Store::open(&old).unwrap(); // keeps its -wal and -shm files
+    let journals = [dir.path().join("old.db-wal"), dir.path().join("old.db-shm")];
+    for f in std::iter::once(&old).chain(&journals) {
+        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
     drop(Store::open_for_writing(&old).unwrap());
-    assert_eq!(mode(&old), 0o600);
+    for f in std::iter::once(&old).chain(&journals) {
+        assert_eq!(mode(f), 0o600, "{}", f.display());
+    }
+    drop(reader);
 }
 
 #[test]
@@ -459,4 +466,89 @@ fn a_finished_run_waits_out_a_busy_store_instead_of_being_lost() {
     holder.join().unwrap();
     assert_eq!(changes.new, 1);
     assert_eq!(store.result(id).unwrap(), r);
+}
+
+#[test]
+fn a_gap_that_cost_a_check_data_keeps_its_issues_unknown_even_where_it_passed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("auditor.db")).unwrap();
+    let t0 = datetime!(2026-11-20 10:00 UTC);
+    let mut global = finding(
+        "S3-008",
+        "deployer",
+        Status::Fail,
+        "reads crm's state in bucket b",
+    );
+    global.resource.region = None;
+    let regional = finding("EC2-002", "sg-a", Status::Fail, "0.0.0.0/0 -> 22");
+    let checks = ["S3-008", "EC2-002"];
+    store_run(
+        &mut store,
+        &result(t0, &checks, vec![global.clone(), regional.clone()]),
+    );
+
+    // Run 2: bucket b was throttled out (a gap costing S3-008, in us-east-1) and an EC2 gap
+    // in another region; both resources now look fine.
+    let mut pass_global = finding(
+        "S3-008",
+        "deployer",
+        Status::Pass,
+        "no cross-team access seen",
+    );
+    pass_global.resource.region = None;
+    let pass_regional = finding("EC2-002", "sg-a", Status::Pass, "none");
+    let mut r2 = result(
+        t0 + Duration::hours(1),
+        &checks,
+        vec![pass_global, pass_regional],
+    );
+    r2.incomplete = [
+        ("S3-008".to_owned(), Some("us-east-1".to_owned())),
+        ("EC2-002".to_owned(), Some("us-west-2".to_owned())),
+    ]
+    .into();
+    let (run2, c2) = store_run(&mut store, &r2);
+    // The principal's evidence spans every bucket: not known fixed. The security group was
+    // seen passing in a region no gap touched: resolved.
+    assert_eq!((c2.resolved, c2.unknown), (1, 1));
+    let states: Vec<(String, &str, Option<i64>)> = store
+        .issues(Some(ACCOUNT), None, None)
+        .unwrap()
+        .iter()
+        .map(|i| (i.code.clone(), i.state(), i.unknown_since_run))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("EC2-002".to_owned(), "resolved", None),
+            ("S3-008".to_owned(), "unknown", Some(run2))
+        ]
+    );
+    let d = store.diff(1, run2).unwrap();
+    assert_eq!(codes(&d.resolved), ["EC2-002 sg-a"]);
+    assert_eq!(codes(&d.not_assessed), ["S3-008 deployer"]);
+}
+
+#[test]
+fn an_issue_outside_a_runs_scope_is_left_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("auditor.db")).unwrap();
+    let t0 = datetime!(2026-11-20 10:00 UTC);
+    store_run(
+        &mut store,
+        &result(
+            t0,
+            &["EC2-002"],
+            vec![finding("EC2-002", "sg-a", Status::Fail, "x")],
+        ),
+    );
+    // A run of other checks only (say `--services iam`): the EC2 issue is neither resolved
+    // nor unknown, just not this run's business.
+    let (_, c) = store_run(
+        &mut store,
+        &result(t0 + Duration::hours(1), &["IAM-001"], vec![]),
+    );
+    assert_eq!((c.resolved, c.unknown), (0, 0));
+    let i = store.issues(Some(ACCOUNT), None, None).unwrap().remove(0);
+    assert_eq!((i.state(), i.unknown_since_run), ("open", None));
 }

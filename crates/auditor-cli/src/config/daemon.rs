@@ -218,5 +218,19 @@ pub(crate) fn token_strength(t: &str) -> Result<(), String> {
             "the token is too weak ({n} characters, about {bits:.0} bits of entropy; at least {TOKEN_MIN_CHARS} characters and {TOKEN_MIN_BITS:.0} bits are required); {advice}"
         ));
     }
+    // The spread of characters cannot see order: a repeated block or a run through the
+    // alphabet has a fine spread and no secret.
+    let chars: Vec<char> = t.chars().collect();
+    let periodic =
+        (1..=n / 2).any(|p| n % p == 0 && chars.iter().zip(&chars[p..]).all(|(a, b)| a == b));
+    let steps = chars
+        .windows(2)
+        .filter(|w| (w[1] as i64 - w[0] as i64).abs() == 1)
+        .count();
+    if periodic || steps * 2 >= n {
+        return Err(format!(
+            "the token is too predictable (a repeated block or a run of consecutive characters); {advice}"
+        ));
+    }
     Ok(())
 }

@@ -308,6 +308,9 @@ fn a_weak_daemon_token_is_refused_without_being_printed() {
         (" 0f8a2c9e4b7d1a6f3e5c8b2d9a4f7e1c ", "whitespace"),
         ("abababababababababababababababababab", "too weak"),
         ("correct-horse-battery", "21 characters"),
+        ("0123456789abcdef0123456789abcdef", "too predictable"),
+        ("abcdefghabcdefghabcdefghabcdefgh", "too"),
+        ("0123456789abcdefghijklmnopqrstuvwxyz", "too predictable"),
     ] {
         let text = format!(
             "[daemon]\naccounts = [\"123456789012\"]\ninterval = \"1h\"\ntoken = \"{token}\"\n"
