@@ -201,6 +201,19 @@ fn two_scheduled_runs_show_exactly_what_changed() {
         })
         .sum();
     assert!(runs_complete >= 2.0, "{body}");
+    // Retries and the time waiting to retry are counted per service, zero included.
+    for family in [
+        "auditor_api_retries_total",
+        "auditor_api_retry_wait_seconds_total",
+    ] {
+        assert!(
+            scrape
+                .samples
+                .iter()
+                .any(|s| s.metric == family && s.labels.get("service") == Some("ec2")),
+            "no {family} for ec2 in {body}"
+        );
+    }
     let ec2_requests: f64 = scrape
         .samples
         .iter()
