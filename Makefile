@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help demo test bench unit lint fmt build emulator conformance-tools conformance actions-data checks-md toolchain clean
+.PHONY: help demo test bench unit lint fmt build emulator conformance-tools conformance actions-data checks-md toolchain clean deploy-check
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -11,8 +11,12 @@ help: ## List the targets
 demo: build emulator ## Seed the bundled demo account in moto, audit it, print the table, write reports/demo-report.json
 	localstack/with-moto.sh demo -- localstack/demo.sh
 
-test: toolchain emulator conformance-tools lint ## Every test: lint, unit, fixture, collector, conformance and end-to-end tests against moto
+test: toolchain emulator conformance-tools lint ## Every test: lint, unit, fixture, collector, conformance and end-to-end tests against moto, and deploy/ checks
 	localstack/with-moto.sh test -- $(CARGO) test --workspace --locked
+	deploy/check.sh
+
+deploy-check: build ## Render and validate deploy/'s Kubernetes manifests and verify its systemd unit
+	deploy/check.sh
 
 conformance-tools: ## Install the reference IAM simulator (test-only, pinned) in tests/conformance/node_modules
 	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; } || true

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Checks what deploy/ ships, as far as a machine without a cluster or a container engine
+# can: the Kubernetes manifests rendered with kustomize and validated against the
+# Kubernetes API schemas (kubernetes-validate, pinned, from PyPI), the pod hardening the
+# README promises asserted on the rendered objects, and the systemd unit verified by
+# systemd-analyze. Part of `make test` (`make deploy-check`).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+if ! command -v kubectl >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  apt-get update -qq && apt-get install -y -qq kubernetes-client >/dev/null
+fi
+command -v kubectl >/dev/null 2>&1 || { echo "deploy/check.sh: kubectl is needed to render the manifests (Debian: apt-get install kubernetes-client)" >&2; exit 1; }
+command -v systemd-analyze >/dev/null 2>&1 || { echo "deploy/check.sh: systemd-analyze is needed to verify the unit (Debian: apt-get install systemd)" >&2; exit 1; }
+
+venv="$here/.venv"
+if [ ! -x "$venv/bin/kubernetes-validate" ] || ! cmp -s "$here/requirements.txt" "$venv/requirements.txt"; then
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements.txt"
+  cp "$here/requirements.txt" "$venv/requirements.txt"
+fi
+
+for form in daemon cronjob; do
+  kubectl kustomize "$here/kubernetes/$form" > "$tmp/$form.yaml"
+  "$venv/bin/kubernetes-validate" --strict --kubernetes-version 1.31.0 "$tmp/$form.yaml"
+  "$venv/bin/python" "$here/hardening.py" "$tmp/$form.yaml"
+done
+
+binary="${AUDITOR_BIN:-$root/target/debug/auditor}"
+[ -x "$binary" ] || { echo "deploy/check.sh: $binary is missing: build the auditor first (make build)" >&2; exit 1; }
+sed "s#/usr/local/bin/auditor#$binary#" "$here/systemd/auditor.service" > "$tmp/auditor.service"
+systemd-analyze verify "$tmp/auditor.service"
+echo "deploy/: manifests valid and hardened; systemd unit verified"

@@ -1,0 +1,55 @@
+"""Asserts on rendered manifests what deploy/README.md promises of every pod: non-root,
+read-only root filesystem, no privilege escalation, every capability dropped, the runtime's
+seccomp profile, resource requests and limits, no service-account token mounted, and a
+NetworkPolicy that lets out only DNS and HTTPS. One line per problem; exit 1 on any."""
+import sys
+
+import yaml
+
+problems = []
+
+
+def need(cond, what):
+    if not cond:
+        problems.append(what)
+
+
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+pods = []
+for d in docs:
+    kind, name = d["kind"], d["metadata"]["name"]
+    spec = None
+    if kind == "Deployment":
+        spec = d["spec"]["template"]["spec"]
+    elif kind == "CronJob":
+        spec = d["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    if spec is not None:
+        pods.append((f"{kind}/{name}", spec))
+
+need(pods, "no workload rendered")
+for where, spec in pods:
+    psc = spec.get("securityContext", {})
+    need(psc.get("runAsNonRoot") is True, f"{where}: pod runAsNonRoot")
+    need(psc.get("seccompProfile", {}).get("type") == "RuntimeDefault", f"{where}: pod seccomp RuntimeDefault")
+    need(spec.get("automountServiceAccountToken") is False, f"{where}: service account token mounted")
+    for c in spec["containers"]:
+        at = f"{where}/{c['name']}"
+        sc = c.get("securityContext", {})
+        need(sc.get("readOnlyRootFilesystem") is True, f"{at}: readOnlyRootFilesystem")
+        need(sc.get("allowPrivilegeEscalation") is False, f"{at}: allowPrivilegeEscalation false")
+        need(sc.get("capabilities", {}).get("drop") == ["ALL"], f"{at}: drop ALL capabilities")
+        need(sc.get("seccompProfile", {}).get("type") == "RuntimeDefault", f"{at}: seccomp RuntimeDefault")
+        res = c.get("resources", {})
+        need(res.get("requests") and res.get("limits"), f"{at}: resource requests and limits")
+
+policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
+need(len(policies) == 1, "one NetworkPolicy")
+for p in policies:
+    need(set(p["spec"].get("policyTypes", [])) == {"Ingress", "Egress"}, "NetworkPolicy governs ingress and egress")
+    ports = {(x.get("protocol", "TCP"), x["port"]) for rule in p["spec"].get("egress", []) for x in rule.get("ports", [])}
+    need(ports == {("UDP", 53), ("TCP", 53), ("TCP", 443)}, f"egress only DNS and HTTPS, got {sorted(ports)}")
+    need(all(rule.get("ports") for rule in p["spec"].get("egress", [])), "every egress rule names its ports")
+
+for p in problems:
+    print(f"{sys.argv[1]}: {p}", file=sys.stderr)
+sys.exit(1 if problems else 0)
