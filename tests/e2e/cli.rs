@@ -438,3 +438,70 @@ fn a_weak_token_from_the_environment_is_refused_at_start_and_not_printed() {
         assert!(!r.stderr.contains("hunter2"), "{}", r.stderr);
     }
 }
+
+#[test]
+fn a_reader_that_goes_away_is_a_quiet_successful_exit() {
+    for args in [
+        &["checks", "--format", "markdown"][..],
+        &["checks", "--format", "json"][..],
+        &["explain", "EC2-002"][..],
+    ] {
+        let mut child = auditor()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // The reader closes before anything is written: every write meets a closed pipe.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn an_output_that_cannot_be_written_is_refused_before_the_audit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, "x").expect("file");
+    let cases: [(&str, i32, &str); 4] = [
+        (
+            // Its directory would have to be made inside a file.
+            &format!("{}/reports/r.json", blocker.display()),
+            4,
+            "--output",
+        ),
+        (dir.path().to_str().expect("utf8"), 4, "is a directory"),
+        ("s3://my-bucket/", 2, "the key names a folder"),
+        (
+            "s3://No_Such..Bucket/r.json",
+            2,
+            "--output s3://No_Such..Bucket/r.json",
+        ),
+    ];
+    for (output, code, wanted) in cases {
+        // An endpoint nothing listens on: reaching AWS would be exit 3, not this.
+        let r = run(auditor().args([
+            "audit",
+            "--account",
+            "123456789012",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--output",
+            output,
+        ]));
+        r.assert_one_line_error(code, wanted);
+    }
+    let r = run(auditor().args([
+        "audit",
+        "--account",
+        "123456789012",
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+        "--save-inventory",
+        "s3://my-bucket/inventory.json",
+    ]));
+    r.assert_one_line_error(2, "takes a local file");
+}

@@ -286,7 +286,7 @@ fn two_scheduled_runs_show_exactly_what_changed() {
 
 /// Creates the operator's report bucket, or lists its keys, as the daemon's own identity
 /// (the emulator's default account).
-fn s3(emu: &Emulator, what: &str, bucket: &str) -> String {
+pub(crate) fn s3(emu: &Emulator, what: &str, bucket: &str) -> String {
     let script = r#"
 import sys, boto3
 ep, what, bucket = sys.argv[1:4]

@@ -367,3 +367,34 @@ fn one_unreadable_byte_in_one_roles_policies_costs_only_that_role() {
         "{its:#?}"
     );
 }
+
+#[test]
+fn an_output_to_s3_is_uploaded_with_the_callers_credentials_and_says_so() {
+    let emu = Emulator::shared();
+    let account = unique_account();
+    let dir = tempfile::tempdir().expect("tempdir");
+    seed_demo(&emu, &account, dir.path());
+    let bucket = format!("security-reports-{account}");
+    crate::daemon::s3(&emu, "create", &bucket);
+    let target = format!("s3://{bucket}/auditor/{account}.json");
+    let r = audit_via(
+        &emu,
+        emu.endpoint(),
+        &account,
+        &["--services", "ec2", "--output", &target],
+    );
+    let printed = report(&r);
+    assert!(
+        r.stderr
+            .contains(&format!("JSON report uploaded to {target}")),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        crate::daemon::s3(&emu, "list", &bucket).trim(),
+        format!("auditor/{account}.json")
+    );
+    assert_eq!(printed["schema"], "auditor.report.v1");
+    // Nothing was written locally under the name.
+    assert!(!std::path::Path::new("s3:").exists());
+}

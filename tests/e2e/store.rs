@@ -172,6 +172,12 @@ fn two_recorded_audits_diff_to_exactly_the_change_between_them() {
         "the default VPC's findings stay"
     );
 
+    // A pipeline's gate on "nothing new": the new EC2-002 is high.
+    let gate = |sev: &str| store_cmd(&db, &["diff", "--fail-on-new", sev]).code;
+    assert_eq!((gate("high"), gate("critical"), gate("LOW")), (1, 0, 1));
+    let bad = store_cmd(&db, &["diff", "--fail-on-new", "severe"]);
+    bad.assert_one_line_error(2, "--fail-on-new 'severe'");
+
     // The table says the same, and a run that does not exist is bad input.
     let table = store_cmd(&db, &["diff", "--from", "1", "--to", "2"]);
     assert!(

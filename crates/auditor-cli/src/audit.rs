@@ -124,6 +124,27 @@ fn settle(
 
 pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
     let (cfg, services, fail_on) = settle(&args)?;
+    // Where the report and the inventory go is checked before anything else happens: a
+    // report that cannot be delivered is known now, not after the whole audit.
+    let dest = args
+        .output
+        .as_deref()
+        .map(|p| output::Destination::parse("--output", p))
+        .transpose()?;
+    if let Some(d) = &dest {
+        d.check("--output")?;
+    }
+    if let Some(p) = &args.save_inventory {
+        match output::Destination::parse("--save-inventory", p)? {
+            d @ output::Destination::File(_) => d.check("--save-inventory")?,
+            output::Destination::S3 { .. } => {
+                return Err(usage(format!(
+                    "--save-inventory {}: takes a local file (an inventory is never uploaded)",
+                    p.display()
+                )))
+            }
+        }
+    }
     let started_at = time::OffsetDateTime::now_utc();
     // Opened first: a store that cannot be used stops the audit before any AWS call.
     let store = match &args.store {
@@ -136,7 +157,7 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
             services,
             org::OrgRun {
                 json: args.format == Format::Json,
-                output: args.output.clone(),
+                output: dest,
                 show_passed: args.show_passed,
                 store,
                 fail_on,
@@ -214,11 +235,10 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
     };
     // The report file first, then the store (which may wait out a busy database), then
     // stdout; every failure is reported last, so none of them loses another's output.
-    let write_err = args.output.as_deref().and_then(|p| {
-        output::write_atomically(p, json.as_bytes())
-            .err()
-            .map(|e| (p, e))
-    });
+    let delivered = match &dest {
+        Some(d) => Some(run::deliver(&cfg, d, &json).await),
+        None => None,
+    };
     let store_err = recorded.and_then(|r| r.finish_and_say(&result)).err();
 
     output::emit(
@@ -232,17 +252,11 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
             )
         },
         args.format == Format::Json,
-        None,
-    )?;
-    match (write_err, &args.output) {
-        (Some((p, e)), _) => {
-            return Err(Failure {
-                code: 4,
-                message: format!("cannot write the report to {}: {e:#}", p.display()),
-            })
-        }
-        (None, Some(p)) => crate::fail::say(&format!("JSON report written to {}", p.display())),
-        (None, None) => {}
+    );
+    match delivered {
+        Some(Err(f)) => return Err(f),
+        Some(Ok(said)) => crate::fail::say(&said),
+        None => {}
     }
     if let Some(f) = store_err {
         return Err(f);

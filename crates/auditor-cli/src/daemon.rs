@@ -316,7 +316,7 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
         } else {
             format!("{prefix}/{account}/{stamp}-run{id}.json")
         };
-        if let Err(e) = upload(&cfg, bucket, &key, json.clone().into_bytes()).await {
+        if let Err(e) = crate::run::upload(&cfg, bucket, &key, json.clone().into_bytes()).await {
             tracing::error!(target: "auditor::daemon", run = id, bucket, key, error = %e, "cannot upload the report");
         }
     }
@@ -394,10 +394,4 @@ pub(crate) fn restore_reports(shared: &Shared, reports: &std::path::Path) -> usi
         }
     }
     restored
-}
-
-/// The auditor's one write: a report into its own bucket, with the caller's credentials.
-async fn upload(cfg: &Config, bucket: &str, key: &str, body: Vec<u8>) -> Result<(), String> {
-    let base = auditor_aws::load_base_config(&crate::run::aws_options(cfg)).await;
-    auditor_aws::deliver::put_report(&base, bucket, key, body).await
 }

@@ -42,3 +42,17 @@ pub(crate) fn usage(msg: impl Into<String>) -> Failure {
         message: msg.into(),
     }
 }
+
+/// Writes `text` to standard output. A reader that went away (a closed pipe) ends the
+/// program quietly with success; any other failure to write is one line and exit 4.
+pub(crate) fn out(text: &str) {
+    use std::io::Write as _;
+    let mut o = std::io::stdout().lock();
+    if let Err(e) = o.write_all(text.as_bytes()).and_then(|()| o.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("auditor: error: cannot write to standard output: {e}");
+        std::process::exit(4);
+    }
+}

@@ -6,6 +6,16 @@
 //! be used (credentials, endpoint, role assumption, wrong account) · 4 the report could not
 //! be written.
 
+// Standard output closed early (`auditor checks --format markdown | head -1`) is a quiet,
+// successful end, not a panic: every print of the CLI goes through `fail::out`.
+macro_rules! print {
+    ($($t:tt)*) => { $crate::fail::out(&format!($($t)*)) };
+}
+macro_rules! println {
+    () => { $crate::fail::out("\n") };
+    ($($t:tt)*) => { $crate::fail::out(&format!("{}\n", format_args!($($t)*))) };
+}
+
 mod audit;
 mod config;
 mod daemon;
@@ -115,6 +125,10 @@ enum Cmd {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Exit 1 when a finding new in the later run fails at this severity or higher
+        /// (info, low, medium, high, critical): a pipeline's gate on "nothing new".
+        #[arg(long, value_name = "SEVERITY")]
+        fail_on_new: Option<String>,
     },
 }
 
@@ -182,7 +196,23 @@ fn main() -> ExitCode {
             from,
             to,
             format,
-        } => stored::diff(&store.store, from, to, format == Format::Json),
+            fail_on_new,
+        } => match fail_on_new
+            .as_deref()
+            .map(str::parse::<auditor_model::Severity>)
+        {
+            Some(Err(_)) => Err(usage(format!(
+                "--fail-on-new '{}': expected info, low, medium, high or critical",
+                fail_on_new.unwrap_or_default()
+            ))),
+            gate => stored::diff(
+                &store.store,
+                from,
+                to,
+                format == Format::Json,
+                gate.and_then(Result::ok),
+            ),
+        },
         Cmd::Daemon { config, max_rounds } => match config::load(&config) {
             Err(e) => Err(usage(e.to_string())),
             Ok(cfg) => {

@@ -12,7 +12,6 @@ use auditor_model::{AccountId, Service, Severity};
 use auditor_report::org::{AccountOutcome, Filter, OrgAudit};
 use auditor_store::Store;
 use futures::stream::{self, StreamExt};
-use std::path::PathBuf;
 use std::sync::Mutex;
 
 /// Label under which the requests that list the organisation are counted.
@@ -21,7 +20,7 @@ const DISCOVERY_SCOPE: &str = "organizations";
 /// What `audit --org` prints and writes.
 pub(crate) struct OrgRun {
     pub(crate) json: bool,
-    pub(crate) output: Option<PathBuf>,
+    pub(crate) output: Option<output::Destination>,
     pub(crate) show_passed: bool,
     pub(crate) store: Option<Mutex<Store>>,
     pub(crate) fail_on: Option<Severity>,
@@ -180,8 +179,11 @@ pub(crate) async fn audit(
             )
         },
         run.json,
-        run.output.as_deref(),
-    )?;
+    );
+    if let Some(d) = &run.output {
+        let said = crate::run::deliver(cfg, d, &json).await?;
+        crate::fail::say(&said);
+    }
     let assessed = audit.accounts.iter().filter(|a| a.outcome.is_ok()).count();
     let not_assessed = audit.accounts.len() - assessed;
     if assessed == 0 {

@@ -6,6 +6,82 @@ use std::io::Write;
 use std::path::Path;
 use tabled::builder::Builder;
 
+/// Where a report goes: a local file (written atomically), or an object in the operator's
+/// own bucket (`s3://bucket/key`, put with the caller's credentials: the auditor's one
+/// write, as the daemon's `upload_to`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Destination {
+    File(std::path::PathBuf),
+    S3 { bucket: String, key: String },
+}
+
+impl std::fmt::Display for Destination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Destination::File(p) => write!(f, "{}", p.display()),
+            Destination::S3 { bucket, key } => write!(f, "s3://{bucket}/{key}"),
+        }
+    }
+}
+
+impl Destination {
+    /// `--output VALUE`: `s3://bucket/key`, or a path. Checked before the audit starts
+    /// ([`Destination::check`]), so a report that cannot be delivered is known at once.
+    pub(crate) fn parse(flag: &str, value: &Path) -> Result<Destination, crate::fail::Failure> {
+        let text = value.to_string_lossy();
+        let Some(rest) = text.strip_prefix("s3://") else {
+            return Ok(Destination::File(value.to_owned()));
+        };
+        let bad = |why: &str| crate::fail::usage(format!("{flag} {text}: {why}"));
+        let (bucket, key) = rest
+            .split_once('/')
+            .ok_or_else(|| bad("expected s3://bucket/key"))?;
+        crate::config::bucket_name(bucket).map_err(|e| bad(&e))?;
+        if key.is_empty() || key.ends_with('/') {
+            return Err(bad("the key names a folder: give the object's full key, e.g. s3://bucket/auditor/report.json"));
+        }
+        Ok(Destination::S3 {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+        })
+    }
+
+    /// Before the audit: a file's directory exists or can be made, and a file can be
+    /// written in it (tried, then removed). An object cannot be tried without writing it.
+    pub(crate) fn check(&self, flag: &str) -> Result<(), crate::fail::Failure> {
+        let Destination::File(path) = self else {
+            return Ok(());
+        };
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let cannot = |e: std::io::Error| crate::fail::Failure {
+            code: 4,
+            message: format!(
+                "{flag} {}: cannot write in {}: {e}",
+                path.display(),
+                dir.display()
+            ),
+        };
+        if path.is_dir() {
+            return Err(crate::fail::Failure {
+                code: 4,
+                message: format!(
+                    "{flag} {}: is a directory; give a file name",
+                    path.display()
+                ),
+            });
+        }
+        std::fs::create_dir_all(dir).map_err(cannot)?;
+        tempfile::Builder::new()
+            .prefix(TMP_PREFIX)
+            .tempfile_in(dir)
+            .map(drop)
+            .map_err(cannot)
+    }
+}
+
 /// The prefix of the temporary files [`write_atomically`] renames into place; one left by a
 /// process killed between write and rename is removed by the next write in its directory.
 pub(crate) const TMP_PREFIX: &str = ".auditor-tmp-";
@@ -56,31 +132,14 @@ fn remove_stale_tmp(dir: &Path) {
     }
 }
 
-/// Writes the JSON report to `path` (atomically) when one is given, then prints `json` or
-/// the table on stdout. The file comes first: a closed stdout cannot lose it; its failure
-/// is reported after stdout (exit 4).
-pub(crate) fn emit(
-    json: &str,
-    table: impl FnOnce() -> String,
-    as_json: bool,
-    path: Option<&Path>,
-) -> Result<(), crate::fail::Failure> {
-    let write_err = path.and_then(|p| write_atomically(p, json.as_bytes()).err());
+/// Prints `json` or the table on stdout (the report's file or object is delivered by
+/// `run::deliver`, before this).
+pub(crate) fn emit(json: &str, table: impl FnOnce() -> String, as_json: bool) {
     if as_json {
         print!("{json}");
     } else {
         print!("{}", table());
     }
-    if let (Some(p), Some(e)) = (path, write_err) {
-        return Err(crate::fail::Failure {
-            code: 4,
-            message: format!("cannot write the report to {}: {e:#}", p.display()),
-        });
-    }
-    if let Some(p) = path {
-        crate::fail::say(&format!("JSON report written to {}", p.display()));
-    }
-    Ok(())
 }
 
 pub(crate) enum ChecksFormat {

@@ -92,3 +92,40 @@ pub(crate) fn aws(e: &AwsError, profile: Option<&str>) -> Failure {
         message: format!("{e}{hint}"),
     }
 }
+
+/// The auditor's one write: a report into the operator's own bucket, with the caller's
+/// credentials (the daemon's `upload_to`, and `--output s3://...`).
+pub(crate) async fn upload(
+    cfg: &Config,
+    bucket: &str,
+    key: &str,
+    body: Vec<u8>,
+) -> Result<(), String> {
+    let base = auditor_aws::load_base_config(&aws_options(cfg)).await;
+    auditor_aws::deliver::put_report(&base, bucket, key, body).await
+}
+
+/// Delivers a JSON report to `dest`: written atomically, or uploaded. What was done, for
+/// the user, or the failure (exit 4).
+pub(crate) async fn deliver(
+    cfg: &Config,
+    dest: &crate::output::Destination,
+    json: &str,
+) -> Result<String, Failure> {
+    use crate::output::Destination;
+    match dest {
+        Destination::File(p) => crate::output::write_atomically(p, json.as_bytes())
+            .map(|()| format!("JSON report written to {}", p.display()))
+            .map_err(|e| Failure {
+                code: 4,
+                message: format!("cannot write the report to {}: {e:#}", p.display()),
+            }),
+        Destination::S3 { bucket, key } => upload(cfg, bucket, key, json.as_bytes().to_vec())
+            .await
+            .map(|()| format!("JSON report uploaded to {dest}"))
+            .map_err(|e| Failure {
+                code: 4,
+                message: format!("cannot upload the report to {dest}: {e}"),
+            }),
+    }
+}

@@ -200,6 +200,7 @@ pub(crate) fn diff(
     from: Option<i64>,
     to: Option<i64>,
     json: bool,
+    fail_on_new: Option<auditor_model::Severity>,
 ) -> Result<u8, Failure> {
     let store = existing(path)?;
     let to = match to {
@@ -238,9 +239,17 @@ pub(crate) fn diff(
         }
     };
     let d = store.diff(from, to).map_err(failure)?;
+    // The gate: something new fails at or above the severity asked.
+    let code = u8::from(fail_on_new.is_some_and(|min| {
+        d.new.iter().any(|e| {
+            e.severity
+                .parse::<auditor_model::Severity>()
+                .is_ok_and(|s| s >= min)
+        })
+    }));
     if json {
         println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default());
-        return Ok(0);
+        return Ok(code);
     }
     println!(
         "Run {} → run {}: {} new, {} resolved, {} still open, {} no longer assessed.",
@@ -263,7 +272,7 @@ pub(crate) fn diff(
         println!("\n{title}:");
         println!("{}", table(entries));
     }
-    Ok(0)
+    Ok(code)
 }
 
 fn table(entries: &[DiffEntry]) -> String {

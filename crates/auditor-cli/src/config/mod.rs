@@ -6,6 +6,7 @@
 mod daemon;
 mod flags;
 mod sections;
+pub(crate) use sections::bucket_name;
 #[cfg(test)]
 mod tests;
 

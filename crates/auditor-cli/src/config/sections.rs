@@ -118,7 +118,7 @@ fn rate_limit(v: &Value) -> Result<auditor_aws::counting::RateLimit, String> {
     }
 }
 
-pub(super) fn bucket_name(s: &str) -> Result<String, String> {
+pub(crate) fn bucket_name(s: &str) -> Result<String, String> {
     let ok = (3..=63).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
