@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help demo test bench unit lint fmt build emulator conformance-tools conformance actions-data checks-md toolchain clean deploy-check
+.PHONY: help demo test bench unit lint fmt build emulator conformance-tools conformance actions-data checks-md toolchain clean deploy-check man
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -14,6 +14,11 @@ demo: build emulator ## Seed the bundled demo account in moto, audit it, print t
 test: toolchain emulator conformance-tools lint ## Every test: lint, unit, fixture, collector, conformance and end-to-end tests against moto, and deploy/ checks
 	localstack/with-moto.sh test -- $(CARGO) test --workspace --locked
 	deploy/check.sh
+
+man: build ## Write the man page (target/man/auditor.1) and shell completions (target/completions/) from the clap definitions
+	mkdir -p target/man target/completions
+	target/debug/auditor manpage > target/man/auditor.1
+	for sh in bash zsh fish; do target/debug/auditor completions $$sh > target/completions/auditor.$$sh; done
 
 deploy-check: build ## Render and validate deploy/'s Kubernetes manifests and verify its systemd unit
 	deploy/check.sh

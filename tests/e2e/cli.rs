@@ -505,3 +505,119 @@ fn an_output_that_cannot_be_written_is_refused_before_the_audit() {
     ]));
     r.assert_one_line_error(2, "takes a local file");
 }
+
+#[test]
+fn bad_counts_org_flags_without_org_and_toml_errors_are_one_clear_problem_each() {
+    // Zero counts are refused, each naming its flag, all at once.
+    let r = run(auditor().args([
+        "audit",
+        "--account",
+        "123456789012",
+        "--concurrency",
+        "0",
+        "--max-attempts",
+        "0",
+    ]));
+    r.assert_one_line_error(2, "--max-attempts: 0 is out of range (1 to 20)");
+    assert!(
+        r.stderr
+            .contains("--concurrency: 0 is out of range (1 to 256)"),
+        "{}",
+        r.stderr
+    );
+    // Organisation flags without --org say what they need, with or without --account.
+    for args in [
+        &["audit", "--ou", "ou-ab12-cdef3456"][..],
+        &[
+            "audit",
+            "--account",
+            "123456789012",
+            "--exclude-account",
+            "111122223333",
+        ][..],
+    ] {
+        let r = run(auditor().args(args));
+        r.assert_one_line_error(2, "use it with --org");
+        assert!(!r.stderr.contains("Usage:"), "{}", r.stderr);
+    }
+    // A TOML error names the file, the line and the key.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("dup.toml");
+    std::fs::write(&cfg, "[aws]\nrole_name = \"a\"\nrole_name = \"b\"\n").expect("config");
+    let r = run(auditor()
+        .args(["audit", "--account", "123456789012", "--config"])
+        .arg(&cfg));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "{}:3: aws.role_name: not valid TOML: duplicate key",
+            cfg.display()
+        )),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_line_definitions() {
+    let r = run(auditor().args(["completions", "bash"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let script = tempfile::NamedTempFile::new().expect("tmp");
+    std::fs::write(script.path(), &r.stdout).expect("write");
+    let syntax = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(script.path())
+        .output()
+        .expect("bash");
+    assert!(
+        syntax.status.success(),
+        "{}",
+        String::from_utf8_lossy(&syntax.stderr)
+    );
+    for sub in ["audit", "daemon", "diff", "explain"] {
+        assert!(r.stdout.contains(sub), "no {sub} in the completions");
+    }
+    let man = run(auditor().arg("manpage"));
+    assert_eq!(man.code, 0, "{}", man.stderr);
+    assert!(
+        man.stdout.contains(".TH auditor 1"),
+        "{}",
+        &man.stdout[..200.min(man.stdout.len())]
+    );
+    assert!(man.stdout.contains("completions"), "subcommands are listed");
+    let bad = run(auditor().args(["completions", "tcsh"]));
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+}
+
+#[test]
+fn quiet_leaves_only_warnings_and_errors_on_standard_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inv = dir.path().join("inventory.json");
+    std::fs::write(
+        &inv,
+        r#"{"account_id": "111122223333", "services": ["iam"], "iam": {}}"#,
+    )
+    .expect("inventory");
+    let out = dir.path().join("r.json");
+    let audit = |quiet: bool| {
+        let mut c = auditor();
+        c.args(["audit", "--from-inventory"])
+            .arg(&inv)
+            .arg("--output")
+            .arg(&out);
+        if quiet {
+            c.arg("--quiet");
+        }
+        run(&mut c)
+    };
+    let loud = audit(false);
+    assert!(
+        loud.stderr.contains("JSON report written to"),
+        "{}",
+        loud.stderr
+    );
+    let quiet = audit(true);
+    assert_eq!(quiet.code, loud.code);
+    assert!(quiet.stderr.is_empty(), "{}", quiet.stderr);
+    assert!(out.exists());
+}

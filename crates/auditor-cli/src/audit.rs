@@ -19,7 +19,7 @@ pub(crate) enum Format {
 #[derive(Args)]
 pub(crate) struct AuditArgs {
     /// The account to audit (12 digits). The audit refuses any other account.
-    #[arg(long, required_unless_present_any = ["from_inventory", "org"], conflicts_with = "org")]
+    #[arg(long, conflicts_with = "org")]
     account: Option<String>,
     /// Audit every active account of the organisation (listed with the caller's
     /// credentials: the management account or a delegated administrator), each through
@@ -27,16 +27,16 @@ pub(crate) struct AuditArgs {
     #[arg(long, conflicts_with_all = ["from_inventory", "save_inventory"])]
     org: bool,
     /// With --org: only accounts below these organizational units (or root), comma-separated [default: config org.ous].
-    #[arg(long, value_delimiter = ',', requires = "org")]
+    #[arg(long, value_delimiter = ',')]
     ou: Option<Vec<String>>,
     /// With --org: only accounts carrying this tag, KEY=VALUE (repeatable) [default: config org.tags].
-    #[arg(long = "account-tag", requires = "org")]
+    #[arg(long = "account-tag")]
     account_tag: Vec<String>,
     /// With --org: leave these account ids out, comma-separated [default: config org.exclude].
-    #[arg(long = "exclude-account", value_delimiter = ',', requires = "org")]
+    #[arg(long = "exclude-account", value_delimiter = ',')]
     exclude_account: Option<Vec<String>>,
     /// With --org: accounts audited at once [default: config org.concurrency, else 4].
-    #[arg(long, requires = "org")]
+    #[arg(long)]
     account_concurrency: Option<usize>,
     /// Client-side rate limit of one API family, SERVICE=REQUESTS_PER_SECOND (0 turns it
     /// off), per account and region; repeatable, comma-separated [default: config
@@ -123,6 +123,25 @@ fn settle(
 }
 
 pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
+    // Flags that select an organisation's accounts mean nothing for one account.
+    if !args.org {
+        let org_only = [
+            ("--ou", args.ou.is_some()),
+            ("--account-tag", !args.account_tag.is_empty()),
+            ("--exclude-account", args.exclude_account.is_some()),
+            ("--account-concurrency", args.account_concurrency.is_some()),
+        ];
+        if let Some((flag, _)) = org_only.iter().find(|(_, given)| *given) {
+            return Err(usage(format!(
+                "{flag} selects among an organisation's accounts: use it with --org, not with --account"
+            )));
+        }
+    }
+    if args.account.is_none() && !args.org && args.from_inventory.is_none() {
+        return Err(usage(
+            "which account? give --account ID, --org (every selected account of the organisation), or --from-inventory FILE",
+        ));
+    }
     let (cfg, services, fail_on) = settle(&args)?;
     // Where the report and the inventory go is checked before anything else happens: a
     // report that cannot be delivered is known now, not after the whole audit.

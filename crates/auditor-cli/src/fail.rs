@@ -3,6 +3,38 @@
 
 pub(crate) static JSON_LOGS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 
+/// `--quiet`: no notes and no progress on standard error; warnings and errors still.
+pub(crate) static QUIET: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Whether `--quiet` was given.
+pub(crate) fn quiet() -> bool {
+    QUIET.get().copied().unwrap_or(false)
+}
+
+/// A colour for a word on standard error.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Colour {
+    Red,
+    Yellow,
+}
+
+/// `word` in colour when standard error is a terminal and `NO_COLOR` is not set
+/// (https://no-color.org); as is otherwise.
+pub(crate) fn paint(word: &str, colour: Colour) -> String {
+    use std::io::IsTerminal as _;
+    let on = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && !json_logs();
+    if !on {
+        return word.to_owned();
+    }
+    let code = match colour {
+        Colour::Red => "31",
+        Colour::Yellow => "33",
+    };
+    format!("\x1b[1;{code}m{word}\x1b[0m")
+}
+
 /// Whether logs are JSON lines (then nothing else is drawn on standard error).
 pub(crate) fn json_logs() -> bool {
     JSON_LOGS.get().copied().unwrap_or(false)
@@ -13,6 +45,9 @@ pub(crate) fn json_logs() -> bool {
 pub(crate) fn say(msg: &str) {
     // Messages carry AWS data (names, keys, error texts): shown, never obeyed.
     let msg = auditor_model::text::escape_line(msg);
+    if quiet() {
+        return;
+    }
     if json_logs() {
         tracing::info!(target: "auditor::cli", "{msg}");
     } else {
@@ -26,7 +61,7 @@ pub(crate) fn warn(msg: &str) {
     if json_logs() {
         tracing::warn!(target: "auditor::cli", "{msg}");
     } else {
-        eprintln!("auditor: warning: {msg}");
+        eprintln!("auditor: {}: {msg}", paint("warning", Colour::Yellow));
     }
 }
 

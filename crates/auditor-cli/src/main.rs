@@ -48,6 +48,9 @@ struct Cli {
     /// turns off the progress display).
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+    /// Say nothing on standard error but warnings and errors (no notes, no progress).
+    #[arg(long, short, global = true)]
+    quiet: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -72,6 +75,14 @@ enum Cmd {
         #[command(subcommand)]
         cmd: PolicyCmd,
     },
+    /// Print a shell completion script: `auditor completions bash > /etc/bash_completion.d/auditor`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `auditor manpage > auditor.1` (`make man`).
+    #[command(hide = true)]
+    Manpage,
     /// Print a check's documentation: what, why, remediation, references.
     Explain {
         /// The check's code, e.g. EC2-002.
@@ -161,6 +172,7 @@ struct StoreArg {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let _ = JSON_LOGS.set(cli.log_format == LogFormat::Json);
+    let _ = fail::QUIET.set(cli.quiet);
     output::init_logging(cli.log_format == LogFormat::Json);
     let result = match cli.cmd {
         Cmd::Checks { format } => Ok(output::print_checks(match format {
@@ -171,6 +183,31 @@ fn main() -> ExitCode {
         Cmd::Policy {
             cmd: PolicyCmd::Simulate { file },
         } => policy::simulate(&file),
+        Cmd::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "auditor",
+                &mut script,
+            );
+            print!("{}", String::from_utf8_lossy(&script));
+            Ok(0)
+        }
+        Cmd::Manpage => {
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut page)
+            {
+                Ok(()) => {
+                    print!("{}", String::from_utf8_lossy(&page));
+                    Ok(0)
+                }
+                Err(e) => Err(Failure {
+                    code: 4,
+                    message: format!("cannot render the man page: {e}"),
+                }),
+            }
+        }
         Cmd::Explain { code } => match auditor_checks::by_code(&code) {
             Some(c) => {
                 print!("{}", auditor_checks::docs::explain(c.meta()));
@@ -259,9 +296,12 @@ fn main() -> ExitCode {
             if json_logs() {
                 tracing::error!(target: "auditor::cli", code = f.code, "{}", f.message);
             } else {
+                // A configuration's problems are one per line; any other character that
+                // would move the terminal is shown, not obeyed.
                 eprintln!(
-                    "auditor: error: {}",
-                    auditor_model::text::escape_line(&f.message)
+                    "auditor: {}: {}",
+                    fail::paint("error", fail::Colour::Red),
+                    auditor_model::text::escape_cell(&f.message)
                 );
             }
             ExitCode::from(f.code)

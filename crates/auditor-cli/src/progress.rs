@@ -15,7 +15,7 @@ pub(crate) struct Progress {
 
 /// Whether progress may be drawn.
 pub(crate) fn wanted() -> bool {
-    std::io::stderr().is_terminal() && !crate::fail::json_logs()
+    std::io::stderr().is_terminal() && !crate::fail::json_logs() && !crate::fail::quiet()
 }
 
 fn requests_so_far() -> String {

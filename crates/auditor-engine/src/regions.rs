@@ -19,12 +19,13 @@ pub struct RegionPlan {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RegionError {
     /// The user named a region AWS does not know.
-    #[error("unknown region(s): {unknown} (regions this endpoint knows: {known})")]
+    #[error("unknown region(s): {unknown} ({hint})")]
     Unknown {
         /// The unknown names.
         unknown: String,
-        /// The known ones.
-        known: String,
+        /// The close known name of each (`did you mean eu-west-1?`), or every known one
+        /// when none is close.
+        hint: String,
     },
     /// A name that cannot be a region.
     #[error("'{0}' is not a region name (expected something like eu-west-1)")]
@@ -85,13 +86,16 @@ fn plan(
                 .map(String::as_str)
                 .collect();
             if !unknown.is_empty() {
+                let names: Vec<&str> = all.iter().map(|a| a.name.as_str()).collect();
+                let close: Vec<&str> = unknown.iter().filter_map(|u| closest(u, &names)).collect();
+                let hint = if close.len() == unknown.len() {
+                    format!("did you mean {}?", close.join(", "))
+                } else {
+                    format!("regions this endpoint knows: {}", names.join(", "))
+                };
                 return Err(RegionError::Unknown {
                     unknown: unknown.join(", "),
-                    known: all
-                        .iter()
-                        .map(|a| a.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    hint,
                 });
             }
             let mut out: Vec<RegionPlan> = req
@@ -121,6 +125,31 @@ fn plan(
             })
             .collect()),
     }
+}
+
+/// The known name closest to `typed` by edit distance, when it is within two edits (a
+/// swapped or missing letter, a wrong digit).
+fn closest<'a>(typed: &str, known: &[&'a str]) -> Option<&'a str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut cur = vec![i + 1; b.len() + 1];
+            for (j, cb) in b.iter().enumerate() {
+                cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1);
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    }
+    known
+        .iter()
+        .map(|k| (distance(typed, k), *k))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, k)| k)
 }
 
 #[cfg(test)]
@@ -157,8 +186,16 @@ mod tests {
         let req = vec!["eu-west-1".to_owned(), "xx-nowhere-9".to_owned()];
         let err = plan(Some(&req), listed()).unwrap_err();
         assert!(
-            err.to_string().contains("unknown region(s): xx-nowhere-9"),
+            err.to_string()
+                .contains("unknown region(s): xx-nowhere-9 (regions this endpoint knows: eu-west-1, me-south-1, us-east-1)"),
             "{err}"
+        );
+        // A typo gets the close name, not the list.
+        let req = vec!["eu-wset-1".to_owned(), "us-east-2".to_owned()];
+        let err = plan(Some(&req), listed()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown region(s): eu-wset-1, us-east-2 (did you mean eu-west-1, us-east-1?)"
         );
         let req = vec!["me-south-1".to_owned()];
         let p = plan(Some(&req), listed()).unwrap();

@@ -85,7 +85,7 @@ impl Flags {
                 &mut raw.aws,
                 "aws",
                 "max_attempts",
-                n.clamp(1, 20).into(),
+                i64::from(n).into(),
                 "--max-attempts",
             );
         }
@@ -104,7 +104,7 @@ impl Flags {
                 &mut raw.audit,
                 "audit",
                 "concurrency",
-                n.clamp(1, 256).into(),
+                (n as i64).into(),
                 "--concurrency",
             );
         }
@@ -134,7 +134,7 @@ impl Flags {
                 &mut raw.org,
                 "org",
                 "concurrency",
-                n.clamp(1, 64).into(),
+                (n as i64).into(),
                 "--account-concurrency",
             );
         }

@@ -233,6 +233,40 @@ impl Origins {
 }
 
 /// The line of each key and list element of a TOML text (1-based).
+/// A TOML syntax error as `:LINE: key: not valid TOML: what` (the key where the parser
+/// points at one: the duplicate, the key without a value).
+fn toml_problem(text: &str, e: &toml::de::Error) -> String {
+    let what = e.message().trim().to_owned();
+    let Some(span) = e.span().filter(|s| s.start <= text.len()) else {
+        return format!(": not valid TOML: {what}");
+    };
+    let line = text[..span.start].matches('\n').count() + 1;
+    let token = text
+        .get(span.clone())
+        .map(str::trim)
+        .filter(|t| {
+            !t.is_empty()
+                && t.len() <= 64
+                && t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '"'))
+        })
+        .map(|t| t.trim_matches('"').to_owned());
+    // The table the key is in: the last `[header]` above it.
+    let table = text[..span.start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && l.ends_with(']'))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
+    match (token, table) {
+        (Some(k), Some(t)) if !k.starts_with(&format!("{t}.")) && k != t => {
+            format!(":{line}: {t}.{k}: not valid TOML: {what}")
+        }
+        (Some(k), _) => format!(":{line}: {k}: not valid TOML: {what}"),
+        (None, _) => format!(":{line}: not valid TOML: {what}"),
+    }
+}
+
 fn lines_of(text: &str) -> BTreeMap<String, usize> {
     use toml::de::{DeTable, DeValue};
     let line = |at: usize| text[..at.min(text.len())].matches('\n').count() + 1;
@@ -300,9 +334,8 @@ fn parse_with(file: &Path, text: &str, flags: &Flags) -> Result<Config, ConfigEr
         file: (!file.as_os_str().is_empty()).then(|| file.to_owned()),
         problems,
     };
-    let mut raw: Raw = toml::from_str(text).map_err(|e: toml::de::Error| {
-        errors(vec![format!(": not valid TOML: {}", e.message().trim())])
-    })?;
+    let mut raw: Raw =
+        toml::from_str(text).map_err(|e: toml::de::Error| errors(vec![toml_problem(text, &e)]))?;
     let mut origins = Origins {
         lines: lines_of(text),
         ..Origins::default()
