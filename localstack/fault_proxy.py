@@ -20,7 +20,8 @@ It forwards every request to the upstream (moto) unchanged, except:
   one unreadable value costs only what it is part of).
 
 It writes `http://127.0.0.1:PORT` to the `--ready` file once listening, and with
-`--record`, one JSON line per request: signature, attempt, fault.
+`--record`, one JSON line per request: signature, attempt, fault (and for AssumeRole the
+role, ExternalId and duration asked for).
 """
 import argparse
 import http.client
@@ -96,9 +97,10 @@ def main():
             body = self.rfile.read(length) if length else b""
             service = service_of(self.headers)
             target = self.headers.get("X-Amz-Target", "")
-            action = ""
+            action, form = "", {}
             if body and "x-www-form-urlencoded" in self.headers.get("Content-Type", ""):
-                action = urllib.parse.parse_qs(body.decode("utf-8", "replace")).get("Action", [""])[0]
+                form = {k: v[0] for k, v in urllib.parse.parse_qs(body.decode("utf-8", "replace")).items()}
+                action = form.get("Action", "")
             sig = f"{self.command} {self.path} action={action} target={target} service={service}"
             m = re.search(r"attempt=(\d+)", self.headers.get("amz-sdk-request", ""))
             attempt = int(m.group(1)) if m else 1
@@ -107,7 +109,11 @@ def main():
                 if fault is None and a.every and attempt == 1 and next(first_attempts) % a.every == 0:
                     fault = next(turn)
                 if record:
-                    record.write(json.dumps({"sig": sig, "attempt": attempt, "fault": fault}) + "\n")
+                    entry = {"sig": sig, "attempt": attempt, "fault": fault}
+                    if action == "AssumeRole":
+                        # What a trust policy sees: the role, the ExternalId, the duration.
+                        entry["form"] = {k: v for k, v in form.items() if k in ("RoleArn", "ExternalId", "DurationSeconds")}
+                    record.write(json.dumps(entry) + "\n")
             if fault == "drop":
                 self.close_connection = True
                 try:

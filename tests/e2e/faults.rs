@@ -398,3 +398,71 @@ fn an_output_to_s3_is_uploaded_with_the_callers_credentials_and_says_so() {
     // Nothing was written locally under the name.
     assert!(!std::path::Path::new("s3:").exists());
 }
+
+#[test]
+fn the_external_id_is_sent_and_short_sessions_are_renewed_within_one_audit() {
+    let emu = Emulator::shared();
+    let account = unique_account();
+    let dir = tempfile::tempdir().expect("tempdir");
+    seed_demo(&emu, &account, dir.path());
+    // Sessions of 5 s: the SDK's identity cache renews credentials 10 s (less up to 5 s of
+    // jitter) before they end, so these are renewed as soon as they are used.
+    let cfg = dir.path().join("auditor.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "{}\n[aws]\nsession_duration = \"5s\"\nexternal_id = \"default-id\"\n\n[[accounts]]\nid = \"{account}\"\nexternal_id = \"acme-audit-7f3a\"\n",
+            std::fs::read_to_string(repo_root().join("localstack/demo.toml")).expect("demo.toml")
+        ),
+    )
+    .expect("config");
+    let proxy = Proxy::start(&emu, dir.path(), &[]);
+    let r = run(auditor()
+        .envs(emu.cli_env())
+        .args([
+            "audit",
+            "--account",
+            &account,
+            "--endpoint-url",
+            &proxy.endpoint,
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--max-attempts",
+            "2",
+            "--config",
+        ])
+        .arg(&cfg));
+    let v = report(&r);
+    assert!(!v["findings"].as_array().expect("findings").is_empty());
+    let assumed: Vec<Value> = std::fs::read_to_string(&proxy.record)
+        .expect("record")
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("line"))
+        .filter(|e| {
+            e["sig"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("action=AssumeRole")
+        })
+        .collect();
+    assert!(
+        assumed.len() >= 2,
+        "the session was never renewed: {assumed:#?}"
+    );
+    for a in &assumed {
+        // The account's own ExternalId, not the default; the role in the audited account.
+        assert_eq!(a["form"]["ExternalId"], "acme-audit-7f3a", "{a}");
+        assert_eq!(a["form"]["DurationSeconds"], "5", "{a}");
+        assert!(
+            a["form"]["RoleArn"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(&format!(":{account}:role/AuditorReadOnly")),
+            "{a}"
+        );
+    }
+}

@@ -19,4 +19,4 @@ mod errors;
 mod session;
 
 pub use errors::{classify, gap, paged, AwsError, Classified, ErrorKind};
-pub use session::{load_base_config, open_account, AccountSession, AwsOptions};
+pub use session::{load_base_config, open_account, AccountSession, AssumeOptions, AwsOptions};

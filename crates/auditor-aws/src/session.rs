@@ -163,14 +163,95 @@ fn partition_of(arn: &str) -> String {
         .to_owned()
 }
 
+/// How the audit role is assumed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumeOptions {
+    /// The ExternalId its trust policy requires (`sts:ExternalId`), sent with every
+    /// AssumeRole.
+    pub external_id: Option<String>,
+    /// How long each session lasts (`DurationSeconds`); it is renewed before it ends.
+    pub session: Duration,
+}
+
+impl Default for AssumeOptions {
+    fn default() -> Self {
+        AssumeOptions {
+            external_id: None,
+            session: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// The audit role's credentials, renewed by AssumeRole whenever the SDK's identity cache
+/// finds them about to expire (its default buffer, before `Expiration`): an audit or a
+/// daemon that outlives one session keeps working.
+#[derive(Debug)]
+struct AssumedRole {
+    sts: aws_sdk_sts::Client,
+    role_arn: String,
+    options: AssumeOptions,
+    /// The credentials the session was opened with, handed out first.
+    first: std::sync::Mutex<Option<Credentials>>,
+}
+
+impl AssumedRole {
+    async fn assume(&self) -> Result<Credentials, AwsError> {
+        const API: &str = "sts:AssumeRole";
+        let out = self
+            .sts
+            .assume_role()
+            .role_arn(&self.role_arn)
+            .role_session_name("auditor")
+            .set_external_id(self.options.external_id.clone())
+            .duration_seconds(i32::try_from(self.options.session.as_secs()).unwrap_or(3600))
+            .send()
+            .await
+            .map_err(|e| {
+                AwsError::call(API, Some(&format!("cannot assume {}", self.role_arn)), &e)
+            })?;
+        let c = out.credentials().ok_or_else(|| AwsError::Malformed {
+            api: API.into(),
+            field: "Credentials".into(),
+        })?;
+        Ok(Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_owned()),
+            SystemTime::try_from(*c.expiration()).ok(),
+            "auditor-assume-role",
+        ))
+    }
+}
+
+impl aws_credential_types::provider::ProvideCredentials for AssumedRole {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(async move {
+            let first = self.first.lock().unwrap_or_else(|e| e.into_inner()).take();
+            match first {
+                Some(c) => Ok(c),
+                None => self.assume().await.map_err(|e| {
+                    aws_credential_types::provider::error::CredentialsError::provider_error(
+                        e.to_string(),
+                    )
+                }),
+            }
+        })
+    }
+}
+
 /// Opens a session in `target`: confirms the caller, assumes `role_name` in `target` when
-/// the caller is elsewhere, and confirms again that the credentials act in `target`.
-///
-/// The assumed credentials last one hour (the default maximum for role chaining).
+/// the caller is elsewhere (with the ExternalId and session length of `assume`, renewed
+/// before each session ends), and confirms again that the credentials act in `target`.
 pub async fn open_account(
     base: &SdkConfig,
     target: &AccountId,
     role_name: &str,
+    assume: &AssumeOptions,
 ) -> Result<AccountSession, AwsError> {
     let endpoint_overridden = base.endpoint_url().is_some();
     let me = caller_identity(base).await?;
@@ -185,36 +266,24 @@ pub async fn open_account(
         });
     }
 
-    const API: &str = "sts:AssumeRole";
     let role_arn = format!(
         "arn:{}:iam::{}:role/{}",
         partition_of(&me.arn),
         target,
         role_name
     );
-    let out = aws_sdk_sts::Client::new(base)
-        .assume_role()
-        .role_arn(&role_arn)
-        .role_session_name("auditor")
-        .duration_seconds(3600)
-        .send()
-        .await
-        .map_err(|e| AwsError::call(API, Some(&format!("cannot assume {role_arn}")), &e))?;
-    let c = out.credentials().ok_or_else(|| AwsError::Malformed {
-        api: API.into(),
-        field: "Credentials".into(),
-    })?;
-    let expiry = SystemTime::try_from(*c.expiration()).ok();
-    let creds = Credentials::new(
-        c.access_key_id(),
-        c.secret_access_key(),
-        Some(c.session_token().to_owned()),
-        expiry,
-        "auditor-assume-role",
-    );
+    let role = AssumedRole {
+        sts: aws_sdk_sts::Client::new(base),
+        role_arn: role_arn.clone(),
+        options: assume.clone(),
+        first: std::sync::Mutex::new(None),
+    };
+    // Assumed once here, so that a refusal is this call's error with its hint.
+    let first = role.assume().await?;
+    *role.first.lock().unwrap_or_else(|e| e.into_inner()) = Some(first);
     let config = base
         .to_builder()
-        .credentials_provider(SharedCredentialsProvider::new(creds))
+        .credentials_provider(SharedCredentialsProvider::new(role))
         .build();
     let now = caller_identity(&config).await?;
     verify_account(target, &now.account, &now.arn)?;

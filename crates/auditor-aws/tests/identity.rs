@@ -75,6 +75,7 @@ async fn open(
         &config(&replay),
         &"222222222222".parse().unwrap(),
         "AuditorReadOnly",
+        &auditor_aws::AssumeOptions::default(),
     )
     .await;
     (r, replay)

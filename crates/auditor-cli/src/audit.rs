@@ -55,6 +55,10 @@ pub(crate) struct AuditArgs {
     /// Role to assume in the account when the caller is elsewhere [default: config, else AuditorReadOnly].
     #[arg(long)]
     role_name: Option<String>,
+    /// The ExternalId the audit role's trust policy requires (sts:ExternalId), sent with
+    /// every AssumeRole; `aws.external_id` in config, and per account in `[[accounts]]`.
+    #[arg(long, env = "AUDITOR_EXTERNAL_ID")]
+    external_id: Option<String>,
     /// Comma-separated regions [default: every region enabled for the account].
     #[arg(long, value_delimiter = ',')]
     regions: Option<Vec<String>>,
@@ -85,7 +89,7 @@ pub(crate) struct AuditArgs {
     #[arg(long)]
     save_inventory: Option<PathBuf>,
     /// Audit a saved inventory instead of calling AWS.
-    #[arg(long, conflicts_with_all = ["profile", "endpoint_url", "role_name", "regions"])]
+    #[arg(long, conflicts_with_all = ["profile", "endpoint_url", "role_name", "external_id", "regions"])]
     from_inventory: Option<PathBuf>,
     /// Record the run in this findings store (SQLite; created if missing): its findings and
     /// each failing finding's history. See `auditor runs`, `report` and `diff`.
@@ -102,6 +106,7 @@ fn settle(
         profile: args.profile.clone(),
         endpoint_url: args.endpoint_url.clone(),
         role_name: args.role_name.clone(),
+        external_id: args.external_id.clone(),
         regions: args.regions.clone(),
         services: args.services.clone(),
         concurrency: args.concurrency,

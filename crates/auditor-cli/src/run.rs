@@ -21,10 +21,20 @@ pub(crate) fn aws_options(cfg: &Config) -> AwsOptions {
 
 /// The engine's request to audit `account`.
 pub(crate) fn request(cfg: &Config, account: AccountId, services: Vec<Service>) -> AccountRequest {
+    let own = cfg
+        .accounts
+        .get(account.as_str())
+        .and_then(|a| a.external_id.clone());
     AccountRequest {
         account,
         aws: aws_options(cfg),
         role_name: cfg.role_name.clone(),
+        assume: auditor_aws::AssumeOptions {
+            // The account's own ExternalId, else the default (also for an organisation's
+            // accounts: `[[accounts]]` overrides `aws.external_id`).
+            external_id: own.or_else(|| cfg.external_id.clone()),
+            session: cfg.session_duration,
+        },
         regions: cfg.regions.clone(),
         services,
         concurrency: cfg.concurrency,
@@ -42,10 +52,15 @@ pub(crate) async fn account(
     started_at: time::OffsetDateTime,
 ) -> Result<AccountAudit, Failure> {
     let name = account.to_string();
-    auditor_engine::audit_account(&request(cfg, account, services), started_at)
+    let req = request(cfg, account, services);
+    let external_id = req.assume.external_id.clone();
+    auditor_engine::audit_account(&req, started_at)
         .await
         .map_err(|e| match e {
-            AuditError::Session(e) => aws(&e, cfg.profile.as_deref()),
+            AuditError::Session(e) => match assume_refused(&e, external_id.as_deref()) {
+                Some(f) => f,
+                None => aws(&e, cfg.profile.as_deref()),
+            },
             AuditError::Regions(e @ RegionError::Discovery(_)) => Failure {
                 code: 3,
                 message: e.to_string(),
@@ -69,6 +84,26 @@ fn humanize(d: std::time::Duration) -> String {
         s if s % 60 == 0 && s > 0 => format!("{}m", s / 60),
         s => format!("{s}s"),
     }
+}
+
+/// A refused AssumeRole (exit 3), saying which of the caller's own permission, the audit
+/// role's trust, or the ExternalId is the likely cause. `None` for any other failure.
+fn assume_refused(e: &AwsError, external_id: Option<&str>) -> Option<Failure> {
+    let text = e.to_string();
+    if e.kind() != Some(ErrorKind::AccessDenied) || !text.contains("sts:AssumeRole") {
+        return None;
+    }
+    let hint = if text.contains("identity-based policy") {
+        "the caller's own policies do not allow sts:AssumeRole on the audit role: grant it to the caller".to_owned()
+    } else if external_id.is_some() {
+        "the audit role's trust policy refused: it must trust the caller and require exactly the ExternalId given (--external-id, aws.external_id or [[accounts]])".to_owned()
+    } else {
+        "the audit role's trust policy refused: it must trust the caller; if it requires sts:ExternalId (config/iam/auditor-role-trust-policy.json does), give --external-id or aws.external_id".to_owned()
+    };
+    Some(Failure {
+        code: 3,
+        message: format!("{text} ({hint})"),
+    })
 }
 
 /// An AWS refusal as a failure (exit 3), with what to check.

@@ -203,6 +203,8 @@ pub struct AccountRequest {
     pub aws: auditor_aws::AwsOptions,
     /// The role to assume when the account is not the caller's.
     pub role_name: String,
+    /// How to assume it: its ExternalId, and how long a session lasts before renewal.
+    pub assume: auditor_aws::AssumeOptions,
     /// Regions asked for; `None`: every region enabled for the account.
     pub regions: Option<Vec<String>>,
     /// Services audited (their checks run).
@@ -303,7 +305,7 @@ async fn audit_unbounded(
 
 async fn collect_account(req: &AccountRequest) -> Result<(Inventory, AccountSession), AuditError> {
     let base = auditor_aws::load_base_config(&req.aws).await;
-    let session = auditor_aws::open_account(&base, &req.account, &req.role_name)
+    let session = auditor_aws::open_account(&base, &req.account, &req.role_name, &req.assume)
         .await
         .map_err(AuditError::Session)?;
     let regions = resolve_regions(&session, req.regions.as_deref())

@@ -11,6 +11,7 @@ pub(crate) struct Flags {
     pub(crate) profile: Option<String>,
     pub(crate) endpoint_url: Option<String>,
     pub(crate) role_name: Option<String>,
+    pub(crate) external_id: Option<String>,
     pub(crate) regions: Option<Vec<String>>,
     pub(crate) services: Option<Vec<String>>,
     pub(crate) concurrency: Option<usize>,
@@ -75,6 +76,15 @@ impl Flags {
                 "role_name",
                 r.clone().into(),
                 "--role-name",
+            );
+        }
+        if let Some(x) = &self.external_id {
+            set(
+                &mut raw.aws,
+                "aws",
+                "external_id",
+                x.clone().into(),
+                "--external-id",
             );
         }
         if let Some(r) = &self.regions {

@@ -28,6 +28,13 @@ pub(crate) struct Config {
     pub(crate) profile: Option<String>,
     pub(crate) endpoint_url: Option<String>,
     pub(crate) role_name: String,
+    /// `aws.external_id` / `--external-id`: sent with every AssumeRole, unless the account
+    /// has its own in `[[accounts]]`.
+    pub(crate) external_id: Option<String>,
+    /// `aws.session_duration`: how long each assumed-role session lasts before it is renewed.
+    pub(crate) session_duration: std::time::Duration,
+    /// `[[accounts]]`: per-account settings (an ExternalId of its own).
+    pub(crate) accounts: BTreeMap<String, sections::AccountSettings>,
     pub(crate) regions: Option<Vec<String>>,
     pub(crate) max_attempts: u32,
     pub(crate) services: Option<Vec<Service>>,
@@ -127,6 +134,9 @@ impl Default for Config {
             profile: None,
             endpoint_url: None,
             role_name: DEFAULT_ROLE_NAME.into(),
+            external_id: None,
+            session_duration: std::time::Duration::from_secs(3600),
+            accounts: BTreeMap::new(),
             regions: None,
             max_attempts: 5,
             services: None,
@@ -163,6 +173,8 @@ struct Raw {
     checks: Option<Value>,
     #[serde(default)]
     suppressions: Option<Value>,
+    #[serde(default)]
+    accounts: Option<Value>,
     #[serde(flatten)]
     unknown: Map<String, Value>,
 }
@@ -385,8 +397,10 @@ fn validate(raw: &Raw, r: &mut Reader) -> Config {
             "suppressions",
             "daemon",
             "org",
+            "accounts",
         ],
     );
+    c.accounts = sections::read_accounts(raw.accounts.as_ref(), r);
     if let Some(aws) = section(
         &raw.aws,
         "aws",
@@ -397,9 +411,15 @@ fn validate(raw: &Raw, r: &mut Reader) -> Config {
             "regions",
             "max_attempts",
             "rate_limits",
+            "external_id",
+            "session_duration",
         ],
         r,
     ) {
+        c.external_id = sections::external_id(aws, "aws.external_id", r);
+        if let Some(d) = sections::session_duration(aws, r) {
+            c.session_duration = d;
+        }
         c.profile = r.string(aws, "profile", "aws");
         c.endpoint_url = r.string(aws, "endpoint_url", "aws");
         if let Some(u) = c

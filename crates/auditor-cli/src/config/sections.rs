@@ -148,3 +148,99 @@ pub(super) fn region_name(s: &str) -> Result<String, String> {
         ))
     }
 }
+
+/// One account's own settings (`[[accounts]]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct AccountSettings {
+    /// The ExternalId its audit role's trust policy requires.
+    pub(crate) external_id: Option<String>,
+}
+
+/// An ExternalId as STS takes it: 2 to 1,224 characters of letters, digits and `+=,.@:/-_`.
+fn external_id_text(s: &str) -> Result<String, String> {
+    let ok = (2..=1224).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@:/-_".contains(c));
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err("is not an ExternalId (2 to 1,224 characters: letters, digits and +=,.@:/-_)".into())
+    }
+}
+
+/// `external_id` of a table, validated; the problem names `key`.
+pub(super) fn external_id(t: &Map<String, Value>, key: &str, r: &mut Reader) -> Option<String> {
+    let path = key.rsplit_once('.').map(|(p, _)| p).unwrap_or("");
+    let v = r.string(t, "external_id", path)?;
+    match external_id_text(&v) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            r.err(key, e);
+            None
+        }
+    }
+}
+
+/// `aws.session_duration`: 1s to 12h (AWS's own bounds are 15 minutes to the role's maximum
+/// session, and 1h when chaining roles; STS refuses outside them, with its reason).
+pub(super) fn session_duration(
+    aws: &Map<String, Value>,
+    r: &mut Reader,
+) -> Option<std::time::Duration> {
+    let text = r.string(aws, "session_duration", "aws")?;
+    match super::daemon::duration(&text) {
+        Ok(d) if (1..=12 * 3600).contains(&d.as_secs()) => Some(d),
+        Ok(_) => {
+            r.err(
+                "aws.session_duration",
+                format!("'{text}' is outside 1s to 12h"),
+            );
+            None
+        }
+        Err(e) => {
+            r.err("aws.session_duration", e);
+            None
+        }
+    }
+}
+
+/// `[[accounts]]`: `id` and the account's own `external_id`.
+pub(super) fn read_accounts(
+    v: Option<&Value>,
+    r: &mut Reader,
+) -> std::collections::BTreeMap<String, AccountSettings> {
+    let mut out = std::collections::BTreeMap::new();
+    let Some(v) = v else {
+        return out;
+    };
+    let Some(list) = v.as_array() else {
+        r.err("accounts", "expected [[accounts]] tables");
+        return out;
+    };
+    for (i, t) in list.iter().enumerate() {
+        let at = format!("accounts[{i}]");
+        let Some(t) = t.as_object() else {
+            r.err(&at, "expected a table with id and external_id");
+            continue;
+        };
+        r.unknown_keys(t, &at, &["id", "external_id"]);
+        let id = match r.string(t, "id", &at).map(|s| account_id(&s)) {
+            Some(Ok(id)) => id,
+            Some(Err(e)) => {
+                r.err(&format!("{at}.id"), e);
+                continue;
+            }
+            None => {
+                r.err(&at, "missing: id (the account's 12-digit id)");
+                continue;
+            }
+        };
+        let settings = AccountSettings {
+            external_id: external_id(t, &format!("{at}.external_id"), r),
+        };
+        if out.insert(id.clone(), settings).is_some() {
+            r.err(&format!("{at}.id"), format!("account {id} is listed twice"));
+        }
+    }
+    out
+}
