@@ -526,10 +526,16 @@ fn an_audit_past_its_deadline_fails_with_the_reason_and_the_daemon_stays_respons
         error.contains("did not finish within 2s (audit.deadline)"),
         "{error}"
     );
-    // /readyz tells the truth: the last run failed.
+    // /readyz tells the truth: the scheduler is alive and the store writable, so the
+    // daemon is ready; the failed run is in the body (and in the metrics), not a 503.
     let (code, body) = get(&addr, "/readyz", None);
-    assert_eq!(code, 503, "{body}");
-    assert!(body.contains("failed"), "{body}");
+    assert_eq!(code, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(v["last_run"]["111122223333"], "failed", "{body}");
+    assert_eq!(
+        (v["scheduler"].as_str(), v["store"].as_str()),
+        (Some("alive"), Some("writable"))
+    );
     let stopping = Instant::now();
     signal(&daemon, "-TERM");
     assert_eq!(daemon.wait().expect("wait").code(), Some(0));
@@ -574,4 +580,78 @@ fn the_latest_runs_missing_report_is_written_again_from_the_store_at_start() {
     assert_eq!(stored.code, 0, "{}", stored.stderr);
     let stored: Value = serde_json::from_str(&stored.stdout).expect("json");
     assert_eq!(file, stored, "the restored report is the stored run's");
+}
+
+#[test]
+fn metrics_and_readiness_come_back_after_a_restart_and_old_runs_are_pruned() {
+    let emu = Emulator::shared();
+    let account = unique_account();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("auditor.db");
+    let reports = dir.path().join("reports");
+    let token = "9d2f6b1c4e8a0f7d3b5c9e1a6f4d2b8c";
+    let config = |interval: &str| {
+        let path = dir.path().join(format!("daemon-{interval}.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                "[aws]\nendpoint_url = \"{}\"\nregions = [\"us-east-1\"]\nmax_attempts = 2\n\
+                 [audit]\nservices = [\"ec2\"]\n\
+                 [daemon]\naccounts = [\"{account}\"]\ninterval = \"{interval}\"\nstore = \"{}\"\n\
+                 reports_dir = \"{}\"\nlisten = \"127.0.0.1:0\"\ntoken = \"{token}\"\nkeep_reports = 2\n",
+                emu.endpoint(),
+                db.display(),
+                reports.display()
+            ),
+        )
+        .expect("config");
+        path
+    };
+    change(&emu, &account, "1");
+    // Three scheduled runs, then the daemon stops by itself.
+    let three = run(auditor()
+        .envs(emu.cli_env())
+        .args(["daemon", "--max-rounds", "3", "--config"])
+        .arg(config("1s")));
+    assert_eq!(three.code, 0, "{}", three.stderr);
+    // Two runs kept, in the store and in the reports directory (and latest.json).
+    assert_eq!(statuses(&db), ["complete", "complete"]);
+    let mut files: Vec<String> = std::fs::read_dir(reports.join(&account))
+        .expect("reports")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 3, "{files:?}");
+    assert!(
+        files.iter().any(|f| f.ends_with("-run2.json"))
+            && files.iter().any(|f| f.ends_with("-run3.json")),
+        "{files:?}"
+    );
+
+    // Restarted, before any new run: the metrics and readiness come from the store.
+    let (mut daemon, addr, _lines) = start(&config("1h"), &emu.cli_env());
+    let (code, body) = get(&addr, "/readyz", None);
+    assert_eq!(code, 200, "the probe needs no token: {body}");
+    assert!(
+        !body.contains("EC2-"),
+        "the probe reveals no finding: {body}"
+    );
+    assert_eq!(get(&addr, "/api/runs", None).0, 401);
+    let (code, metrics) = get(&addr, "/metrics", Some(token));
+    assert_eq!(code, 200);
+    for want in [
+        format!("auditor_runs_total{{account=\"{account}\",status=\"complete\"}} 2"),
+        format!("auditor_last_run{{account=\"{account}\",status=\"complete\"}} 1"),
+        format!("auditor_last_success_timestamp_seconds{{account=\"{account}\"}}"),
+    ] {
+        assert!(metrics.contains(&want), "no `{want}` in:\n{metrics}");
+    }
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("auditor_findings{") && l.contains(&account)),
+        "{metrics}"
+    );
+    daemon.kill().expect("kill");
+    daemon.wait().expect("reaped");
 }

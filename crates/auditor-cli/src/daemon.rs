@@ -30,7 +30,11 @@ pub(crate) async fn run(cfg: Config, max_rounds: Option<u32>) -> Result<u8, Fail
         current: Mutex::new(None),
         deadline: cfg.deadline,
         reports_dir: d.reports_dir.clone(),
+        store_path: d.store.clone(),
+        scheduler_tick: Mutex::new(Instant::now()),
     });
+    // What the store knows of earlier runs: /metrics and /readyz are right from the start.
+    crate::state::restore(&mut lock(&shared.metrics), &lock(&shared.store));
     let listener = tokio::net::TcpListener::bind(d.listen)
         .await
         .map_err(|e| Failure {
@@ -56,9 +60,19 @@ pub(crate) async fn run(cfg: Config, max_rounds: Option<u32>) -> Result<u8, Fail
     let mut round = 0u32;
     'rounds: loop {
         let wait = next_wait(&d.schedule, round == 0) + jitter(d.jitter);
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = stop.wait_for(|s| *s) => break 'rounds,
+        // Waits in steps, each one a sign of life for /readyz.
+        let until = tokio::time::Instant::now() + wait;
+        loop {
+            *lock(&shared.scheduler_tick) = Instant::now();
+            let now = tokio::time::Instant::now();
+            if now >= until {
+                break;
+            }
+            let step = (until - now).min(crate::state::SCHEDULER_TICK);
+            tokio::select! {
+                _ = tokio::time::sleep(step) => {}
+                _ = stop.wait_for(|s| *s) => break 'rounds,
+            }
         }
         let accounts = tokio::select! {
             a = round_accounts(&cfg, &d, &shared) => a,
@@ -69,6 +83,7 @@ pub(crate) async fn run(cfg: Config, max_rounds: Option<u32>) -> Result<u8, Fail
                 not_assessed(&cfg, &shared, account, why);
                 continue;
             }
+            *lock(&shared.scheduler_tick) = Instant::now();
             // Run in place (not spawned): dropping the future is what aborts it.
             let task = audit_account(cfg.clone(), d.clone(), account.clone(), shared.clone());
             tokio::pin!(task);
@@ -310,6 +325,10 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
             return;
         }
     };
+    if let Some(keep) = d.keep_reports {
+        retain(&shared, &d.reports_dir, &account, keep);
+    }
+
     if let Some((bucket, prefix)) = &d.upload_to {
         let key = if prefix.is_empty() {
             format!("{account}/{stamp}-run{id}.json")
@@ -394,4 +413,32 @@ pub(crate) fn restore_reports(shared: &Shared, reports: &std::path::Path) -> usi
         }
     }
     restored
+}
+
+/// `daemon.keep_reports`: the account's newest `keep` runs stay in the store, and their
+/// report files in the reports directory; older ones go (issue history stays whole).
+fn retain(shared: &Shared, reports: &std::path::Path, account: &str, keep: usize) {
+    let removed = tokio::task::block_in_place(|| lock(&shared.store).prune(account, keep));
+    let removed = match removed {
+        Ok(ids) => ids,
+        Err(e) => {
+            tracing::warn!(target: "auditor::daemon", account, error = %e, "cannot prune the store");
+            return;
+        }
+    };
+    let Ok(files) = std::fs::read_dir(reports.join(account)) else {
+        return;
+    };
+    for f in files.flatten() {
+        let name = f.file_name().to_string_lossy().into_owned();
+        let run = name
+            .strip_suffix(".json")
+            .and_then(|n| n.rsplit_once("-run"))
+            .and_then(|(_, id)| id.parse::<i64>().ok());
+        if run.is_some_and(|id| removed.contains(&id)) {
+            if let Err(e) = std::fs::remove_file(f.path()) {
+                tracing::warn!(target: "auditor::daemon", path = %f.path().display(), error = %e, "cannot remove an old report");
+            }
+        }
+    }
 }

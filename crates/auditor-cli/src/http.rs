@@ -2,8 +2,8 @@
 //! format 0.0.4) and a read-only JSON API over the store: `/api/runs`, `/api/runs/{id}`,
 //! `/api/findings?status=open&severity=high&account=...`.
 //!
-//! When a token is configured (required off loopback), every path but `/healthz` needs
-//! `Authorization: Bearer <token>` (the scheme in any case).
+//! When a token is configured (required off loopback), every path but the probes
+//! (`/healthz`, `/readyz`) needs `Authorization: Bearer <token>` (the scheme in any case).
 //!
 //! Clients cannot hold the daemon: connections are served by hyper with a header-read
 //! timeout ([`HEADER_TIMEOUT`], also the idle time of a kept-alive connection), at most
@@ -84,13 +84,14 @@ pub(crate) async fn serve(
 /// The routes.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/api/runs", get(runs))
         .route("/api/runs/{id}", get(run))
         .route("/api/findings", get(findings))
         .layer(middleware::from_fn_with_state(shared.clone(), auth))
+        // Probes need no token: they reveal no finding.
         .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
         .layer(middleware::from_fn_with_state(
             Arc::new(Semaphore::new(MAX_REQUESTS)),
             limit,
@@ -168,21 +169,44 @@ fn internal(e: impl std::fmt::Display) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response()
 }
 
-/// Ready when every account's last run completed (or none has run yet) and the run in
-/// progress, if any, is within its deadline; 503 otherwise, with the last status per
-/// account and the run in progress.
+/// Ready when the scheduler is alive (it woke within the last minutes, or the run it is
+/// on is within its deadline) and the store is writable; 503 otherwise. A failed audit does
+/// not make the daemon unready (that is what the runs' metrics are for). The body says
+/// what was found, and the last status per account; it holds no finding.
 async fn readyz(State(s): State<Arc<Shared>>) -> Response {
     let last = lock(&s.metrics).last_status.clone();
     let current = lock(&s.current).clone();
+    let tick = lock(&s.scheduler_tick).elapsed();
     let overdue = current
         .as_ref()
         .zip(s.deadline)
         .is_some_and(|(c, d)| c.since.elapsed() > d);
-    let ok = last.values().all(|st| st == "complete") && !overdue;
+    let scheduler = if overdue {
+        Err("the run in progress is past its deadline".to_owned())
+    } else if current.is_none() && tick > crate::state::SCHEDULER_TICK * 4 {
+        Err(format!(
+            "the scheduler has not woken for {}s",
+            tick.as_secs()
+        ))
+    } else {
+        Ok(())
+    };
+    let path = s.store_path.clone();
+    let store = tokio::task::spawn_blocking(move || auditor_store::Store::probe_writable(&path))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
+    let ok = scheduler.is_ok() && store.is_ok();
     let running = current.map(|c| {
         serde_json::json!({"run": c.id, "account": c.account, "seconds": c.since.elapsed().as_secs(), "overdue": overdue})
     });
-    let body = serde_json::json!({"ready": ok, "last_run": last, "running": running});
+    let body = serde_json::json!({
+        "ready": ok,
+        "scheduler": scheduler.err().unwrap_or_else(|| "alive".into()),
+        "store": store.err().unwrap_or_else(|| "writable".into()),
+        "last_run": last,
+        "running": running,
+    });
     let code = if ok {
         StatusCode::OK
     } else {
@@ -382,6 +406,20 @@ async fn metrics(State(s): State<Arc<Shared>>) -> Response {
         let _ = writeln!(
             out,
             "auditor_run_duration_seconds_count{{account=\"{a}\"}} {count}"
+        );
+    }
+    family_into(
+        &mut out,
+        "auditor_last_run",
+        "gauge",
+        "1 for the status of each account's last run (complete, failed, aborted, not_assessed).",
+    );
+    for (account, status) in &m.last_status {
+        let _ = writeln!(
+            out,
+            "auditor_last_run{{account=\"{}\",status=\"{}\"}} 1",
+            label(account),
+            label(status)
         );
     }
     family_into(

@@ -21,7 +21,15 @@ pub(crate) struct Shared {
     pub(crate) deadline: Option<std::time::Duration>,
     /// Where the daemon writes run reports (`daemon.reports_dir`), served from there.
     pub(crate) reports_dir: std::path::PathBuf,
+    /// The store's file, for `/readyz`'s write probe.
+    pub(crate) store_path: std::path::PathBuf,
+    /// When the scheduler last showed it is alive (it wakes at least every
+    /// [`SCHEDULER_TICK`], and before each account's run).
+    pub(crate) scheduler_tick: Mutex<Instant>,
 }
+
+/// How often the scheduler wakes while it waits for the next round.
+pub(crate) const SCHEDULER_TICK: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The run in progress.
 #[derive(Debug, Clone)]
@@ -68,15 +76,27 @@ pub(crate) fn record_complete(
     started: Instant,
     result: &AuditResult,
 ) {
-    let account = account.to_owned();
     let secs = started.elapsed().as_secs_f64();
-    let e = m.duration.entry(account.clone()).or_default();
+    let e = m.duration.entry(account.to_owned()).or_default();
     e.0 += secs;
     e.1 += 1;
-    m.last_success.insert(
-        account.clone(),
+    record_result(
+        m,
+        account,
         time::OffsetDateTime::now_utc().unix_timestamp(),
+        result,
     );
+    *m.runs
+        .entry((account.to_owned(), "complete".to_owned()))
+        .or_default() += 1;
+    m.last_status
+        .insert(account.to_owned(), "complete".to_owned());
+}
+
+/// Metrics of an account's latest complete run: its findings, gaps and time.
+fn record_result(m: &mut Metrics, account: &str, finished: i64, result: &AuditResult) {
+    let account = account.to_owned();
+    m.last_success.insert(account.clone(), finished);
     let mut by = BTreeMap::new();
     for f in &result.findings {
         let status = if f.status == Status::Fail && !f.fails_unsuppressed() {
@@ -94,11 +114,47 @@ pub(crate) fn record_complete(
             .entry((g.service.clone(), g.kind.as_str().to_owned()))
             .or_default() += 1;
     }
-    m.gaps.insert(account.clone(), gaps);
-    *m.runs
-        .entry((account.clone(), "complete".to_owned()))
-        .or_default() += 1;
-    m.last_status.insert(account, "complete".to_owned());
+    m.gaps.insert(account, gaps);
+}
+
+/// The metrics the store can tell after a restart: runs by account and status, each
+/// account's last status, the duration of complete runs, and the findings, gaps and time of
+/// each account's latest complete run. AWS request counters start again from zero (a
+/// counter reset, which Prometheus' `rate()` handles).
+pub(crate) fn restore(m: &mut Metrics, store: &Store) {
+    let Ok(runs) = store.runs(None) else {
+        return;
+    };
+    let parse = |t: &str| {
+        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+    };
+    // Oldest first, so that the last one seen of each account is its latest.
+    for r in runs.iter().rev().filter(|r| r.status != "running") {
+        *m.runs
+            .entry((r.account.clone(), r.status.clone()))
+            .or_default() += 1;
+        m.last_status.insert(r.account.clone(), r.status.clone());
+        if r.status != "complete" {
+            continue;
+        }
+        if let (Some(a), Some(b)) = (
+            parse(&r.started_at),
+            r.finished_at.as_deref().and_then(parse),
+        ) {
+            let e = m.duration.entry(r.account.clone()).or_default();
+            e.0 += (b - a).as_seconds_f64().max(0.0);
+            e.1 += 1;
+        }
+    }
+    let mut latest = std::collections::BTreeSet::new();
+    for r in runs.iter().filter(|r| r.status == "complete") {
+        if !latest.insert(r.account.clone()) {
+            continue;
+        }
+        if let Ok(result) = store.result(r.id) {
+            record_result(m, &r.account, result.finished_at.unix_timestamp(), &result);
+        }
+    }
 }
 
 /// `YYYYMMDDTHHMMSSZ` of a run's start, in its report's file name.

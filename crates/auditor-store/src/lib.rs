@@ -507,6 +507,47 @@ impl Store {
         .map_err(sqlite)
     }
 
+    /// Keeps the newest `keep` finished runs of `account` (their findings go with the rest,
+    /// issue history stays); runs in progress are never removed. Returns the removed ids.
+    pub fn prune(&mut self, account: &str, keep: usize) -> Result<Vec<i64>, StoreError> {
+        let conn = &mut self.conn;
+        let removed = retrying(|| {
+            let tx = conn.transaction()?;
+            let ids: Vec<i64> = {
+                let mut stmt = tx.prepare(
+                    "SELECT id FROM runs WHERE account = ?1 AND status != 'running'
+                     ORDER BY id DESC LIMIT -1 OFFSET ?2",
+                )?;
+                let rows = stmt
+                    .query_map(params![account, keep as i64], |r| r.get(0))?
+                    .collect::<rusqlite::Result<Vec<i64>>>()?;
+                rows
+            };
+            for id in &ids {
+                tx.execute("DELETE FROM findings WHERE run_id = ?1", params![id])?;
+                tx.execute("DELETE FROM runs WHERE id = ?1", params![id])?;
+            }
+            tx.commit()?;
+            Ok(ids)
+        });
+        removed.map_err(|e| self.err(e))
+    }
+
+    /// Whether a writer could write now: a write transaction begun and rolled back on a
+    /// connection of its own, waiting at most a second (for `/readyz`).
+    pub fn probe_writable(path: &Path) -> Result<(), StoreError> {
+        let sqlite = |source| StoreError::Sqlite {
+            path: path.to_owned(),
+            source,
+        };
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .map_err(sqlite)?;
+        conn.busy_timeout(std::time::Duration::from_secs(1))
+            .map_err(sqlite)?;
+        conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
+            .map_err(sqlite)
+    }
+
     /// Whether this process began run `id`.
     fn owns(&self, id: i64) -> Result<bool, StoreError> {
         self.conn

@@ -19,6 +19,7 @@ pub(super) const KEYS: &[&str] = &[
     "token",
     "token_env",
     "grace_period",
+    "keep_reports",
 ];
 
 /// `30s`, `15m`, `6h`, `1d`.
@@ -168,6 +169,9 @@ pub(super) fn section(w: &mut Reader, d: &Map<String, Value>) -> Option<DaemonCo
             );
         }
     }
+    let keep_reports = w
+        .int(d, "keep_reports", "daemon", 1, 1_000_000)
+        .map(|n| n as usize);
     if w.problems.len() != before {
         return None;
     }
@@ -181,6 +185,7 @@ pub(super) fn section(w: &mut Reader, d: &Map<String, Value>) -> Option<DaemonCo
         listen: listen?,
         token,
         grace_period: grace?,
+        keep_reports,
     })
 }
 

@@ -119,6 +119,8 @@ pub(crate) struct DaemonConfig {
     pub(crate) listen: std::net::SocketAddr,
     pub(crate) token: Option<String>,
     pub(crate) grace_period: std::time::Duration,
+    /// `keep_reports`: runs (and their report files) kept per account; `None`: all.
+    pub(crate) keep_reports: Option<usize>,
 }
 
 /// The role the auditor assumes in an account other than the caller's, unless configured.
