@@ -236,9 +236,26 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
                 started_at,
             )?;
             let progress = progress::Progress::account(account.as_str());
+            let account_name = account.to_string();
             let audited = run::account(&cfg, account, services.clone(), started_at).await;
             progress.finish();
-            let audited = audited.inspect_err(|f| recorded.end("failed", &f.message))?;
+            let audited = match audited {
+                Ok(a) => a,
+                Err(f) => {
+                    recorded.end("failed", &f.message);
+                    if store.is_some() {
+                        crate::notify::announce(
+                            &cfg,
+                            store.as_ref(),
+                            account_name.as_str(),
+                            recorded.id,
+                            crate::notify::What::Failed(&f.message),
+                        )
+                        .await;
+                    }
+                    return Err(f);
+                }
+            };
             (audited.inventory, audited.result, Ok(recorded))
         }
     };
@@ -263,7 +280,23 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
         Some(d) => Some(run::deliver(&cfg, d, &json).await),
         None => None,
     };
-    let store_err = recorded.and_then(|r| r.finish_and_say(&result)).err();
+    let (store_err, run_id, changes) = match recorded {
+        Ok(r) => match r.finish_and_say(&result) {
+            Ok(c) => (None, r.id, c),
+            Err(f) => (Some(f), r.id, None),
+        },
+        Err(f) => (Some(f), None, None),
+    };
+    if let Some(c) = &changes {
+        crate::notify::announce(
+            &cfg,
+            store.as_ref(),
+            &result.account_id,
+            run_id,
+            crate::notify::What::Raised(&c.raised),
+        )
+        .await;
+    }
 
     output::emit(
         &json,

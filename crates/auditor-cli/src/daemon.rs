@@ -286,6 +286,14 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
             recorded.end("failed", &f.message);
             count(&shared, &account, "failed");
             tracing::warn!(target: "auditor::daemon", run = id, account, error = %f.message, "run failed");
+            crate::notify::announce(
+                &cfg,
+                Some(&shared.store),
+                &account,
+                Some(id),
+                crate::notify::What::Failed(&f.message),
+            )
+            .await;
             return;
         }
     };
@@ -328,6 +336,14 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
     if let Some(keep) = d.keep_reports {
         retain(&shared, &d.reports_dir, &account, keep);
     }
+    crate::notify::announce(
+        &cfg,
+        Some(&shared.store),
+        &account,
+        Some(id),
+        crate::notify::What::Raised(&changes.raised),
+    )
+    .await;
 
     if let Some((bucket, prefix)) = &d.upload_to {
         let key = if prefix.is_empty() {

@@ -21,6 +21,7 @@ mod config;
 mod daemon;
 mod fail;
 mod http;
+mod notify;
 mod org;
 mod output;
 mod policy;

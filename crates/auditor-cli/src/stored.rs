@@ -109,9 +109,13 @@ impl<'s> Recorded<'s> {
         }
     }
 
-    /// [`Recorded::finish`], saying what changed on standard error.
-    pub(crate) fn finish_and_say(&self, result: &AuditResult) -> Result<(), Failure> {
-        if let (Some(c), Some(st), Some(id)) = (self.finish(result)?, self.store, self.id) {
+    /// [`Recorded::finish`], saying what changed on standard error; what changed.
+    pub(crate) fn finish_and_say(
+        &self,
+        result: &AuditResult,
+    ) -> Result<Option<RunChanges>, Failure> {
+        let changes = self.finish(result)?;
+        if let (Some(c), Some(st), Some(id)) = (&changes, self.store, self.id) {
             crate::fail::say(&format!(
                 "run {id} stored in {}: {} new, {} still open, {} resolved, {} reopened, {} not seen (kept open, unknown)",
                 lock(st).path().display(),
@@ -122,7 +126,7 @@ impl<'s> Recorded<'s> {
                 c.unknown
             ));
         }
-        Ok(())
+        Ok(changes)
     }
 }
 

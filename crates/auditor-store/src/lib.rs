@@ -93,6 +93,18 @@ ALTER TABLE issues ADD COLUMN unknown_since_run INTEGER;
 ALTER TABLE runs ADD COLUMN owner TEXT;
 ALTER TABLE runs ADD COLUMN heartbeat_at TEXT;
 "#,
+    r#"
+-- Notifications delivered: an issue is announced once each time it is raised (new, or
+-- failing again after being resolved: `reopened` says which time), per destination.
+CREATE TABLE notified (
+    account      TEXT NOT NULL,
+    fingerprint  TEXT NOT NULL,
+    reopened     INTEGER NOT NULL,
+    destination  TEXT NOT NULL,
+    at           TEXT NOT NULL,
+    PRIMARY KEY (account, fingerprint, reopened, destination)
+);
+"#,
 ];
 
 /// How often a running run's writer renews its lease ([`Heartbeat`]).
@@ -252,7 +264,7 @@ pub struct DiffEntry {
 }
 
 /// What [`Store::finish_run`] changed in the issue history.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunChanges {
     /// Issues seen for the first time.
     pub new: usize,
@@ -265,6 +277,26 @@ pub struct RunChanges {
     /// Open issues this run could not see (kept open, marked unknown).
     #[serde(default)]
     pub unknown: usize,
+    /// The issues that are new or failing again in this run, for notifications.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub raised: Vec<Raised>,
+}
+
+/// An issue new or failing again in a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Raised {
+    /// Fingerprint.
+    pub fingerprint: String,
+    /// Check code.
+    pub code: String,
+    /// Severity.
+    pub severity: String,
+    /// Resource ARN.
+    pub resource_arn: String,
+    /// Check title.
+    pub title: String,
+    /// How often it has failed again after being resolved (0: new).
+    pub reopened: i64,
 }
 
 /// The findings store.
@@ -546,6 +578,54 @@ impl Store {
             .map_err(sqlite)?;
         conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
             .map_err(sqlite)
+    }
+
+    /// Which of `raised` were already announced to `destination` (the same time raised).
+    pub fn already_notified(
+        &self,
+        account: &str,
+        destination: &str,
+        raised: &[Raised],
+    ) -> Result<BTreeSet<String>, StoreError> {
+        let mut out = BTreeSet::new();
+        for r in raised {
+            let seen = self
+                .conn
+                .query_row(
+                    "SELECT 1 FROM notified WHERE account = ?1 AND fingerprint = ?2
+                       AND reopened = ?3 AND destination = ?4",
+                    params![account, r.fingerprint, r.reopened, destination],
+                    |_| Ok(()),
+                )
+                .optional()
+                .map_err(|e| self.err(e))?;
+            if seen.is_some() {
+                out.insert(r.fingerprint.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records that `raised` were announced to `destination`.
+    pub fn mark_notified(
+        &mut self,
+        account: &str,
+        destination: &str,
+        raised: &[Raised],
+    ) -> Result<(), StoreError> {
+        let conn = &mut self.conn;
+        retrying(|| {
+            let tx = conn.transaction()?;
+            for r in raised {
+                tx.execute(
+                    "INSERT OR IGNORE INTO notified (account, fingerprint, reopened, destination, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![account, r.fingerprint, r.reopened, destination, now()],
+                )?;
+            }
+            tx.commit()
+        })
+        .map_err(|e| self.err(e))
     }
 
     /// Whether this process began run `id`.
@@ -1084,6 +1164,14 @@ fn write_run(
                     ],
                 )?;
                 changes.new += 1;
+                changes.raised.push(Raised {
+                    fingerprint: (*fp).to_owned(),
+                    code: f.code.clone(),
+                    severity: f.severity.as_str().to_owned(),
+                    resource_arn: f.resource.arn.clone(),
+                    title: f.title.clone(),
+                    reopened: 0,
+                });
             }
             Some(resolved) => {
                 let reopen = resolved.is_some();
@@ -1103,6 +1191,19 @@ fn write_run(
                 )?;
                 if reopen {
                     changes.reopened += 1;
+                    let reopened: i64 = tx.query_row(
+                        "SELECT reopened FROM issues WHERE account = ?1 AND fingerprint = ?2",
+                        params![account, fp],
+                        |r| r.get(0),
+                    )?;
+                    changes.raised.push(Raised {
+                        fingerprint: (*fp).to_owned(),
+                        code: f.code.clone(),
+                        severity: f.severity.as_str().to_owned(),
+                        resource_arn: f.resource.arn.clone(),
+                        title: f.title.clone(),
+                        reopened,
+                    });
                 } else {
                     changes.still_open += 1;
                 }

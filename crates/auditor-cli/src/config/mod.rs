@@ -6,7 +6,7 @@
 mod daemon;
 mod flags;
 mod sections;
-pub(crate) use sections::bucket_name;
+pub(crate) use sections::{bucket_name, NotifyFormat, NotifyTarget};
 #[cfg(test)]
 mod tests;
 
@@ -35,6 +35,8 @@ pub(crate) struct Config {
     pub(crate) session_duration: std::time::Duration,
     /// `[[accounts]]`: per-account settings (an ExternalId of its own).
     pub(crate) accounts: BTreeMap<String, sections::AccountSettings>,
+    /// `[[notify]]`: where new findings and failed runs are announced.
+    pub(crate) notify: Vec<NotifyTarget>,
     pub(crate) regions: Option<Vec<String>>,
     pub(crate) max_attempts: u32,
     pub(crate) services: Option<Vec<Service>>,
@@ -139,6 +141,7 @@ impl Default for Config {
             external_id: None,
             session_duration: std::time::Duration::from_secs(3600),
             accounts: BTreeMap::new(),
+            notify: Vec::new(),
             regions: None,
             max_attempts: 5,
             services: None,
@@ -177,6 +180,8 @@ struct Raw {
     suppressions: Option<Value>,
     #[serde(default)]
     accounts: Option<Value>,
+    #[serde(default)]
+    notify: Option<Value>,
     #[serde(flatten)]
     unknown: Map<String, Value>,
 }
@@ -400,9 +405,11 @@ fn validate(raw: &Raw, r: &mut Reader) -> Config {
             "daemon",
             "org",
             "accounts",
+            "notify",
         ],
     );
     c.accounts = sections::read_accounts(raw.accounts.as_ref(), r);
+    c.notify = sections::read_notify(raw.notify.as_ref(), r);
     if let Some(aws) = section(
         &raw.aws,
         "aws",

@@ -244,3 +244,137 @@ pub(super) fn read_accounts(
     }
     out
 }
+
+/// The body a destination takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NotifyFormat {
+    /// `{"source": "auditor", "event": ..., "findings": [...]}`.
+    Json,
+    /// Slack's incoming webhook: `{"text": ...}`.
+    Slack,
+}
+
+/// One `[[notify]]` destination.
+#[derive(Clone)]
+pub(crate) struct NotifyTarget {
+    /// How it is named in logs and in the store (never its URL).
+    pub(crate) name: String,
+    pub(crate) url: String,
+    pub(crate) format: NotifyFormat,
+    /// Issues new or failing again at or above this severity are announced.
+    pub(crate) min_severity: auditor_model::Severity,
+    /// A failed run is announced too.
+    pub(crate) on_failed_run: bool,
+}
+
+impl std::fmt::Debug for NotifyTarget {
+    // The URL is left out: a Slack webhook's URL is its secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NotifyTarget")
+            .field("name", &self.name)
+            .field("format", &self.format)
+            .field("min_severity", &self.min_severity)
+            .field("on_failed_run", &self.on_failed_run)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `[[notify]]`: `url` (or `url_env`, the variable that holds it: a Slack URL is a secret),
+/// `format` (json, slack), `min_severity` (default high), `on_failed_run` (default true),
+/// `name` (default notify[i]).
+pub(super) fn read_notify(v: Option<&Value>, r: &mut Reader) -> Vec<NotifyTarget> {
+    let mut out = Vec::new();
+    let Some(v) = v else {
+        return out;
+    };
+    let Some(list) = v.as_array() else {
+        r.err("notify", "expected [[notify]] tables");
+        return out;
+    };
+    for (i, t) in list.iter().enumerate() {
+        let at = format!("notify[{i}]");
+        let Some(t) = t.as_object() else {
+            r.err(&at, "expected a table with url and format");
+            continue;
+        };
+        r.unknown_keys(
+            t,
+            &at,
+            &[
+                "name",
+                "url",
+                "url_env",
+                "format",
+                "min_severity",
+                "on_failed_run",
+            ],
+        );
+        let url = match (r.string(t, "url", &at), r.string(t, "url_env", &at)) {
+            (Some(u), None) => Some(u),
+            (None, Some(var)) => match std::env::var(&var) {
+                Ok(u) if !u.trim().is_empty() => Some(u.trim().to_owned()),
+                _ => {
+                    r.err(
+                        &format!("{at}.url_env"),
+                        format!("the environment variable {var} is not set"),
+                    );
+                    None
+                }
+            },
+            (Some(_), Some(_)) => {
+                r.err(&at, "set either url or url_env, not both");
+                None
+            }
+            (None, None) => {
+                r.err(&at, "missing: url (or url_env)");
+                None
+            }
+        };
+        if let Some(u) = url
+            .as_deref()
+            .filter(|u| !u.starts_with("https://") && !u.starts_with("http://"))
+        {
+            // The URL is not repeated: it may be a secret.
+            let _ = u;
+            r.err(&format!("{at}.url"), "is not an http(s) URL");
+        }
+        let format = match r.string(t, "format", &at).as_deref() {
+            None | Some("json") => Some(NotifyFormat::Json),
+            Some("slack") => Some(NotifyFormat::Slack),
+            Some(other) => {
+                r.err(
+                    &format!("{at}.format"),
+                    format!("'{other}': expected json or slack"),
+                );
+                None
+            }
+        };
+        let min_severity = match r.string(t, "min_severity", &at) {
+            None => Some(auditor_model::Severity::High),
+            Some(s) => match s.parse::<auditor_model::Severity>() {
+                Ok(v) => Some(v),
+                Err(_) => {
+                    r.err(
+                        &format!("{at}.min_severity"),
+                        format!("unknown severity '{s}' (info, low, medium, high, critical)"),
+                    );
+                    None
+                }
+            },
+        };
+        let on_failed_run = r.bool(t, "on_failed_run", &at).unwrap_or(true);
+        let name = r.string(t, "name", &at).unwrap_or_else(|| at.clone());
+        if let (Some(url), Some(format), Some(min_severity)) = (url, format, min_severity) {
+            if url.starts_with("http") {
+                out.push(NotifyTarget {
+                    name,
+                    url,
+                    format,
+                    min_severity,
+                    on_failed_run,
+                });
+            }
+        }
+    }
+    out
+}
