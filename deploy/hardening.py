@@ -46,9 +46,17 @@ policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
 need(len(policies) == 1, "one NetworkPolicy")
 for p in policies:
     need(set(p["spec"].get("policyTypes", [])) == {"Ingress", "Egress"}, "NetworkPolicy governs ingress and egress")
-    ports = {(x.get("protocol", "TCP"), x["port"]) for rule in p["spec"].get("egress", []) for x in rule.get("ports", [])}
-    need(ports == {("UDP", 53), ("TCP", 53), ("TCP", 443)}, f"egress only DNS and HTTPS, got {sorted(ports)}")
-    need(all(rule.get("ports") for rule in p["spec"].get("egress", [])), "every egress rule names its ports")
+    egress = p["spec"].get("egress", [])
+    need(all(rule.get("ports") for rule in egress), "every egress rule names its ports")
+    anywhere = {(x.get("protocol", "TCP"), x["port"]) for rule in egress if not rule.get("to") for x in rule.get("ports", [])}
+    need(anywhere == {("UDP", 53), ("TCP", 53), ("TCP", 443)}, f"egress anywhere only DNS and HTTPS, got {sorted(anywhere)}")
+    for rule in (r for r in egress if r.get("to")):
+        cidrs = [t.get("ipBlock", {}).get("cidr") for t in rule["to"]]
+        need(cidrs == ["169.254.170.23/32"], f"the only addressed egress is the Pod Identity agent, got {cidrs}")
+        need([(x.get("protocol", "TCP"), x["port"]) for x in rule["ports"]] == [("TCP", 80)], "the Pod Identity agent on TCP 80 only")
+    ingress = p["spec"].get("ingress", [])
+    inports = {(x.get("protocol", "TCP"), x["port"]) for rule in ingress for x in rule.get("ports", [])}
+    need(inports == {("TCP", 9477)} and all(rule.get("ports") for rule in ingress), f"ingress only to the API port, got {sorted(inports)}")
 
 for p in problems:
     print(f"{sys.argv[1]}: {p}", file=sys.stderr)

@@ -621,3 +621,48 @@ fn quiet_leaves_only_warnings_and_errors_on_standard_error() {
     assert!(quiet.stderr.is_empty(), "{}", quiet.stderr);
     assert!(out.exists());
 }
+
+#[test]
+fn a_report_piped_into_a_reader_that_stops_early_is_not_a_crash() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inv = dir.path().join("inventory.json");
+    std::fs::write(
+        &inv,
+        r#"{"account_id": "111122223333", "services": ["iam"], "iam": {}}"#,
+    )
+    .expect("inventory");
+    let db = dir.path().join("auditor.db");
+    let stored = run(auditor()
+        .args(["audit", "--fail-on", "none", "--from-inventory"])
+        .arg(&inv)
+        .arg("--store")
+        .arg(&db));
+    assert_eq!(stored.code, 0, "{}", stored.stderr);
+    let db = db.to_str().expect("utf8").to_owned();
+    let inv = inv.to_str().expect("utf8").to_owned();
+    for args in [
+        vec![
+            "audit",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--from-inventory",
+            &inv,
+        ],
+        vec!["report", "--run", "1", "--format", "json", "--store", &db],
+        vec!["runs", "--store", &db],
+    ] {
+        let mut child = auditor()
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}

@@ -109,8 +109,8 @@ fn new_findings_and_failed_runs_reach_the_webhooks_once_through_a_failing_receiv
     let account = unique_account();
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("auditor.db");
-    // Fails twice, then recovers: the delivery's retries get through.
-    let receiver = Receiver::start(2);
+    // Down for the whole first delivery (its four attempts), then back.
+    let receiver = Receiver::start(4);
     let config = dir.path().join("auditor.toml");
     std::fs::write(
         &config,
@@ -123,6 +123,14 @@ fn new_findings_and_failed_runs_reach_the_webhooks_once_through_a_failing_receiv
     change(&emu, &account, "1");
     let first = audit(&emu, &account, emu.endpoint(), &config, &db);
     assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(receiver.bodies().is_empty());
+    assert!(
+        first
+            .stderr
+            .contains("notification to security-webhook not delivered after 4 attempts: HTTP 500"),
+        "{}",
+        first.stderr
+    );
     let report: Value = serde_json::from_str(&first.stdout).expect("json");
     let high: Vec<String> = report["findings"]
         .as_array()
@@ -134,13 +142,21 @@ fn new_findings_and_failed_runs_reach_the_webhooks_once_through_a_failing_receiv
         .map(|f| f["fingerprint"].as_str().unwrap_or_default().to_owned())
         .collect();
     assert!(!high.is_empty(), "the account has high findings");
+    // The next run has nothing new, but what the first could not deliver is still open:
+    // it is announced now.
+    let second = audit(&emu, &account, emu.endpoint(), &config, &db);
+    assert_eq!(second.code, 0, "{}", second.stderr);
     let got = receiver.bodies();
     let hook: Vec<Value> = got
         .iter()
         .filter(|(p, _)| p == "/hook")
         .map(|(_, b)| serde_json::from_str(b).expect("json body"))
         .collect();
-    assert_eq!(hook.len(), 1, "one delivery after two failures: {got:?}");
+    assert_eq!(
+        hook.len(),
+        1,
+        "one delivery once the receiver is back: {got:?}"
+    );
     assert_eq!(hook[0]["event"], "findings");
     assert_eq!(hook[0]["account"], account.as_str());
     let mut sent: Vec<String> = hook[0]["findings"]
@@ -163,9 +179,9 @@ fn new_findings_and_failed_runs_reach_the_webhooks_once_through_a_failing_receiv
         got[0].1
     );
 
-    // The same account again: nothing new, nothing announced.
-    let second = audit(&emu, &account, emu.endpoint(), &config, &db);
-    assert_eq!(second.code, 0, "{}", second.stderr);
+    // Again: everything open was announced, nothing is announced twice.
+    let third = audit(&emu, &account, emu.endpoint(), &config, &db);
+    assert_eq!(third.code, 0, "{}", third.stderr);
     assert_eq!(receiver.bodies().len(), got.len(), "announced twice");
 
     // A run that fails is announced (to the destination that asked for failed runs).

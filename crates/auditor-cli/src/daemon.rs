@@ -17,6 +17,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
+/// The longest the notifications of one run may hold the schedule.
+const NOTIFY_BUDGET: Duration = Duration::from_secs(60);
+
 /// Runs the daemon until a signal (or `max_rounds` scheduled rounds, for tests).
 pub(crate) async fn run(cfg: Config, max_rounds: Option<u32>) -> Result<u8, Failure> {
     let d = cfg.daemon.clone().ok_or_else(|| {
@@ -270,6 +273,7 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
         Err(e) => Err(usage(e.0)),
     };
     *lock(&shared.current) = None;
+    *lock(&shared.scheduler_tick) = Instant::now();
     {
         // Every request of the run is counted under its account (failed runs too).
         let mut m = lock(&shared.metrics);
@@ -284,16 +288,28 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
         Ok(r) => r,
         Err(f) => {
             recorded.end("failed", &f.message);
+            // Announced when the account starts failing, not at every failed round.
+            let was_failing = lock(&shared.metrics)
+                .last_status
+                .get(&account)
+                .map(String::as_str)
+                == Some("failed");
             count(&shared, &account, "failed");
             tracing::warn!(target: "auditor::daemon", run = id, account, error = %f.message, "run failed");
-            crate::notify::announce(
-                &cfg,
-                Some(&shared.store),
-                &account,
-                Some(id),
-                crate::notify::What::Failed(&f.message),
-            )
-            .await;
+            if !was_failing {
+                let _ = tokio::time::timeout(
+                    NOTIFY_BUDGET,
+                    crate::notify::announce(
+                        &cfg,
+                        Some(&shared.store),
+                        &account,
+                        Some(id),
+                        crate::notify::What::Failed(&f.message),
+                    ),
+                )
+                .await;
+            }
+            *lock(&shared.scheduler_tick) = Instant::now();
             return;
         }
     };
@@ -336,14 +352,21 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
     if let Some(keep) = d.keep_reports {
         retain(&shared, &d.reports_dir, &account, keep);
     }
-    crate::notify::announce(
-        &cfg,
-        Some(&shared.store),
-        &account,
-        Some(id),
-        crate::notify::What::Raised(&changes.raised),
+    *lock(&shared.scheduler_tick) = Instant::now();
+    // A destination that is down costs at most a minute of the schedule; what it missed is
+    // pending in the store and announced at the next run.
+    let _ = tokio::time::timeout(
+        NOTIFY_BUDGET,
+        crate::notify::announce(
+            &cfg,
+            Some(&shared.store),
+            &account,
+            Some(id),
+            crate::notify::What::Raised(&changes.raised),
+        ),
     )
     .await;
+    *lock(&shared.scheduler_tick) = Instant::now();
 
     if let Some((bucket, prefix)) = &d.upload_to {
         let key = if prefix.is_empty() {

@@ -173,7 +173,7 @@ fn internal(e: impl std::fmt::Display) -> Response {
 /// on is within its deadline) and the store is writable; 503 otherwise. A failed audit does
 /// not make the daemon unready (that is what the runs' metrics are for). The body says
 /// what was found, and the last status per account; it holds no finding.
-async fn readyz(State(s): State<Arc<Shared>>) -> Response {
+async fn readyz(State(s): State<Arc<Shared>>, headers: axum::http::HeaderMap) -> Response {
     let last = lock(&s.metrics).last_status.clone();
     let current = lock(&s.current).clone();
     let tick = lock(&s.scheduler_tick).elapsed();
@@ -200,6 +200,23 @@ async fn readyz(State(s): State<Arc<Shared>>) -> Response {
     let running = current.map(|c| {
         serde_json::json!({"run": c.id, "account": c.account, "seconds": c.since.elapsed().as_secs(), "overdue": overdue})
     });
+    let code = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    // A probe without the token learns only the answer; the details (accounts, the store's
+    // path) are for the token's holder.
+    let trusted = s.token.as_ref().is_none_or(|token| {
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(bearer)
+            .is_some_and(|t| constant_time_eq(t.as_bytes(), token.as_bytes()))
+    });
+    if !trusted {
+        return (code, Json(serde_json::json!({ "ready": ok }))).into_response();
+    }
     let body = serde_json::json!({
         "ready": ok,
         "scheduler": scheduler.err().unwrap_or_else(|| "alive".into()),
@@ -207,11 +224,6 @@ async fn readyz(State(s): State<Arc<Shared>>) -> Response {
         "last_run": last,
         "running": running,
     });
-    let code = if ok {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
     (code, Json(body)).into_response()
 }
 

@@ -297,13 +297,23 @@ fn main() -> ExitCode {
             if json_logs() {
                 tracing::error!(target: "auditor::cli", code = f.code, "{}", f.message);
             } else {
-                // A configuration's problems are one per line; any other character that
-                // would move the terminal is shown, not obeyed.
+                // A configuration's problems are one per line, indented under the first;
+                // every line is escaped, and any further line is indented, so no text can
+                // pass for an error line of its own.
+                let mut lines = f.message.split('\n');
+                let first = auditor_model::text::escape_line(lines.next().unwrap_or_default());
                 eprintln!(
-                    "auditor: {}: {}",
-                    fail::paint("error", fail::Colour::Red),
-                    auditor_model::text::escape_cell(&f.message)
+                    "auditor: {}: {first}",
+                    fail::paint("error", fail::Colour::Red)
                 );
+                for l in lines {
+                    let l = auditor_model::text::escape_line(l);
+                    if l.starts_with("  ") {
+                        eprintln!("{l}");
+                    } else {
+                        eprintln!("  {l}");
+                    }
+                }
             }
             ExitCode::from(f.code)
         }

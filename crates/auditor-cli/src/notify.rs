@@ -2,7 +2,7 @@
 //! run that failed, announced to webhooks (`[[notify]]`: a generic JSON body, or Slack's
 //! incoming-webhook format). Each is retried with back-off; an issue is announced once per
 //! time it is raised, per destination (the store remembers, so a restart or a retry never
-//! repeats it). A notification carries what the JSON report holds of a finding (code,
+//! repeats it), and one whose delivery failed is announced at the next run if still open. A notification carries what the JSON report holds of a finding (code,
 //! severity, title, resource, fingerprint), never evidence, and the webhook's URL (a secret
 //! for Slack) is never printed: destinations are named.
 
@@ -42,15 +42,22 @@ pub(crate) async fn announce(
             What::Failed(_) if !target.on_failed_run => continue,
             What::Failed(_) => Vec::new(),
             What::Raised(all) => {
-                let wanted: Vec<Raised> = all
-                    .iter()
-                    .filter(|r| {
-                        r.severity
-                            .parse::<auditor_model::Severity>()
-                            .is_ok_and(|s| s >= target.min_severity)
-                    })
-                    .cloned()
-                    .collect();
+                // This run's, and what an earlier delivery could not get through.
+                let earlier = store
+                    .map(|s| lock(s).pending(account, &target.name))
+                    .transpose()
+                    .unwrap_or_default()
+                    .unwrap_or_default();
+                let mut wanted: Vec<Raised> = Vec::new();
+                for r in all.iter().chain(&earlier) {
+                    let severe = r
+                        .severity
+                        .parse::<auditor_model::Severity>()
+                        .is_ok_and(|s| s >= target.min_severity);
+                    if severe && !wanted.iter().any(|w| w.fingerprint == r.fingerprint) {
+                        wanted.push(r.clone());
+                    }
+                }
                 let seen = store
                     .map(|s| lock(s).already_notified(account, &target.name, &wanted))
                     .transpose()
@@ -70,6 +77,11 @@ pub(crate) async fn announce(
             What::Failed(why) => Some(*why),
             What::Raised(_) => None,
         };
+        if let Some(s) = store.filter(|_| !raised.is_empty()) {
+            if let Err(e) = lock(s).mark_pending(account, &target.name, &raised) {
+                tracing::warn!(target: "auditor::notify", destination = %target.name, error = %e, "cannot record the pending notification");
+            }
+        }
         let body = match target.format {
             NotifyFormat::Json => json_body(account, run, &raised, failed),
             NotifyFormat::Slack => slack_body(account, run, &raised, failed, target),

@@ -87,14 +87,39 @@ async fn one(
     match &outcome {
         Ok(result) => {
             // A busy store is waited out off the async workers (other accounts go on).
-            if let Err(f) = tokio::task::block_in_place(|| recorded.finish(result)) {
-                crate::fail::warn(&format!(
-                    "{}: cannot record the run: {}",
-                    account.id, f.message
-                ));
+            match tokio::task::block_in_place(|| recorded.finish(result)) {
+                Ok(Some(changes)) => {
+                    crate::notify::announce(
+                        cfg,
+                        store,
+                        &account.id,
+                        recorded.id,
+                        crate::notify::What::Raised(&changes.raised),
+                    )
+                    .await;
+                }
+                Ok(None) => {}
+                Err(f) => {
+                    crate::fail::warn(&format!(
+                        "{}: cannot record the run: {}",
+                        account.id, f.message
+                    ));
+                }
             }
         }
-        Err(why) => recorded.end("failed", why),
+        Err(why) => {
+            recorded.end("failed", why);
+            if store.is_some() {
+                crate::notify::announce(
+                    cfg,
+                    store,
+                    &account.id,
+                    recorded.id,
+                    crate::notify::What::Failed(why),
+                )
+                .await;
+            }
+        }
     }
     let run_id = recorded.id;
     AccountOutcome {
@@ -168,6 +193,11 @@ pub(crate) async fn audit(
         accounts: outcomes,
     };
     let json = auditor_report::org::to_json(&audit);
+    // The report first: a reader that stops early (`| head`) cannot lose it.
+    let delivered = match &run.output {
+        Some(d) => Some(crate::run::deliver(cfg, d, &json).await),
+        None => None,
+    };
     output::emit(
         &json,
         || {
@@ -180,9 +210,10 @@ pub(crate) async fn audit(
         },
         run.json,
     );
-    if let Some(d) = &run.output {
-        let said = crate::run::deliver(cfg, d, &json).await?;
-        crate::fail::say(&said);
+    match delivered {
+        Some(Err(f)) => return Err(f),
+        Some(Ok(said)) => crate::fail::say(&said),
+        None => {}
     }
     let assessed = audit.accounts.iter().filter(|a| a.outcome.is_ok()).count();
     let not_assessed = audit.accounts.len() - assessed;

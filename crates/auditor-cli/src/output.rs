@@ -46,8 +46,10 @@ impl Destination {
         })
     }
 
-    /// Before the audit: a file's directory exists or can be made, and a file can be
-    /// written in it (tried, then removed). An object cannot be tried without writing it.
+    /// Before the audit: the file's directory, or the nearest of its parents that exists
+    /// (the rest is made when the report is written), is a directory a file can be
+    /// written in (tried, then removed; nothing else is created). An object cannot be
+    /// tried without writing it.
     pub(crate) fn check(&self, flag: &str) -> Result<(), crate::fail::Failure> {
         let Destination::File(path) = self else {
             return Ok(());
@@ -73,10 +75,20 @@ impl Destination {
                 ),
             });
         }
-        std::fs::create_dir_all(dir).map_err(cannot)?;
+        let existing = dir
+            .ancestors()
+            .find(|a| a.as_os_str().is_empty() || a.exists())
+            .filter(|a| !a.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if !existing.is_dir() {
+            return Err(cannot(std::io::Error::new(
+                std::io::ErrorKind::NotADirectory,
+                format!("{} is not a directory", existing.display()),
+            )));
+        }
         tempfile::Builder::new()
             .prefix(TMP_PREFIX)
-            .tempfile_in(dir)
+            .tempfile_in(existing)
             .map(drop)
             .map_err(cannot)
     }

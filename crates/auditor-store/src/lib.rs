@@ -104,6 +104,15 @@ CREATE TABLE notified (
     at           TEXT NOT NULL,
     PRIMARY KEY (account, fingerprint, reopened, destination)
 );
+-- Announcements not yet delivered (the destination was down): tried again at the next run
+-- while the issue stays open.
+CREATE TABLE notify_pending (
+    account      TEXT NOT NULL,
+    fingerprint  TEXT NOT NULL,
+    reopened     INTEGER NOT NULL,
+    destination  TEXT NOT NULL,
+    PRIMARY KEY (account, fingerprint, reopened, destination)
+);
 "#,
 ];
 
@@ -606,6 +615,59 @@ impl Store {
         Ok(out)
     }
 
+    /// Records that `raised` are to be announced to `destination` (before trying), so that a
+    /// delivery that fails, or is cut short, is tried again at the next run.
+    pub fn mark_pending(
+        &mut self,
+        account: &str,
+        destination: &str,
+        raised: &[Raised],
+    ) -> Result<(), StoreError> {
+        let conn = &mut self.conn;
+        retrying(|| {
+            let tx = conn.transaction()?;
+            for r in raised {
+                tx.execute(
+                    "INSERT OR IGNORE INTO notify_pending (account, fingerprint, reopened, destination)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![account, r.fingerprint, r.reopened, destination],
+                )?;
+            }
+            tx.commit()
+        })
+        .map_err(|e| self.err(e))
+    }
+
+    /// The announcements to `destination` still pending whose issue is still open (and
+    /// raised the same time).
+    pub fn pending(&self, account: &str, destination: &str) -> Result<Vec<Raised>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT p.fingerprint, i.code, i.severity, i.resource_arn, i.title, p.reopened
+                 FROM notify_pending p JOIN issues i
+                   ON i.account = p.account AND i.fingerprint = p.fingerprint
+                 WHERE p.account = ?1 AND p.destination = ?2
+                   AND i.resolved_run IS NULL AND i.reopened = p.reopened
+                 ORDER BY p.fingerprint",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![account, destination], |r| {
+                Ok(Raised {
+                    fingerprint: r.get(0)?,
+                    code: r.get(1)?,
+                    severity: r.get(2)?,
+                    resource_arn: r.get(3)?,
+                    title: r.get(4)?,
+                    reopened: r.get(5)?,
+                })
+            })
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e));
+        rows
+    }
+
     /// Records that `raised` were announced to `destination`.
     pub fn mark_notified(
         &mut self,
@@ -621,6 +683,11 @@ impl Store {
                     "INSERT OR IGNORE INTO notified (account, fingerprint, reopened, destination, at)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![account, r.fingerprint, r.reopened, destination, now()],
+                )?;
+                tx.execute(
+                    "DELETE FROM notify_pending WHERE account = ?1 AND fingerprint = ?2
+                       AND reopened = ?3 AND destination = ?4",
+                    params![account, r.fingerprint, r.reopened, destination],
                 )?;
             }
             tx.commit()

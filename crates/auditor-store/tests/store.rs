@@ -552,3 +552,51 @@ fn an_issue_outside_a_runs_scope_is_left_as_it_was() {
     let i = store.issues(Some(ACCOUNT), None, None).unwrap().remove(0);
     assert_eq!((i.state(), i.unknown_since_run), ("open", None));
 }
+
+#[test]
+fn prune_keeps_the_newest_runs_and_pending_announcements_follow_their_issues() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("auditor.db")).unwrap();
+    let t0 = datetime!(2026-11-20 10:00 UTC);
+    let fail = finding("EC2-002", "sg-a", Status::Fail, "0.0.0.0/0 -> 22");
+    let (_, c1) = store_run(&mut store, &result(t0, &["EC2-002"], vec![fail.clone()]));
+    assert_eq!(c1.raised.len(), 1, "new: raised");
+    let raised = c1.raised.clone();
+    // A delivery that failed is pending, and found again while the issue is open.
+    store.mark_pending(ACCOUNT, "hook", &raised).unwrap();
+    assert_eq!(store.pending(ACCOUNT, "hook").unwrap(), raised);
+    assert!(store.pending(ACCOUNT, "other").unwrap().is_empty());
+    store.mark_notified(ACCOUNT, "hook", &raised).unwrap();
+    assert!(store.pending(ACCOUNT, "hook").unwrap().is_empty());
+    assert_eq!(
+        store
+            .already_notified(ACCOUNT, "hook", &raised)
+            .unwrap()
+            .len(),
+        1
+    );
+    let (_, c2) = store_run(
+        &mut store,
+        &result(t0 + Duration::hours(1), &["EC2-002"], vec![fail.clone()]),
+    );
+    assert!(c2.raised.is_empty(), "still open: not raised again");
+    for h in 2..5 {
+        store_run(
+            &mut store,
+            &result(t0 + Duration::hours(h), &["EC2-002"], vec![fail.clone()]),
+        );
+    }
+    let running = store.begin_run(ACCOUNT, &[], &["ec2".into()], t0).unwrap();
+    let removed = store.prune(ACCOUNT, 2).unwrap();
+    assert_eq!(removed, [3, 2, 1]);
+    let ids: Vec<i64> = store.runs(None).unwrap().iter().map(|r| r.id).collect();
+    assert_eq!(
+        ids,
+        [running, 5, 4],
+        "the newest two and the one in progress"
+    );
+    let issue = store.issues(Some(ACCOUNT), None, None).unwrap().remove(0);
+    assert_eq!(issue.first_seen_run, 1, "history stays whole");
+    Store::probe_writable(&dir.path().join("auditor.db")).unwrap();
+    assert!(Store::probe_writable(&dir.path().join("missing.db")).is_err());
+}

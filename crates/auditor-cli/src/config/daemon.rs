@@ -1,6 +1,6 @@
 //! `[daemon]`: the schedule, the store, the reports and the HTTP endpoint.
 
-use super::sections::bucket_name;
+use super::sections::{bucket_name, duration};
 use super::{Accounts, DaemonConfig, Schedule};
 use auditor_checks::config::{account_id, Reader};
 use serde_json::{Map, Value};
@@ -21,24 +21,6 @@ pub(super) const KEYS: &[&str] = &[
     "grace_period",
     "keep_reports",
 ];
-
-/// `30s`, `15m`, `6h`, `1d`.
-pub(crate) fn duration(s: &str) -> Result<std::time::Duration, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (n, unit) = t.split_at(split);
-    let n: u64 = n
-        .parse()
-        .map_err(|_| format!("'{s}' is not a duration (e.g. 30s, 15m, 6h, 1d)"))?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
-        _ => return Err(format!("'{s}' is not a duration (e.g. 30s, 15m, 6h, 1d)")),
-    };
-    Ok(std::time::Duration::from_secs(secs))
-}
 
 pub(super) fn section(w: &mut Reader, d: &Map<String, Value>) -> Option<DaemonConfig> {
     let before = w.problems.len();

@@ -548,7 +548,7 @@ pub(crate) fn parse_deadline(s: &str) -> Result<Option<std::time::Duration>, Str
     if s.trim().eq_ignore_ascii_case("none") {
         return Ok(None);
     }
-    match daemon::duration(s)? {
+    match sections::duration(s)? {
         d if d.is_zero() => Err(format!(
             "'{s}' is zero: give a duration such as 1h, or none for no deadline"
         )),

@@ -188,7 +188,7 @@ pub(super) fn session_duration(
     r: &mut Reader,
 ) -> Option<std::time::Duration> {
     let text = r.string(aws, "session_duration", "aws")?;
-    match super::daemon::duration(&text) {
+    match duration(&text) {
         Ok(d) if (1..=12 * 3600).contains(&d.as_secs()) => Some(d),
         Ok(_) => {
             r.err(
@@ -377,4 +377,22 @@ pub(super) fn read_notify(v: Option<&Value>, r: &mut Reader) -> Vec<NotifyTarget
         }
     }
     out
+}
+
+/// `30s`, `15m`, `6h`, `1d`.
+pub(crate) fn duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("'{s}' is not a duration (e.g. 30s, 15m, 6h, 1d)"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("'{s}' is not a duration (e.g. 30s, 15m, 6h, 1d)")),
+    };
+    Ok(std::time::Duration::from_secs(secs))
 }

@@ -329,3 +329,80 @@ fn a_weak_daemon_token_is_refused_without_being_printed() {
     let c = parse(Path::new("cfg.toml"), strong).unwrap_or_else(|e| panic!("{e}"));
     assert!(c.daemon.unwrap().token.is_some());
 }
+
+#[test]
+fn accounts_notify_and_sessions_are_read_and_every_problem_named() {
+    let text = r#"
+        [aws]
+        external_id = "default-id"
+        session_duration = "30m"
+        [[accounts]]
+        id = "210987654321"
+        external_id = "partner-audit-4c2e"
+        [[notify]]
+        name = "security"
+        url = "https://hooks.example.com/auditor"
+        min_severity = "critical"
+        on_failed_run = false
+        [[notify]]
+        format = "slack"
+        url = "https://hooks.slack.com/services/T/B/secret"
+    "#;
+    let c = parse(Path::new("cfg.toml"), text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.external_id.as_deref(), Some("default-id"));
+    assert_eq!(c.session_duration.as_secs(), 1800);
+    assert_eq!(
+        c.accounts["210987654321"].external_id.as_deref(),
+        Some("partner-audit-4c2e")
+    );
+    assert_eq!(c.notify.len(), 2);
+    assert_eq!(
+        (
+            c.notify[0].name.as_str(),
+            c.notify[0].min_severity,
+            c.notify[0].on_failed_run
+        ),
+        ("security", Severity::Critical, false)
+    );
+    assert_eq!(
+        (
+            c.notify[1].name.as_str(),
+            c.notify[1].format,
+            c.notify[1].min_severity
+        ),
+        ("notify[1]", NotifyFormat::Slack, Severity::High)
+    );
+    // The Debug form of a destination never shows its URL (a Slack URL is its secret).
+    assert!(!format!("{:?}", c.notify[1]).contains("secret"));
+
+    let text = r#"
+        [aws]
+        external_id = "x"
+        session_duration = "13h"
+        [[accounts]]
+        id = "42"
+        [[accounts]]
+        external_id = "abc"
+        [[notify]]
+        url = "ftp://example.com/secret-path"
+        format = "teams"
+        min_severity = "severe"
+    "#;
+    let err = parse(Path::new("cfg.toml"), text).unwrap_err();
+    let msg = err.to_string();
+    for want in [
+        ": aws.external_id: is not an ExternalId",
+        ": aws.session_duration: '13h' is outside 1s to 12h",
+        ": accounts[0].id: '42'",
+        ": accounts[1]: missing: id",
+        ": notify[0].url: is not an http(s) URL",
+        ": notify[0].format: 'teams': expected json or slack",
+        ": notify[0].min_severity: unknown severity 'severe'",
+    ] {
+        assert!(msg.contains(want), "missing `{want}` in:\n{msg}");
+    }
+    assert!(
+        !msg.contains("secret-path"),
+        "the URL is not repeated: {msg}"
+    );
+}
