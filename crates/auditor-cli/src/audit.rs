@@ -89,7 +89,7 @@ pub(crate) struct AuditArgs {
     #[arg(long)]
     save_inventory: Option<PathBuf>,
     /// Audit a saved inventory instead of calling AWS.
-    #[arg(long, conflicts_with_all = ["profile", "endpoint_url", "role_name", "external_id", "regions"])]
+    #[arg(long, conflicts_with_all = ["profile", "endpoint_url", "role_name", "regions"])]
     from_inventory: Option<PathBuf>,
     /// Record the run in this findings store (SQLite; created if missing): its findings and
     /// each failing finding's history. See `auditor runs`, `report` and `diff`.
