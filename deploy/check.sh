@@ -14,6 +14,9 @@ if ! command -v kubectl >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-
   apt-get update -qq && apt-get install -y -qq kubernetes-client >/dev/null
 fi
 command -v kubectl >/dev/null 2>&1 || { echo "deploy/check.sh: kubectl is needed to render the manifests (Debian: apt-get install kubernetes-client)" >&2; exit 1; }
+if ! command -v systemd-analyze >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  apt-get update -qq && apt-get install -y -qq systemd >/dev/null
+fi
 command -v systemd-analyze >/dev/null 2>&1 || { echo "deploy/check.sh: systemd-analyze is needed to verify the unit (Debian: apt-get install systemd)" >&2; exit 1; }
 
 venv="$here/.venv"
