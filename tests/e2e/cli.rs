@@ -666,3 +666,70 @@ fn a_report_piped_into_a_reader_that_stops_early_is_not_a_crash() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn several_outputs_in_their_formats_from_one_run_and_from_the_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inv = dir.path().join("inventory.json");
+    // An IAM part with nothing read: every IAM check gives a "not assessed" finding.
+    std::fs::write(
+        &inv,
+        r#"{"account_id": "111122223333", "services": ["iam"], "iam": {}}"#,
+    )
+    .expect("inventory");
+    let db = dir.path().join("auditor.db");
+    let csv_path = dir.path().join("out/findings.csv");
+    let json_path = dir.path().join("out/report");
+    let r = run(auditor()
+        .args([
+            "audit",
+            "--fail-on",
+            "none",
+            "--format",
+            "csv",
+            "--from-inventory",
+        ])
+        .arg(&inv)
+        .arg("--store")
+        .arg(&db)
+        .arg("--output")
+        .arg(&csv_path)
+        .arg("--output")
+        .arg(format!("json={}", json_path.display())));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).expect("json file"))
+            .expect("json");
+    let findings = json["findings"].as_array().expect("findings").len();
+    let file = std::fs::read_to_string(&csv_path).expect("csv file");
+    assert_eq!(file, r.stdout, "the file holds what stdout printed");
+    let rows = csv::Reader::from_reader(file.as_bytes()).records().count();
+    assert_eq!(rows, findings, "one row per finding");
+    assert!(
+        r.stderr.contains("CSV report written to") && r.stderr.contains("JSON report written to"),
+        "{}",
+        r.stderr
+    );
+
+    // The stored run gives the same, in either format.
+    let again = dir.path().join("again.csv");
+    let from_store = run(auditor()
+        .args(["report", "--run", "1", "--store"])
+        .arg(&db)
+        .arg("--output")
+        .arg(&again));
+    assert_eq!(from_store.code, 0, "{}", from_store.stderr);
+    assert_eq!(std::fs::read_to_string(&again).expect("csv"), file);
+
+    // Formats not built yet, and csv where it means nothing, are refused in one line.
+    run(auditor()
+        .args(["audit", "--from-inventory"])
+        .arg(&inv)
+        .arg("--output")
+        .arg(dir.path().join("r.sarif")))
+    .assert_one_line_error(2, "the sarif format is not available yet");
+    run(auditor()
+        .args(["runs", "--format", "csv", "--store"])
+        .arg(&db))
+    .assert_one_line_error(2, "--format csv is for findings");
+}

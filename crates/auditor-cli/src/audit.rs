@@ -14,6 +14,8 @@ use std::path::PathBuf;
 pub(crate) enum Format {
     Table,
     Json,
+    /// One row per finding (RFC 4180); `audit` and `report` only.
+    Csv,
 }
 
 #[derive(Args)]
@@ -70,9 +72,11 @@ pub(crate) struct AuditArgs {
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
-    /// Also write the JSON report (v1) to this file, atomically.
+    /// Also write the report to this file, atomically (or upload it: s3://bucket/key); may
+    /// be given more than once. The format is named (`csv=out/findings.csv`) or taken from
+    /// the extension: `.csv` is CSV, anything else the JSON report (v1).
     #[arg(long)]
-    output: Option<PathBuf>,
+    output: Vec<PathBuf>,
     /// Exit 1 when a finding of this severity or higher fails: info, low, medium, high, critical, none [default: high].
     #[arg(long)]
     fail_on: Option<String>,
@@ -150,13 +154,20 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
     let (cfg, services, fail_on) = settle(&args)?;
     // Where the report and the inventory go is checked before anything else happens: a
     // report that cannot be delivered is known now, not after the whole audit.
-    let dest = args
+    let outputs = args
         .output
-        .as_deref()
-        .map(|p| output::Destination::parse("--output", p))
-        .transpose()?;
-    if let Some(d) = &dest {
-        d.check("--output")?;
+        .iter()
+        .map(|p| output::Output::parse(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    if args.org
+        && (args.format == Format::Csv
+            || outputs
+                .iter()
+                .any(|o| o.format != output::ReportFormat::Json))
+    {
+        return Err(usage(
+            "an organisation's audit is reported as JSON (one report wrapping each account's): csv is for one account",
+        ));
     }
     if let Some(p) = &args.save_inventory {
         match output::Destination::parse("--save-inventory", p)? {
@@ -181,7 +192,7 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
             services,
             org::OrgRun {
                 json: args.format == Format::Json,
-                output: dest,
+                outputs: outputs.iter().map(|o| o.dest.clone()).collect(),
                 show_passed: args.show_passed,
                 store,
                 fail_on,
@@ -269,17 +280,14 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
     }
     // The findings are all the report needs: the inventory's memory goes back now.
     drop(inventory);
-    let json = if args.format == Format::Json || args.output.is_some() {
-        auditor_report::json_v1::to_json(&result)
-    } else {
-        String::new()
+    let stdout = match args.format {
+        Format::Json => auditor_report::json_v1::to_json(&result),
+        Format::Csv => auditor_report::csv::to_csv(&result),
+        Format::Table => String::new(),
     };
     // The report file first, then the store (which may wait out a busy database), then
     // stdout; every failure is reported last, so none of them loses another's output.
-    let delivered = match &dest {
-        Some(d) => Some(run::deliver(&cfg, d, &json).await),
-        None => None,
-    };
+    let delivered = run::deliver_all(&cfg, &outputs, &result).await;
     let (store_err, run_id, changes) = match recorded {
         Ok(r) => match r.finish_and_say(&result) {
             Ok(c) => (None, r.id, c),
@@ -299,7 +307,7 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
     }
 
     output::emit(
-        &json,
+        &stdout,
         || {
             auditor_report::table::render(
                 &result,
@@ -308,12 +316,10 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
                 },
             )
         },
-        args.format == Format::Json,
+        args.format != Format::Table,
     );
-    match delivered {
-        Some(Err(f)) => return Err(f),
-        Some(Ok(said)) => crate::fail::say(&said),
-        None => {}
+    for said in delivered? {
+        crate::fail::say(&said);
     }
     if let Some(f) = store_err {
         return Err(f);

@@ -123,6 +123,9 @@ enum Cmd {
         /// List passing findings in the table too.
         #[arg(long)]
         show_passed: bool,
+        /// Also write the report to this file ([FORMAT=]PATH, json or csv); repeatable.
+        #[arg(long)]
+        output: Vec<PathBuf>,
     },
     /// What changed between two recorded runs of one account: new, resolved, still open.
     Diff {
@@ -219,6 +222,16 @@ fn main() -> ExitCode {
             ))),
         },
         Cmd::Runs {
+            format: Format::Csv,
+            ..
+        }
+        | Cmd::Diff {
+            format: Format::Csv,
+            ..
+        } => Err(usage(
+            "--format csv is for findings: `audit` and `report` (runs and diff: table or json)",
+        )),
+        Cmd::Runs {
             store,
             account,
             format,
@@ -228,7 +241,8 @@ fn main() -> ExitCode {
             run,
             format,
             show_passed,
-        } => stored::report(&store.store, run, format == Format::Json, show_passed),
+            output,
+        } => stored::report(&store.store, run, format, show_passed, &output),
         Cmd::Diff {
             store,
             from,

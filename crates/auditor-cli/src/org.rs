@@ -20,7 +20,8 @@ const DISCOVERY_SCOPE: &str = "organizations";
 /// What `audit --org` prints and writes.
 pub(crate) struct OrgRun {
     pub(crate) json: bool,
-    pub(crate) output: Option<output::Destination>,
+    /// Where the organisation's JSON report goes (files or objects).
+    pub(crate) outputs: Vec<output::Destination>,
     pub(crate) show_passed: bool,
     pub(crate) store: Option<Mutex<Store>>,
     pub(crate) fail_on: Option<Severity>,
@@ -194,10 +195,10 @@ pub(crate) async fn audit(
     };
     let json = auditor_report::org::to_json(&audit);
     // The report first: a reader that stops early (`| head`) cannot lose it.
-    let delivered = match &run.output {
-        Some(d) => Some(crate::run::deliver(cfg, d, &json).await),
-        None => None,
-    };
+    let mut delivered = Vec::new();
+    for d in &run.outputs {
+        delivered.push(crate::run::deliver(cfg, d, &json, "JSON report").await);
+    }
     output::emit(
         &json,
         || {
@@ -210,10 +211,8 @@ pub(crate) async fn audit(
         },
         run.json,
     );
-    match delivered {
-        Some(Err(f)) => return Err(f),
-        Some(Ok(said)) => crate::fail::say(&said),
-        None => {}
+    for d in delivered {
+        crate::fail::say(&d?);
     }
     let assessed = audit.accounts.iter().filter(|a| a.outcome.is_ok()).count();
     let not_assessed = audit.accounts.len() - assessed;

@@ -94,6 +94,67 @@ impl Destination {
     }
 }
 
+/// A report's format in a file or on standard output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReportFormat {
+    /// The v1 JSON report.
+    Json,
+    /// One row per finding, RFC 4180.
+    Csv,
+}
+
+/// One `--output`: a format and where it goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Output {
+    pub(crate) format: ReportFormat,
+    pub(crate) dest: Destination,
+}
+
+impl Output {
+    /// `--output [FORMAT=]PATH`: the format named, else from the extension (`.csv`: CSV;
+    /// anything else: the JSON report).
+    pub(crate) fn parse(value: &Path) -> Result<Output, crate::fail::Failure> {
+        let text = value.to_string_lossy();
+        let named = text.split_once('=').and_then(|(f, rest)| {
+            let f = f.to_ascii_lowercase();
+            matches!(
+                f.as_str(),
+                "json" | "csv" | "sarif" | "ocsf" | "asff" | "html"
+            )
+            .then(|| (f, rest.to_owned()))
+        });
+        let (format, path) = match named {
+            Some((f, rest)) => (f, std::path::PathBuf::from(rest)),
+            None => {
+                let ext = value
+                    .extension()
+                    .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                    .unwrap_or_default();
+                let f = match ext.as_str() {
+                    "csv" => "csv",
+                    "sarif" | "ocsf" | "asff" | "html" => return Err(not_yet(&text, &ext)),
+                    _ => "json",
+                };
+                (f.to_owned(), value.to_owned())
+            }
+        };
+        let format = match format.as_str() {
+            "json" => ReportFormat::Json,
+            "csv" => ReportFormat::Csv,
+            other => return Err(not_yet(&text, other)),
+        };
+        let dest = Destination::parse("--output", &path)?;
+        dest.check("--output")?;
+        Ok(Output { format, dest })
+    }
+}
+
+fn not_yet(value: &str, format: &str) -> crate::fail::Failure {
+    crate::fail::usage(format!(
+        "--output {value}: the {format} format is not available yet (json, csv; name one with FORMAT=PATH)"
+    ))
+}
+
 /// The prefix of the temporary files [`write_atomically`] renames into place; one left by a
 /// process killed between write and rename is removed by the next write in its directory.
 pub(crate) const TMP_PREFIX: &str = ".auditor-tmp-";

@@ -140,24 +140,54 @@ pub(crate) async fn upload(
     auditor_aws::deliver::put_report(&base, bucket, key, body).await
 }
 
-/// Delivers a JSON report to `dest`: written atomically, or uploaded. What was done, for
-/// the user, or the failure (exit 4).
+/// Delivers every output of a run (each in its own format, from `result`), in order; what
+/// was done, for the user, or the first failure (exit 4), after trying them all.
+pub(crate) async fn deliver_all(
+    cfg: &Config,
+    outputs: &[crate::output::Output],
+    result: &auditor_model::AuditResult,
+) -> Result<Vec<String>, Failure> {
+    let mut said = Vec::new();
+    let mut failed = None;
+    for o in outputs {
+        let (body, what) = match o.format {
+            crate::output::ReportFormat::Json => {
+                (auditor_report::json_v1::to_json(result), "JSON report")
+            }
+            crate::output::ReportFormat::Csv => (auditor_report::csv::to_csv(result), "CSV report"),
+        };
+        match deliver(cfg, &o.dest, &body, what).await {
+            Ok(s) => said.push(s),
+            Err(f) => {
+                failed.get_or_insert(f);
+            }
+        }
+    }
+    match failed {
+        Some(f) => Err(f),
+        None => Ok(said),
+    }
+}
+
+/// Delivers a report to `dest`: written atomically, or uploaded. What was done, for the
+/// user, or the failure (exit 4).
 pub(crate) async fn deliver(
     cfg: &Config,
     dest: &crate::output::Destination,
     json: &str,
+    what: &str,
 ) -> Result<String, Failure> {
     use crate::output::Destination;
     match dest {
         Destination::File(p) => crate::output::write_atomically(p, json.as_bytes())
-            .map(|()| format!("JSON report written to {}", p.display()))
+            .map(|()| format!("{what} written to {}", p.display()))
             .map_err(|e| Failure {
                 code: 4,
                 message: format!("cannot write the report to {}: {e:#}", p.display()),
             }),
         Destination::S3 { bucket, key } => upload(cfg, bucket, key, json.as_bytes().to_vec())
             .await
-            .map(|()| format!("JSON report uploaded to {dest}"))
+            .map(|()| format!("{what} uploaded to {dest}"))
             .map_err(|e| Failure {
                 code: 4,
                 message: format!("cannot upload the report to {dest}: {e}"),

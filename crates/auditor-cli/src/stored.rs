@@ -181,19 +181,49 @@ pub(crate) fn runs(path: &Path, account: Option<&str>, json: bool) -> Result<u8,
 }
 
 /// `auditor report --run ID`.
-pub(crate) fn report(path: &Path, run: i64, json: bool, show_passed: bool) -> Result<u8, Failure> {
+pub(crate) fn report(
+    path: &Path,
+    run: i64,
+    format: crate::audit::Format,
+    show_passed: bool,
+    outputs: &[std::path::PathBuf],
+) -> Result<u8, Failure> {
+    use crate::output::{Destination, Output, ReportFormat};
+    let outputs = outputs
+        .iter()
+        .map(|p| Output::parse(p))
+        .collect::<Result<Vec<_>, _>>()?;
     let store = existing(path)?;
     let result = store.result(run).map_err(failure)?;
-    if json {
-        print!("{}", auditor_report::json_v1::to_json(&result));
-    } else {
-        print!(
+    for o in &outputs {
+        let Destination::File(p) = &o.dest else {
+            return Err(crate::fail::usage(format!(
+                "--output {}: `report` writes local files (upload with `audit --output s3://...` or the daemon)",
+                o.dest
+            )));
+        };
+        let body = match o.format {
+            ReportFormat::Json => auditor_report::json_v1::to_json(&result),
+            ReportFormat::Csv => auditor_report::csv::to_csv(&result),
+        };
+        crate::output::write_atomically(p, body.as_bytes()).map_err(|e| Failure {
+            code: 4,
+            message: format!("cannot write the report to {}: {e:#}", p.display()),
+        })?;
+    }
+    match format {
+        crate::audit::Format::Json => print!("{}", auditor_report::json_v1::to_json(&result)),
+        crate::audit::Format::Csv => print!("{}", auditor_report::csv::to_csv(&result)),
+        crate::audit::Format::Table => print!(
             "{}",
             auditor_report::table::render(
                 &result,
                 auditor_report::table::TableOptions { show_passed }
             )
-        );
+        ),
+    }
+    for o in &outputs {
+        crate::fail::say(&format!("report written to {}", o.dest));
     }
     Ok(0)
 }

@@ -289,3 +289,39 @@ fn control_characters_from_aws_are_escaped_in_the_table() {
     assert!(text.contains("sg-1\\u{202e}gpj.exe"), "{text}");
     assert!(text.contains("\\u{1b}[2J"), "{text}");
 }
+
+/// CSV: RFC 4180 (a header, CRLF, quoting that round-trips), one row per finding, and no
+/// cell a spreadsheet would run as a formula.
+#[test]
+fn the_csv_report_has_one_row_per_finding_and_reads_back() {
+    let mut r = result();
+    let f = &mut r.findings[0];
+    f.resource.id = "=HYPERLINK(\"http://evil\",\"x\")".into();
+    f.title = "a title, with a comma, \"quotes\"\nand a line break".into();
+    let text = auditor_report::csv::to_csv(&r);
+    assert!(text.contains("\r\n"), "CRLF line ends");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(header, auditor_report::csv::COLUMNS);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), r.findings.len());
+    let json = auditor_report::json_v1::build(&r);
+    for (row, f) in rows.iter().zip(&json.findings) {
+        assert_eq!(&row[1], f.code);
+        assert_eq!(&row[15], f.fingerprint);
+    }
+    let edited = rows
+        .iter()
+        .find(|row| row[9].contains("HYPERLINK"))
+        .expect("the edited finding");
+    assert!(edited[9].starts_with("'="), "{}", &edited[9]);
+    assert_eq!(
+        &edited[3],
+        "a title, with a comma, \"quotes\"\nand a line break"
+    );
+}
