@@ -11,6 +11,7 @@ mod conformance;
 mod daemon;
 mod emulator;
 mod faults;
+mod formats;
 mod notify;
 mod org;
 mod store;

@@ -16,6 +16,8 @@ pub(crate) enum Format {
     Json,
     /// One row per finding (RFC 4180); `audit` and `report` only.
     Csv,
+    /// SARIF 2.1.0; `audit` and `report` only.
+    Sarif,
 }
 
 #[derive(Args)]
@@ -160,13 +162,13 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
         .map(|p| output::Output::parse(p))
         .collect::<Result<Vec<_>, _>>()?;
     if args.org
-        && (args.format == Format::Csv
+        && (matches!(args.format, Format::Csv | Format::Sarif)
             || outputs
                 .iter()
                 .any(|o| o.format != output::ReportFormat::Json))
     {
         return Err(usage(
-            "an organisation's audit is reported as JSON (one report wrapping each account's): csv is for one account",
+            "an organisation's audit is reported as JSON (one report wrapping each account's): csv and sarif are for one account",
         ));
     }
     if let Some(p) = &args.save_inventory {
@@ -283,6 +285,7 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
     let stdout = match args.format {
         Format::Json => auditor_report::json_v1::to_json(&result),
         Format::Csv => auditor_report::csv::to_csv(&result),
+        Format::Sarif => auditor_report::sarif::to_sarif(&result),
         Format::Table => String::new(),
     };
     // The report file first, then the store (which may wait out a busy database), then

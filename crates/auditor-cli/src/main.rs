@@ -222,14 +222,14 @@ fn main() -> ExitCode {
             ))),
         },
         Cmd::Runs {
-            format: Format::Csv,
+            format: Format::Csv | Format::Sarif,
             ..
         }
         | Cmd::Diff {
-            format: Format::Csv,
+            format: Format::Csv | Format::Sarif,
             ..
         } => Err(usage(
-            "--format csv is for findings: `audit` and `report` (runs and diff: table or json)",
+            "--format csv and sarif are for findings: `audit` and `report` (runs and diff: table or json)",
         )),
         Cmd::Runs {
             store,

@@ -101,6 +101,19 @@ pub(crate) enum ReportFormat {
     Json,
     /// One row per finding, RFC 4180.
     Csv,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+}
+
+impl ReportFormat {
+    /// The report of `result` in this format, and what to call it.
+    pub(crate) fn render(self, result: &auditor_model::AuditResult) -> (String, &'static str) {
+        match self {
+            ReportFormat::Json => (auditor_report::json_v1::to_json(result), "JSON report"),
+            ReportFormat::Csv => (auditor_report::csv::to_csv(result), "CSV report"),
+            ReportFormat::Sarif => (auditor_report::sarif::to_sarif(result), "SARIF report"),
+        }
+    }
 }
 
 /// One `--output`: a format and where it goes.
@@ -111,8 +124,8 @@ pub(crate) struct Output {
 }
 
 impl Output {
-    /// `--output [FORMAT=]PATH`: the format named, else from the extension (`.csv`: CSV;
-    /// anything else: the JSON report).
+    /// `--output [FORMAT=]PATH`: the format named, else from the extension (`.csv`: CSV,
+    /// `.sarif`: SARIF; anything else: the JSON report).
     pub(crate) fn parse(value: &Path) -> Result<Output, crate::fail::Failure> {
         let text = value.to_string_lossy();
         let named = text.split_once('=').and_then(|(f, rest)| {
@@ -132,7 +145,8 @@ impl Output {
                     .unwrap_or_default();
                 let f = match ext.as_str() {
                     "csv" => "csv",
-                    "sarif" | "ocsf" | "asff" | "html" => return Err(not_yet(&text, &ext)),
+                    "sarif" => "sarif",
+                    "ocsf" | "asff" | "html" => return Err(not_yet(&text, &ext)),
                     _ => "json",
                 };
                 (f.to_owned(), value.to_owned())
@@ -141,6 +155,7 @@ impl Output {
         let format = match format.as_str() {
             "json" => ReportFormat::Json,
             "csv" => ReportFormat::Csv,
+            "sarif" => ReportFormat::Sarif,
             other => return Err(not_yet(&text, other)),
         };
         let dest = Destination::parse("--output", &path)?;
@@ -151,7 +166,7 @@ impl Output {
 
 fn not_yet(value: &str, format: &str) -> crate::fail::Failure {
     crate::fail::usage(format!(
-        "--output {value}: the {format} format is not available yet (json, csv; name one with FORMAT=PATH)"
+        "--output {value}: the {format} format is not available yet (json, csv, sarif; name one with FORMAT=PATH)"
     ))
 }
 

@@ -150,12 +150,7 @@ pub(crate) async fn deliver_all(
     let mut said = Vec::new();
     let mut failed = None;
     for o in outputs {
-        let (body, what) = match o.format {
-            crate::output::ReportFormat::Json => {
-                (auditor_report::json_v1::to_json(result), "JSON report")
-            }
-            crate::output::ReportFormat::Csv => (auditor_report::csv::to_csv(result), "CSV report"),
-        };
+        let (body, what) = o.format.render(result);
         match deliver(cfg, &o.dest, &body, what).await {
             Ok(s) => said.push(s),
             Err(f) => {

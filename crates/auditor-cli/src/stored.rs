@@ -188,7 +188,7 @@ pub(crate) fn report(
     show_passed: bool,
     outputs: &[std::path::PathBuf],
 ) -> Result<u8, Failure> {
-    use crate::output::{Destination, Output, ReportFormat};
+    use crate::output::{Destination, Output};
     let outputs = outputs
         .iter()
         .map(|p| Output::parse(p))
@@ -202,10 +202,7 @@ pub(crate) fn report(
                 o.dest
             )));
         };
-        let body = match o.format {
-            ReportFormat::Json => auditor_report::json_v1::to_json(&result),
-            ReportFormat::Csv => auditor_report::csv::to_csv(&result),
-        };
+        let (body, _) = o.format.render(&result);
         crate::output::write_atomically(p, body.as_bytes()).map_err(|e| Failure {
             code: 4,
             message: format!("cannot write the report to {}: {e:#}", p.display()),
@@ -214,6 +211,7 @@ pub(crate) fn report(
     match format {
         crate::audit::Format::Json => print!("{}", auditor_report::json_v1::to_json(&result)),
         crate::audit::Format::Csv => print!("{}", auditor_report::csv::to_csv(&result)),
+        crate::audit::Format::Sarif => print!("{}", auditor_report::sarif::to_sarif(&result)),
         crate::audit::Format::Table => print!(
             "{}",
             auditor_report::table::render(

@@ -9,6 +9,7 @@ pub mod csv;
 pub mod json_v1;
 pub mod org;
 pub mod rollup;
+pub mod sarif;
 pub mod table;
 
 use auditor_model::{Finding, Status};

@@ -1,0 +1,154 @@
+//! Every report format of the demo account's audit (with its coverage gaps and a
+//! suppression) validated against its published schema (tests/schemas, vendored), and the
+//! formats agreeing with the JSON report.
+
+use crate::emulator::seed_demo;
+use crate::{auditor, repo_root, run, venv_python};
+use auditor_testkit::{unique_account, Emulator};
+use serde_json::Value;
+use std::path::Path;
+
+/// Validates `doc` against the JSON Schema `schema` (tests/schemas) with the `jsonschema`
+/// package of the emulator's venv; the validator's message on failure.
+fn validate(schema: &str, doc: &Path) {
+    let script = r#"
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+cls = jsonschema.validators.validator_for(schema)
+errors = sorted(cls(schema).iter_errors(json.load(open(sys.argv[2]))), key=lambda e: list(e.path))
+for e in errors[:10]:
+    print("/".join(map(str, e.path)), e.message[:300])
+sys.exit(1 if errors else 0)
+"#;
+    let out = std::process::Command::new(venv_python())
+        .args(["-c", script])
+        .arg(repo_root().join("tests/schemas").join(schema))
+        .arg(doc)
+        .output()
+        .expect("python");
+    assert!(
+        out.status.success(),
+        "{} does not validate against {schema}:\n{}{}",
+        doc.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn sarif_csv_and_json_of_the_demo_account_validate_and_agree() {
+    let emu = Emulator::shared();
+    let account = unique_account();
+    let dir = tempfile::tempdir().expect("tempdir");
+    seed_demo(&emu, &account, dir.path());
+    // The demo's configuration, and one accepted failure: the legacy bucket's grant.
+    let cfg = dir.path().join("auditor.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "{}\n[[suppressions]]\ncode = \"S3-005\"\nresource = \"arn:aws:s3:::legacy-tfstate-{account}\"\nreason = \"migration in progress\"\nowner = \"platform@example.com\"\nexpires = \"2099-12-31\"\n",
+            std::fs::read_to_string(repo_root().join("localstack/demo.toml")).expect("demo.toml")
+        ),
+    )
+    .expect("config");
+    let out = dir.path().join("out");
+    let r = run(auditor()
+        .envs(emu.cli_env())
+        .args([
+            "audit",
+            "--account",
+            &account,
+            "--endpoint-url",
+            emu.endpoint(),
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--fail-on",
+            "none",
+            "--max-attempts",
+            "2",
+            "--config",
+        ])
+        .arg(&cfg)
+        .arg("--output")
+        .arg(out.join("report.json"))
+        .arg("--output")
+        .arg(out.join("report.sarif"))
+        .arg("--output")
+        .arg(format!("csv={}", out.join("findings.txt").display())));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("json"))
+            .expect("json");
+    assert!(!json["coverage_gaps"].as_array().expect("gaps").is_empty());
+
+    // SARIF 2.1.0, as GitHub code scanning takes it.
+    validate("sarif-schema-2.1.0.json", &out.join("report.sarif"));
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.sarif")).expect("sarif"))
+            .expect("sarif");
+    let run0 = &sarif["runs"][0];
+    let rules = run0["tool"]["driver"]["rules"].as_array().expect("rules");
+    assert_eq!(
+        rules.len(),
+        json["checks"].as_array().expect("checks").len()
+    );
+    let results = run0["results"].as_array().expect("results");
+    let fails: Vec<&Value> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["status"] == "fail")
+        .collect();
+    assert_eq!(results.len(), fails.len(), "one result per failing finding");
+    for (res, f) in results.iter().zip(&fails) {
+        assert_eq!(res["ruleId"], f["code"]);
+        assert_eq!(
+            res["partialFingerprints"]["auditorFingerprint/v1"],
+            f["fingerprint"]
+        );
+        assert_eq!(
+            res["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+            f["resource"]["arn"]
+        );
+        let i = res["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        assert_eq!(rules[i]["id"], f["code"]);
+        assert!(
+            rules[i]["properties"]["tags"]
+                .as_array()
+                .expect("tags")
+                .len()
+                <= 20
+        );
+    }
+    let suppressed: Vec<&Value> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 1, "the accepted S3-005");
+    assert_eq!(suppressed[0]["ruleId"], "S3-005");
+    let notes = run0["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .expect("notes");
+    assert_eq!(
+        notes.len(),
+        json["coverage_gaps"].as_array().expect("gaps").len()
+    );
+
+    // CSV (named, whatever the extension): one row per finding, the JSON report's order.
+    let text = std::fs::read_to_string(out.join("findings.txt")).expect("csv");
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.expect("row"))
+        .collect();
+    let findings = json["findings"].as_array().expect("findings");
+    assert_eq!(rows.len(), findings.len());
+    for (row, f) in rows.iter().zip(findings) {
+        assert_eq!(
+            (&row[1], &row[5]),
+            (
+                f["code"].as_str().unwrap_or_default(),
+                f["status"].as_str().unwrap_or_default()
+            )
+        );
+    }
+}
