@@ -726,8 +726,8 @@ fn several_outputs_in_their_formats_from_one_run_and_from_the_store() {
         .args(["audit", "--from-inventory"])
         .arg(&inv)
         .arg("--output")
-        .arg(dir.path().join("r.sarif")))
-    .assert_one_line_error(2, "the sarif format is not available yet");
+        .arg(dir.path().join("r.html")))
+    .assert_one_line_error(2, "the html format is not available yet");
     run(auditor()
         .args(["runs", "--format", "csv", "--store"])
         .arg(&db))
