@@ -697,6 +697,7 @@ fn several_outputs_in_their_formats_from_one_run_and_from_the_store() {
         .arg("--output")
         .arg(format!("json={}", json_path.display())));
     assert_eq!(r.code, 0, "{}", r.stderr);
+    crate::formats::validate("crates/auditor-report/report-v1.schema.json", &json_path);
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json_path).expect("json file"))
             .expect("json");
@@ -732,4 +733,14 @@ fn several_outputs_in_their_formats_from_one_run_and_from_the_store() {
         .args(["runs", "--format", "csv", "--store"])
         .arg(&db))
     .assert_one_line_error(2, "--format csv and sarif are for findings");
+}
+
+#[test]
+fn the_report_schema_is_printed_as_checked_in() {
+    let r = run(auditor().args(["schema", "report"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let file =
+        std::fs::read_to_string(repo_root().join("crates/auditor-report/report-v1.schema.json"))
+            .expect("schema file");
+    assert_eq!(r.stdout, file);
 }

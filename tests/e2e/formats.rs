@@ -10,7 +10,7 @@ use std::path::Path;
 
 /// Validates `doc` against the JSON Schema `schema` (tests/schemas) with the `jsonschema`
 /// package of the emulator's venv; the validator's message on failure.
-fn validate(schema: &str, doc: &Path) {
+pub(crate) fn validate(schema: &str, doc: &Path) {
     let script = r#"
 import json, sys, jsonschema
 schema = json.load(open(sys.argv[1]))
@@ -22,7 +22,11 @@ sys.exit(1 if errors else 0)
 "#;
     let out = std::process::Command::new(venv_python())
         .args(["-c", script])
-        .arg(repo_root().join("tests/schemas").join(schema))
+        .arg(if schema.contains('/') {
+            repo_root().join(schema)
+        } else {
+            repo_root().join("tests/schemas").join(schema)
+        })
         .arg(doc)
         .output()
         .expect("python");
@@ -80,6 +84,11 @@ fn sarif_csv_and_json_of_the_demo_account_validate_and_agree() {
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("json"))
             .expect("json");
     assert!(!json["coverage_gaps"].as_array().expect("gaps").is_empty());
+    // The v1 report against its own schema (`auditor schema report`, checked in).
+    validate(
+        "crates/auditor-report/report-v1.schema.json",
+        &out.join("report.json"),
+    );
 
     // SARIF 2.1.0, as GitHub code scanning takes it.
     validate("sarif-schema-2.1.0.json", &out.join("report.sarif"));

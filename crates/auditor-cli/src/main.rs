@@ -54,6 +54,13 @@ struct Cli {
     quiet: bool,
 }
 
+/// Documents with a JSON Schema.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum SchemaDoc {
+    /// The v1 JSON report (`audit --format json`, `--output x.json`).
+    Report,
+}
+
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum LogFormat {
     Text,
@@ -80,6 +87,12 @@ enum Cmd {
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
+    },
+    /// Print the JSON Schema of a document the auditor writes: `auditor schema report`.
+    Schema {
+        /// Which document.
+        #[arg(value_enum)]
+        document: SchemaDoc,
     },
     /// Print the man page (roff): `auditor manpage > auditor.1` (`make man`).
     #[command(hide = true)]
@@ -196,6 +209,10 @@ fn main() -> ExitCode {
                 &mut script,
             );
             print!("{}", String::from_utf8_lossy(&script));
+            Ok(0)
+        }
+        Cmd::Schema { document: SchemaDoc::Report } => {
+            print!("{}", auditor_report::json_v1::schema());
             Ok(0)
         }
         Cmd::Manpage => {

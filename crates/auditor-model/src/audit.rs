@@ -46,7 +46,9 @@ pub struct AuditResult {
 
 /// What one service's API saw of an audit: requests (each retry counts), answers that
 /// said "slow down", and the time requests waited for the auditor's own rate limit.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct ApiCounts {
     /// Requests sent, retries included.
     pub requests: u64,

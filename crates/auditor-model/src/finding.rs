@@ -91,7 +91,7 @@ pub struct Finding {
 }
 
 /// A suppression from config, as applied to one failing finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Suppression {
     /// Why the failure is accepted.
     pub reason: String,

@@ -233,7 +233,7 @@ pub struct SecretHit {
 
 /// Who can read and write which team's state in one bucket: the access matrix of the
 /// report (principal × team). Computed by the checks from IAM and the bucket policy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StateAccessMatrix {
     /// The bucket.
     pub bucket: String,
@@ -255,7 +255,7 @@ pub struct StateAccessMatrix {
 }
 
 /// A team's part of a bucket.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TeamScope {
     /// Team name.
     pub team: String,
@@ -268,7 +268,7 @@ pub struct TeamScope {
 }
 
 /// One principal's row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AccessRow {
     /// Its ARN.
     pub principal: String,
@@ -284,7 +284,9 @@ pub struct AccessRow {
 }
 
 /// Read, write and delete, as found.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct Access {
     /// s3:GetObject.
     pub read: bool,
@@ -320,7 +322,7 @@ impl Access {
 }
 
 /// A principal the analysis could not decide.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NotAssessedPrincipal {
     /// Its ARN.
     pub principal: String,

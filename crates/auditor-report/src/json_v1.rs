@@ -15,7 +15,7 @@ use time::format_description::well_known::Rfc3339;
 pub const SCHEMA: &str = "auditor.report.v1";
 
 /// The whole report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     /// Always [`SCHEMA`].
     pub schema: String,
@@ -62,7 +62,7 @@ pub struct Report {
 }
 
 /// The program.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Tool {
     /// `auditor`.
     pub name: String,
@@ -71,7 +71,7 @@ pub struct Tool {
 }
 
 /// Totals.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     /// Findings by status.
     #[serde(flatten)]
@@ -86,7 +86,7 @@ pub struct Summary {
 }
 
 /// A check that ran.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CheckRun {
     /// Code.
     pub code: String,
@@ -104,7 +104,7 @@ pub struct CheckRun {
 }
 
 /// A finding.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     /// Check code.
     pub code: String,
@@ -135,7 +135,7 @@ pub struct Finding {
 }
 
 /// A resource.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Resource {
     /// ARN (synthetic for account settings).
     pub arn: String,
@@ -154,7 +154,7 @@ pub struct Resource {
 }
 
 /// Evidence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Evidence {
     /// API field.
     pub field: String,
@@ -165,7 +165,7 @@ pub struct Evidence {
 }
 
 /// A WA practice reference.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WaRef {
     /// Id.
     pub id: String,
@@ -174,7 +174,7 @@ pub struct WaRef {
 }
 
 /// A coverage gap.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CoverageGap {
     /// Service.
     pub service: String,
@@ -196,7 +196,7 @@ pub struct CoverageGap {
 }
 
 /// A practice in the roll-up.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Practice {
     /// Id.
     pub id: String,
@@ -373,4 +373,11 @@ pub fn to_json_of(report: &Report) -> String {
     let mut s = serde_json::to_string_pretty(report).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// The JSON Schema of the v1 report, generated from these types (`auditor schema report`;
+/// checked in as `crates/auditor-report/report-v1.schema.json`, which a test keeps current).
+pub fn schema() -> String {
+    let schema = schemars::schema_for!(Report);
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
 }

@@ -27,7 +27,17 @@ pub fn sort_findings(findings: &mut [Finding]) {
 }
 
 /// Counts of findings by status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct Counts {
     /// Failing.
     pub fail: usize,

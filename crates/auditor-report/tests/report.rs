@@ -325,3 +325,22 @@ fn the_csv_report_has_one_row_per_finding_and_reads_back() {
         "a title, with a comma, \"quotes\"\nand a line break"
     );
 }
+
+/// The checked-in JSON Schema is the one the types give (`UPDATE_SCHEMA=1` rewrites it).
+#[test]
+fn the_checked_in_schema_is_current() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("report-v1.schema.json");
+    let now = auditor_report::json_v1::schema();
+    if std::env::var_os("UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &now).unwrap();
+    }
+    let file = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        file == now,
+        "{} is stale: run `UPDATE_SCHEMA=1 cargo test -p auditor-report --test report schema`",
+        path.display()
+    );
+    let v: Value = serde_json::from_str(&now).unwrap();
+    assert_eq!(v["title"], "Report");
+    assert!(v["properties"]["findings"].is_object());
+}
