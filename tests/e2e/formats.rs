@@ -78,7 +78,9 @@ fn sarif_csv_and_json_of_the_demo_account_validate_and_agree() {
         .arg("--output")
         .arg(out.join("report.sarif"))
         .arg("--output")
-        .arg(format!("csv={}", out.join("findings.txt").display())));
+        .arg(format!("csv={}", out.join("findings.txt").display()))
+        .arg("--output")
+        .arg(out.join("findings.asff")));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let json: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("json"))
@@ -142,6 +144,59 @@ fn sarif_csv_and_json_of_the_demo_account_validate_and_agree() {
         notes.len(),
         json["coverage_gaps"].as_array().expect("gaps").len()
     );
+
+    // ASFF: every batch is a valid BatchImportFindings input by botocore's own model of
+    // Security Hub, at most 100 findings each, every finding of the run once.
+    let script = r#"
+import json, sys, botocore.session, botocore.validate
+model = botocore.session.get_session().get_service_model("securityhub")
+shape = model.operation_model("BatchImportFindings").input_shape
+total = 0
+for n, line in enumerate(open(sys.argv[1]), 1):
+    batch = json.loads(line)
+    report = botocore.validate.ParamValidator().validate(batch, shape)
+    if report.has_errors():
+        print(f"batch {n}:", report.generate_report()[:2000]); sys.exit(1)
+    assert len(batch["Findings"]) <= 100, len(batch["Findings"])
+    total += len(batch["Findings"])
+print(total)
+"#;
+    let asff = std::process::Command::new(venv_python())
+        .args(["-c", script])
+        .arg(out.join("findings.asff"))
+        .output()
+        .expect("python");
+    assert!(
+        asff.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&asff.stdout),
+        String::from_utf8_lossy(&asff.stderr)
+    );
+    let total: usize = String::from_utf8_lossy(&asff.stdout)
+        .trim()
+        .parse()
+        .expect("count");
+    assert_eq!(total, json["findings"].as_array().expect("findings").len());
+    let text = std::fs::read_to_string(out.join("findings.asff")).expect("asff");
+    let all: Vec<Value> = text
+        .lines()
+        .flat_map(|l| {
+            serde_json::from_str::<Value>(l).expect("line")["Findings"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect();
+    let suppressed: Vec<&Value> = all
+        .iter()
+        .filter(|f| f["Workflow"]["Status"] == "SUPPRESSED")
+        .collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0]["GeneratorId"], "auditor/S3-005");
+    assert!(all.iter().all(|f| f["ProductArn"]
+        .as_str()
+        .unwrap_or_default()
+        .ends_with(&format!(":product/{account}/default"))));
 
     // CSV (named, whatever the extension): one row per finding, the JSON report's order.
     let text = std::fs::read_to_string(out.join("findings.txt")).expect("csv");

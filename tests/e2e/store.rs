@@ -172,6 +172,24 @@ fn two_recorded_audits_diff_to_exactly_the_change_between_them() {
         "the default VPC's findings stay"
     );
 
+    // ASFF from the store archives in Security Hub what run 2 resolved.
+    let asff = store_cmd(&db, &["report", "--run", "2", "--format", "asff"]);
+    assert_eq!(asff.code, 0, "{}", asff.stderr);
+    let archived: Vec<Value> = asff
+        .stdout
+        .lines()
+        .flat_map(|l| {
+            serde_json::from_str::<Value>(l).expect("line")["Findings"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter(|f| f["RecordState"] == "ARCHIVED")
+        .collect();
+    assert_eq!(archived.len(), 1, "{archived:#?}");
+    assert_eq!(archived[0]["GeneratorId"], "auditor/EC2-002");
+    assert_eq!(archived[0]["Compliance"]["Status"], "PASSED");
+
     // A pipeline's gate on "nothing new": the new EC2-002 is high.
     let gate = |sev: &str| store_cmd(&db, &["diff", "--fail-on-new", sev]).code;
     assert_eq!((gate("high"), gate("critical"), gate("LOW")), (1, 0, 1));

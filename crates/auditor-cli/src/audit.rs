@@ -18,6 +18,8 @@ pub(crate) enum Format {
     Csv,
     /// SARIF 2.1.0; `audit` and `report` only.
     Sarif,
+    /// AWS Security Finding Format, 100 per line; `audit` and `report` only.
+    Asff,
 }
 
 #[derive(Args)]
@@ -162,13 +164,13 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
         .map(|p| output::Output::parse(p))
         .collect::<Result<Vec<_>, _>>()?;
     if args.org
-        && (matches!(args.format, Format::Csv | Format::Sarif)
+        && (matches!(args.format, Format::Csv | Format::Sarif | Format::Asff)
             || outputs
                 .iter()
                 .any(|o| o.format != output::ReportFormat::Json))
     {
         return Err(usage(
-            "an organisation's audit is reported as JSON (one report wrapping each account's): csv and sarif are for one account",
+            "an organisation's audit is reported as JSON (one report wrapping each account's): csv, sarif and asff are for one account",
         ));
     }
     if let Some(p) = &args.save_inventory {
@@ -286,6 +288,7 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
         Format::Json => auditor_report::json_v1::to_json(&result),
         Format::Csv => auditor_report::csv::to_csv(&result),
         Format::Sarif => auditor_report::sarif::to_sarif(&result),
+        Format::Asff => auditor_report::asff::to_asff(&result, &[]),
         Format::Table => String::new(),
     };
     // The report file first, then the store (which may wait out a busy database), then

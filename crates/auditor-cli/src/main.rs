@@ -239,14 +239,14 @@ fn main() -> ExitCode {
             ))),
         },
         Cmd::Runs {
-            format: Format::Csv | Format::Sarif,
+            format: Format::Csv | Format::Sarif | Format::Asff,
             ..
         }
         | Cmd::Diff {
-            format: Format::Csv | Format::Sarif,
+            format: Format::Csv | Format::Sarif | Format::Asff,
             ..
         } => Err(usage(
-            "--format csv and sarif are for findings: `audit` and `report` (runs and diff: table or json)",
+            "--format csv, sarif and asff are for findings: `audit` and `report` (runs and diff: table or json)",
         )),
         Cmd::Runs {
             store,

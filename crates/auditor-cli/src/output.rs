@@ -103,6 +103,8 @@ pub(crate) enum ReportFormat {
     Csv,
     /// SARIF 2.1.0 (GitHub code scanning).
     Sarif,
+    /// AWS Security Finding Format, batches of 100 per line (Security Hub).
+    Asff,
 }
 
 impl ReportFormat {
@@ -112,6 +114,7 @@ impl ReportFormat {
             ReportFormat::Json => (auditor_report::json_v1::to_json(result), "JSON report"),
             ReportFormat::Csv => (auditor_report::csv::to_csv(result), "CSV report"),
             ReportFormat::Sarif => (auditor_report::sarif::to_sarif(result), "SARIF report"),
+            ReportFormat::Asff => (auditor_report::asff::to_asff(result, &[]), "ASFF findings"),
         }
     }
 }
@@ -125,7 +128,7 @@ pub(crate) struct Output {
 
 impl Output {
     /// `--output [FORMAT=]PATH`: the format named, else from the extension (`.csv`: CSV,
-    /// `.sarif`: SARIF; anything else: the JSON report).
+    /// `.sarif`: SARIF, `.asff`: ASFF; anything else: the JSON report).
     pub(crate) fn parse(value: &Path) -> Result<Output, crate::fail::Failure> {
         let text = value.to_string_lossy();
         let named = text.split_once('=').and_then(|(f, rest)| {
@@ -146,7 +149,8 @@ impl Output {
                 let f = match ext.as_str() {
                     "csv" => "csv",
                     "sarif" => "sarif",
-                    "ocsf" | "asff" | "html" => return Err(not_yet(&text, &ext)),
+                    "asff" => "asff",
+                    "ocsf" | "html" => return Err(not_yet(&text, &ext)),
                     _ => "json",
                 };
                 (f.to_owned(), value.to_owned())
@@ -156,6 +160,7 @@ impl Output {
             "json" => ReportFormat::Json,
             "csv" => ReportFormat::Csv,
             "sarif" => ReportFormat::Sarif,
+            "asff" => ReportFormat::Asff,
             other => return Err(not_yet(&text, other)),
         };
         let dest = Destination::parse("--output", &path)?;
@@ -166,7 +171,7 @@ impl Output {
 
 fn not_yet(value: &str, format: &str) -> crate::fail::Failure {
     crate::fail::usage(format!(
-        "--output {value}: the {format} format is not available yet (json, csv, sarif; name one with FORMAT=PATH)"
+        "--output {value}: the {format} format is not available yet (json, csv, sarif, asff; name one with FORMAT=PATH)"
     ))
 }
 

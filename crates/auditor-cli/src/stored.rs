@@ -202,7 +202,15 @@ pub(crate) fn report(
                 o.dest
             )));
         };
-        let (body, _) = o.format.render(&result);
+        // From a store, ASFF also archives in Security Hub what this run resolved.
+        let (body, _) = if o.format == crate::output::ReportFormat::Asff {
+            (
+                auditor_report::asff::to_asff(&result, &resolved_by(&store, run, &result)?),
+                "",
+            )
+        } else {
+            o.format.render(&result)
+        };
         crate::output::write_atomically(p, body.as_bytes()).map_err(|e| Failure {
             code: 4,
             message: format!("cannot write the report to {}: {e:#}", p.display()),
@@ -212,6 +220,10 @@ pub(crate) fn report(
         crate::audit::Format::Json => print!("{}", auditor_report::json_v1::to_json(&result)),
         crate::audit::Format::Csv => print!("{}", auditor_report::csv::to_csv(&result)),
         crate::audit::Format::Sarif => print!("{}", auditor_report::sarif::to_sarif(&result)),
+        crate::audit::Format::Asff => print!(
+            "{}",
+            auditor_report::asff::to_asff(&result, &resolved_by(&store, run, &result)?)
+        ),
         crate::audit::Format::Table => print!(
             "{}",
             auditor_report::table::render(
@@ -319,4 +331,25 @@ fn table(entries: &[DiffEntry]) -> String {
         ]);
     }
     auditor_report::table::sharp(b)
+}
+
+/// The issues run `run` resolved, for ASFF's archived records.
+fn resolved_by(
+    store: &Store,
+    run: i64,
+    result: &AuditResult,
+) -> Result<Vec<auditor_report::asff::Resolved>, Failure> {
+    Ok(store
+        .issues(Some(&result.account_id), Some("resolved"), None)
+        .map_err(failure)?
+        .into_iter()
+        .filter(|i| i.resolved_run == Some(run))
+        .map(|i| auditor_report::asff::Resolved {
+            fingerprint: i.fingerprint,
+            code: i.code,
+            title: i.title,
+            resource_arn: i.resource_arn,
+            region: i.region,
+        })
+        .collect())
 }

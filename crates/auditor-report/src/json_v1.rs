@@ -378,6 +378,23 @@ pub fn to_json_of(report: &Report) -> String {
 /// The JSON Schema of the v1 report, generated from these types (`auditor schema report`;
 /// checked in as `crates/auditor-report/report-v1.schema.json`, which a test keeps current).
 pub fn schema() -> String {
-    let schema = schemars::schema_for!(Report);
-    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
+    // Keys sorted, whatever serde_json's `preserve_order` in this build: the same text from
+    // every build (a test compares it with the checked-in file).
+    fn sorted(v: serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(m) => {
+                let mut entries: Vec<(String, serde_json::Value)> = m.into_iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                serde_json::Value::Object(
+                    entries.into_iter().map(|(k, v)| (k, sorted(v))).collect(),
+                )
+            }
+            serde_json::Value::Array(a) => {
+                serde_json::Value::Array(a.into_iter().map(sorted).collect())
+            }
+            other => other,
+        }
+    }
+    let schema = serde_json::to_value(schemars::schema_for!(Report)).unwrap_or_default();
+    serde_json::to_string_pretty(&sorted(schema)).unwrap_or_default() + "\n"
 }

@@ -5,6 +5,7 @@
 //! the v1 structs change only by adding optional fields. A breaking change is a v2 module.
 #![deny(missing_docs)]
 
+pub mod asff;
 pub mod csv;
 pub mod json_v1;
 pub mod org;
