@@ -732,7 +732,7 @@ fn several_outputs_in_their_formats_from_one_run_and_from_the_store() {
     run(auditor()
         .args(["runs", "--format", "csv", "--store"])
         .arg(&db))
-    .assert_one_line_error(2, "--format csv, sarif and asff are for findings");
+    .assert_one_line_error(2, "--format csv, sarif, asff and ocsf are for findings");
 }
 
 #[test]

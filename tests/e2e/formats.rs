@@ -80,7 +80,9 @@ fn sarif_csv_and_json_of_the_demo_account_validate_and_agree() {
         .arg("--output")
         .arg(format!("csv={}", out.join("findings.txt").display()))
         .arg("--output")
-        .arg(out.join("findings.asff")));
+        .arg(out.join("findings.asff"))
+        .arg("--output")
+        .arg(out.join("events.ocsf")));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let json: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("json"))
@@ -197,6 +199,35 @@ print(total)
         .as_str()
         .unwrap_or_default()
         .ends_with(&format!(":product/{account}/default"))));
+
+    // OCSF: each line an OCSF 1.x Compliance Finding by the py-ocsf-models package's models.
+    let script = r#"
+import json, sys
+from py_ocsf_models.events.findings.compliance_finding import ComplianceFinding
+n = 0
+for line in open(sys.argv[1]):
+    event = json.loads(line)
+    ComplianceFinding.model_validate(event)
+    assert event["class_uid"] == 2003 and event["type_uid"] == 200301, event
+    n += 1
+print(n)
+"#;
+    let ocsf = std::process::Command::new(venv_python())
+        .args(["-c", script])
+        .arg(out.join("events.ocsf"))
+        .output()
+        .expect("python");
+    assert!(
+        ocsf.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&ocsf.stdout),
+        String::from_utf8_lossy(&ocsf.stderr)
+    );
+    let events: usize = String::from_utf8_lossy(&ocsf.stdout)
+        .trim()
+        .parse()
+        .expect("count");
+    assert_eq!(events, json["findings"].as_array().expect("findings").len());
 
     // CSV (named, whatever the extension): one row per finding, the JSON report's order.
     let text = std::fs::read_to_string(out.join("findings.txt")).expect("csv");

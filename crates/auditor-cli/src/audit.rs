@@ -20,6 +20,8 @@ pub(crate) enum Format {
     Sarif,
     /// AWS Security Finding Format, 100 per line; `audit` and `report` only.
     Asff,
+    /// OCSF Compliance Finding events, one per line; `audit` and `report` only.
+    Ocsf,
 }
 
 #[derive(Args)]
@@ -164,13 +166,15 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
         .map(|p| output::Output::parse(p))
         .collect::<Result<Vec<_>, _>>()?;
     if args.org
-        && (matches!(args.format, Format::Csv | Format::Sarif | Format::Asff)
-            || outputs
-                .iter()
-                .any(|o| o.format != output::ReportFormat::Json))
+        && (matches!(
+            args.format,
+            Format::Csv | Format::Sarif | Format::Asff | Format::Ocsf
+        ) || outputs
+            .iter()
+            .any(|o| o.format != output::ReportFormat::Json))
     {
         return Err(usage(
-            "an organisation's audit is reported as JSON (one report wrapping each account's): csv, sarif and asff are for one account",
+            "an organisation's audit is reported as JSON (one report wrapping each account's): csv, sarif, asff and ocsf are for one account",
         ));
     }
     if let Some(p) = &args.save_inventory {
@@ -289,6 +293,7 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
         Format::Csv => auditor_report::csv::to_csv(&result),
         Format::Sarif => auditor_report::sarif::to_sarif(&result),
         Format::Asff => auditor_report::asff::to_asff(&result, &[]),
+        Format::Ocsf => auditor_report::ocsf::to_ocsf(&result),
         Format::Table => String::new(),
     };
     // The report file first, then the store (which may wait out a busy database), then

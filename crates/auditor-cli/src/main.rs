@@ -239,14 +239,14 @@ fn main() -> ExitCode {
             ))),
         },
         Cmd::Runs {
-            format: Format::Csv | Format::Sarif | Format::Asff,
+            format: Format::Csv | Format::Sarif | Format::Asff | Format::Ocsf,
             ..
         }
         | Cmd::Diff {
-            format: Format::Csv | Format::Sarif | Format::Asff,
+            format: Format::Csv | Format::Sarif | Format::Asff | Format::Ocsf,
             ..
         } => Err(usage(
-            "--format csv, sarif and asff are for findings: `audit` and `report` (runs and diff: table or json)",
+            "--format csv, sarif, asff and ocsf are for findings: `audit` and `report` (runs and diff: table or json)",
         )),
         Cmd::Runs {
             store,

@@ -105,6 +105,8 @@ pub(crate) enum ReportFormat {
     Sarif,
     /// AWS Security Finding Format, batches of 100 per line (Security Hub).
     Asff,
+    /// OCSF Compliance Finding events, one per line (Security Lake).
+    Ocsf,
 }
 
 impl ReportFormat {
@@ -115,6 +117,7 @@ impl ReportFormat {
             ReportFormat::Csv => (auditor_report::csv::to_csv(result), "CSV report"),
             ReportFormat::Sarif => (auditor_report::sarif::to_sarif(result), "SARIF report"),
             ReportFormat::Asff => (auditor_report::asff::to_asff(result, &[]), "ASFF findings"),
+            ReportFormat::Ocsf => (auditor_report::ocsf::to_ocsf(result), "OCSF events"),
         }
     }
 }
@@ -128,7 +131,7 @@ pub(crate) struct Output {
 
 impl Output {
     /// `--output [FORMAT=]PATH`: the format named, else from the extension (`.csv`: CSV,
-    /// `.sarif`: SARIF, `.asff`: ASFF; anything else: the JSON report).
+    /// `.sarif`: SARIF, `.asff`: ASFF, `.ocsf`: OCSF; anything else: the JSON report).
     pub(crate) fn parse(value: &Path) -> Result<Output, crate::fail::Failure> {
         let text = value.to_string_lossy();
         let named = text.split_once('=').and_then(|(f, rest)| {
@@ -150,7 +153,8 @@ impl Output {
                     "csv" => "csv",
                     "sarif" => "sarif",
                     "asff" => "asff",
-                    "ocsf" | "html" => return Err(not_yet(&text, &ext)),
+                    "ocsf" => "ocsf",
+                    "html" => return Err(not_yet(&text, &ext)),
                     _ => "json",
                 };
                 (f.to_owned(), value.to_owned())
@@ -161,6 +165,7 @@ impl Output {
             "csv" => ReportFormat::Csv,
             "sarif" => ReportFormat::Sarif,
             "asff" => ReportFormat::Asff,
+            "ocsf" => ReportFormat::Ocsf,
             other => return Err(not_yet(&text, other)),
         };
         let dest = Destination::parse("--output", &path)?;
@@ -171,7 +176,7 @@ impl Output {
 
 fn not_yet(value: &str, format: &str) -> crate::fail::Failure {
     crate::fail::usage(format!(
-        "--output {value}: the {format} format is not available yet (json, csv, sarif, asff; name one with FORMAT=PATH)"
+        "--output {value}: the {format} format is not available yet (json, csv, sarif, asff, ocsf; name one with FORMAT=PATH)"
     ))
 }
 

@@ -220,6 +220,7 @@ pub(crate) fn report(
         crate::audit::Format::Json => print!("{}", auditor_report::json_v1::to_json(&result)),
         crate::audit::Format::Csv => print!("{}", auditor_report::csv::to_csv(&result)),
         crate::audit::Format::Sarif => print!("{}", auditor_report::sarif::to_sarif(&result)),
+        crate::audit::Format::Ocsf => print!("{}", auditor_report::ocsf::to_ocsf(&result)),
         crate::audit::Format::Asff => print!(
             "{}",
             auditor_report::asff::to_asff(&result, &resolved_by(&store, run, &result)?)

@@ -8,6 +8,7 @@
 pub mod asff;
 pub mod csv;
 pub mod json_v1;
+pub mod ocsf;
 pub mod org;
 pub mod rollup;
 pub mod sarif;
