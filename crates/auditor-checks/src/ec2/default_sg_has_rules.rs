@@ -12,7 +12,7 @@ declare_check! {
     /// Resources launched without an explicit security group land in the default group.
     /// AWS creates it allowing all traffic between its members and all outbound traffic,
     /// so a forgotten instance or ENI silently joins a flat network with open egress.
-    /// Seed 002 asks for defense in depth: nothing should get network access by default.
+    /// The Terraform state threat model asks for defense in depth: nothing should get network access by default.
     ///
     /// ## Remediation
     /// Remove every rule from each VPC's default security group (it cannot be deleted),

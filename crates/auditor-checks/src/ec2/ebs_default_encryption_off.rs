@@ -11,7 +11,7 @@ declare_check! {
     /// ## Why it matters
     /// With the default off, any volume or snapshot created without an explicit
     /// encryption flag (a node group's root volume, a hand-made snapshot) is stored in
-    /// plain text. Seed 004 asks that data at rest is encrypted everywhere; the default
+    /// plain text. The EKS GitOps security guide asks that data at rest is encrypted everywhere; the default
     /// makes that hold without relying on every template being right.
     ///
     /// ## Remediation

@@ -31,7 +31,7 @@ declare_check! {
     /// ## Why it matters
     /// Without the endpoints, nodes pull images over the internet through NAT: the traffic
     /// leaves the VPC, needs an egress path that isolated node subnets should not have, and
-    /// cannot be limited by an endpoint policy to your own registries. Seed 003 (ECR) asks
+    /// cannot be limited by an endpoint policy to your own registries. The Amazon EKS security checklist (ECR) asks
     /// for ECR to be "accessible over VPC interface endpoints".
     ///
     /// ## Remediation

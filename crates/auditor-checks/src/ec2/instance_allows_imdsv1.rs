@@ -13,7 +13,7 @@ declare_check! {
     /// ## Why it matters
     /// IMDSv1 answers any plain GET, so a server-side request forgery in any application
     /// on the host (or a pod on an EKS node) can read the instance role's credentials.
-    /// IMDSv2's session tokens defeat that class of attack. Seed 003 asks to block pods
+    /// IMDSv2's session tokens defeat that class of attack. The Amazon EKS security checklist asks to block pods
     /// from the node's metadata.
     ///
     /// ## Remediation

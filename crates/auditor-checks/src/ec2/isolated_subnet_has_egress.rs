@@ -13,7 +13,7 @@ declare_check! {
     /// egress-only internet gateway. Subnets without the tag are not evaluated.
     ///
     /// ## Why it matters
-    /// Seed 002: "Services such as a database or cache do not need egress networking, so
+    /// The Terraform state threat model: "Services such as a database or cache do not need egress networking, so
     /// let's not add a NAT gateway to the routing table of their subnets." An attacker who
     /// lands in a data tier with egress can pull tools in and push data out; without it,
     /// exfiltration needs a second foothold.

@@ -15,7 +15,7 @@ declare_check! {
     /// the internet, so they do not decide the outcome.
     ///
     /// ## Why it matters
-    /// Network ACLs are the subnet-level layer of defense in depth (seed 002): when a
+    /// Network ACLs are the subnet-level layer of defense in depth (the Terraform state threat model): when a
     /// security group is misconfigured, a deny in the ACL still keeps SSH and RDP away from
     /// the internet. The default ACL allows everything, so every subnet that uses it has no
     /// such layer.

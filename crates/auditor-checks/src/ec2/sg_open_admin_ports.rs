@@ -11,7 +11,7 @@ declare_check! {
     ///
     /// ## Why it matters
     /// Administration ports open to the internet are scanned within minutes and attacked
-    /// with stolen keys and password guessing. Seed 003 asks to remove SSH access to nodes
+    /// with stolen keys and password guessing. The Amazon EKS security checklist asks to remove SSH access to nodes
     /// altogether and use SSM Session Manager instead.
     ///
     /// ## Remediation

@@ -10,7 +10,7 @@ declare_check! {
     /// ## Why it matters
     /// Such a group exposes every service on every attached interface to the internet,
     /// including the ones nobody meant to publish (debug ports, metrics, databases).
-    /// Seed 000 asks for node-to-node-only groups; seed 002 for ingress only from internal
+    /// The platform's security review asks for node-to-node-only groups; the Terraform state threat model for ingress only from internal
     /// resources such as the load balancer.
     ///
     /// ## Remediation

@@ -11,7 +11,7 @@ declare_check! {
     /// MongoDB 27017/27018 (`checks.ec2.database_ports` in config).
     ///
     /// ## Why it matters
-    /// Data stores are the target. Seed 002 asks that databases and caches accept traffic
+    /// Data stores are the target. The Terraform state threat model asks that databases and caches accept traffic
     /// only from internal resources; an internet-facing data port is one weak password or
     /// one unpatched CVE from a breach, and many caches ship without authentication.
     ///

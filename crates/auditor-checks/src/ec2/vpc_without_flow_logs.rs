@@ -13,7 +13,7 @@ declare_check! {
     /// ## Why it matters
     /// Without flow logs there is no record of which addresses talked to which, so an
     /// investigation cannot tell whether a compromised pod reached a database or exfiltrated
-    /// data. Seed 004 (audit logging) and the WA logging practice both ask for them.
+    /// data. The EKS GitOps security guide (audit logging) and the WA logging practice both ask for them.
     ///
     /// ## Remediation
     /// Create a flow log for the VPC with traffic type `ALL`, delivered to CloudWatch Logs

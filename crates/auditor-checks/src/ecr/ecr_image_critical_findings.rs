@@ -13,7 +13,7 @@ declare_check! {
     ///
     /// ## Why it matters
     /// The newest image is the one the next deployment pulls. A critical or high CVE in it
-    /// is a known, published way in. Seed 004 asks that images with such findings do not
+    /// is a known, published way in. The EKS GitOps security guide asks that images with such findings do not
     /// ship.
     ///
     /// ## Remediation

@@ -11,7 +11,7 @@ declare_check! {
     /// ## Why it matters
     /// Without one, every image ever pushed stays pullable forever: old images with known
     /// vulnerabilities remain one tag away from being deployed again, and the attack surface
-    /// of the registry only grows. Seed 003 gives lifecycle policies as part of the ECR
+    /// of the registry only grows. The Amazon EKS security checklist gives lifecycle policies as part of the ECR
     /// baseline.
     ///
     /// ## Remediation

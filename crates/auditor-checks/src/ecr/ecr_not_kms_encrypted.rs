@@ -11,7 +11,7 @@ declare_check! {
     /// ## Why it matters
     /// Images are encrypted at rest either way. A KMS key adds what AES256 cannot: a key
     /// policy that decides who may decrypt, CloudTrail records of every use, and the
-    /// ability to revoke. Seed 000 asks for the organisation's KMS key on EKS data. Low
+    /// ability to revoke. The platform's security review asks for the organisation's KMS key on EKS data. Low
     /// severity: the data is not in the clear.
     ///
     /// ## Remediation

@@ -23,7 +23,7 @@ declare_check! {
     /// ## Why it matters
     /// A public or cross-account pull grant hands your images, with whatever secrets and
     /// internal endpoints are baked into their layers, to anyone who finds the repository
-    /// URI; a push grant lets an outsider replace them. Seed 003 asks that access be
+    /// URI; a push grant lets an outsider replace them. The Amazon EKS security checklist asks that access be
     /// controlled with IAM policies scoped to the accounts that need it.
     ///
     /// ## Remediation

@@ -13,8 +13,8 @@ declare_check! {
     /// ## Why it matters
     /// A pull-through cache makes an external registry's images look like your own ECR
     /// images: a cluster pulling `<account>.dkr.ecr...amazonaws.com/docker-hub/...` gets
-    /// whatever the upstream serves, typosquats included. Seed 000 asks for approved image
-    /// sources only, and seed 001 for centralized package sources (SEC11-BP05).
+    /// whatever the upstream serves, typosquats included. The platform's security review asks for approved image
+    /// sources only, and the AWS Security Profile for centralized package sources (SEC11-BP05).
     ///
     /// ## Remediation
     /// Delete rules for registries that are not approved

@@ -16,7 +16,7 @@ declare_check! {
     ///
     /// ## Why it matters
     /// Unscanned images reach the cluster with whatever known CVEs they carry, and nobody
-    /// learns of them. Seeds 003 and 004 ask for scanning of every image in the registry.
+    /// learns of them. The Amazon EKS security checklist and the EKS GitOps security guide ask for scanning of every image in the registry.
     ///
     /// ## Remediation
     /// Prefer enhanced continuous scanning for all repositories:

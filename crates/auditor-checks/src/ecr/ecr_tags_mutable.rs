@@ -11,8 +11,8 @@ declare_check! {
     ///
     /// ## Why it matters
     /// With mutable tags, whoever can push can replace what `app:1.4.2` means after it was
-    /// reviewed, scanned and deployed; the next node to pull it runs the new image. Seeds
-    /// 003 and 004 ask for immutable tags so a tag always names the image that was vetted.
+    /// reviewed, scanned and deployed; the next node to pull it runs the new image. The
+    /// Amazon EKS security checklist and the EKS GitOps security guide ask for immutable tags so a tag always names the image that was vetted.
     ///
     /// ## Remediation
     /// `aws ecr put-image-tag-mutability --repository-name <name> --image-tag-mutability

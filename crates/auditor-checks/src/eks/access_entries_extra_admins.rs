@@ -17,7 +17,7 @@ declare_check! {
     ///
     /// ## Why it matters
     /// Cluster admin can read every secret, run privileged pods and so take the nodes and
-    /// their IAM roles. Each admin principal is a path to all of it; seed 001 asks for least
+    /// their IAM roles. Each admin principal is a path to all of it; the AWS Security Profile asks for least
     /// privilege in RoleBindings, and access entries are where EKS grants it.
     ///
     /// ## Remediation

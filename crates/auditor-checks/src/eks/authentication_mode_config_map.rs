@@ -16,7 +16,7 @@ declare_check! {
     /// controlled through IAM or CloudTrail, one bad edit locks everyone out, and anyone who
     /// can edit it can make themselves admin. Access entries are AWS resources, audited and
     /// managed with IAM. The creator's bootstrap admin is often a CI role or a person who
-    /// has left. Seeds 003 and 004 §1 ask for access entries and least privilege.
+    /// has left. The Amazon EKS security checklist and the EKS GitOps security guide §1 ask for access entries and least privilege.
     ///
     /// ## Remediation
     /// `aws eks update-cluster-config --name NAME --access-config

@@ -17,7 +17,7 @@ declare_check! {
     /// The cluster role may manage network interfaces, security groups and load balancers
     /// in the VPC. Whoever else can assume it (an EC2 instance, a person, a CI job) gets
     /// those rights without touching the cluster, and a role shared by clusters couples
-    /// their blast radius. Seed 003 asks for a dedicated cluster IAM role.
+    /// their blast radius. The Amazon EKS security checklist asks for a dedicated cluster IAM role.
     ///
     /// ## Remediation
     /// Create a role per cluster that trusts only `eks.amazonaws.com` (with `sts:AssumeRole`

@@ -21,7 +21,7 @@ declare_check! {
     /// ## Why it matters
     /// The cluster security group is shared by the control-plane network interfaces and by
     /// nodes. A rule from outside lets that source reach the kubelet, NodePorts and host
-    /// ports on every node, bypassing load balancers and network policies. Seed 000 (Network)
+    /// ports on every node, bypassing load balancers and network policies. The platform's security review (Network)
     /// limits cluster traffic to the cluster.
     ///
     /// ## Remediation

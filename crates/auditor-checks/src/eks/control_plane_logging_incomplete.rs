@@ -15,8 +15,8 @@ declare_check! {
     /// ## Why it matters
     /// The audit log records who did what through the Kubernetes API; the authenticator
     /// log maps those requests to IAM principals; the api log shows the API server's own
-    /// view. Without them an incident on the cluster cannot be reconstructed. Seeds 003
-    /// (Monitoring) and 004 §7 ask for control-plane logs.
+    /// view. Without them an incident on the cluster cannot be reconstructed. The Amazon EKS security checklist
+    /// (Monitoring) and the EKS GitOps security guide §7 ask for control-plane logs.
     ///
     /// ## Remediation
     /// `aws eks update-cluster-config --name NAME --logging

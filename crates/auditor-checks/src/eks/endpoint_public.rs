@@ -16,7 +16,7 @@ declare_check! {
     /// A public endpoint open to the internet exposes the Kubernetes API to every scanner
     /// and credential-stuffing attempt, and to any unpatched API-server vulnerability.
     /// Authentication still applies, but a leaked token or kubeconfig is then usable from
-    /// anywhere. Seeds 003 and 004 §5 ask for a private endpoint, or at least a CIDR
+    /// anywhere. The Amazon EKS security checklist and the EKS GitOps security guide §5 ask for a private endpoint, or at least a CIDR
     /// allow-list.
     ///
     /// ## Remediation

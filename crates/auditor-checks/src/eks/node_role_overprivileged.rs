@@ -17,7 +17,7 @@ declare_check! {
     /// ## Why it matters
     /// Every pod that reaches the instance metadata service gets the node role's
     /// credentials, so whatever the node role may do, every workload on the node may do.
-    /// Seed 004 §5 ("Node IAM Scoping") asks for node roles with only what the kubelet, the
+    /// The EKS GitOps security guide §5 ("Node IAM Scoping") asks for node roles with only what the kubelet, the
     /// CNI and image pulls need; workloads get their own roles through IRSA or Pod Identity.
     ///
     /// ## Remediation

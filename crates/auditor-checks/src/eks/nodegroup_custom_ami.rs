@@ -13,7 +13,7 @@ declare_check! {
     /// EKS-optimized and Bottlerocket AMIs are hardened, patched by AWS on a published
     /// cadence, and upgraded by `update-nodegroup-version`. A custom AMI's patching, CIS
     /// hardening and kubelet configuration are all yours, and node-group upgrades no longer
-    /// patch it. Seeds 003 and 004 §5 recommend the optimized or Bottlerocket AMIs.
+    /// patch it. The Amazon EKS security checklist and the EKS GitOps security guide §5 recommend the optimized or Bottlerocket AMIs.
     ///
     /// ## Remediation
     /// Move the node group to an EKS-optimized AMI type (`AL2023_x86_64_STANDARD`,

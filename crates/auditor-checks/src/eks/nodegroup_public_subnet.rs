@@ -15,7 +15,7 @@ declare_check! {
     /// ## Why it matters
     /// Nodes in public subnets get public addresses: every NodePort, host port, kubelet or
     /// SSH port opened by a security-group mistake is on the internet, and nodes can be
-    /// reached without passing a load balancer or WAF. Seeds 003 and 004 §2 ask for nodes in
+    /// reached without passing a load balancer or WAF. The Amazon EKS security checklist and the EKS GitOps security guide §2 ask for nodes in
     /// private subnets with egress through NAT.
     ///
     /// ## Remediation

@@ -14,7 +14,7 @@ declare_check! {
     /// ## Why it matters
     /// SSH on nodes is a standing way around Kubernetes RBAC and audit logging: whoever has
     /// the key has root on the node and every pod's secrets and the node role's credentials.
-    /// Seed 003 (Container Host) asks to disable it and use SSM Session Manager instead.
+    /// The Amazon EKS security checklist (Container Host) asks to disable it and use SSM Session Manager instead.
     ///
     /// ## Remediation
     /// Node groups' remote access cannot be changed in place: create a node group without

@@ -19,7 +19,7 @@ declare_check! {
     /// With a hop limit of 2, or IMDSv1, any pod on the node can fetch the node role's
     /// credentials from `169.254.169.254`, and with them everything the node role may do
     /// (pull every image, describe the VPC, and with the CNI policy change network
-    /// interfaces). Seed 003 asks to "block access to IMDS" from pods.
+    /// interfaces). The Amazon EKS security checklist asks to "block access to IMDS" from pods.
     ///
     /// ## Remediation
     /// In the node group's launch template set `MetadataOptions` to `HttpTokens=required`,

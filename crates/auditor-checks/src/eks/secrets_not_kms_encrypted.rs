@@ -13,7 +13,7 @@ declare_check! {
     /// Secrets hold database passwords, tokens and keys. Newer EKS platform versions encrypt
     /// all Kubernetes API data with an AWS-owned key by default, but only a key you manage
     /// lets you restrict and audit its use in CloudTrail, and revoke it. Older clusters have
-    /// no envelope encryption at all. Seeds 000 (Encryption) and 004 §4 ask for KMS envelope
+    /// no envelope encryption at all. The platform's security review (Encryption) and the EKS GitOps security guide §4 ask for KMS envelope
     /// encryption of secrets.
     ///
     /// ## Remediation

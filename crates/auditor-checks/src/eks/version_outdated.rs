@@ -19,7 +19,7 @@ declare_check! {
     /// Kubernetes fixes security bugs only in recent minor versions. A cluster in extended
     /// support costs more per hour and is auto-upgraded, untested, when that ends; a cluster
     /// two versions behind faces several consecutive upgrades under pressure when a CVE
-    /// lands. Seed 004 §9 asks to stay on a supported version.
+    /// lands. The EKS GitOps security guide §9 asks to stay on a supported version.
     ///
     /// ## Remediation
     /// Upgrade one minor version at a time: check deprecated APIs (EKS upgrade insights),

@@ -15,7 +15,7 @@ declare_check! {
     /// ## Why it matters
     /// Without its own role, aws-node uses the node's instance role, so
     /// `AmazonEKS_CNI_Policy` (create and attach network interfaces, assign IPs) must sit on
-    /// the node role, where every pod that reaches IMDS inherits it. Seed 003 asks to
+    /// the node role, where every pod that reaches IMDS inherits it. The Amazon EKS security checklist asks to
     /// "update the aws-node daemonset to use IRSA".
     ///
     /// ## Remediation

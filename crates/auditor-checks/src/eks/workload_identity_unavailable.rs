@@ -14,7 +14,7 @@ declare_check! {
     /// ## Why it matters
     /// Without IRSA or Pod Identity, the only AWS credentials a pod can get are the node
     /// role's, through IMDS: every pod on a node shares them, so the node role grows to the
-    /// union of what all workloads need. Seeds 003 (IRSA) and 004 §1 ask for per-workload
+    /// union of what all workloads need. The Amazon EKS security checklist (IRSA) and the EKS GitOps security guide §1 ask for per-workload
     /// roles.
     ///
     /// ## Remediation

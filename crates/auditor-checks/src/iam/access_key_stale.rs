@@ -14,7 +14,7 @@ declare_check! {
     /// ## Why it matters
     /// Long-lived keys leak: into repositories, CI logs, laptops. The older a key, the more
     /// places it has been copied to; an unused key is pure risk. Root keys cannot be limited
-    /// by any policy. Seed 001 asks for credentials rotated regularly (SEC02-BP05).
+    /// by any policy. The AWS Security Profile asks for credentials rotated regularly (SEC02-BP05).
     ///
     /// ## Remediation
     /// Rotate: create a second key, switch the consumer, deactivate and delete the old one

@@ -11,7 +11,7 @@ declare_check! {
     ///
     /// ## Why it matters
     /// A password alone is phished, reused and guessed; MFA stops the stolen password from
-    /// being enough. The root user can do anything, including closing the account. Seed 001
+    /// being enough. The root user can do anything, including closing the account. The AWS Security Profile
     /// lists strong sign-in mechanisms (SEC02-BP01).
     ///
     /// ## Remediation

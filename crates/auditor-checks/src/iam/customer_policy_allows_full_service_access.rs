@@ -23,8 +23,8 @@ declare_check! {
     /// `s3:*` includes `s3:DeleteBucket` and `s3:PutBucketPolicy`; `kms:*` includes
     /// `kms:ScheduleKeyDeletion`; `ec2:*` includes every network change. Least privilege
     /// (SEC03-BP02) starts with granting the actions a job needs, and an action list that no
-    /// one wrote down cannot be reviewed or reduced (SEC03-BP04). Seed 001 answers
-    /// SEC03-BP02 with roles created "with the necessary permissions"; seed 002 notes that an
+    /// one wrote down cannot be reviewed or reduced (SEC03-BP04). The AWS Security Profile answers
+    /// SEC03-BP02 with roles created "with the necessary permissions"; the Terraform state threat model notes that an
     /// attacker with credentials tries every API method a policy allows.
     ///
     /// ## Remediation

@@ -12,7 +12,7 @@ declare_check! {
     ///
     /// ## Why it matters
     /// A person's long-lived key sits in `~/.aws/credentials` on a laptop, outlives the
-    /// person's role, and bypasses the MFA of their console sign-in. Seed 001 states that no
+    /// person's role, and bypasses the MFA of their console sign-in. The AWS Security Profile states that no
     /// human user should have direct AWS permissions: people use federation and short-lived
     /// credentials (SEC02-BP02, SEC02-BP04).
     ///

@@ -15,7 +15,7 @@ declare_check! {
     /// ## Why it matters
     /// Service-account tokens can be minted for other audiences (a vault, a webhook). Without
     /// the audience condition, a token issued for another system can be replayed to STS to
-    /// assume the role. Seeds 001 and 003 pair `:aud` with `:sub` in the IRSA trust.
+    /// assume the role. The AWS Security Profile and the Amazon EKS security checklist pair `:aud` with `:sub` in the IRSA trust.
     ///
     /// ## Remediation
     /// Add `"<issuer>:aud": "sts.amazonaws.com"` under `StringEquals` in the trust statement.

@@ -14,7 +14,7 @@ declare_check! {
     ///
     /// ## Why it matters
     /// A stale trust is unused privilege waiting to be reclaimed: whoever recreates a provider
-    /// for that issuer, or a new cluster that reuses the names, inherits the role. Seed 001
+    /// for that issuer, or a new cluster that reuses the names, inherits the role. The AWS Security Profile
     /// asks to reduce permissions continuously.
     ///
     /// ## Remediation

@@ -19,7 +19,7 @@ declare_check! {
     ///
     /// ## Why it matters
     /// Without the `:sub` scope, any pod in the cluster that can get a projected token, such
-    /// as a compromised one, can assume the role. Seed 001 asks by name: "Scope the IAM Role
+    /// as a compromised one, can assume the role. The AWS Security Profile asks by name: "Scope the IAM Role
     /// trust policy for IRSA to the service account name".
     ///
     /// ## Remediation

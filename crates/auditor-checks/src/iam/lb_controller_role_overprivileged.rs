@@ -20,7 +20,7 @@ declare_check! {
     ///
     /// ## Why it matters
     /// The controller runs in the cluster; its role is available to anything that can read
-    /// its service account token. Seed 000: "keeping the role sufficiently narrow is
+    /// its service account token. The platform's security review: "keeping the role sufficiently narrow is
     /// important", with "only the ALBIngressControllerIAMPolicy".
     ///
     /// ## Remediation

@@ -24,7 +24,7 @@ declare_check! {
     /// ## Why it matters
     /// The provider signs tokens for every one of its users. For GitHub, without a `sub`
     /// condition any workflow of any repository on GitHub can assume the role: a well-known
-    /// way into AWS accounts. Seed 000 requires OIDC federation to be set up by the security
+    /// way into AWS accounts. The platform's security review requires OIDC federation to be set up by the security
     /// team for this reason.
     ///
     /// ## Remediation

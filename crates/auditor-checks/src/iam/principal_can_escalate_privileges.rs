@@ -33,7 +33,7 @@ declare_check! {
     ///
     /// ## Why it matters
     /// A principal that can escalate has, in effect, administrator access: an attacker with
-    /// its credentials "brute-forces all of AWS' API methods", as seed 002 puts it, and finds
+    /// its credentials "brute-forces all of AWS' API methods", as the Terraform state threat model puts it, and finds
     /// the way up.
     ///
     /// ## Remediation

@@ -23,7 +23,7 @@ declare_check! {
     ///
     /// ## Why it matters
     /// An administrator principal is the whole account: its credentials leaking, or anyone
-    /// who can assume it, means everything is lost. Seeds 001 and 004 ask that administrative
+    /// who can assume it, means everything is lost. The AWS Security Profile and the EKS GitOps security guide ask that administrative
     /// access be limited to a break-glass path.
     ///
     /// ## Remediation

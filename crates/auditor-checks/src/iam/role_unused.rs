@@ -11,8 +11,8 @@ declare_check! {
     ///
     /// ## Why it matters
     /// An unused role is standing access nobody needs: its trust policy is still an entry
-    /// point and its permissions still a prize. Seed 001 asks to reduce permissions
-    /// continuously; seed 002 to use Access Advisor data to trim them.
+    /// point and its permissions still a prize. The AWS Security Profile asks to reduce permissions
+    /// continuously; the Terraform state threat model to use Access Advisor data to trim them.
     ///
     /// ## Remediation
     /// Confirm with the owner, then delete the role (`aws iam delete-role` after detaching

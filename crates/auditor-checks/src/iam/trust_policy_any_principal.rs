@@ -24,7 +24,7 @@ declare_check! {
     ///
     /// ## Why it matters
     /// Any AWS account in the world, including an attacker's, can assume such a role and act
-    /// with its permissions. Seed 002 looks at the account as an attacker would.
+    /// with its permissions. The Terraform state threat model looks at the account as an attacker would.
     ///
     /// ## Remediation
     /// Name the principals that need the role, or add a condition on `aws:PrincipalOrgID`:

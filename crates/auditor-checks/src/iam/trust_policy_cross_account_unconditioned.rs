@@ -22,7 +22,7 @@ declare_check! {
     /// A third party that can assume roles in many customers' accounts can be tricked into
     /// using its access against yours (the confused deputy) unless each trust requires the
     /// external id you agreed with it; an unknown account with a standing trust is a
-    /// backdoor. Seed 002 asks that access be granted on a need-to-know basis.
+    /// backdoor. The Terraform state threat model asks that access be granted on a need-to-know basis.
     ///
     /// ## Remediation
     /// Require the external id agreed with the third party (`"Condition": {"StringEquals":

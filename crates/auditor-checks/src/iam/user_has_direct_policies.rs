@@ -10,7 +10,7 @@ declare_check! {
     ///
     /// ## Why it matters
     /// Permissions granted user by user drift: nobody can say who has what, and leavers keep
-    /// access. Groups make access reviewable by role. Seed 001 answers SEC02-BP06 with
+    /// access. Groups make access reviewable by role. The AWS Security Profile answers SEC02-BP06 with
     /// groups.
     ///
     /// ## Remediation

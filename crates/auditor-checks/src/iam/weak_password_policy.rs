@@ -12,7 +12,7 @@ declare_check! {
     ///
     /// ## Why it matters
     /// Short and reused passwords are what credential stuffing and guessing succeed with.
-    /// Seed 001 lists strong sign-in mechanisms (SEC02-BP01).
+    /// The AWS Security Profile lists strong sign-in mechanisms (SEC02-BP01).
     ///
     /// ## Remediation
     /// `aws iam update-account-password-policy --minimum-password-length 14

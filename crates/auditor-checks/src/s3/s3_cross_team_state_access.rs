@@ -34,13 +34,13 @@ declare_check! {
     /// policies, KMS key policies and object ACLs are not evaluated.
     ///
     /// ## Why it matters
-    /// Seed 002's central threat: developers must not reach the Terraform states of other
+    /// The Terraform state threat model's central threat: developers must not reach the Terraform states of other
     /// teams. State holds secrets in plain text, so read access to another team's state is
     /// access to its databases and keys; write access lets one team change what another
     /// team's next apply does. No other scanner checks this.
     ///
     /// ## Remediation
-    /// Scope each team's deployer to its own prefix, as seed 002 shows:
+    /// Scope each team's deployer to its own prefix, as the Terraform state threat model shows:
     /// `"Resource": "arn:aws:s3:::<bucket>/services/<team>/*"` (not `arn:aws:s3:::<bucket>/*`
     /// or `s3:*` on `*`), and remove bucket-policy grants that span teams. A Deny per
     /// prefix in the bucket policy (`"NotPrincipal"` or `StringNotLike aws:PrincipalArn`)

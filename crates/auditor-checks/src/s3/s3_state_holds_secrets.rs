@@ -16,7 +16,7 @@ declare_check! {
     /// readable) are listed; a bucket whose objects were all skipped is not assessed.
     ///
     /// ## Why it matters
-    /// Seed 002: "Sensitive information can show up in the state" (RDS passwords is its
+    /// The Terraform state threat model: "Sensitive information can show up in the state" (RDS passwords is its
     /// example), and "developers may store sensitive information in the Terraform states
     /// by accident". Marking an attribute `sensitive` hides it in plans, not in state.
     /// Whoever can read the state file (see S3-008) holds these secrets.

@@ -11,7 +11,7 @@ declare_check! {
     ///
     /// ## Why it matters
     /// State files hold secrets in plain text: database passwords, private keys, tokens
-    /// (seed 002: "Sensitive information can show up in the state. The file is not
+    /// (the Terraform state threat model: "Sensitive information can show up in the state. The file is not
     /// encrypted"). With SSE-S3 anyone who may `s3:GetObject` reads them. With a KMS key,
     /// reading also needs `kms:Decrypt` under the key's policy, every use is in CloudTrail,
     /// and access can be revoked at the key: a second, independent fence around each

@@ -31,7 +31,7 @@ declare_check! {
     /// ## Why it matters
     /// State holds every secret the infrastructure was built with. A grant to `*` makes it
     /// readable by anyone with AWS credentials (or none, with public access block off); a
-    /// grant to another account extends the "internal threat" of seed 002 to everyone
+    /// grant to another account extends the "internal threat" of the Terraform state threat model to everyone
     /// there.
     ///
     /// ## Remediation

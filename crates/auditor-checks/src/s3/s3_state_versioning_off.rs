@@ -12,7 +12,7 @@ declare_check! {
     /// ## Why it matters
     /// A state file overwritten by a bad apply, a botched `terraform state mv`, or deleted
     /// by mistake or malice, cannot be recovered without versions; Terraform then no longer
-    /// knows what it manages. Seed 002 assumes developers sometimes touch state directly.
+    /// knows what it manages. The Terraform state threat model assumes developers sometimes touch state directly.
     ///
     /// ## Remediation
     /// `aws s3api put-bucket-versioning --bucket <bucket> --versioning-configuration
