@@ -297,19 +297,15 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
             count(&shared, &account, "failed");
             tracing::warn!(target: "auditor::daemon", run = id, account, error = %f.message, "run failed");
             if !was_failing {
-                let _ = tokio::time::timeout(
-                    NOTIFY_BUDGET,
-                    crate::notify::announce(
-                        &cfg,
-                        Some(&shared.store),
-                        &account,
-                        Some(id),
-                        crate::notify::What::Failed(&f.message),
-                    ),
+                notify(
+                    &cfg,
+                    &shared,
+                    &account,
+                    id,
+                    crate::notify::What::Failed(&f.message),
                 )
                 .await;
             }
-            *lock(&shared.scheduler_tick) = Instant::now();
             return;
         }
     };
@@ -352,21 +348,14 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
     if let Some(keep) = d.keep_reports {
         retain(&shared, &d.reports_dir, &account, keep);
     }
-    *lock(&shared.scheduler_tick) = Instant::now();
-    // A destination that is down costs at most a minute of the schedule; what it missed is
-    // pending in the store and announced at the next run.
-    let _ = tokio::time::timeout(
-        NOTIFY_BUDGET,
-        crate::notify::announce(
-            &cfg,
-            Some(&shared.store),
-            &account,
-            Some(id),
-            crate::notify::What::Raised(&changes.raised),
-        ),
+    notify(
+        &cfg,
+        &shared,
+        &account,
+        id,
+        crate::notify::What::Raised(&changes.raised),
     )
     .await;
-    *lock(&shared.scheduler_tick) = Instant::now();
 
     if let Some((bucket, prefix)) = &d.upload_to {
         let key = if prefix.is_empty() {
@@ -452,6 +441,22 @@ pub(crate) fn restore_reports(shared: &Shared, reports: &std::path::Path) -> usi
         }
     }
     restored
+}
+
+/// Announces what a run raised, or its failure, within [`NOTIFY_BUDGET`]: a destination
+/// that is down costs at most that much of the schedule (what it missed is pending in the
+/// store and announced at the next run); the scheduler's sign of life is renewed around it.
+async fn notify(
+    cfg: &Config,
+    shared: &Shared,
+    account: &str,
+    run: i64,
+    what: crate::notify::What<'_>,
+) {
+    *lock(&shared.scheduler_tick) = Instant::now();
+    let announced = crate::notify::announce(cfg, Some(&shared.store), account, Some(run), what);
+    let _ = tokio::time::timeout(NOTIFY_BUDGET, announced).await;
+    *lock(&shared.scheduler_tick) = Instant::now();
 }
 
 /// `daemon.keep_reports`: the account's newest `keep` runs stay in the store, and their

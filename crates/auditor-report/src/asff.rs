@@ -7,6 +7,7 @@
 //! is the account's own custom integration (`product/<account>/default`). An issue a stored
 //! run resolved comes as `RecordState` ARCHIVED (with `resolved`).
 
+use crate::table::clip;
 use auditor_model::AuditResult;
 use serde_json::{json, Value};
 
@@ -26,16 +27,6 @@ pub struct Resolved {
     pub resource_arn: String,
     /// Region, for regional resources.
     pub region: Option<String>,
-}
-
-fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_owned()
-    } else {
-        let mut c: String = s.chars().take(max.saturating_sub(1)).collect();
-        c.push('…');
-        c
-    }
 }
 
 fn label(severity: &str) -> &'static str {
@@ -109,14 +100,9 @@ pub fn to_asff(result: &AuditResult, resolved: &[Resolved]) -> String {
             f.resource.region.as_deref(),
         );
         v["Resources"][0]["Type"] = resource_type(&f.resource.arn, &f.resource.kind).into();
-        let evidence: Vec<String> = f
-            .evidence
-            .iter()
-            .map(|e| format!("{}: {} ({})", e.field, e.observed, e.reason))
-            .collect();
-        let description = match (&f.status_reason, evidence.is_empty()) {
+        let description = match (&f.status_reason, f.evidence.is_empty()) {
             (Some(why), _) => format!("{}: not assessed: {why}", f.title),
-            (None, false) => evidence.join("; "),
+            (None, false) => f.evidence_text(),
             (None, true) => f.title.clone(),
         };
         v["Description"] = clip(&description, 1024).into();

@@ -44,11 +44,6 @@ pub fn to_csv(result: &AuditResult) -> String {
         .from_writer(Vec::new());
     let _ = w.write_record(COLUMNS);
     for f in &report.findings {
-        let evidence: Vec<String> = f
-            .evidence
-            .iter()
-            .map(|e| format!("{}: {} ({})", e.field, e.observed, e.reason))
-            .collect();
         let wa: Vec<&str> = f.wa.iter().map(|w| w.id.as_str()).collect();
         let row = [
             result.account_id.clone(),
@@ -62,7 +57,7 @@ pub fn to_csv(result: &AuditResult) -> String {
             f.resource.kind.clone(),
             f.resource.id.clone(),
             f.resource.region.clone().unwrap_or_default(),
-            evidence.join("; "),
+            f.evidence_text(),
             f.remediation.clone(),
             wa.join(" "),
             f.suppression

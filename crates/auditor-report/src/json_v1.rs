@@ -164,6 +164,24 @@ pub struct Evidence {
     pub reason: String,
 }
 
+impl Evidence {
+    /// `field: observed (reason)`, as the flat formats (CSV, SARIF, ASFF, OCSF) show it.
+    pub fn line(&self) -> String {
+        format!("{}: {} ({})", self.field, self.observed, self.reason)
+    }
+}
+
+impl Finding {
+    /// Its evidence as one text: the lines joined with `; `.
+    pub fn evidence_text(&self) -> String {
+        self.evidence
+            .iter()
+            .map(Evidence::line)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
 /// A WA practice reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WaRef {

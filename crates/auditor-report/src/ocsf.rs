@@ -43,15 +43,10 @@ pub fn to_ocsf(result: &AuditResult) -> String {
         } else {
             (1, "New")
         };
-        let evidence: Vec<String> = f
-            .evidence
-            .iter()
-            .map(|e| format!("{}: {} ({})", e.field, e.observed, e.reason))
-            .collect();
         let desc = match &f.status_reason {
             Some(why) => format!("not assessed: {why}"),
-            None if evidence.is_empty() => f.title.clone(),
-            None => evidence.join("; "),
+            None if f.evidence.is_empty() => f.title.clone(),
+            None => f.evidence_text(),
         };
         let region = f.resource.region.clone();
         let event = json!({

@@ -99,16 +99,11 @@ pub fn to_sarif(result: &AuditResult) -> String {
                 segment(&f.resource.kind),
                 segment(&f.resource.id)
             );
-            let evidence: Vec<String> = f
-                .evidence
-                .iter()
-                .map(|e| format!("{}: {} ({})", e.field, e.observed, e.reason))
-                .collect();
             let mut r = json!({
                 "ruleId": f.code,
                 "level": level(&f.severity),
                 "message": {
-                    "text": format!("{} — {}: {}", f.title, f.resource.arn, evidence.join("; ")),
+                    "text": format!("{} — {}: {}", f.title, f.resource.arn, f.evidence_text()),
                 },
                 "locations": [{
                     "physicalLocation": {

@@ -623,19 +623,14 @@ impl Store {
         destination: &str,
         raised: &[Raised],
     ) -> Result<(), StoreError> {
-        let conn = &mut self.conn;
-        retrying(|| {
-            let tx = conn.transaction()?;
-            for r in raised {
-                tx.execute(
-                    "INSERT OR IGNORE INTO notify_pending (account, fingerprint, reopened, destination)
-                     VALUES (?1, ?2, ?3, ?4)",
-                    params![account, r.fingerprint, r.reopened, destination],
-                )?;
-            }
-            tx.commit()
+        self.each_raised(raised, |tx, r| {
+            tx.execute(
+                "INSERT OR IGNORE INTO notify_pending (account, fingerprint, reopened, destination)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![account, r.fingerprint, r.reopened, destination],
+            )
+            .map(drop)
         })
-        .map_err(|e| self.err(e))
     }
 
     /// The announcements to `destination` still pending whose issue is still open (and
@@ -675,20 +670,33 @@ impl Store {
         destination: &str,
         raised: &[Raised],
     ) -> Result<(), StoreError> {
+        let at = now();
+        self.each_raised(raised, |tx, r| {
+            tx.execute(
+                "INSERT OR IGNORE INTO notified (account, fingerprint, reopened, destination, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![account, r.fingerprint, r.reopened, destination, at],
+            )?;
+            tx.execute(
+                "DELETE FROM notify_pending WHERE account = ?1 AND fingerprint = ?2
+                   AND reopened = ?3 AND destination = ?4",
+                params![account, r.fingerprint, r.reopened, destination],
+            )
+            .map(drop)
+        })
+    }
+
+    /// Runs `write` for each of `raised` in one transaction, waiting out a busy database.
+    fn each_raised(
+        &mut self,
+        raised: &[Raised],
+        write: impl Fn(&Transaction<'_>, &Raised) -> rusqlite::Result<()>,
+    ) -> Result<(), StoreError> {
         let conn = &mut self.conn;
         retrying(|| {
             let tx = conn.transaction()?;
             for r in raised {
-                tx.execute(
-                    "INSERT OR IGNORE INTO notified (account, fingerprint, reopened, destination, at)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![account, r.fingerprint, r.reopened, destination, now()],
-                )?;
-                tx.execute(
-                    "DELETE FROM notify_pending WHERE account = ?1 AND fingerprint = ?2
-                       AND reopened = ?3 AND destination = ?4",
-                    params![account, r.fingerprint, r.reopened, destination],
-                )?;
+                write(&tx, r)?;
             }
             tx.commit()
         })
