@@ -29,21 +29,16 @@ impl Destination {
     /// ([`Destination::check`]), so a report that cannot be delivered is known at once.
     pub(crate) fn parse(flag: &str, value: &Path) -> Result<Destination, crate::fail::Failure> {
         let text = value.to_string_lossy();
-        let Some(rest) = text.strip_prefix("s3://") else {
-            return Ok(Destination::File(value.to_owned()));
-        };
         let bad = |why: &str| crate::fail::usage(format!("{flag} {text}: {why}"));
-        let (bucket, key) = rest
-            .split_once('/')
-            .ok_or_else(|| bad("expected s3://bucket/key"))?;
-        crate::config::bucket_name(bucket).map_err(|e| bad(&e))?;
+        let (bucket, key) = match crate::config::s3_url(&text) {
+            None => return Ok(Destination::File(value.to_owned())),
+            Some(Err(e)) => return Err(bad(&e)),
+            Some(Ok(parts)) => parts,
+        };
         if key.is_empty() || key.ends_with('/') {
             return Err(bad("the key names a folder: give the object's full key, e.g. s3://bucket/auditor/report.json"));
         }
-        Ok(Destination::S3 {
-            bucket: bucket.to_owned(),
-            key: key.to_owned(),
-        })
+        Ok(Destination::S3 { bucket, key })
     }
 
     /// Before the audit: the file's directory, or the nearest of its parents that exists

@@ -1,6 +1,6 @@
 //! `[daemon]`: the schedule, the store, the reports and the HTTP endpoint.
 
-use super::sections::{bucket_name, duration};
+use super::sections::{duration, s3_url};
 use super::{Accounts, DaemonConfig, Schedule};
 use auditor_checks::config::{account_id, Reader};
 use serde_json::{Map, Value};
@@ -97,14 +97,10 @@ pub(super) fn section(w: &mut Reader, d: &Map<String, Value>) -> Option<DaemonCo
     let reports_dir = w
         .string(d, "reports_dir", "daemon")
         .unwrap_or_else(|| "reports".into());
-    let upload_to = w.string(d, "upload_to", "daemon").and_then(|u| {
-        match u
-            .strip_prefix("s3://")
-            .map(|r| r.split_once('/').unwrap_or((r, "")))
-        {
-            Some((b, p)) if bucket_name(b).is_ok() => {
-                Some((b.to_owned(), p.trim_end_matches('/').to_owned()))
-            }
+    let upload_to = w
+        .string(d, "upload_to", "daemon")
+        .and_then(|u| match s3_url(&u) {
+            Some(Ok((bucket, prefix))) => Some((bucket, prefix.trim_end_matches('/').to_owned())),
             _ => {
                 w.err(
                     "daemon.upload_to",
@@ -112,8 +108,7 @@ pub(super) fn section(w: &mut Reader, d: &Map<String, Value>) -> Option<DaemonCo
                 );
                 None
             }
-        }
-    });
+        });
     let listen_text = w
         .string(d, "listen", "daemon")
         .unwrap_or_else(|| "127.0.0.1:9477".into());

@@ -6,7 +6,7 @@
 mod daemon;
 mod flags;
 mod sections;
-pub(crate) use sections::{bucket_name, NotifyFormat, NotifyTarget};
+pub(crate) use sections::{s3_url, NotifyFormat, NotifyTarget};
 #[cfg(test)]
 mod tests;
 

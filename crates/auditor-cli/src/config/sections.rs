@@ -396,3 +396,11 @@ pub(crate) fn duration(s: &str) -> Result<std::time::Duration, String> {
     };
     Ok(std::time::Duration::from_secs(secs))
 }
+
+/// `s3://bucket[/rest]`: `None` when `text` is not an S3 URL, else the bucket (a valid name)
+/// and the rest of the path, or why the bucket is not one.
+pub(crate) fn s3_url(text: &str) -> Option<Result<(String, String), String>> {
+    let rest = text.strip_prefix("s3://")?;
+    let (bucket, path) = rest.split_once('/').unwrap_or((rest, ""));
+    Some(bucket_name(bucket).map(|b| (b, path.to_owned())))
+}
