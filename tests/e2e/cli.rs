@@ -592,12 +592,7 @@ fn completions_and_the_man_page_come_from_the_command_line_definitions() {
 #[test]
 fn quiet_leaves_only_warnings_and_errors_on_standard_error() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let inv = dir.path().join("inventory.json");
-    std::fs::write(
-        &inv,
-        r#"{"account_id": "111122223333", "services": ["iam"], "iam": {}}"#,
-    )
-    .expect("inventory");
+    let inv = crate::tiny_inventory(dir.path());
     let out = dir.path().join("r.json");
     let audit = |quiet: bool| {
         let mut c = auditor();
@@ -625,12 +620,7 @@ fn quiet_leaves_only_warnings_and_errors_on_standard_error() {
 #[test]
 fn a_report_piped_into_a_reader_that_stops_early_is_not_a_crash() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let inv = dir.path().join("inventory.json");
-    std::fs::write(
-        &inv,
-        r#"{"account_id": "111122223333", "services": ["iam"], "iam": {}}"#,
-    )
-    .expect("inventory");
+    let inv = crate::tiny_inventory(dir.path());
     let db = dir.path().join("auditor.db");
     let stored = run(auditor()
         .args(["audit", "--fail-on", "none", "--from-inventory"])
@@ -670,13 +660,8 @@ fn a_report_piped_into_a_reader_that_stops_early_is_not_a_crash() {
 #[test]
 fn several_outputs_in_their_formats_from_one_run_and_from_the_store() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let inv = dir.path().join("inventory.json");
     // An IAM part with nothing read: every IAM check gives a "not assessed" finding.
-    std::fs::write(
-        &inv,
-        r#"{"account_id": "111122223333", "services": ["iam"], "iam": {}}"#,
-    )
-    .expect("inventory");
+    let inv = crate::tiny_inventory(dir.path());
     let db = dir.path().join("auditor.db");
     let csv_path = dir.path().join("out/findings.csv");
     let json_path = dir.path().join("out/report");

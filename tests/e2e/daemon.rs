@@ -368,12 +368,7 @@ fn sigkill_during_a_run_leaves_the_store_whole_and_the_run_failed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("auditor.db");
     // An earlier, complete run.
-    let inv = dir.path().join("inventory.json");
-    std::fs::write(
-        &inv,
-        r#"{"account_id": "111122223333", "services": ["iam"], "iam": {}}"#,
-    )
-    .expect("inventory");
+    let inv = crate::tiny_inventory(dir.path());
     let first = offline_audit(&inv, &db);
     assert_eq!(first.code, 0, "{}", first.stderr);
 
@@ -553,12 +548,7 @@ fn an_audit_past_its_deadline_fails_with_the_reason_and_the_daemon_stays_respons
 fn the_latest_runs_missing_report_is_written_again_from_the_store_at_start() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("auditor.db");
-    let inv = dir.path().join("inventory.json");
-    std::fs::write(
-        &inv,
-        r#"{"account_id": "111122223333", "services": ["iam"], "iam": {}}"#,
-    )
-    .expect("inventory");
+    let inv = crate::tiny_inventory(dir.path());
     // A complete run whose report never reached the reports directory (a crash between
     // the store's commit and the write, or a deleted file).
     let first = offline_audit(&inv, &db);

@@ -33,6 +33,15 @@ pub(crate) fn seed_demo(emu: &Emulator, account: &str, dir: &Path) -> Vec<Value>
     v["expect"].as_array().cloned().expect("expect list")
 }
 
+/// The demo's configuration (localstack/demo.toml) with `extra` TOML after it, in `dir`.
+pub(crate) fn demo_config_with(dir: &Path, extra: &str) -> std::path::PathBuf {
+    let cfg = dir.join("auditor.toml");
+    let demo =
+        std::fs::read_to_string(repo_root().join("localstack/demo.toml")).expect("demo.toml");
+    std::fs::write(&cfg, format!("{demo}\n{extra}")).expect("config");
+    cfg
+}
+
 /// Audits `account` in `regions` through the emulator.
 fn audit_in(emu: &Emulator, account: &str, regions: &str, extra: &[&str]) -> Run {
     let mut cmd = auditor();

@@ -407,15 +407,10 @@ fn the_external_id_is_sent_and_short_sessions_are_renewed_within_one_audit() {
     seed_demo(&emu, &account, dir.path());
     // Sessions of 5 s: the SDK's identity cache renews credentials 10 s (less up to 5 s of
     // jitter) before they end, so these are renewed as soon as they are used.
-    let cfg = dir.path().join("auditor.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "{}\n[aws]\nsession_duration = \"5s\"\nexternal_id = \"default-id\"\n\n[[accounts]]\nid = \"{account}\"\nexternal_id = \"acme-audit-7f3a\"\n",
-            std::fs::read_to_string(repo_root().join("localstack/demo.toml")).expect("demo.toml")
-        ),
-    )
-    .expect("config");
+    let cfg = crate::emulator::demo_config_with(
+        dir.path(),
+        &format!("[aws]\nsession_duration = \"5s\"\nexternal_id = \"default-id\"\n\n[[accounts]]\nid = \"{account}\"\nexternal_id = \"acme-audit-7f3a\"\n"),
+    );
     let proxy = Proxy::start(&emu, dir.path(), &[]);
     let r = run(auditor()
         .envs(emu.cli_env())

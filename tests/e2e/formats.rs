@@ -46,15 +46,10 @@ fn sarif_csv_and_json_of_the_demo_account_validate_and_agree() {
     let dir = tempfile::tempdir().expect("tempdir");
     seed_demo(&emu, &account, dir.path());
     // The demo's configuration, and one accepted failure: the legacy bucket's grant.
-    let cfg = dir.path().join("auditor.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "{}\n[[suppressions]]\ncode = \"S3-005\"\nresource = \"arn:aws:s3:::legacy-tfstate-{account}\"\nreason = \"migration in progress\"\nowner = \"platform@example.com\"\nexpires = \"2099-12-31\"\n",
-            std::fs::read_to_string(repo_root().join("localstack/demo.toml")).expect("demo.toml")
-        ),
-    )
-    .expect("config");
+    let cfg = crate::emulator::demo_config_with(
+        dir.path(),
+        &format!("[[suppressions]]\ncode = \"S3-005\"\nresource = \"arn:aws:s3:::legacy-tfstate-{account}\"\nreason = \"migration in progress\"\nowner = \"platform@example.com\"\nexpires = \"2099-12-31\"\n"),
+    );
     let out = dir.path().join("out");
     let r = run(auditor()
         .envs(emu.cli_env())

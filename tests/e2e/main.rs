@@ -43,6 +43,18 @@ pub(crate) fn venv_python() -> std::path::PathBuf {
     p
 }
 
+/// A saved inventory of account 111122223333 with an IAM part that holds nothing read:
+/// enough for an offline audit that needs no emulator (its IAM checks are "not assessed").
+pub(crate) fn tiny_inventory(dir: &Path) -> std::path::PathBuf {
+    let inv = dir.join("inventory.json");
+    std::fs::write(
+        &inv,
+        r#"{"account_id": "111122223333", "services": ["iam"], "iam": {}}"#,
+    )
+    .expect("inventory");
+    inv
+}
+
 pub(crate) fn repo_root() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
