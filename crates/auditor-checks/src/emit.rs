@@ -40,6 +40,7 @@ impl<'a> Emitter<'a> {
         status_reason: Option<String>,
     ) {
         let fp = fingerprint(self.meta.code, status, &resource.arn, &evidence);
+        let remediation = crate::fill_remediation(&self.remediation, &resource);
         self.findings.push(Finding {
             code: self.meta.code.to_owned(),
             name: self.meta.name.to_owned(),
@@ -50,7 +51,7 @@ impl<'a> Emitter<'a> {
             resource,
             evidence,
             wa_ids: self.wa.clone(),
-            remediation: self.remediation.clone(),
+            remediation,
             fingerprint: fp,
             suppression: None,
         });

@@ -93,6 +93,59 @@ impl CheckMeta {
     }
 }
 
+/// The placeholders a remediation may use for the finding's own resource, filled in per
+/// finding by [`fill_remediation`]: `<region>`, `<account>`, `<arn>`, and the resource's
+/// kind (`<security-group>`, `<bucket>`, `<role>`, ...) for its id; a node group's id also
+/// gives `<cluster>`.
+pub const RESOURCE_PLACEHOLDERS: &[&str] = &[
+    "region",
+    "account",
+    "arn",
+    "security-group",
+    "instance",
+    "vpc",
+    "subnet",
+    "network-acl",
+    "cluster",
+    "nodegroup",
+    "repository",
+    "bucket",
+    "role",
+    "user",
+    "policy",
+];
+
+/// A check's remediation for one finding: the placeholders of [`RESOURCE_PLACEHOLDERS`]
+/// that the resource answers replaced by its own values (`--group-id sg-0abc...`), the
+/// others (another kind's, or a wildcard resource's) left as written.
+pub fn fill_remediation(template: &str, r: &auditor_model::Resource) -> String {
+    if !template.contains('<') {
+        return template.to_owned();
+    }
+    let concrete = r.id != "*" && !r.id.is_empty();
+    let mut values: Vec<(String, &str)> = vec![("<account>".into(), r.account.as_str())];
+    if let Some(region) = r.region.as_deref() {
+        values.push(("<region>".into(), region));
+    }
+    if concrete {
+        values.push(("<arn>".into(), r.arn.as_str()));
+        match (r.kind.as_str(), r.id.split_once('/')) {
+            ("nodegroup", Some((cluster, group))) => {
+                values.push(("<cluster>".into(), cluster));
+                values.push(("<nodegroup>".into(), group));
+            }
+            (kind, _) => values.push((format!("<{kind}>"), r.id.as_str())),
+        }
+    }
+    let mut text = template.to_owned();
+    for (placeholder, value) in values {
+        if !value.is_empty() {
+            text = text.replace(&placeholder, value);
+        }
+    }
+    text
+}
+
 /// The data a check reads.
 #[derive(Debug, Clone, Copy)]
 pub struct CheckContext<'a> {

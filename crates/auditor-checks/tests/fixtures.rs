@@ -113,6 +113,26 @@ fn meets_its_fixture(check: &'static dyn auditor_checks::Check) -> Result<(), Fa
                     f.resource.id, f.code, f.fingerprint
                 ));
             }
+            // A failure's remediation names its own resource: no placeholder the resource
+            // answers (its kind, region, account, ARN) is left in it.
+            if f.status == Status::Fail && f.resource.id != "*" {
+                let mut own = vec!["<account>".to_owned(), "<arn>".to_owned()];
+                if f.resource.region.is_some() {
+                    own.push("<region>".into());
+                }
+                if f.resource.kind == "nodegroup" {
+                    own.extend(["<cluster>".into(), "<nodegroup>".into()]);
+                } else if auditor_checks::RESOURCE_PLACEHOLDERS.contains(&f.resource.kind.as_str())
+                {
+                    own.push(format!("<{}>", f.resource.kind));
+                }
+                for p in own.iter().filter(|p| f.remediation.contains(p.as_str())) {
+                    problems.push(format!(
+                        "{code}: the remediation of {} still says {p}: {}",
+                        f.resource.id, f.remediation
+                    ));
+                }
+            }
             match f.status {
                 Status::NotAssessed if f.status_reason.is_none() => problems.push(format!(
                     "{code}: {} not assessed without a reason",

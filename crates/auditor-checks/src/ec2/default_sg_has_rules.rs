@@ -17,7 +17,7 @@ declare_check! {
     /// ## Remediation
     /// Remove every rule from each VPC's default security group (it cannot be deleted),
     /// and give every resource a purpose-made group:
-    /// `aws ec2 revoke-security-group-ingress --group-id <default-sg> --ip-permissions ...`
+    /// `aws ec2 revoke-security-group-ingress --region <region> --group-id <security-group> --ip-permissions ...`
     /// and the same with `revoke-security-group-egress`.
     ///
     /// ## References

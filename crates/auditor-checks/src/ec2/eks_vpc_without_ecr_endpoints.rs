@@ -35,10 +35,10 @@ declare_check! {
     /// for ECR to be "accessible over VPC interface endpoints".
     ///
     /// ## Remediation
-    /// `aws ec2 create-vpc-endpoint --vpc-id VPC --vpc-endpoint-type Interface
-    /// --service-name com.amazonaws.REGION.ecr.api --subnet-ids ... --security-group-ids ...
+    /// `aws ec2 create-vpc-endpoint --region <region> --vpc-id <vpc> --vpc-endpoint-type Interface
+    /// --service-name com.amazonaws.<region>.ecr.api --subnet-ids ... --security-group-ids ...
     /// --private-dns-enabled`, the same for `ecr.dkr`, and `--vpc-endpoint-type Gateway
-    /// --service-name com.amazonaws.REGION.s3 --route-table-ids ...` for S3. Add endpoint
+    /// --service-name com.amazonaws.<region>.s3 --route-table-ids ...` for S3. Add endpoint
     /// policies that allow only your registries.
     ///
     /// ## References

@@ -17,7 +17,7 @@ declare_check! {
     /// from the node's metadata.
     ///
     /// ## Remediation
-    /// Require tokens: `aws ec2 modify-instance-metadata-options --instance-id i-...
+    /// Require tokens: `aws ec2 modify-instance-metadata-options --region <region> --instance-id <instance>
     /// --http-tokens required`. Make it the default for new instances in the launch
     /// template (`MetadataOptions.HttpTokens = required`) or account-wide with
     /// `aws ec2 modify-instance-metadata-defaults --http-tokens required`.

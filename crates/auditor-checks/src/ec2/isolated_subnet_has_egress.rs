@@ -21,7 +21,9 @@ declare_check! {
     /// ## Remediation
     /// Associate the subnet with a route table that has only the `local` route (and VPC
     /// endpoints for the AWS services it needs), or remove the `0.0.0.0/0` / `::/0` route:
-    /// `aws ec2 delete-route --route-table-id rtb-... --destination-cidr-block 0.0.0.0/0`.
+    /// find the table with `aws ec2 describe-route-tables --region <region> --filters
+    /// Name=association.subnet-id,Values=<subnet>`, then `aws ec2 delete-route --region <region>
+    /// --route-table-id rtb-... --destination-cidr-block 0.0.0.0/0`.
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html

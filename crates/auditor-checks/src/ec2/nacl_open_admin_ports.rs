@@ -23,7 +23,7 @@ declare_check! {
     /// ## Remediation
     /// Add inbound entries that deny TCP 22 and 3389 from `0.0.0.0/0` and `::/0` with a
     /// rule number lower than any allow entry that covers them, e.g.
-    /// `aws ec2 create-network-acl-entry --network-acl-id acl-... --ingress --rule-number 50
+    /// `aws ec2 create-network-acl-entry --region <region> --network-acl-id <network-acl> --ingress --rule-number 50
     /// --protocol tcp --port-range From=22,To=22 --cidr-block 0.0.0.0/0 --rule-action deny`.
     ///
     /// ## References

@@ -15,7 +15,8 @@ declare_check! {
     /// altogether and use SSM Session Manager instead.
     ///
     /// ## Remediation
-    /// Remove the rule. Reach hosts through AWS Systems Manager Session Manager, or allow
+    /// Remove the rule (`aws ec2 revoke-security-group-ingress --region <region> --group-id
+    /// <security-group> --ip-permissions ...`, the permission as the evidence shows it). Reach hosts through AWS Systems Manager Session Manager, or allow
     /// SSH/RDP only from a bastion's security group or a VPN CIDR.
     ///
     /// ## References

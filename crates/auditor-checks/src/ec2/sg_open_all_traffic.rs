@@ -16,7 +16,7 @@ declare_check! {
     /// ## Remediation
     /// Replace the rule with rules for the ports the workload serves, from the load
     /// balancer's security group or known CIDRs:
-    /// `aws ec2 revoke-security-group-ingress --group-id sg-... --ip-permissions ...`.
+    /// `aws ec2 revoke-security-group-ingress --region <region> --group-id <security-group> --ip-permissions ...`.
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html

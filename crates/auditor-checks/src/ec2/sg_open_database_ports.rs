@@ -18,7 +18,8 @@ declare_check! {
     /// ## Remediation
     /// Allow the port only from the application's security group (a security-group
     /// reference, not a CIDR), and place the data store in subnets without a route to the
-    /// internet.
+    /// internet. Remove the open rule with `aws ec2 revoke-security-group-ingress --region
+    /// <region> --group-id <security-group> --ip-permissions ...`.
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.RDSSecurityGroups.html

@@ -17,7 +17,7 @@ declare_check! {
     ///
     /// ## Remediation
     /// Create a flow log for the VPC with traffic type `ALL`, delivered to CloudWatch Logs
-    /// or S3: `aws ec2 create-flow-logs --resource-type VPC --resource-ids vpc-...
+    /// or S3: `aws ec2 create-flow-logs --region <region> --resource-type VPC --resource-ids <vpc>
     /// --traffic-type ALL --log-destination-type s3 --log-destination arn:aws:s3:::bucket`.
     ///
     /// ## References

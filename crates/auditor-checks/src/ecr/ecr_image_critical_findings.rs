@@ -18,7 +18,8 @@ declare_check! {
     ///
     /// ## Remediation
     /// Rebuild on a patched base image and update the vulnerable packages; gate pushes in CI
-    /// on the scan result (`aws ecr describe-image-scan-findings`), and turn on continuous
+    /// on the scan result (`aws ecr describe-image-scan-findings --region <region>
+    /// --repository-name <repository> --image-id imageTag=...`), and turn on continuous
     /// scanning so findings published after the push are caught too.
     ///
     /// ## References

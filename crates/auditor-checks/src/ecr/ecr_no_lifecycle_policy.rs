@@ -16,7 +16,7 @@ declare_check! {
     ///
     /// ## Remediation
     /// Expire untagged images and keep a bounded number of tagged ones, e.g.
-    /// `aws ecr put-lifecycle-policy --repository-name <name> --lifecycle-policy-text
+    /// `aws ecr put-lifecycle-policy --region <region> --repository-name <repository> --lifecycle-policy-text
     /// '{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":14},"action":{"type":"expire"}}]}'`.
     ///
     /// ## References

@@ -15,8 +15,9 @@ declare_check! {
     /// severity: the data is not in the clear.
     ///
     /// ## Remediation
-    /// The encryption of a repository is fixed at creation: create a new repository with
-    /// `--encryption-configuration encryptionType=KMS,kmsKey=<key arn>`, copy the images,
+    /// The encryption of a repository is fixed at creation: create a new repository with `aws ecr
+    /// create-repository --region <region> --repository-name <repository>-kms
+    /// --encryption-configuration encryptionType=KMS,kmsKey=<key arn>`, copy the images,
     /// and point deployments at it.
     ///
     /// ## References

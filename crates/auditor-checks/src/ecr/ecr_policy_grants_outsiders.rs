@@ -29,7 +29,7 @@ declare_check! {
     /// ## Remediation
     /// Name the accounts or roles that need access, or add a condition on
     /// `aws:PrincipalOrgID` for organisation-wide pulls:
-    /// `aws ecr set-repository-policy --repository-name <name> --policy-text file://policy.json`.
+    /// `aws ecr set-repository-policy --region <region> --repository-name <repository> --policy-text file://policy.json`.
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policies.html

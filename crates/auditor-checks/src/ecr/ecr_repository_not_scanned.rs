@@ -20,10 +20,10 @@ declare_check! {
     ///
     /// ## Remediation
     /// Prefer enhanced continuous scanning for all repositories:
-    /// `aws ecr put-registry-scanning-configuration --scan-type ENHANCED --rules
+    /// `aws ecr put-registry-scanning-configuration --region <region> --scan-type ENHANCED --rules
     /// '[{"scanFrequency":"CONTINUOUS_SCAN","repositoryFilters":[{"filter":"*","filterType":"WILDCARD"}]}]'`.
     /// At least, turn on scan on push: `aws ecr put-image-scanning-configuration
-    /// --repository-name <name> --image-scanning-configuration scanOnPush=true`.
+    /// --region <region> --repository-name <repository> --image-scanning-configuration scanOnPush=true`.
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning.html

@@ -15,7 +15,7 @@ declare_check! {
     /// Amazon EKS security checklist and the EKS GitOps security guide ask for immutable tags so a tag always names the image that was vetted.
     ///
     /// ## Remediation
-    /// `aws ecr put-image-tag-mutability --repository-name <name> --image-tag-mutability
+    /// `aws ecr put-image-tag-mutability --region <region> --repository-name <repository> --image-tag-mutability
     /// IMMUTABLE`, and deploy by digest or by unique tags (git SHA, build number).
     ///
     /// ## References

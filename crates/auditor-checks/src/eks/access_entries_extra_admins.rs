@@ -21,8 +21,8 @@ declare_check! {
     /// privilege in RoleBindings, and access entries are where EKS grants it.
     ///
     /// ## Remediation
-    /// Disassociate the policy (`aws eks disassociate-access-policy --cluster-name NAME
-    /// --principal-arn ARN --policy-arn ...AmazonEKSClusterAdminPolicy`) and associate a
+    /// Disassociate the policy (`aws eks disassociate-access-policy --region <region>
+    /// --cluster-name <cluster> --principal-arn ARN --policy-arn ...AmazonEKSClusterAdminPolicy`) and associate a
     /// narrower one (`AmazonEKSEditPolicy` scoped to namespaces), or delete the entry. List
     /// the intended admins (a platform break-glass role) in `checks.eks.cluster_admins`.
     ///

@@ -19,7 +19,7 @@ declare_check! {
     /// has left. The Amazon EKS security checklist and the EKS GitOps security guide §1 ask for access entries and least privilege.
     ///
     /// ## Remediation
-    /// `aws eks update-cluster-config --name NAME --access-config
+    /// `aws eks update-cluster-config --region <region> --name <cluster> --access-config
     /// authenticationMode=API_AND_CONFIG_MAP`, migrate the `aws-auth` mappings to access
     /// entries, then switch to `API`. Create new clusters with
     /// `bootstrapClusterCreatorAdminPermissions=false` and explicit admin access entries;

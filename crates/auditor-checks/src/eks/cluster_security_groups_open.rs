@@ -25,7 +25,8 @@ declare_check! {
     /// limits cluster traffic to the cluster.
     ///
     /// ## Remediation
-    /// Remove the rule (`aws ec2 revoke-security-group-ingress`). Expose workloads through a
+    /// Remove the rule (`aws ec2 revoke-security-group-ingress --region <region> --group-id
+    /// sg-...`, the group and permission the evidence names). Expose workloads through a
     /// load balancer whose own security group is the only extra source allowed to the
     /// service's port, and list that group here only if you accept it; disable this check
     /// for clusters where that is intended.

@@ -19,9 +19,9 @@ declare_check! {
     /// (Monitoring) and the EKS GitOps security guide §7 ask for control-plane logs.
     ///
     /// ## Remediation
-    /// `aws eks update-cluster-config --name NAME --logging
+    /// `aws eks update-cluster-config --region <region> --name <cluster> --logging
     /// '{"clusterLogging":[{"types":["api","audit","authenticator"],"enabled":true}]}'`,
-    /// and set a retention period on the `/aws/eks/NAME/cluster` log group.
+    /// and set a retention period on the `/aws/eks/<cluster>/cluster` log group.
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html

@@ -21,7 +21,7 @@ declare_check! {
     ///
     /// ## Remediation
     /// Turn on the private endpoint and off the public one: `aws eks
-    /// update-cluster-config --name NAME --resources-vpc-config
+    /// update-cluster-config --region <region> --name <cluster> --resources-vpc-config
     /// endpointPrivateAccess=true,endpointPublicAccess=false`. If people or CI outside the
     /// VPC need the API, restrict it instead: `publicAccessCidrs=203.0.113.0/24`.
     ///

@@ -22,8 +22,8 @@ declare_check! {
     ///
     /// ## Remediation
     /// Move the extra permissions to IRSA or Pod Identity roles of the workloads that need
-    /// them, then `aws iam detach-role-policy` / `aws iam delete-role-policy` on the node
-    /// role. Move `AmazonEKS_CNI_Policy` to the vpc-cni add-on's own role as well (EKS-007).
+    /// them, then `aws iam detach-role-policy --role-name <role> --policy-arn ...` / `aws iam
+    /// delete-role-policy --role-name <role> --policy-name ...` on the node role. Move `AmazonEKS_CNI_Policy` to the vpc-cni add-on's own role as well (EKS-007).
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html

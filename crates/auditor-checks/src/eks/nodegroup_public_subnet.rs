@@ -20,7 +20,8 @@ declare_check! {
     ///
     /// ## Remediation
     /// Create the node group in private subnets (a route to a NAT gateway, no public IPs),
-    /// move workloads, delete the old group. Expose services through load balancers in the
+    /// move workloads, delete the old group (`aws eks delete-nodegroup --region <region>
+    /// --cluster-name <cluster> --nodegroup-name <nodegroup>`). Expose services through load balancers in the
     /// public subnets instead.
     ///
     /// ## References

@@ -19,7 +19,8 @@ declare_check! {
     /// ## Remediation
     /// Node groups' remote access cannot be changed in place: create a node group without
     /// `remoteAccess` (or a launch template without a key pair), move workloads, delete the
-    /// old group. Use `aws ssm start-session` for break-glass access.
+    /// old group (`aws eks delete-nodegroup --region <region> --cluster-name <cluster>
+    /// --nodegroup-name <nodegroup>`). Use `aws ssm start-session` for break-glass access.
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/eks/latest/APIReference/API_RemoteAccessConfig.html

@@ -24,7 +24,8 @@ declare_check! {
     /// ## Remediation
     /// In the node group's launch template set `MetadataOptions` to `HttpTokens=required`,
     /// `HttpPutResponseHopLimit=1`, create a new version and roll the node group to it
-    /// (`aws eks update-nodegroup-version --launch-template version=N`). Pods that need AWS
+    /// (`aws eks update-nodegroup-version --region <region> --cluster-name <cluster>
+    /// --nodegroup-name <nodegroup> --launch-template version=N`). Pods that need AWS
     /// access get it through IRSA or Pod Identity instead.
     ///
     /// ## References

@@ -18,7 +18,7 @@ declare_check! {
     ///
     /// ## Remediation
     /// Associate a customer-managed KMS key: `aws eks associate-encryption-config
-    /// --cluster-name NAME --encryption-config
+    /// --region <region> --cluster-name <cluster> --encryption-config
     /// '[{"resources":["secrets"],"provider":{"keyArn":"arn:aws:kms:..."}}]'`. This cannot be
     /// undone, so create the key with a key policy that keeps it usable first.
     ///

@@ -23,7 +23,7 @@ declare_check! {
     ///
     /// ## Remediation
     /// Upgrade one minor version at a time: check deprecated APIs (EKS upgrade insights),
-    /// then `aws eks update-cluster-version --name NAME --kubernetes-version 1.xx`, then
+    /// then `aws eks update-cluster-version --region <region> --name <cluster> --kubernetes-version 1.xx`, then
     /// upgrade add-ons and node groups.
     ///
     /// ## References

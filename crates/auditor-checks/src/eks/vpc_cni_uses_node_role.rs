@@ -20,8 +20,8 @@ declare_check! {
     ///
     /// ## Remediation
     /// Create a role for `system:serviceaccount:kube-system:aws-node` with
-    /// `AmazonEKS_CNI_Policy`, set it on the add-on (`aws eks update-addon --cluster-name NAME
-    /// --addon-name vpc-cni --service-account-role-arn ARN`), then detach the policy from the
+    /// `AmazonEKS_CNI_Policy`, set it on the add-on (`aws eks update-addon --region <region>
+    /// --cluster-name <cluster> --addon-name vpc-cni --service-account-role-arn ARN`), then detach the policy from the
     /// node role.
     ///
     /// ## References

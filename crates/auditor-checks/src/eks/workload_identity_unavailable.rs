@@ -18,10 +18,10 @@ declare_check! {
     /// roles.
     ///
     /// ## Remediation
-    /// Create the provider: `eksctl utils associate-iam-oidc-provider --cluster NAME
-    /// --approve` (or `aws iam create-open-id-connect-provider --url ISSUER --client-id-list
+    /// Create the provider: `eksctl utils associate-iam-oidc-provider --region <region>
+    /// --cluster <cluster> --approve` (or `aws iam create-open-id-connect-provider --url ISSUER --client-id-list
     /// sts.amazonaws.com`), or install the Pod Identity agent: `aws eks create-addon
-    /// --cluster-name NAME --addon-name eks-pod-identity-agent`.
+    /// --region <region> --cluster-name <cluster> --addon-name eks-pod-identity-agent`.
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/eks/latest/userguide/enable-iam-roles-for-service-accounts.html

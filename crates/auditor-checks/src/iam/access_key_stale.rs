@@ -18,7 +18,8 @@ declare_check! {
     ///
     /// ## Remediation
     /// Rotate: create a second key, switch the consumer, deactivate and delete the old one
-    /// (`aws iam update-access-key --status Inactive`, `aws iam delete-access-key`). Delete
+    /// (`aws iam list-access-keys --user-name <user>`, `aws iam update-access-key --user-name
+    /// <user> --access-key-id AKIA... --status Inactive`, `aws iam delete-access-key`). Delete
     /// unused keys and root keys; prefer roles and federation over keys altogether.
     ///
     /// ## References

@@ -32,7 +32,8 @@ declare_check! {
     /// Analyzer's policy generation (from CloudTrail) or the last-accessed data of the
     /// principals that hold the policy (`aws iam generate-service-last-accessed-details`)
     /// list the actions used. Publish the narrower version as the default
-    /// (`aws iam create-policy-version --set-as-default`) and delete the old one.
+    /// (`aws iam create-policy-version --policy-arn <arn> --policy-document
+    /// file://policy.json --set-as-default`) and delete the old one.
     ///
     /// ## References
     /// - AWS Security Hub User Guide, "[IAM.21] IAM customer managed policies that you create

@@ -18,7 +18,7 @@ declare_check! {
     ///
     /// ## Remediation
     /// Give people IAM Identity Center (SSO) access and `aws sso login`; delete their keys
-    /// (`aws iam delete-access-key`).
+    /// (`aws iam delete-access-key --user-name <user> --access-key-id AKIA...`).
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#bp-users-federation-idp

@@ -18,7 +18,8 @@ declare_check! {
     /// assume the role. The AWS Security Profile and the Amazon EKS security checklist pair `:aud` with `:sub` in the IRSA trust.
     ///
     /// ## Remediation
-    /// Add `"<issuer>:aud": "sts.amazonaws.com"` under `StringEquals` in the trust statement.
+    /// Add `"<issuer>:aud": "sts.amazonaws.com"` under `StringEquals` in the trust statement
+    /// (`aws iam update-assume-role-policy --role-name <role> --policy-document file://trust.json`).
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html

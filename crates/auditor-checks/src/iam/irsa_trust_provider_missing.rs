@@ -18,7 +18,7 @@ declare_check! {
     /// asks to reduce permissions continuously.
     ///
     /// ## Remediation
-    /// Delete the role if its cluster is gone (`aws iam delete-role`), or point its trust at
+    /// Delete the role if its cluster is gone (`aws iam delete-role --role-name <role>`), or point its trust at
     /// the current cluster's provider.
     ///
     /// ## References

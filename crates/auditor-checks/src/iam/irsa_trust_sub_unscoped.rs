@@ -25,7 +25,8 @@ declare_check! {
     /// ## Remediation
     /// Use `StringEquals` on `<issuer>:sub` with
     /// `system:serviceaccount:<namespace>:<service-account>`, and `<issuer>:aud` =
-    /// `sts.amazonaws.com` (IAM-004). `eksctl create iamserviceaccount` writes both.
+    /// `sts.amazonaws.com` (IAM-004). `eksctl create iamserviceaccount` writes both; for an existing role, `aws iam
+    /// update-assume-role-policy --role-name <role> --policy-document file://trust.json`.
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html

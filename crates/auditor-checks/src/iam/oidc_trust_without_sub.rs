@@ -30,7 +30,8 @@ declare_check! {
     /// ## Remediation
     /// Scope to a repository and, ideally, a branch or environment:
     /// `"StringEquals": {"token.actions.githubusercontent.com:sub": "repo:org/repo:ref:refs/heads/main"}`,
-    /// with `"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"`.
+    /// with `"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"`: `aws iam
+    /// update-assume-role-policy --role-name <role> --policy-document file://trust.json`.
     ///
     /// ## References
     /// - https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services

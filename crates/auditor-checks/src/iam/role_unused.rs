@@ -15,7 +15,7 @@ declare_check! {
     /// continuously; the Terraform state threat model to use Access Advisor data to trim them.
     ///
     /// ## Remediation
-    /// Confirm with the owner, then delete the role (`aws iam delete-role` after detaching
+    /// Confirm with the owner, then delete the role (`aws iam delete-role --role-name <role>` after detaching
     /// its policies), or document why it is kept for emergencies.
     ///
     /// ## References

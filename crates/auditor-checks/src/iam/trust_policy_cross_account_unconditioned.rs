@@ -27,7 +27,9 @@ declare_check! {
     /// ## Remediation
     /// Require the external id agreed with the third party (`"Condition": {"StringEquals":
     /// {"sts:ExternalId": "..."}}`), restrict to your organization with `aws:PrincipalOrgID`,
-    /// or, for your own accounts, list them in `checks.iam.trusted_accounts`.
+    /// or, for your own accounts, list them in `checks.iam.trusted_accounts`. Apply the new
+    /// trust with `aws iam update-assume-role-policy --role-name <role> --policy-document
+    /// file://trust.json`.
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html

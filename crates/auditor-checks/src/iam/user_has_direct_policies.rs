@@ -15,7 +15,8 @@ declare_check! {
     ///
     /// ## Remediation
     /// Move the permissions to a group that describes the job, add the user to it, and detach
-    /// the user's own policies (`aws iam detach-user-policy`, `aws iam delete-user-policy`).
+    /// the user's own policies (`aws iam detach-user-policy --user-name <user> --policy-arn ...`,
+    /// `aws iam delete-user-policy --user-name <user> --policy-name ...`).
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups.html

@@ -36,7 +36,9 @@ declare_check! {
     ///
     /// ## Remediation
     /// Remove the statement, or name the exact roles that need the state (a central
-    /// Terraform pipeline account), or add a condition on `aws:PrincipalOrgID`.
+    /// Terraform pipeline account), or add a condition on `aws:PrincipalOrgID`: edit the output of `aws s3api
+    /// get-bucket-policy --bucket <bucket>` and apply it with `aws s3api put-bucket-policy
+    /// --bucket <bucket> --policy file://policy.json`.
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies.html

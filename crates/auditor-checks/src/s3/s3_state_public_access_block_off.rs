@@ -21,7 +21,7 @@ declare_check! {
     ///
     /// ## Remediation
     /// Turn all four on for the account (`aws s3control put-public-access-block
-    /// --account-id <id> --public-access-block-configuration
+    /// --account-id <account> --public-access-block-configuration
     /// BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`)
     /// or at least for the bucket (`aws s3api put-public-access-block --bucket <bucket> ...`).
     ///
