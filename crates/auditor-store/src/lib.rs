@@ -853,62 +853,81 @@ impl Store {
                 a.account_id, b.account_id
             )));
         }
-        let entry = |f: &Finding| DiffEntry {
-            code: f.code.clone(),
-            severity: f.severity.as_str().to_owned(),
-            resource_arn: f.resource.arn.clone(),
-            title: f.title.clone(),
-            fingerprint: f.fingerprint.clone(),
-        };
-        let fails = |r: &AuditResult| -> BTreeMap<String, DiffEntry> {
-            r.findings
-                .iter()
-                .filter(|f| f.status == Status::Fail)
-                .map(|f| (f.fingerprint.clone(), entry(f)))
-                .collect()
-        };
-        let (fa, fb) = (fails(&a), fails(&b));
-        let cover = Coverage::of(&b);
-        let mut d = Diff {
-            from,
-            to,
-            ..Diff::default()
-        };
-        for (fp, e) in &fb {
-            if fa.contains_key(fp) {
-                d.still_open.push(e.clone());
-            } else {
-                d.new.push(e.clone());
-            }
-        }
-        let by_fp: BTreeMap<&str, &Finding> = a
-            .findings
-            .iter()
-            .map(|f| (f.fingerprint.as_str(), f))
-            .collect();
-        for (fp, e) in &fa {
-            if fb.contains_key(fp) {
-                continue;
-            }
-            match by_fp.get(fp.as_str()) {
-                Some(f)
-                    if cover.assessed(&f.code, &f.resource.arn, f.resource.region.as_deref()) =>
-                {
-                    d.resolved.push(e.clone())
-                }
-                _ => d.not_assessed.push(e.clone()),
-            }
-        }
-        for v in [
-            &mut d.new,
-            &mut d.resolved,
-            &mut d.still_open,
-            &mut d.not_assessed,
-        ] {
-            v.sort();
-        }
-        Ok(d)
+        Ok(diff_results(&a, &b, from, to))
     }
+
+    /// The latest complete run of `account` before run `before` (or the latest of all,
+    /// without `before`).
+    pub fn previous_complete(
+        &self,
+        account: &str,
+        before: Option<i64>,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .runs(Some(account))?
+            .iter()
+            .filter(|r| r.status == "complete" && before.is_none_or(|b| r.id < b))
+            .map(|r| r.id)
+            .max())
+    }
+}
+
+/// What changed from result `a` (run `from`) to result `b` (run `to`) of one account: the
+/// store's [`Store::diff`], for a result that is not stored yet too.
+pub fn diff_results(a: &AuditResult, b: &AuditResult, from: i64, to: i64) -> Diff {
+    let entry = |f: &Finding| DiffEntry {
+        code: f.code.clone(),
+        severity: f.severity.as_str().to_owned(),
+        resource_arn: f.resource.arn.clone(),
+        title: f.title.clone(),
+        fingerprint: f.fingerprint.clone(),
+    };
+    let fails = |r: &AuditResult| -> BTreeMap<String, DiffEntry> {
+        r.findings
+            .iter()
+            .filter(|f| f.status == Status::Fail)
+            .map(|f| (f.fingerprint.clone(), entry(f)))
+            .collect()
+    };
+    let (fa, fb) = (fails(a), fails(b));
+    let cover = Coverage::of(b);
+    let mut d = Diff {
+        from,
+        to,
+        ..Diff::default()
+    };
+    for (fp, e) in &fb {
+        if fa.contains_key(fp) {
+            d.still_open.push(e.clone());
+        } else {
+            d.new.push(e.clone());
+        }
+    }
+    let by_fp: BTreeMap<&str, &Finding> = a
+        .findings
+        .iter()
+        .map(|f| (f.fingerprint.as_str(), f))
+        .collect();
+    for (fp, e) in &fa {
+        if fb.contains_key(fp) {
+            continue;
+        }
+        match by_fp.get(fp.as_str()) {
+            Some(f) if cover.assessed(&f.code, &f.resource.arn, f.resource.region.as_deref()) => {
+                d.resolved.push(e.clone())
+            }
+            _ => d.not_assessed.push(e.clone()),
+        }
+    }
+    for v in [
+        &mut d.new,
+        &mut d.resolved,
+        &mut d.still_open,
+        &mut d.not_assessed,
+    ] {
+        v.sort();
+    }
+    d
 }
 
 /// What a run assessed: its checks, its regions, and what it could not assess.
