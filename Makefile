@@ -3,15 +3,15 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help demo test bench unit lint fmt build emulator conformance-tools conformance actions-data checks-md toolchain clean deploy-check man
+.PHONY: help demo test bench unit lint fmt build emulator conformance-tools browser-tools conformance actions-data checks-md toolchain clean deploy-check man
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
-demo: build emulator ## Seed the bundled demo account in moto, audit it, print the table, write reports/demo-report.json
+demo: build emulator ## Seed the bundled demo account in moto, audit it, print the table, write reports/demo-report.json and demo-review.html
 	localstack/with-moto.sh demo -- localstack/demo.sh
 
-test: toolchain emulator conformance-tools lint ## Every test: lint, unit, fixture, collector, conformance and end-to-end tests against moto, and deploy/ checks
+test: toolchain emulator conformance-tools browser-tools lint ## Every test: lint, unit, fixture, collector, conformance, browser and end-to-end tests against moto, and deploy/ checks
 	localstack/with-moto.sh test -- $(CARGO) test --workspace --locked
 	deploy/check.sh
 
@@ -31,6 +31,14 @@ conformance-tools: ## Install the reference IAM simulator (test-only, pinned) in
 
 actions-data: conformance-tools ## Regenerate the S3 and ECR action lists the outsider analysis tries (from the Service Authorization Reference data)
 	python3 tests/conformance/gen-actions.py
+
+CHROMIUM ?= /usr/bin/chromium
+browser-tools: ## Install Debian's Chromium and playwright-core (tests/browser) for the HTML report's browser test
+	@test -x $(CHROMIUM) || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || true
+	@test -x $(CHROMIUM) || { echo "Chromium is needed for the HTML report's browser test: install it (Debian: apt-get install -y chromium) or set CHROMIUM=/path/to/chromium" >&2; exit 1; }
+	@command -v npm >/dev/null 2>&1 || { echo "npm is needed for the browser test: install Node.js with npm (Debian: apt-get install -y nodejs npm)" >&2; exit 1; }
+	@if [ ! -d tests/browser/node_modules/playwright-core ] || [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then \
+		npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; fi
 
 CONFORMANCE_CASES ?= 60000
 conformance: conformance-tools ## The policy engine against the reference simulator on many more cases (CONFORMANCE_CASES, three seeds)

@@ -707,17 +707,30 @@ fn several_outputs_in_their_formats_from_one_run_and_from_the_store() {
     assert_eq!(from_store.code, 0, "{}", from_store.stderr);
     assert_eq!(std::fs::read_to_string(&again).expect("csv"), file);
 
-    // Formats not built yet, and csv where it means nothing, are refused in one line.
-    run(auditor()
-        .args(["audit", "--from-inventory"])
+    // The review report from the saved inventory (`.html`), and the findings formats where
+    // they mean nothing are refused in one line.
+    let html = dir.path().join("r.html");
+    let r = run(auditor()
+        .args(["audit", "--fail-on", "none", "--from-inventory"])
         .arg(&inv)
         .arg("--output")
-        .arg(dir.path().join("r.html")))
-    .assert_one_line_error(2, "the html format is not available yet");
-    run(auditor()
-        .args(["runs", "--format", "csv", "--store"])
-        .arg(&db))
-    .assert_one_line_error(2, "--format csv, sarif, asff and ocsf are for findings");
+        .arg(&html));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let page = std::fs::read_to_string(&html).expect("html");
+    assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"));
+    assert!(
+        !page.contains("id=\"changes\""),
+        "no store: nothing to compare with"
+    );
+    for format in ["csv", "html"] {
+        run(auditor()
+            .args(["runs", "--format", format, "--store"])
+            .arg(&db))
+        .assert_one_line_error(
+            2,
+            "--format csv, sarif, asff, ocsf and html are for findings",
+        );
+    }
 }
 
 #[test]

@@ -36,6 +36,26 @@ fn get(addr: &str, path: &str, token: Option<&str>) -> (u16, String) {
     (status, body.to_owned())
 }
 
+/// A GET with `header` (one `Name: value` line): (status, head, body).
+fn get_with(addr: &str, path: &str, header: &str) -> (u16, String, String) {
+    let mut s = TcpStream::connect(addr).expect("connect to the daemon");
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{header}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("request");
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).expect("response");
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_ascii_lowercase(), body.to_owned())
+}
+
 /// Starts the daemon; returns it and the address it listens on (from its first line).
 fn start(
     config: &Path,
@@ -192,6 +212,49 @@ fn two_scheduled_runs_show_exactly_what_changed() {
     assert_eq!(r1["report"], file);
     assert_eq!(r1["run"]["id"], 1);
     assert_eq!(get(&addr, "/readyz", token).0, 200);
+
+    // The review report at `/`: behind the token, which a browser gives as the Basic
+    // password (it is asked for by the challenge); run 2's page shows what run 2 changed.
+    let (code, head, _) = get_with(&addr, "/?run=2", "X-Nothing: 1");
+    assert_eq!(code, 401);
+    assert!(
+        head.contains("www-authenticate: basic realm=\"auditor\""),
+        "{head}"
+    );
+    let basic = format!(
+        "Authorization: Basic {}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            "reviewer:6f1c0e9a4b2d7f3e8a5c1b9d0e4f7a2c"
+        )
+    );
+    let (code, head, page) = get_with(&addr, "/?run=2", &basic);
+    assert_eq!(code, 200, "{page}");
+    assert!(
+        head.contains("content-type: text/html; charset=utf-8"),
+        "{head}"
+    );
+    assert!(
+        head.contains("content-security-policy: default-src 'none'"),
+        "{head}"
+    );
+    assert!(page.contains(&format!("AWS account <code>{account}</code>")));
+    for kind in ["new", "resolved"] {
+        assert!(
+            page.contains(&format!("data-kind=\"{kind}\" data-value=\"1\"")),
+            "one {kind} finding in run 2's review"
+        );
+    }
+    assert_eq!(
+        get_with(&addr, "/", &basic).0,
+        200,
+        "the latest run's review"
+    );
+    assert_eq!(
+        get_with(&addr, "/?account=999999999999", &basic).0,
+        404,
+        "no run of that account"
+    );
 
     // /metrics is Prometheus text.
     let (code, body) = get(&addr, "/metrics", token);

@@ -6,6 +6,7 @@
 // Test code: a failed unwrap is a failing test with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
 mod cli;
 mod conformance;
 mod daemon;

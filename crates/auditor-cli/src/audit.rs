@@ -22,6 +22,8 @@ pub(crate) enum Format {
     Asff,
     /// OCSF Compliance Finding events, one per line; `audit` and `report` only.
     Ocsf,
+    /// The review report, one self-contained HTML page; `audit` and `report` only.
+    Html,
 }
 
 #[derive(Args)]
@@ -168,13 +170,13 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
     if args.org
         && (matches!(
             args.format,
-            Format::Csv | Format::Sarif | Format::Asff | Format::Ocsf
+            Format::Csv | Format::Sarif | Format::Asff | Format::Ocsf | Format::Html
         ) || outputs
             .iter()
             .any(|o| o.format != output::ReportFormat::Json))
     {
         return Err(usage(
-            "an organisation's audit is reported as JSON (one report wrapping each account's): csv, sarif, asff and ocsf are for one account",
+            "an organisation's audit is reported as JSON (one report wrapping each account's): csv, sarif, asff, ocsf and html are for one account",
         ));
     }
     if let Some(p) = &args.save_inventory {
@@ -294,11 +296,38 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
         Format::Sarif => auditor_report::sarif::to_sarif(&result),
         Format::Asff => auditor_report::asff::to_asff(&result, &[]),
         Format::Ocsf => auditor_report::ocsf::to_ocsf(&result),
+        Format::Html => String::new(),
         Format::Table => String::new(),
+    };
+    // With a store, the review report says what changed since the account's previous run
+    // (this run is not stored yet: the reports are written first).
+    let wants_html = args.format == Format::Html
+        || outputs
+            .iter()
+            .any(|o| o.format == output::ReportFormat::Html);
+    let changes = match (&store, recorded.as_ref().ok().and_then(|r| r.id)) {
+        (Some(st), Some(id)) if wants_html => {
+            match stored::changes(&stored::lock(st), id, &result) {
+                Ok(c) => Some(c),
+                Err(f) => {
+                    warn(&format!(
+                        "the review report leaves out what changed since the previous run: {}",
+                        f.message
+                    ));
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let stdout = if args.format == Format::Html {
+        auditor_report::html::to_html(&result, changes.as_ref())
+    } else {
+        stdout
     };
     // The report file first, then the store (which may wait out a busy database), then
     // stdout; every failure is reported last, so none of them loses another's output.
-    let delivered = run::deliver_all(&cfg, &outputs, &result).await;
+    let delivered = run::deliver_all(&cfg, &outputs, &result, changes.as_ref()).await;
     let (store_err, run_id, changes) = match recorded {
         Ok(r) => match r.finish_and_say(&result) {
             Ok(c) => (None, r.id, c),

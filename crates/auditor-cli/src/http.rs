@@ -1,9 +1,11 @@
-//! The daemon's HTTP side (axum): `/healthz`, `/readyz`, `/metrics` (Prometheus text
-//! format 0.0.4) and a read-only JSON API over the store: `/api/runs`, `/api/runs/{id}`,
+//! The daemon's HTTP side (axum): `/` (the review report of the latest run, HTML),
+//! `/healthz`, `/readyz`, `/metrics` (Prometheus text format 0.0.4) and a read-only JSON
+//! API over the store: `/api/runs`, `/api/runs/{id}`,
 //! `/api/findings?status=open&severity=high&account=...`.
 //!
 //! When a token is configured (required off loopback), every path but the probes
-//! (`/healthz`, `/readyz`) needs `Authorization: Bearer <token>` (the scheme in any case).
+//! (`/healthz`, `/readyz`) needs it: `Authorization: Bearer <token>` (the scheme in any
+//! case), or, from a browser, as the password of HTTP Basic authentication.
 //!
 //! Clients cannot hold the daemon: connections are served by hyper with a header-read
 //! timeout ([`HEADER_TIMEOUT`], also the idle time of a kept-alive connection), at most
@@ -84,6 +86,7 @@ pub(crate) async fn serve(
 /// The routes.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
+        .route("/", get(review))
         .route("/metrics", get(metrics))
         .route("/api/runs", get(runs))
         .route("/api/runs/{id}", get(run))
@@ -120,23 +123,44 @@ async fn limit(State(slots): State<Arc<Semaphore>>, req: Request, next: Next) ->
 }
 
 async fn auth(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
-    if let Some(token) = &s.token {
-        let ok = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(bearer)
-            .is_some_and(|t| constant_time_eq(t.as_bytes(), token.as_bytes()));
-        if !ok {
-            return (
-                StatusCode::UNAUTHORIZED,
-                [(header::WWW_AUTHENTICATE, "Bearer")],
-                "a bearer token is required\n",
-            )
-                .into_response();
-        }
+    if !authorized(s.token.as_deref(), req.headers()) {
+        // A browser (the review report at `/`) answers the Basic challenge with a login
+        // dialog; API clients send the bearer token.
+        let mut r = (
+            StatusCode::UNAUTHORIZED,
+            "the token is required: `Authorization: Bearer <token>`, or as the password of HTTP Basic authentication\n",
+        )
+            .into_response();
+        let h = r.headers_mut();
+        h.append(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer"),
+        );
+        h.append(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Basic realm=\"auditor\", charset=\"UTF-8\""),
+        );
+        return r;
     }
     next.run(req).await
+}
+
+/// Whether the request holds the token (always, when none is configured): as a bearer
+/// token, or as the password of HTTP Basic authentication (any user name).
+fn authorized(token: Option<&str>, headers: &axum::http::HeaderMap) -> bool {
+    let Some(token) = token else {
+        return true;
+    };
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let presented = bearer(value)
+        .map(str::to_owned)
+        .or_else(|| basic_password(value));
+    presented.is_some_and(|t| constant_time_eq(t.as_bytes(), token.as_bytes()))
 }
 
 /// The credentials of an `Authorization: Bearer <token>` header; the scheme is
@@ -146,6 +170,20 @@ fn bearer(value: &str) -> Option<&str> {
     scheme
         .eq_ignore_ascii_case("bearer")
         .then(|| rest.trim_start())
+}
+
+/// The password of an `Authorization: Basic <base64(user:password)>` header (RFC 7617).
+fn basic_password(value: &str) -> Option<String> {
+    use base64::Engine as _;
+    let (scheme, rest) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(rest.trim())
+        .ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    text.split_once(':').map(|(_, p)| p.to_owned())
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -207,13 +245,7 @@ async fn readyz(State(s): State<Arc<Shared>>, headers: axum::http::HeaderMap) ->
     };
     // A probe without the token learns only the answer; the details (accounts, the store's
     // path) are for the token's holder.
-    let trusted = s.token.as_ref().is_none_or(|token| {
-        headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(bearer)
-            .is_some_and(|t| constant_time_eq(t.as_bytes(), token.as_bytes()))
-    });
+    let trusted = authorized(s.token.as_deref(), &headers);
     if !trusted {
         return (code, Json(serde_json::json!({ "ready": ok }))).into_response();
     }
@@ -303,6 +335,94 @@ async fn run(State(s): State<Arc<Shared>>, Path(id): Path<i64>) -> Response {
         format!("{head}{report}}}"),
     )
         .into_response()
+}
+
+#[derive(Deserialize)]
+struct ReviewQuery {
+    account: Option<String>,
+    run: Option<i64>,
+}
+
+/// `/`: the review report (HTML) of the latest complete run, of `?account=ID` or of any
+/// account (or of run `?run=N`), with what changed since that account's run before. When the store holds more
+/// than one account, the page starts with links to the others. Built from the store on
+/// the blocking pool; 404 before the first complete run.
+async fn review(State(s): State<Arc<Shared>>, Query(q): Query<ReviewQuery>) -> Response {
+    let wanted = q.account.clone();
+    let run = q.run;
+    let found = with_store(&s, move |st| -> Result<_, String> {
+        let runs = st.runs(None).map_err(|e| e.to_string())?;
+        let complete: Vec<&auditor_store::RunRow> =
+            runs.iter().filter(|r| r.status == "complete").collect();
+        let mut accounts: Vec<String> = complete.iter().map(|r| r.account.clone()).collect();
+        accounts.sort();
+        accounts.dedup();
+        let Some(latest) = complete.iter().find(|r| {
+            wanted.as_deref().is_none_or(|a| r.account == a) && run.is_none_or(|id| r.id == id)
+        }) else {
+            return Ok(None);
+        };
+        let result = st.result(latest.id).map_err(|e| e.to_string())?;
+        let changes = crate::stored::changes(st, latest.id, &result).map_err(|f| f.message)?;
+        Ok(Some((result, changes, accounts)))
+    })
+    .await;
+    let (result, changes, accounts) = match found {
+        Ok(Ok(Some(v))) => v,
+        Ok(Ok(None)) => {
+            let which = match (q.run, q.account.as_deref()) {
+                (Some(id), _) => format!(" {id}"),
+                (None, Some(a)) => format!(" of account {}", auditor_model::text::escape_line(a)),
+                (None, None) => String::new(),
+            };
+            return (
+                StatusCode::NOT_FOUND,
+                format!("no complete run{which} yet: the review report appears after the first\n"),
+            )
+                .into_response();
+        }
+        Ok(Err(e)) => return internal(e),
+        Err(r) => return r,
+    };
+    let page = tokio::task::spawn_blocking(move || {
+        let mut page = auditor_report::html::to_html(&result, Some(&changes));
+        let others: Vec<&String> = accounts
+            .iter()
+            .filter(|a| **a != result.account_id && a.bytes().all(|b| b.is_ascii_digit()))
+            .collect();
+        if !others.is_empty() {
+            let links: Vec<String> = others
+                .iter()
+                .map(|a| format!("<a href=\"/?account={a}\">{a}</a>"))
+                .collect();
+            let nav = format!(
+                "<nav class=\"accounts\">Other accounts' latest reviews: {}</nav>\n",
+                links.join(", ")
+            );
+            if let Some(at) = page.find("<body>\n") {
+                page.insert_str(at + "<body>\n".len(), &nav);
+            }
+        }
+        page
+    })
+    .await;
+    match page {
+        Ok(page) => (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+                ),
+                (header::CACHE_CONTROL, "no-store"),
+                (header::REFERRER_POLICY, "no-referrer"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
+            page,
+        )
+            .into_response(),
+        Err(e) => internal(e),
+    }
 }
 
 /// A file's bytes as a stream of 64 KiB chunks.
@@ -603,5 +723,29 @@ mod tests {
         assert_eq!(bearer("Basic abc"), None);
         assert_eq!(bearer("Bearerabc"), None);
         assert_eq!(bearer("abc"), None);
+    }
+
+    #[test]
+    fn a_browser_may_give_the_token_as_the_basic_password() {
+        let token = "a".repeat(8) + "Zx9-Qw3_Lp7.Rt5~Mn2+Kv8/Hj4";
+        let with = |v: String| {
+            let mut h = axum::http::HeaderMap::new();
+            h.insert(header::AUTHORIZATION, v.parse().expect("header"));
+            h
+        };
+        use base64::Engine as _;
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        assert!(authorized(
+            Some(&token),
+            &with(format!("Basic {}", b64(&format!("anyone:{token}"))))
+        ));
+        assert!(authorized(Some(&token), &with(format!("bearer {token}"))));
+        assert!(!authorized(
+            Some(&token),
+            &with(format!("Basic {}", b64(&format!("{token}:x"))))
+        ));
+        assert!(!authorized(Some(&token), &with("Basic not-base64!".into())));
+        assert!(!authorized(Some(&token), &axum::http::HeaderMap::new()));
+        assert!(authorized(None, &axum::http::HeaderMap::new()));
     }
 }

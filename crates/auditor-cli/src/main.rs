@@ -239,14 +239,14 @@ fn main() -> ExitCode {
             ))),
         },
         Cmd::Runs {
-            format: Format::Csv | Format::Sarif | Format::Asff | Format::Ocsf,
+            format: Format::Csv | Format::Sarif | Format::Asff | Format::Ocsf | Format::Html,
             ..
         }
         | Cmd::Diff {
-            format: Format::Csv | Format::Sarif | Format::Asff | Format::Ocsf,
+            format: Format::Csv | Format::Sarif | Format::Asff | Format::Ocsf | Format::Html,
             ..
         } => Err(usage(
-            "--format csv, sarif, asff and ocsf are for findings: `audit` and `report` (runs and diff: table or json)",
+            "--format csv, sarif, asff, ocsf and html are for findings: `audit` and `report` (runs and diff: table or json)",
         )),
         Cmd::Runs {
             store,

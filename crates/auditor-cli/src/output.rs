@@ -102,17 +102,28 @@ pub(crate) enum ReportFormat {
     Asff,
     /// OCSF Compliance Finding events, one per line (Security Lake).
     Ocsf,
+    /// The review report: one self-contained HTML file.
+    Html,
 }
 
 impl ReportFormat {
-    /// The report of `result` in this format, and what to call it.
-    pub(crate) fn render(self, result: &auditor_model::AuditResult) -> (String, &'static str) {
+    /// The report of `result` in this format, and what to call it. `changes` (from a store)
+    /// is what the review report says changed since the previous run.
+    pub(crate) fn render(
+        self,
+        result: &auditor_model::AuditResult,
+        changes: Option<&auditor_report::html::Changes>,
+    ) -> (String, &'static str) {
         match self {
             ReportFormat::Json => (auditor_report::json_v1::to_json(result), "JSON report"),
             ReportFormat::Csv => (auditor_report::csv::to_csv(result), "CSV report"),
             ReportFormat::Sarif => (auditor_report::sarif::to_sarif(result), "SARIF report"),
             ReportFormat::Asff => (auditor_report::asff::to_asff(result, &[]), "ASFF findings"),
             ReportFormat::Ocsf => (auditor_report::ocsf::to_ocsf(result), "OCSF events"),
+            ReportFormat::Html => (
+                auditor_report::html::to_html(result, changes),
+                "HTML review report",
+            ),
         }
     }
 }
@@ -126,7 +137,8 @@ pub(crate) struct Output {
 
 impl Output {
     /// `--output [FORMAT=]PATH`: the format named, else from the extension (`.csv`: CSV,
-    /// `.sarif`: SARIF, `.asff`: ASFF, `.ocsf`: OCSF; anything else: the JSON report).
+    /// `.sarif`: SARIF, `.asff`: ASFF, `.ocsf`: OCSF, `.html`/`.htm`: the review report;
+    /// anything else: the JSON report).
     pub(crate) fn parse(value: &Path) -> Result<Output, crate::fail::Failure> {
         let text = value.to_string_lossy();
         let named = text.split_once('=').and_then(|(f, rest)| {
@@ -149,7 +161,7 @@ impl Output {
                     "sarif" => "sarif",
                     "asff" => "asff",
                     "ocsf" => "ocsf",
-                    "html" => return Err(not_yet(&text, &ext)),
+                    "html" | "htm" => "html",
                     _ => "json",
                 };
                 (f.to_owned(), value.to_owned())
@@ -161,18 +173,12 @@ impl Output {
             "sarif" => ReportFormat::Sarif,
             "asff" => ReportFormat::Asff,
             "ocsf" => ReportFormat::Ocsf,
-            other => return Err(not_yet(&text, other)),
+            _ => ReportFormat::Html,
         };
         let dest = Destination::parse("--output", &path)?;
         dest.check("--output")?;
         Ok(Output { format, dest })
     }
-}
-
-fn not_yet(value: &str, format: &str) -> crate::fail::Failure {
-    crate::fail::usage(format!(
-        "--output {value}: the {format} format is not available yet (json, csv, sarif, asff, ocsf; name one with FORMAT=PATH)"
-    ))
 }
 
 /// The prefix of the temporary files [`write_atomically`] renames into place; one left by a

@@ -146,11 +146,12 @@ pub(crate) async fn deliver_all(
     cfg: &Config,
     outputs: &[crate::output::Output],
     result: &auditor_model::AuditResult,
+    changes: Option<&auditor_report::html::Changes>,
 ) -> Result<Vec<String>, Failure> {
     let mut said = Vec::new();
     let mut failed = None;
     for o in outputs {
-        let (body, what) = o.format.render(result);
+        let (body, what) = o.format.render(result, changes);
         match deliver(cfg, &o.dest, &body, what).await {
             Ok(s) => said.push(s),
             Err(f) => {

@@ -202,14 +202,17 @@ pub(crate) fn report(
                 o.dest
             )));
         };
-        // From a store, ASFF also archives in Security Hub what this run resolved.
-        let (body, _) = if o.format == crate::output::ReportFormat::Asff {
-            (
+        // From a store, ASFF also archives in Security Hub what this run resolved, and the
+        // review report says what changed since the run before.
+        let (body, _) = match o.format {
+            crate::output::ReportFormat::Asff => (
                 auditor_report::asff::to_asff(&result, &resolved_by(&store, run, &result)?),
                 "",
-            )
-        } else {
-            o.format.render(&result)
+            ),
+            crate::output::ReportFormat::Html => o
+                .format
+                .render(&result, Some(&changes(&store, run, &result)?)),
+            _ => o.format.render(&result, None),
         };
         crate::output::write_atomically(p, body.as_bytes()).map_err(|e| Failure {
             code: 4,
@@ -221,6 +224,10 @@ pub(crate) fn report(
         crate::audit::Format::Csv => print!("{}", auditor_report::csv::to_csv(&result)),
         crate::audit::Format::Sarif => print!("{}", auditor_report::sarif::to_sarif(&result)),
         crate::audit::Format::Ocsf => print!("{}", auditor_report::ocsf::to_ocsf(&result)),
+        crate::audit::Format::Html => print!(
+            "{}",
+            auditor_report::html::to_html(&result, Some(&changes(&store, run, &result)?))
+        ),
         crate::audit::Format::Asff => print!(
             "{}",
             auditor_report::asff::to_asff(&result, &resolved_by(&store, run, &result)?)
@@ -270,11 +277,9 @@ pub(crate) fn diff(
                     code: 2,
                     message: format!("no run {to} in {}", path.display()),
                 })?;
-            let runs = store.runs(Some(&account)).map_err(failure)?;
-            runs.iter()
-                .filter(|r| r.status == "complete" && r.id < to)
-                .map(|r| r.id)
-                .next()
+            store
+                .previous_complete(&account, Some(to))
+                .map_err(failure)?
                 .ok_or_else(|| Failure {
                     code: 2,
                     message: format!(
@@ -332,6 +337,45 @@ fn table(entries: &[DiffEntry]) -> String {
         ]);
     }
     auditor_report::table::sharp(b)
+}
+
+/// What changed in `result` (run `run`, stored or not yet) since the account's previous
+/// complete run, for the HTML review report.
+pub(crate) fn changes(
+    store: &Store,
+    run: i64,
+    result: &AuditResult,
+) -> Result<auditor_report::html::Changes, Failure> {
+    let Some(from) = store
+        .previous_complete(&result.account_id, Some(run))
+        .map_err(failure)?
+    else {
+        return Ok(auditor_report::html::Changes {
+            from_run: None,
+            to_run: run,
+            ..Default::default()
+        });
+    };
+    let before = store.result(from).map_err(failure)?;
+    let d = auditor_store::diff_results(&before, result, from, run);
+    let list = |v: Vec<DiffEntry>| {
+        v.into_iter()
+            .map(|e| auditor_report::html::Change {
+                code: e.code,
+                severity: e.severity,
+                resource_arn: e.resource_arn,
+                title: e.title,
+            })
+            .collect()
+    };
+    Ok(auditor_report::html::Changes {
+        from_run: Some(from),
+        to_run: run,
+        new: list(d.new),
+        resolved: list(d.resolved),
+        still_open: list(d.still_open),
+        not_assessed: list(d.not_assessed),
+    })
 }
 
 /// The issues run `run` resolved, for ASFF's archived records.

@@ -7,6 +7,7 @@
 
 pub mod asff;
 pub mod csv;
+pub mod html;
 pub mod json_v1;
 pub mod ocsf;
 pub mod org;
