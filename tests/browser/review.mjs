@@ -112,7 +112,7 @@ try {
   }
   await page.emulateMedia({ media: "print" });
   const pdf = join(outDir, "review-report.pdf");
-  await page.pdf({ path: pdf, format: "A4", printBackground: true });
+  await page.pdf({ path: pdf, format: "A4" });
   const pdfText = readFileSync(pdf, "latin1");
   const pages = (pdfText.match(/\/Type\s*\/Page[^s]/g) || []).length;
   console.log(

@@ -5,12 +5,13 @@
 use aws_config::SdkConfig;
 use aws_sdk_s3::primitives::ByteStream;
 
-/// Puts `body` at `s3://bucket/key` (`application/json`, SSE as the bucket's default).
+/// Puts `body` at `s3://bucket/key` as `content_type` (SSE as the bucket's default).
 /// The error is one line.
 pub async fn put_report(
     cfg: &SdkConfig,
     bucket: &str,
     key: &str,
+    content_type: &str,
     body: Vec<u8>,
 ) -> Result<(), String> {
     let mut b = aws_sdk_s3::config::Builder::from(cfg);
@@ -21,7 +22,7 @@ pub async fn put_report(
         .put_object()
         .bucket(bucket)
         .key(key)
-        .content_type("application/json")
+        .content_type(content_type)
         .body(ByteStream::from(body))
         .send()
         .await

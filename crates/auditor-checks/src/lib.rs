@@ -137,9 +137,16 @@ pub fn fill_remediation(template: &str, r: &auditor_model::Resource) -> String {
             (kind, _) => values.push((format!("<{kind}>"), r.id.as_str())),
         }
     }
+    // Only values that cannot change a shell command's meaning (AWS names and ids always
+    // are; a doctored saved inventory need not be): the rest stay placeholders.
+    let safe = |v: &str| {
+        !v.is_empty()
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_:/-".contains(c))
+    };
     let mut text = template.to_owned();
     for (placeholder, value) in values {
-        if !value.is_empty() {
+        if safe(value) {
             text = text.replace(&placeholder, value);
         }
     }

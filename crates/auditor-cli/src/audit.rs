@@ -307,16 +307,7 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
             .any(|o| o.format == output::ReportFormat::Html);
     let changes = match (&store, recorded.as_ref().ok().and_then(|r| r.id)) {
         (Some(st), Some(id)) if wants_html => {
-            match stored::changes(&stored::lock(st), id, &result) {
-                Ok(c) => Some(c),
-                Err(f) => {
-                    warn(&format!(
-                        "the review report leaves out what changed since the previous run: {}",
-                        f.message
-                    ));
-                    None
-                }
-            }
+            stored::changes_or_warn(&stored::lock(st), id, &result)
         }
         _ => None,
     };

@@ -363,7 +363,15 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
         } else {
             format!("{prefix}/{account}/{stamp}-run{id}.json")
         };
-        if let Err(e) = crate::run::upload(&cfg, bucket, &key, json.clone().into_bytes()).await {
+        if let Err(e) = crate::run::upload(
+            &cfg,
+            bucket,
+            &key,
+            "application/json",
+            json.clone().into_bytes(),
+        )
+        .await
+        {
             tracing::error!(target: "auditor::daemon", run = id, bucket, key, error = %e, "cannot upload the report");
         }
     }

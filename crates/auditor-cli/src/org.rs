@@ -197,7 +197,7 @@ pub(crate) async fn audit(
     // The report first: a reader that stops early (`| head`) cannot lose it.
     let mut delivered = Vec::new();
     for d in &run.outputs {
-        delivered.push(crate::run::deliver(cfg, d, &json, "JSON report").await);
+        delivered.push(crate::run::deliver(cfg, d, &json, "JSON report", "application/json").await);
     }
     output::emit(
         &json,

@@ -107,6 +107,16 @@ pub(crate) enum ReportFormat {
 }
 
 impl ReportFormat {
+    /// The media type of an object uploaded in this format.
+    pub(crate) fn content_type(self) -> &'static str {
+        match self {
+            ReportFormat::Json | ReportFormat::Sarif => "application/json",
+            ReportFormat::Csv => "text/csv; charset=utf-8",
+            ReportFormat::Asff | ReportFormat::Ocsf => "application/x-ndjson",
+            ReportFormat::Html => "text/html; charset=utf-8",
+        }
+    }
+
     /// The report of `result` in this format, and what to call it. `changes` (from a store)
     /// is what the review report says changed since the previous run.
     pub(crate) fn render(

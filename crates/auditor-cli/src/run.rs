@@ -134,10 +134,11 @@ pub(crate) async fn upload(
     cfg: &Config,
     bucket: &str,
     key: &str,
+    content_type: &str,
     body: Vec<u8>,
 ) -> Result<(), String> {
     let base = auditor_aws::load_base_config(&aws_options(cfg)).await;
-    auditor_aws::deliver::put_report(&base, bucket, key, body).await
+    auditor_aws::deliver::put_report(&base, bucket, key, content_type, body).await
 }
 
 /// Delivers every output of a run (each in its own format, from `result`), in order; what
@@ -152,7 +153,7 @@ pub(crate) async fn deliver_all(
     let mut failed = None;
     for o in outputs {
         let (body, what) = o.format.render(result, changes);
-        match deliver(cfg, &o.dest, &body, what).await {
+        match deliver(cfg, &o.dest, &body, what, o.format.content_type()).await {
             Ok(s) => said.push(s),
             Err(f) => {
                 failed.get_or_insert(f);
@@ -172,6 +173,7 @@ pub(crate) async fn deliver(
     dest: &crate::output::Destination,
     json: &str,
     what: &str,
+    content_type: &str,
 ) -> Result<String, Failure> {
     use crate::output::Destination;
     match dest {
@@ -181,12 +183,14 @@ pub(crate) async fn deliver(
                 code: 4,
                 message: format!("cannot write the report to {}: {e:#}", p.display()),
             }),
-        Destination::S3 { bucket, key } => upload(cfg, bucket, key, json.as_bytes().to_vec())
-            .await
-            .map(|()| format!("{what} uploaded to {dest}"))
-            .map_err(|e| Failure {
-                code: 4,
-                message: format!("cannot upload the report to {dest}: {e}"),
-            }),
+        Destination::S3 { bucket, key } => {
+            upload(cfg, bucket, key, content_type, json.as_bytes().to_vec())
+                .await
+                .map(|()| format!("{what} uploaded to {dest}"))
+                .map_err(|e| Failure {
+                    code: 4,
+                    message: format!("cannot upload the report to {dest}: {e}"),
+                })
+        }
     }
 }

@@ -211,7 +211,7 @@ pub(crate) fn report(
             ),
             crate::output::ReportFormat::Html => o
                 .format
-                .render(&result, Some(&changes(&store, run, &result)?)),
+                .render(&result, changes_or_warn(&store, run, &result).as_ref()),
             _ => o.format.render(&result, None),
         };
         crate::output::write_atomically(p, body.as_bytes()).map_err(|e| Failure {
@@ -226,7 +226,7 @@ pub(crate) fn report(
         crate::audit::Format::Ocsf => print!("{}", auditor_report::ocsf::to_ocsf(&result)),
         crate::audit::Format::Html => print!(
             "{}",
-            auditor_report::html::to_html(&result, Some(&changes(&store, run, &result)?))
+            auditor_report::html::to_html(&result, changes_or_warn(&store, run, &result).as_ref())
         ),
         crate::audit::Format::Asff => print!(
             "{}",
@@ -376,6 +376,23 @@ pub(crate) fn changes(
         still_open: list(d.still_open),
         not_assessed: list(d.not_assessed),
     })
+}
+
+/// [`changes`], or a warning and none: a previous run that cannot be read costs the review
+/// report its changes section, not the report.
+pub(crate) fn changes_or_warn(
+    store: &Store,
+    run: i64,
+    result: &AuditResult,
+) -> Option<auditor_report::html::Changes> {
+    changes(store, run, result)
+        .map_err(|f| {
+            crate::fail::warn(&format!(
+                "the review report leaves out what changed since the previous run: {}",
+                f.message
+            ))
+        })
+        .ok()
 }
 
 /// The issues run `run` resolved, for ASFF's archived records.

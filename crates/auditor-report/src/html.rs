@@ -135,6 +135,7 @@ dl.scope{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:
 .tiles{display:flex;flex-wrap:wrap;gap:10px;margin:10px 0}
 .tile{border:1px solid var(--line);border-radius:6px;padding:8px 14px;min-width:120px;background:#fff}
 .tile .n{font-size:22px;font-weight:700;display:block}
+.badge,.bar span,tr.cross-team td,tr.unattributed td,.finding{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 .badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;color:#fff;white-space:nowrap}
 .sev-critical{background:var(--crit)}.sev-high{background:var(--high)}.sev-medium{background:var(--med)}.sev-low{background:var(--low)}.sev-info{background:var(--info)}
 .v-failing,.st-fail{background:var(--high)}.v-not_assessed,.st-not_assessed{background:var(--na)}.v-passing,.st-pass{background:var(--ok)}
@@ -167,12 +168,13 @@ fn render(r: &Report, changes: Option<&Changes>) -> String {
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"{} {}\">\n\
-         <title>Security review: AWS account {} ({day})</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+         <title>Security review: AWS account {} ({})</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
         esc(&r.tool.name),
         esc(&r.tool.version),
-        esc(&r.account)
+        esc(&r.account),
+        esc(day)
     );
-    header(&mut h, r, day);
+    header(&mut h, r, &esc(day));
     nav(&mut h, changes.is_some());
     scope(&mut h, r);
     summary(&mut h, r);
@@ -361,7 +363,7 @@ fn practices(h: &mut String, r: &Report) {
             title = esc(&p.title),
             risk = esc(&p.risk),
             st = esc(&p.status),
-            label = verdict_label(&p.status),
+            label = esc(verdict_label(&p.status)),
             checks = if checks.is_empty() {
                 "none".to_owned()
             } else {
@@ -544,21 +546,33 @@ fn findings(h: &mut String, r: &Report) {
         "<p>Failing and not assessed findings, grouped by the Well-Architected practice their \
          check serves (most severe first). Passing findings are counted under <a href=\"#checks\">Checks that ran</a>.</p>",
     );
-    let home = |code: &str| {
-        r.checks
+    // Each check's findings are shown once, under the first of their practices that the
+    // catalog holds (its other practices link there); findings of no practice of the
+    // catalog (a stored run of an older catalog) under "Other findings".
+    let mut codes: Vec<&str> = Vec::new();
+    for f in &open {
+        if !codes.contains(&f.code.as_str()) {
+            codes.push(&f.code);
+        }
+    }
+    let home = |code: &str| -> Option<&str> {
+        let first = open.iter().find(|f| f.code == code)?;
+        first
+            .wa
             .iter()
-            .find(|c| c.code == code)
-            .and_then(|c| c.wa.first())
-            .cloned()
+            .map(|w| w.id.as_str())
+            .find(|id| r.wa_rollup.iter().any(|p| p.id == *id))
+    };
+    let of = |code: &str| -> Vec<&&json_v1::Finding> {
+        open.iter().filter(|f| f.code == code).collect()
     };
     for p in &r.wa_rollup {
-        let mut codes: Vec<&str> = Vec::new();
-        for f in &open {
-            if f.wa.iter().any(|w| w.id == p.id) && !codes.contains(&f.code.as_str()) {
-                codes.push(&f.code);
-            }
-        }
-        if codes.is_empty() {
+        let here: Vec<&str> = codes
+            .iter()
+            .copied()
+            .filter(|c| of(c).iter().any(|f| f.wa.iter().any(|w| w.id == p.id)))
+            .collect();
+        if here.is_empty() {
             continue;
         }
         let _ = write!(
@@ -567,22 +581,34 @@ fn findings(h: &mut String, r: &Report) {
             id = esc(&p.id),
             title = esc(&p.title),
             st = esc(&p.status),
-            label = verdict_label(&p.status)
+            label = esc(verdict_label(&p.status))
         );
-        for code in codes {
-            let mine: Vec<&&json_v1::Finding> = open.iter().filter(|f| f.code == code).collect();
-            if home(code).as_deref() != Some(p.id.as_str()) {
-                let _ = write!(
-                    h,
-                    "<p class=\"see-also\"><a href=\"#check-{c}\">{c}</a> {} ({} findings): shown under <a href=\"#practice-{w}\">{w}</a>.</p>",
-                    esc(&mine[0].title),
-                    mine.len(),
-                    c = esc(code),
-                    w = esc(&home(code).unwrap_or_default())
-                );
-                continue;
+        for code in here {
+            let mine = of(code);
+            match home(code) {
+                Some(w) if w != p.id => {
+                    let _ = write!(
+                        h,
+                        "<p class=\"see-also\"><a href=\"#check-{c}\">{c}</a> {} ({} findings): shown under <a href=\"#practice-{w}\">{w}</a>.</p>",
+                        esc(&mine[0].title),
+                        mine.len(),
+                        c = esc(code),
+                        w = esc(w)
+                    );
+                }
+                _ => check_block(h, code, &mine),
             }
-            check_block(h, code, &mine);
+        }
+    }
+    let homeless: Vec<&str> = codes
+        .iter()
+        .copied()
+        .filter(|c| home(c).is_none())
+        .collect();
+    if !homeless.is_empty() {
+        h.push_str("<h3 id=\"practice-none\">Other findings</h3>");
+        for code in homeless {
+            check_block(h, code, &of(code));
         }
     }
     h.push_str("</section>\n");
@@ -646,7 +672,7 @@ fn finding(h: &mut String, f: &json_v1::Finding) {
         c = esc(&f.code),
         sev = esc(&f.severity),
         fp = esc(&f.fingerprint),
-        label = status_label(&f.status),
+        label = esc(status_label(&f.status)),
         name = f
             .resource
             .name
@@ -775,6 +801,56 @@ mod tests {
         );
         // Reordering characters are shown, not obeyed.
         assert_eq!(esc("a\u{202E}b"), "a\\u{202e}b");
+    }
+
+    fn finding(code: &str, wa: &[&str], arn: &str, status: &str) -> serde_json::Value {
+        serde_json::json!({
+            "code": code, "name": "n", "title": "<x>\"title'", "severity": "high",
+            "status": status, "resource": {"arn": arn, "account": "111122223333",
+            "kind": "security-group", "id": "sg-<x>", "name": "<x>name"},
+            "evidence": [{"field": "<x>f", "observed": "<x>\"o", "reason": "<x>r"}],
+            "wa_ids": wa, "remediation": "fix `<x>` now", "fingerprint": format!("fp-{arn}")
+        })
+    }
+
+    #[test]
+    fn every_open_finding_is_shown_once_and_nothing_from_aws_becomes_markup() {
+        let result: AuditResult = serde_json::from_value(serde_json::json!({
+            "account_id": "111122223333", "partition": "aws",
+            "caller_arn": "arn:aws:iam::111122223333:role/<x>", "assumed_role": null,
+            "regions": ["eu-west-1"], "services": ["ec2"],
+            "started_at": "2026-12-01T10:00:00Z", "finished_at": "2026-12-01T10:00:05Z",
+            "checks_run": ["EC2-002"],
+            "findings": [
+                finding("EC2-002", &["SEC05-BP02", "SEC06-BP05"], "arn:a", "fail"),
+                finding("EC2-002", &["SEC05-BP02", "SEC06-BP05"], "arn:b", "not_assessed"),
+                // A stored run of a check (and practice) the catalog no longer has.
+                finding("OLD-001", &["SEC99-BP99"], "arn:c", "fail"),
+                finding("EC2-002", &["SEC05-BP02"], "arn:d", "pass"),
+            ],
+            "gaps": [{"service": "ec2", "region": "eu-west-1", "api": "ec2:Describe<x>",
+                      "kind": "access_denied", "message": "<x>denied"}]
+        }))
+        .expect("result");
+        let page = to_html(&result, None);
+        for fp in ["fp-arn:a", "fp-arn:b", "fp-arn:c"] {
+            assert_eq!(
+                page.matches(&format!("data-fingerprint=\"{fp}\"")).count(),
+                1,
+                "{fp}"
+            );
+        }
+        assert!(!page.contains("fp-arn:d"), "passes are counted, not listed");
+        assert!(
+            page.contains("id=\"practice-none\""),
+            "the homeless finding has a place"
+        );
+        assert!(
+            page.contains("see-also"),
+            "its second practice links to the first"
+        );
+        assert!(!page.contains("<x>"), "no value from AWS is markup");
+        assert!(page.contains("&lt;x&gt;"));
     }
 
     #[test]
