@@ -362,8 +362,95 @@ def seed_eks(d):
                          subnets=[public], launchTemplate={"id": lt["LaunchTemplateId"], "version": "1"})
     d.planted("EKS-010", r, "legacy-tools/imdsv1", "fail", "launch template allows IMDSv1 with hop limit 2")
 
+    # moto does not offer ListAddons: the add-on checks must say so.
+    for cluster in ("payments-prod", "legacy-tools"):
+        d.planted("EKS-016", r, cluster, "not_assessed", "moto does not offer ListAddons")
+
     issuer = eks.describe_cluster(name="payments-prod")["cluster"]["identity"]["oidc"]["issuer"]
-    return issuer.removeprefix("https://")
+    return issuer.removeprefix("https://"), {"good_vpc": good_vpc, "bad_vpc": bad_vpc, "bad_public": public}
+
+
+def seed_elb(d, net):
+    """Elastic Load Balancing: a well configured internet-facing ALB in public subnets of
+    its own, and a badly configured one in the subnet of the legacy cluster's nodes."""
+    r = PRIMARY
+    ec2, elb, acm = d.client("ec2", r), d.client("elbv2", r), d.client("acm", r)
+
+    def subnet(vpc, name, cidr, az):
+        return ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=f"{r}{az}",
+                                 TagSpecifications=[{"ResourceType": "subnet", "Tags": tag(name)}])["Subnet"]["SubnetId"]
+    cert = acm.request_certificate(DomainName="payments.example.com")["CertificateArn"]
+
+    def alb(name, subnets, vpc, http_action, policy, attributes):
+        lb = elb.create_load_balancer(Name=name, Subnets=subnets, Scheme="internet-facing", Type="application",
+                                      SecurityGroups=[sg(ec2, vpc, f"{name}-lb", [tcp(443, "0.0.0.0/0"), tcp(80, "0.0.0.0/0")])]
+                                      )["LoadBalancers"][0]["LoadBalancerArn"]
+        tg = elb.create_target_group(Name=f"{name}-tg", Protocol="HTTP", Port=8080, VpcId=vpc,
+                                     TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+        forward = [{"Type": "forward", "TargetGroupArn": tg}]
+        elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80,
+                            DefaultActions=http_action or forward)
+        elb.create_listener(LoadBalancerArn=lb, Protocol="HTTPS", Port=443, SslPolicy=policy,
+                            Certificates=[{"CertificateArn": cert}], DefaultActions=forward)
+        if attributes:
+            elb.modify_load_balancer_attributes(LoadBalancerArn=lb, Attributes=[
+                {"Key": k, "Value": v} for k, v in attributes.items()])
+
+    good_a = subnet(net["good_vpc"], "eks-payments-public-a", "10.20.101.0/24", "a")
+    good_b = subnet(net["good_vpc"], "eks-payments-public-b", "10.20.102.0/24", "b")
+    alb("payments-web", [good_a, good_b], net["good_vpc"],
+        [{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}],
+        "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        {"routing.http.drop_invalid_header_fields.enabled": "true", "deletion_protection.enabled": "true"})
+    bad_b = subnet(net["bad_vpc"], "eks-legacy-public-b", "10.30.101.0/24", "b")
+    alb("legacy-web", [net["bad_public"], bad_b], net["bad_vpc"], None, "ELBSecurityPolicy-2016-08", {})
+    for code, good_why, bad_why in [
+        ("ELB-001", "HTTP:80 redirects to HTTPS", "HTTP:80 forwards to the targets in clear text"),
+        ("ELB-002", "ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-2016-08 allows TLS 1.0 and 1.1"),
+        ("ELB-003", "invalid header fields dropped", "invalid header fields passed on (the default)"),
+        ("ELB-004", "deletion protection on", "deletion protection off (the default)"),
+        ("ELB-005", "public subnets of its own", "shares the legacy cluster's node subnet"),
+    ]:
+        d.planted(code, r, "payments-web", "pass", good_why)
+        d.planted(code, r, "legacy-web", "fail", bad_why)
+
+
+def seed_guardduty(d):
+    """GuardDuty: on in the primary region with EKS audit logs but runtime monitoring whose
+    agent is left unmanaged; off in the secondary region."""
+    gd = d.client("guardduty", PRIMARY)
+    gd.create_detector(Enable=True, Features=[
+        {"Name": "EKS_AUDIT_LOGS", "Status": "ENABLED"},
+        {"Name": "RUNTIME_MONITORING", "Status": "ENABLED",
+         "AdditionalConfiguration": [{"Name": "EKS_ADDON_MANAGEMENT", "Status": "DISABLED"}]}])
+    d.planted("GUARDDUTY-001", PRIMARY, "guardduty", "pass", "an enabled detector")
+    d.planted("GUARDDUTY-001", SECONDARY, "guardduty", "fail", "no detector in the region")
+    d.planted("GUARDDUTY-002", PRIMARY, "guardduty", "fail", "EKS clusters run; runtime monitoring's agent is not managed")
+
+
+def seed_cloudtrail(d):
+    """CloudTrail: a multi-region trail with validation and a KMS key into a blocked bucket,
+    and a one-region trail without either into a bucket without a public access block."""
+    r = PRIMARY
+    s3, ct = d.client("s3", r), d.client("cloudtrail", r)
+    good_bucket, bad_bucket = f"audit-trail-{d.account}", f"legacy-trail-{d.account}"
+    for b in (good_bucket, bad_bucket):
+        s3.create_bucket(Bucket=b)
+    s3.put_public_access_block(Bucket=good_bucket, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    ct.create_trail(Name="management-events", S3BucketName=good_bucket, IsMultiRegionTrail=True,
+                    EnableLogFileValidation=True, KmsKeyId=f"arn:aws:kms:{r}:{d.account}:key/0f6e7d5c-trail")
+    ct.start_logging(Name="management-events")
+    ct.create_trail(Name="legacy-trail", S3BucketName=bad_bucket)
+    ct.start_logging(Name="legacy-trail")
+    d.planted("CLOUDTRAIL-001", "", "cloudtrail", "pass", "management-events: multi-region, logging, management events")
+    for code, good_why, bad_why in [
+        ("CLOUDTRAIL-002", "log file validation on", "log file validation off"),
+        ("CLOUDTRAIL-003", "KMS key set", "no KMS key"),
+        ("CLOUDTRAIL-004", "bucket blocked from public access", "bucket without a public access block"),
+    ]:
+        d.planted(code, r, "management-events", "pass", good_why)
+        d.planted(code, r, "legacy-trail", "fail", bad_why)
 
 
 def seed_iam(d, issuer):
@@ -587,7 +674,10 @@ def main():
     seed_primary(d)
     seed_secondary(d)
     seed_ecr(d)
-    issuer = seed_eks(d)
+    issuer, net = seed_eks(d)
+    seed_elb(d, net)
+    seed_guardduty(d)
+    seed_cloudtrail(d)
     seed_iam(d, issuer)
     seed_s3(d)
     if a.expect:

@@ -108,7 +108,7 @@ fn assert_only_emulator_gaps(report: &Value) {
         ("eks:DescribeClusterVersions", "eu-west-1", vec!["EKS-004"]),
         ("eks:DescribeClusterVersions", "us-east-1", vec!["EKS-004"]),
         ("eks:ListAccessEntries", "us-east-1", vec!["EKS-014"]),
-        ("eks:ListAddons", "us-east-1", vec!["EKS-006", "EKS-007"]),
+        ("eks:ListAddons", "us-east-1", vec!["EKS-006", "EKS-007", "EKS-016"]),
         (
             "eks:ListPodIdentityAssociations",
             "us-east-1",
@@ -364,6 +364,27 @@ fn demo_account_fails_every_planted_misconfiguration_and_passes_every_look_alike
         .expect("SEC05-BP02");
     assert_eq!(sec0502["status"], "failing");
     assert_eq!(sec0502["title"], "Control traffic at all layers");
+    // Logging, threat detection and encryption in transit are judged by the CloudTrail,
+    // GuardDuty and load balancer checks (the demo plants a failure of each).
+    for (practice, checks) in [
+        ("SEC04-BP01", &["CLOUDTRAIL-001", "CLOUDTRAIL-002"][..]),
+        ("SEC04-BP02", &["GUARDDUTY-001", "CLOUDTRAIL-001"][..]),
+        ("SEC09-BP02", &["ELB-001", "ELB-002"][..]),
+    ] {
+        let p = report["wa_rollup"]
+            .as_array()
+            .expect("rollup")
+            .iter()
+            .find(|p| p["id"] == practice)
+            .expect("practice");
+        assert_eq!(p["status"], "failing", "{practice}: {p}");
+        for c in checks {
+            assert!(
+                p["checks"].as_array().expect("checks").contains(&serde_json::json!(c)),
+                "{practice} lists {c}: {p}"
+            );
+        }
+    }
 
     // The saved inventory audits again offline to the same findings.
     let offline = run(auditor()
@@ -458,6 +479,8 @@ async fn the_audit_makes_only_read_only_calls_and_one_per_api_page() {
         ("ecr:GetLifecyclePolicy", repos),
         ("ecr:GetRepositoryPolicy", repos),
         ("ecr:DescribeImages", repos),
+        // GuardDuty: the seed's one detector (us-east-1) read once.
+        ("guardduty:GetDetector", 1),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -476,8 +499,25 @@ async fn the_audit_makes_only_read_only_calls_and_one_per_api_page() {
         "ecr:GetRegistryScanningConfiguration",
         "ecr:GetRegistryPolicy",
         "eks:ListClusters",
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "guardduty:ListDetectors",
+        "cloudtrail:DescribeTrails",
     ] {
         expected.insert(api.to_owned(), regions);
+    }
+    // Load balancers (2, us-east-1) are read one by one (no batch form), the rules of their
+    // application HTTP listeners (2) too, and the TLS policies in use once per region that
+    // has any. CloudTrail's 2 trails are read in full in their home region (us-east-1) only:
+    // the multi-region one is listed in eu-west-1 too.
+    for (api, n) in [
+        ("elasticloadbalancing:DescribeListeners", 2),
+        ("elasticloadbalancing:DescribeLoadBalancerAttributes", 2),
+        ("elasticloadbalancing:DescribeRules", 2),
+        ("elasticloadbalancing:DescribeSSLPolicies", 1),
+        ("cloudtrail:GetTrailStatus", 2),
+        ("cloudtrail:GetEventSelectors", 2),
+    ] {
+        expected.insert(api.to_owned(), n);
     }
     // EKS reads per cluster and per node group (no batch form exists): the seed has 2
     // clusters with 3 node groups in us-east-1, one of which launches from a template, read
@@ -514,19 +554,20 @@ async fn the_audit_makes_only_read_only_calls_and_one_per_api_page() {
         expected.insert(api.to_owned(), n);
     }
     // S3 is read per bucket and, for state buckets, per setting (S3 has no batch form).
-    // The seed makes 5 buckets; moto's ListBuckets gives no BucketRegion (AWS's does), so
-    // each bucket's region is asked; each listing fits one page. Two are state buckets. The
+    // The seed makes 7 buckets; moto's ListBuckets gives no BucketRegion (AWS's does), so
+    // each bucket's region is asked; each listing fits one page. Two are state buckets, and
+    // two receive the trails' logs (their public access read for CLOUDTRAIL-004). The
     // opt-in scan (localstack/demo.toml) reads the 5 state objects (moto refuses 4 of them).
     for (api, n) in [
         ("s3:ListBuckets", 1),
         ("s3:GetAccountPublicAccessBlock", 1),
-        ("s3:GetBucketLocation", 5),
-        ("s3:ListObjectsV2", 5),
+        ("s3:GetBucketLocation", 7),
+        ("s3:ListObjectsV2", 7),
         ("s3:GetBucketEncryption", 2),
         ("s3:GetBucketVersioning", 2),
-        ("s3:GetPublicAccessBlock", 2),
+        ("s3:GetPublicAccessBlock", 2 + 2),
         ("s3:GetBucketPolicy", 2),
-        ("s3:GetBucketPolicyStatus", 2),
+        ("s3:GetBucketPolicyStatus", 2 + 2),
         ("s3:GetBucketOwnershipControls", 2),
         ("s3:GetBucketLogging", 2),
         ("s3:GetObjectLockConfiguration", 2),

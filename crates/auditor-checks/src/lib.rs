@@ -11,12 +11,15 @@
 #![deny(missing_docs)]
 
 pub mod catalog;
+mod cloudtrail;
 pub mod config;
 pub mod docs;
 mod ec2;
 mod ecr;
 mod eks;
+mod elb;
 mod emit;
+mod guardduty;
 mod iam;
 mod principals;
 mod registry;
@@ -113,6 +116,8 @@ pub const RESOURCE_PLACEHOLDERS: &[&str] = &[
     "role",
     "user",
     "policy",
+    "trail",
+    "load-balancer",
 ];
 
 /// A check's remediation for one finding: the placeholders of [`RESOURCE_PLACEHOLDERS`]

@@ -1,12 +1,19 @@
 //! The registry: one sorted table of every check. Adding a check is one line here.
 
-use crate::{ec2, ecr, eks, iam, s3, Check, CheckContext, Emitter, Memo, Settings};
+use crate::{
+    cloudtrail, ec2, ecr, eks, elb, guardduty, iam, s3, Check, CheckContext, Emitter, Memo,
+    Settings,
+};
 use auditor_model::s3::StateAccessMatrix;
 use auditor_model::{Finding, Inventory, Service};
 
 /// Every check, sorted by code. Codes are never reused; a retired check keeps its line
 /// commented out with the release that removed it.
 static CHECKS: &[&dyn Check] = &[
+    &cloudtrail::cloudtrail_no_multi_region_trail::NoMultiRegionTrail,
+    &cloudtrail::cloudtrail_log_validation_off::LogValidationOff,
+    &cloudtrail::cloudtrail_not_kms_encrypted::NotKmsEncrypted,
+    &cloudtrail::cloudtrail_bucket_public::BucketPublic,
     &ec2::sg_open_all_traffic::SgOpenAllTraffic,
     &ec2::sg_open_admin_ports::SgOpenAdminPorts,
     &ec2::sg_open_database_ports::SgOpenDatabasePorts,
@@ -39,6 +46,14 @@ static CHECKS: &[&dyn Check] = &[
     &eks::authentication_mode_config_map::AuthenticationMode,
     &eks::access_entries_extra_admins::AccessEntriesAdmins,
     &eks::node_role_overprivileged::NodeRoleOverprivileged,
+    &eks::vpc_cni_network_policy_off::VpcCniNetworkPolicyOff,
+    &elb::alb_http_not_redirected::AlbHttpNotRedirected,
+    &elb::listener_tls_policy_outdated::ListenerTlsPolicyOutdated,
+    &elb::alb_invalid_headers_not_dropped::AlbInvalidHeadersNotDropped,
+    &elb::lb_deletion_protection_off::LbDeletionProtectionOff,
+    &elb::internet_lb_in_node_subnet::InternetLbInNodeSubnet,
+    &guardduty::guardduty_not_enabled::GuardDutyNotEnabled,
+    &guardduty::guardduty_eks_protection_off::GuardDutyEksProtectionOff,
     &iam::trust_policy_any_principal::TrustAnyPrincipal,
     &iam::trust_policy_cross_account_unconditioned::TrustCrossAccount,
     &iam::irsa_trust_sub_unscoped::IrsaSubUnscoped,
@@ -250,7 +265,7 @@ pub fn reads(audited: &[Service], settings: &Settings) -> Reads {
             let prefix = api.split(':').next().unwrap_or_default();
             if prefix == "organizations" {
                 organization = true;
-            } else if let Ok(s) = prefix.parse::<Service>() {
+            } else if let Some(s) = Service::of_action_prefix(prefix) {
                 if !services.contains(&s) {
                     services.push(s);
                 }

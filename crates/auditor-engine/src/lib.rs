@@ -70,74 +70,112 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
     // EC2 and IAM, EC2-007 reads EKS); only audited services' checks run.
     let wants = |s: Service| plan.reads.services.contains(&s);
     // The services are collected at the same time; each fans out over regions itself.
-    let (ec2, eks, ecr, iam, s3, org) = futures::join!(
-        async {
-            if !wants(Service::Ec2) {
-                return Vec::new();
-            }
-            per_region(session, &enabled, conc, |cfg, name| async move {
-                collect_ec2::collect_region(&cfg, &name).await
-            })
-            .await
-        },
-        async {
-            if !wants(Service::Eks) {
-                return Vec::new();
-            }
-            per_region(session, &enabled, conc, |cfg, name| async move {
-                let mut data = collect_eks::collect_region(&cfg, &name, conc).await;
-                // Cross-read: exactly the launch-template versions the node groups use.
-                let refs = collect_eks::launch_template_refs(&data);
-                data.launch_templates = match data.clusters.get() {
-                    Ok(_) => collect_ec2::launch_template_versions(&cfg, &name, &refs).await,
-                    // No clusters read, no node groups, no templates to read: the same gap.
-                    Err(g) => auditor_model::Collected::from_result(Err(g.clone())),
-                };
-                data
-            })
-            .await
-        },
-        async {
-            if !wants(Service::Ecr) {
-                return Vec::new();
-            }
-            // Regions `conc` at a time, and each region's per-repository calls `conc` at a
-            // time: at most conc² ECR calls in flight, far below ECR's limits.
-            per_region(session, &enabled, conc, |cfg, name| async move {
-                collect_ecr::collect_region(&cfg, &name, conc).await
-            })
-            .await
-        },
-        async {
-            // IAM is global: one collection, through the home region's endpoint.
-            if wants(Service::Iam) {
-                Some(collect_iam::collect(&session.for_region(&session.home_region())).await)
-            } else {
-                None
-            }
-        },
-        async {
-            // S3 is global too; each bucket's calls go to the bucket's region.
-            if wants(Service::S3) {
-                let home = session.home_region();
-                let cfg = session.for_region(&home);
-                let account = session.account.to_string();
-                Some(collect_s3::collect(&cfg, &account, &home, &plan.s3, conc).await)
-            } else {
-                None
-            }
-        },
-        async {
-            // The account's organisation, for the policy checks that compare
-            // aws:PrincipalOrgID with it (IAM trusts, S3 and ECR resource policies).
-            if plan.reads.organization {
-                let cfg = session.for_region(&session.home_region());
-                Some(collect_org::membership(&cfg).await)
-            } else {
-                None
-            }
-        },
-    );
+    let newer = async {
+        futures::join!(
+            async {
+                if !wants(Service::Elb) {
+                    return Vec::new();
+                }
+                per_region(session, &enabled, conc, |cfg, name| async move {
+                    collect_elb::collect_region(&cfg, &name, conc).await
+                })
+                .await
+            },
+            async {
+                if !wants(Service::GuardDuty) {
+                    return Vec::new();
+                }
+                per_region(session, &enabled, conc, |cfg, name| async move {
+                    collect_guardduty::collect_region(&cfg, &name).await
+                })
+                .await
+            },
+            async {
+                if !wants(Service::CloudTrail) {
+                    return Vec::new();
+                }
+                per_region(session, &enabled, conc, |cfg, name| async move {
+                    collect_cloudtrail::collect_region(&cfg, &name).await
+                })
+                .await
+            },
+        )
+    };
+    let ((elb, guardduty, cloudtrail), (ec2, eks, ecr, iam, s3, org)) =
+        futures::join!(newer, async {
+            futures::join!(
+                async {
+                    if !wants(Service::Ec2) {
+                        return Vec::new();
+                    }
+                    per_region(session, &enabled, conc, |cfg, name| async move {
+                        collect_ec2::collect_region(&cfg, &name).await
+                    })
+                    .await
+                },
+                async {
+                    if !wants(Service::Eks) {
+                        return Vec::new();
+                    }
+                    per_region(session, &enabled, conc, |cfg, name| async move {
+                        let mut data = collect_eks::collect_region(&cfg, &name, conc).await;
+                        // Cross-read: exactly the launch-template versions the node groups use.
+                        let refs = collect_eks::launch_template_refs(&data);
+                        data.launch_templates = match data.clusters.get() {
+                            Ok(_) => {
+                                collect_ec2::launch_template_versions(&cfg, &name, &refs).await
+                            }
+                            // No clusters read, no node groups, no templates to read: the same gap.
+                            Err(g) => auditor_model::Collected::from_result(Err(g.clone())),
+                        };
+                        data
+                    })
+                    .await
+                },
+                async {
+                    if !wants(Service::Ecr) {
+                        return Vec::new();
+                    }
+                    // Regions `conc` at a time, and each region's per-repository calls `conc` at a
+                    // time: at most conc² ECR calls in flight, far below ECR's limits.
+                    per_region(session, &enabled, conc, |cfg, name| async move {
+                        collect_ecr::collect_region(&cfg, &name, conc).await
+                    })
+                    .await
+                },
+                async {
+                    // IAM is global: one collection, through the home region's endpoint.
+                    if wants(Service::Iam) {
+                        Some(
+                            collect_iam::collect(&session.for_region(&session.home_region())).await,
+                        )
+                    } else {
+                        None
+                    }
+                },
+                async {
+                    // S3 is global too; each bucket's calls go to the bucket's region.
+                    if wants(Service::S3) {
+                        let home = session.home_region();
+                        let cfg = session.for_region(&home);
+                        let account = session.account.to_string();
+                        Some(collect_s3::collect(&cfg, &account, &home, &plan.s3, conc).await)
+                    } else {
+                        None
+                    }
+                },
+                async {
+                    // The account's organisation, for the policy checks that compare
+                    // aws:PrincipalOrgID with it (IAM trusts, S3 and ECR resource policies).
+                    if plan.reads.organization {
+                        let cfg = session.for_region(&session.home_region());
+                        Some(collect_org::membership(&cfg).await)
+                    } else {
+                        None
+                    }
+                },
+            )
+        });
     // Every gap of every part, found by walking it (`gaps_in`): no list to keep in step
     // with the model.
     if let Some(org) = org {
@@ -155,6 +193,18 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
     for (region, data) in ecr {
         inv.gaps.extend(gaps_in(&data));
         inv.ecr.insert(region, data);
+    }
+    for (region, data) in elb {
+        inv.gaps.extend(gaps_in(&data));
+        inv.elb.insert(region, data);
+    }
+    for (region, data) in guardduty {
+        inv.gaps.extend(gaps_in(&data));
+        inv.guardduty.insert(region, data);
+    }
+    for (region, data) in cloudtrail {
+        inv.gaps.extend(gaps_in(&data));
+        inv.cloudtrail.insert(region, data);
     }
     if let Some(data) = iam {
         inv.gaps.extend(gaps_in(&data));

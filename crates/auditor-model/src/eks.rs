@@ -207,6 +207,9 @@ pub struct Addon {
     /// Pod identity associations made for the add-on.
     #[serde(default)]
     pub pod_identity_associations: Vec<String>,
+    /// Its configuration values (JSON or YAML text), when set.
+    #[serde(default)]
+    pub configuration_values: Option<String>,
 }
 
 /// An access entry with its associated access policies.

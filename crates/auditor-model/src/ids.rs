@@ -125,26 +125,38 @@ pub enum Service {
     Ecr,
     /// S3 (Terraform state buckets).
     S3,
+    /// Elastic Load Balancing (application, network and gateway load balancers).
+    Elb,
+    /// GuardDuty (threat detection).
+    GuardDuty,
+    /// CloudTrail (API activity logging).
+    CloudTrail,
 }
 
 impl Service {
     /// Every service, in report order.
-    pub const ALL: [Service; 5] = [
+    pub const ALL: [Service; 8] = [
         Service::Ec2,
         Service::Eks,
         Service::Iam,
         Service::Ecr,
         Service::S3,
+        Service::Elb,
+        Service::GuardDuty,
+        Service::CloudTrail,
     ];
 
     /// The services this build can collect from; the others are announced but not built yet.
-    pub const IMPLEMENTED: [Service; 5] = [
-        Service::Ec2,
-        Service::Eks,
-        Service::Iam,
-        Service::Ecr,
-        Service::S3,
-    ];
+    pub const IMPLEMENTED: [Service; 8] = Service::ALL;
+
+    /// The service whose data an IAM action of this prefix reads (`ec2` of
+    /// `ec2:DescribeVpcs`, `elasticloadbalancing` → [`Service::Elb`]), if it is collected.
+    pub fn of_action_prefix(prefix: &str) -> Option<Service> {
+        match prefix {
+            "elasticloadbalancing" => Some(Service::Elb),
+            p => p.parse().ok(),
+        }
+    }
 
     /// The lowercase name used on the command line and in reports.
     pub fn as_str(self) -> &'static str {
@@ -154,6 +166,9 @@ impl Service {
             Service::Iam => "iam",
             Service::Ecr => "ecr",
             Service::S3 => "s3",
+            Service::Elb => "elb",
+            Service::GuardDuty => "guardduty",
+            Service::CloudTrail => "cloudtrail",
         }
     }
 }
@@ -166,7 +181,7 @@ impl FromStr for Service {
             .find(|v| v.as_str().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
                 IdError(format!(
-                    "unknown service '{s}' (expected one of: ec2, eks, iam, ecr, s3)"
+                    "unknown service '{s}' (expected one of: ec2, eks, iam, ecr, s3, elb, guardduty, cloudtrail)"
                 ))
             })
     }

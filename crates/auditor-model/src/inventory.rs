@@ -1,7 +1,8 @@
 //! The inventory: everything the collectors read from one account, plus what they could not.
 
 use crate::{
-    ec2::Ec2Region, ecr::EcrRegion, eks::EksRegion, iam::IamAccount, s3::S3Account, Collected, Gap,
+    cloudtrail::CloudTrailRegion, ec2::Ec2Region, ecr::EcrRegion, eks::EksRegion, elb::ElbRegion,
+    guardduty::GuardDutyRegion, iam::IamAccount, s3::S3Account, Collected, Gap,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -33,6 +34,15 @@ pub struct Inventory {
     /// ECR data per region.
     #[serde(default)]
     pub ecr: BTreeMap<String, EcrRegion>,
+    /// Elastic Load Balancing data per region.
+    #[serde(default)]
+    pub elb: BTreeMap<String, ElbRegion>,
+    /// GuardDuty data per region.
+    #[serde(default)]
+    pub guardduty: BTreeMap<String, GuardDutyRegion>,
+    /// CloudTrail data per region (each trail read in full in its home region).
+    #[serde(default)]
+    pub cloudtrail: BTreeMap<String, CloudTrailRegion>,
     /// IAM (global): `None` when IAM was not collected.
     #[serde(default)]
     pub iam: Option<IamAccount>,

@@ -7,11 +7,14 @@
 #![deny(missing_docs)]
 
 mod audit;
+pub mod cloudtrail;
 mod collected;
 pub mod ec2;
 pub mod ecr;
 pub mod eks;
+pub mod elb;
 mod finding;
+pub mod guardduty;
 pub mod iam;
 mod ids;
 mod inventory;

@@ -325,20 +325,27 @@ impl Recorded {
     }
 }
 
-/// The operation of a REST-protocol request, from its method and path (EKS's and S3's
-/// read APIs). `None` for anything else, which then counts as read-only only if it is a GET
-/// or HEAD.
+/// The operation of a REST-protocol request, from its method and path (EKS's, GuardDuty's
+/// and S3's read APIs). `None` for anything else, which then counts as read-only only if it
+/// is a GET or HEAD.
 fn rest_action(service: &str, method: &str, url: &str) -> Option<String> {
     if service == "s3" && method == "GET" {
         return s3_action(url);
     }
-    if service != "eks" || method != "GET" {
+    if !matches!(service, "eks" | "guardduty") || method != "GET" {
         return None;
     }
     let path = url.split("://").nth(1).unwrap_or(url);
     let path = path.split_once('/').map_or("", |(_, p)| p);
     let path = path.split('?').next().unwrap_or_default();
     let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    if service == "guardduty" {
+        return match parts.as_slice() {
+            ["detector"] => Some("ListDetectors".to_owned()),
+            ["detector", _] => Some("GetDetector".to_owned()),
+            _ => None,
+        };
+    }
     let op = match parts.as_slice() {
         ["clusters"] => "ListClusters",
         ["cluster-versions"] => "DescribeClusterVersions",

@@ -320,6 +320,7 @@ async fn addons(c: &Client, region: &str, cluster: &str, conc: usize) -> Result<
                     status: a.status().map(|s| s.as_str().to_owned()),
                     service_account_role_arn: a.service_account_role_arn().map(str::to_owned),
                     pod_identity_associations: a.pod_identity_associations().to_vec(),
+                    configuration_values: a.configuration_values().map(str::to_owned),
                 })
                 .ok_or_else(|| empty_answer(region, "eks:DescribeAddon"))
         })

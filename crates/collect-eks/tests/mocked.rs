@@ -91,6 +91,7 @@ fn cluster_rules() -> Vec<Rule> {
                             .addon_name("vpc-cni")
                             .addon_version("v1.19.2-eksbuild.1")
                             .service_account_role_arn(format!("arn:aws:iam::{ACCT}:role/vpc-cni"))
+                            .configuration_values(r#"{"enableNetworkPolicy":"true"}"#)
                             .build(),
                     )
                     .build()
@@ -179,6 +180,11 @@ async fn access_denied_on_access_entries_is_a_gap_in_that_part_only() {
     assert_eq!(
         cni.service_account_role_arn.as_deref(),
         Some(&*format!("arn:aws:iam::{ACCT}:role/vpc-cni"))
+    );
+    // Its configuration, as EKS-016 reads it (moto has no add-ons: mocked here).
+    assert_eq!(
+        cni.configuration_values.as_deref(),
+        Some(r#"{"enableNetworkPolicy":"true"}"#)
     );
     assert!(addons.iter().any(|a| a.name == "eks-pod-identity-agent"));
     let pia = c.pod_identity_associations.get().unwrap();

@@ -1,0 +1,289 @@
+//! The CloudTrail collector: the trails that apply in each region (`DescribeTrails` with
+//! shadow trails), and, in each trail's home region only, its status (`GetTrailStatus`), what
+//! it records (`GetEventSelectors`, basic or advanced) and its delivery bucket's public
+//! access (`s3:GetBucketPolicyStatus`, `s3:GetBucketPublicAccessBlock`).
+//!
+//! Architecture invariant: SDK types stop here (see `auditor_model::cloudtrail`). Calls are
+//! `Describe*`/`Get*` only.
+#![deny(missing_docs)]
+
+use auditor_model::cloudtrail::{
+    CloudTrailRegion, EventSelectors, Trail, TrailBucket, TrailStatus,
+};
+use auditor_model::{Collected, Gap};
+use aws_config::SdkConfig;
+use aws_sdk_cloudtrail::types::{AdvancedEventSelector, EventSelector, ReadWriteType};
+use aws_sdk_cloudtrail::Client;
+
+/// The service name used in coverage gaps.
+pub const SERVICE: &str = "cloudtrail";
+
+/// Collects one region. Never fails: an API that fails becomes a gap.
+pub async fn collect_region(cfg: &SdkConfig, region: &str) -> CloudTrailRegion {
+    let mut s3 = aws_sdk_s3::config::Builder::from(cfg);
+    if cfg.endpoint_url().is_some() {
+        s3 = s3.force_path_style(true);
+    }
+    let s3 = aws_sdk_s3::Client::from_conf(s3.build());
+    CloudTrailRegion {
+        trails: Collected::from_result(trails(&Client::new(cfg), &s3, region).await),
+    }
+}
+
+async fn trails(c: &Client, s3: &aws_sdk_s3::Client, region: &str) -> Result<Vec<Trail>, Gap> {
+    let r = Some(region);
+    let out = c
+        .describe_trails()
+        .include_shadow_trails(true)
+        .send()
+        .await
+        .map_err(|e| auditor_aws::gap(SERVICE, r, "cloudtrail:DescribeTrails", &e))?;
+    let mut trails = Vec::new();
+    for t in out.trail_list() {
+        let (Some(arn), Some(name)) = (t.trail_arn(), t.name()) else {
+            continue;
+        };
+        let home = t.home_region().unwrap_or(region).to_owned();
+        let mut trail = Trail {
+            arn: arn.to_owned(),
+            name: name.to_owned(),
+            home_region: home.clone(),
+            multi_region: t.is_multi_region_trail().unwrap_or(false),
+            organization: t.is_organization_trail().unwrap_or(false),
+            log_file_validation: t.log_file_validation_enabled().unwrap_or(false),
+            kms_key_id: t.kms_key_id().map(str::to_owned),
+            s3_bucket: t.s3_bucket_name().map(str::to_owned),
+            status: None,
+            selectors: None,
+            bucket: None,
+        };
+        // A shadow of another region's trail is read in full there.
+        if home == region {
+            let (status, selectors, bucket) = futures::join!(
+                async {
+                    c.get_trail_status()
+                        .name(arn)
+                        .send()
+                        .await
+                        .map(|s| TrailStatus {
+                            is_logging: s.is_logging().unwrap_or(false),
+                        })
+                        .map_err(|e| auditor_aws::gap(SERVICE, r, "cloudtrail:GetTrailStatus", &e))
+                },
+                async {
+                    c.get_event_selectors()
+                        .trail_name(arn)
+                        .send()
+                        .await
+                        .map(|s| selectors(s.event_selectors(), s.advanced_event_selectors()))
+                        .map_err(|e| {
+                            auditor_aws::gap(SERVICE, r, "cloudtrail:GetEventSelectors", &e)
+                        })
+                },
+                async {
+                    match &trail.s3_bucket {
+                        Some(b) => Some(bucket_access(s3, region, b).await),
+                        None => None,
+                    }
+                },
+            );
+            trail.status = Some(Collected::from_result(status));
+            trail.selectors = Some(Collected::from_result(selectors));
+            trail.bucket = bucket.map(Collected::from_result);
+        }
+        trails.push(trail);
+    }
+    Ok(trails)
+}
+
+/// What a trail records. With neither kind of selector, CloudTrail's default: every
+/// management event (AWS always answers with that default selector; an emulator may not).
+fn selectors(basic: &[EventSelector], advanced: &[AdvancedEventSelector]) -> EventSelectors {
+    let mut out = EventSelectors::default();
+    if basic.is_empty() && advanced.is_empty() {
+        out.management_events = true;
+        return out;
+    }
+    for s in basic {
+        let all = s.read_write_type().is_none_or(|t| *t == ReadWriteType::All);
+        if s.include_management_events().unwrap_or(true) && all {
+            out.management_events = true;
+        }
+        for d in s.data_resources() {
+            if d.r#type() != Some("AWS::S3::Object") {
+                continue;
+            }
+            let list = if all {
+                &mut out.s3_data
+            } else {
+                &mut out.s3_data_partial
+            };
+            list.extend(d.values().iter().cloned());
+        }
+    }
+    for s in advanced {
+        let field = |name: &str| s.field_selectors().iter().find(|f| f.field() == name);
+        let equals = |name: &str| field(name).map(|f| f.equals().to_vec()).unwrap_or_default();
+        let category = equals("eventCategory");
+        // Any narrowing beyond category, type and ARN prefix (read-only, event names, ARNs
+        // left out) records only part of the events.
+        let narrowed = s.field_selectors().iter().any(|f| {
+            !matches!(
+                f.field(),
+                "eventCategory" | "resources.type" | "resources.ARN"
+            )
+        }) || field("resources.ARN").is_some_and(|f| {
+            !f.not_equals().is_empty()
+                || !f.not_starts_with().is_empty()
+                || !f.not_ends_with().is_empty()
+                || !f.ends_with().is_empty()
+        });
+        if category.iter().any(|c| c == "Management") {
+            if !narrowed {
+                out.management_events = true;
+            }
+            continue;
+        }
+        if !(category.iter().any(|c| c == "Data")
+            && equals("resources.type")
+                .iter()
+                .any(|t| t == "AWS::S3::Object"))
+        {
+            continue;
+        }
+        let prefixes: Vec<String> = match field("resources.ARN") {
+            None => vec!["arn:".to_owned()],
+            Some(f) => f.starts_with().iter().chain(f.equals()).cloned().collect(),
+        };
+        if narrowed {
+            out.s3_data_partial.extend(prefixes);
+        } else {
+            out.s3_data.extend(prefixes);
+        }
+    }
+    out
+}
+
+/// The trail bucket's public access, as S3 decides it.
+async fn bucket_access(
+    s3: &aws_sdk_s3::Client,
+    region: &str,
+    bucket: &str,
+) -> Result<TrailBucket, Gap> {
+    let r = Some(region);
+    let (status, block) = futures::join!(
+        s3.get_bucket_policy_status().bucket(bucket).send(),
+        s3.get_public_access_block().bucket(bucket).send(),
+    );
+    let policy_public = match status {
+        Ok(o) => o
+            .policy_status()
+            .and_then(|p| p.is_public())
+            .unwrap_or(false),
+        Err(e) if auditor_aws::classify(&e).code.as_deref() == Some("NoSuchBucketPolicy") => false,
+        Err(e) => return Err(auditor_aws::gap(SERVICE, r, "s3:GetBucketPolicyStatus", &e)),
+    };
+    let public_access_blocked = match block {
+        Ok(o) => o.public_access_block_configuration().is_some_and(|c| {
+            c.block_public_acls().unwrap_or(false)
+                && c.ignore_public_acls().unwrap_or(false)
+                && c.block_public_policy().unwrap_or(false)
+                && c.restrict_public_buckets().unwrap_or(false)
+        }),
+        Err(e)
+            if auditor_aws::classify(&e).code.as_deref()
+                == Some("NoSuchPublicAccessBlockConfiguration") =>
+        {
+            false
+        }
+        Err(e) => {
+            return Err(auditor_aws::gap(
+                SERVICE,
+                r,
+                "s3:GetBucketPublicAccessBlock",
+                &e,
+            ))
+        }
+    };
+    Ok(TrailBucket {
+        policy_public,
+        public_access_blocked,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_cloudtrail::types::{AdvancedFieldSelector, DataResource};
+
+    fn field(name: &str, equals: &[&str], starts: &[&str]) -> AdvancedFieldSelector {
+        AdvancedFieldSelector::builder()
+            .field(name)
+            .set_equals((!equals.is_empty()).then(|| equals.iter().map(|s| (*s).into()).collect()))
+            .set_starts_with(
+                (!starts.is_empty()).then(|| starts.iter().map(|s| (*s).into()).collect()),
+            )
+            .build()
+            .expect("field")
+    }
+
+    #[test]
+    fn what_a_trail_records_from_its_selectors() {
+        // None at all: CloudTrail's default, management events only.
+        let s = selectors(&[], &[]);
+        assert!(s.management_events && s.s3_data.is_empty());
+        // Basic: management events, and S3 data events of one bucket, read and write.
+        let basic = EventSelector::builder()
+            .read_write_type(ReadWriteType::All)
+            .include_management_events(true)
+            .data_resources(
+                DataResource::builder()
+                    .r#type("AWS::S3::Object")
+                    .values("arn:aws:s3:::tfstate/")
+                    .build(),
+            )
+            .build();
+        let s = selectors(&[basic], &[]);
+        assert!(s.management_events);
+        assert!(s.covers_s3_bucket("aws", "tfstate") && !s.covers_s3_bucket("aws", "other"));
+        // Read-only data events do not cover a bucket.
+        let ro = EventSelector::builder()
+            .read_write_type(ReadWriteType::ReadOnly)
+            .include_management_events(false)
+            .data_resources(
+                DataResource::builder()
+                    .r#type("AWS::S3::Object")
+                    .values("arn:aws:s3")
+                    .build(),
+            )
+            .build();
+        let s = selectors(&[ro], &[]);
+        assert!(!s.management_events && !s.covers_s3_bucket("aws", "tfstate"));
+        // Advanced: every S3 object (no ARN selector), and a prefix of bucket names.
+        let all = AdvancedEventSelector::builder()
+            .field_selectors(field("eventCategory", &["Data"], &[]))
+            .field_selectors(field("resources.type", &["AWS::S3::Object"], &[]))
+            .build()
+            .expect("selector");
+        assert!(selectors(&[], &[all]).covers_s3_bucket("aws", "anything"));
+        let some = AdvancedEventSelector::builder()
+            .field_selectors(field("eventCategory", &["Data"], &[]))
+            .field_selectors(field("resources.type", &["AWS::S3::Object"], &[]))
+            .field_selectors(field("resources.ARN", &[], &["arn:aws:s3:::tfstate-"]))
+            .build()
+            .expect("selector");
+        let s = selectors(&[], &[some]);
+        assert!(s.covers_s3_bucket("aws", "tfstate-prod") && !s.covers_s3_bucket("aws", "logs"));
+        assert!(
+            !s.management_events,
+            "advanced selectors without Management record none"
+        );
+        let ro = AdvancedEventSelector::builder()
+            .field_selectors(field("eventCategory", &["Data"], &[]))
+            .field_selectors(field("resources.type", &["AWS::S3::Object"], &[]))
+            .field_selectors(field("readOnly", &["true"], &[]))
+            .build()
+            .expect("selector");
+        assert!(!selectors(&[], &[ro]).covers_s3_bucket("aws", "tfstate"));
+    }
+}
