@@ -108,7 +108,11 @@ fn assert_only_emulator_gaps(report: &Value) {
         ("eks:DescribeClusterVersions", "eu-west-1", vec!["EKS-004"]),
         ("eks:DescribeClusterVersions", "us-east-1", vec!["EKS-004"]),
         ("eks:ListAccessEntries", "us-east-1", vec!["EKS-014"]),
-        ("eks:ListAddons", "us-east-1", vec!["EKS-006", "EKS-007", "EKS-016"]),
+        (
+            "eks:ListAddons",
+            "us-east-1",
+            vec!["EKS-006", "EKS-007", "EKS-016"],
+        ),
         (
             "eks:ListPodIdentityAssociations",
             "us-east-1",
@@ -380,7 +384,10 @@ fn demo_account_fails_every_planted_misconfiguration_and_passes_every_look_alike
         assert_eq!(p["status"], "failing", "{practice}: {p}");
         for c in checks {
             assert!(
-                p["checks"].as_array().expect("checks").contains(&serde_json::json!(c)),
+                p["checks"]
+                    .as_array()
+                    .expect("checks")
+                    .contains(&serde_json::json!(c)),
                 "{practice} lists {c}: {p}"
             );
         }

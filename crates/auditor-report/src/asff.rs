@@ -53,6 +53,8 @@ fn resource_type(arn: &str, kind: &str) -> &'static str {
         ("s3", _) => "AwsS3Bucket",
         ("ecr", _) => "AwsEcrRepository",
         ("eks", "cluster") => "AwsEksCluster",
+        ("elasticloadbalancing", "load-balancer") => "AwsElbv2LoadBalancer",
+        ("cloudtrail", "trail") => "AwsCloudTrailTrail",
         _ => "Other",
     }
 }
