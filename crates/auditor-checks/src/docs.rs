@@ -22,6 +22,12 @@ pub fn explain(m: &CheckMeta) -> String {
     for l in wa_lines(m) {
         s += &format!("  - {l}\n");
     }
+    if !m.fsbp.is_empty() {
+        s += &format!(
+            "- Security Hub (AWS Foundational Security Best Practices): {}\n",
+            m.fsbp.join(", ")
+        );
+    }
     s += &format!("- Reads: {}\n\n", m.reads.join(", "));
     s += &m.doc_text();
     s.push('\n');
@@ -38,16 +44,17 @@ pub fn checks_markdown() -> String {
         "Every check the auditor makes. Well-Architected ids are of the {REVISION} revision of \
          the Security pillar. `auditor explain CODE` prints the same text.\n\n"
     );
-    s += "| code | name | severity | WA | title |\n|---|---|---|---|---|\n";
+    s += "| code | name | severity | WA | FSBP | title |\n|---|---|---|---|---|---|\n";
     for c in all() {
         let m = c.meta();
         s += &format!(
-            "| [{}](#{}) | `{}` | {} | {} | {} |\n",
+            "| [{}](#{}) | `{}` | {} | {} | {} | {} |\n",
             m.code,
             anchor(m),
             m.name,
             m.severity,
             m.wa.join(", "),
+            m.fsbp.join(", "),
             m.title
         );
     }

@@ -57,6 +57,9 @@ pub struct CheckMeta {
     pub severity: Severity,
     /// Well-Architected practice ids, revision [`catalog::REVISION`].
     pub wa: &'static [&'static str],
+    /// The AWS Foundational Security Best Practices controls of Security Hub it matches
+    /// (`ELB.1`, ...), where one does.
+    pub fsbp: &'static [&'static str],
     /// The API calls (IAM actions) whose data it needs.
     pub reads: &'static [&'static str],
     /// Markdown documentation, from the check's rustdoc.
@@ -278,6 +281,7 @@ macro_rules! declare_check {
             service: $service:ident,
             severity: $sev:ident,
             wa: [$($wa:literal),* $(,)?],
+            $(fsbp: [$($fsbp:literal),* $(,)?],)?
             reads: [$($reads:literal),* $(,)?] $(,)?
         }
     ) => {
@@ -294,6 +298,7 @@ macro_rules! declare_check {
                 service: ::auditor_model::Service::$service,
                 severity: ::auditor_model::Severity::$sev,
                 wa: &[$($wa),*],
+                fsbp: &[$($($fsbp),*)?],
                 reads: &[$($reads),*],
                 docs: concat!($($doc, "\n"),*),
                 file: file!(),

@@ -407,6 +407,22 @@ mod tests {
     }
 
     #[test]
+    fn fsbp_ids_are_security_hub_control_ids() {
+        for c in CHECKS {
+            for id in c.meta().fsbp {
+                let (svc, n) = id.split_once('.').expect("SERVICE.N");
+                assert!(
+                    !svc.is_empty()
+                        && svc.chars().all(|ch| ch.is_ascii_alphanumeric())
+                        && n.parse::<u16>().is_ok(),
+                    "{}: {id} is not a Security Hub control id",
+                    c.meta().code
+                );
+            }
+        }
+    }
+
+    #[test]
     fn remediation_placeholders_are_the_resources_or_named_user_values() {
         // A resource placeholder is filled per finding; anything else in angle brackets is
         // a value only the user knows (their key's ARN, their log bucket). A misspelt

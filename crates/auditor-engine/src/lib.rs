@@ -94,8 +94,10 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
                 if !wants(Service::CloudTrail) {
                     return Vec::new();
                 }
+                let account = session.account.to_string();
+                let account = account.as_str();
                 per_region(session, &enabled, conc, |cfg, name| async move {
-                    collect_cloudtrail::collect_region(&cfg, &name).await
+                    collect_cloudtrail::collect_region(&cfg, account, &name).await
                 })
                 .await
             },

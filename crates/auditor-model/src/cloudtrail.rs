@@ -28,6 +28,10 @@ pub struct Trail {
     /// An organisation trail (created by the management account).
     #[serde(default)]
     pub organization: bool,
+    /// The account that owns it, when not the audited one (an organisation trail seen from
+    /// a member account); its selectors and bucket are read in that account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
     /// Log file integrity validation.
     #[serde(default)]
     pub log_file_validation: bool,
@@ -40,10 +44,11 @@ pub struct Trail {
     /// GetTrailStatus (home region only; absent elsewhere).
     #[serde(default)]
     pub status: Option<Collected<TrailStatus>>,
-    /// GetEventSelectors (home region only; absent elsewhere).
+    /// GetEventSelectors (home region only, and only for the account's own trails).
     #[serde(default)]
     pub selectors: Option<Collected<EventSelectors>>,
-    /// The delivery bucket's public access, read in the trail's home region.
+    /// The delivery bucket's public access, read from the trail's home region in the
+    /// bucket's own region (the account's own trails only).
     #[serde(default)]
     pub bucket: Option<Collected<TrailBucket>>,
 }

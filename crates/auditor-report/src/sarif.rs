@@ -62,6 +62,7 @@ pub fn to_sarif(result: &AuditResult) -> String {
         index.insert(m.code.to_owned(), rules.len());
         let mut tags: Vec<String> = vec!["security".into()];
         tags.extend(m.wa.iter().map(|w| (*w).to_owned()));
+        tags.extend(m.fsbp.iter().map(|f| format!("FSBP {f}")));
         tags.truncate(20);
         let references = m.section("References").unwrap_or_default();
         rules.push(json!({

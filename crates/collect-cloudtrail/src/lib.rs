@@ -1,7 +1,9 @@
 //! The CloudTrail collector: the trails that apply in each region (`DescribeTrails` with
 //! shadow trails), and, in each trail's home region only, its status (`GetTrailStatus`), what
 //! it records (`GetEventSelectors`, basic or advanced) and its delivery bucket's public
-//! access (`s3:GetBucketPolicyStatus`, `s3:GetBucketPublicAccessBlock`).
+//! access (`s3:GetBucketLocation`, then in the bucket's region `s3:GetBucketPolicyStatus`
+//! and `s3:GetBucketPublicAccessBlock`). An organisation trail seen from a member account
+//! is listed with its owner; its selectors and bucket are the owner's to read.
 //!
 //! Architecture invariant: SDK types stop here (see `auditor_model::cloudtrail`). Calls are
 //! `Describe*`/`Get*` only.
@@ -18,19 +20,40 @@ use aws_sdk_cloudtrail::Client;
 /// The service name used in coverage gaps.
 pub const SERVICE: &str = "cloudtrail";
 
-/// Collects one region. Never fails: an API that fails becomes a gap.
-pub async fn collect_region(cfg: &SdkConfig, region: &str) -> CloudTrailRegion {
-    let mut s3 = aws_sdk_s3::config::Builder::from(cfg);
-    if cfg.endpoint_url().is_some() {
-        s3 = s3.force_path_style(true);
-    }
-    let s3 = aws_sdk_s3::Client::from_conf(s3.build());
+/// Collects one region of `account`. Never fails: an API that fails becomes a gap.
+pub async fn collect_region(cfg: &SdkConfig, account: &str, region: &str) -> CloudTrailRegion {
+    collect_region_with(&Client::new(cfg), cfg, account, region).await
+}
+
+/// [`collect_region`] with a given CloudTrail client (tests give a mocked one); `cfg` makes
+/// the S3 clients that read the trails' buckets.
+pub async fn collect_region_with(
+    c: &Client,
+    cfg: &SdkConfig,
+    account: &str,
+    region: &str,
+) -> CloudTrailRegion {
     CloudTrailRegion {
-        trails: Collected::from_result(trails(&Client::new(cfg), &s3, region).await),
+        trails: Collected::from_result(trails(cfg, c, account, region).await),
     }
 }
 
-async fn trails(c: &Client, s3: &aws_sdk_s3::Client, region: &str) -> Result<Vec<Trail>, Gap> {
+/// An S3 client for `region` (path style against an emulator).
+fn s3_client(cfg: &SdkConfig, region: &str) -> aws_sdk_s3::Client {
+    let mut b = aws_sdk_s3::config::Builder::from(cfg)
+        .region(aws_sdk_s3::config::Region::new(region.to_owned()));
+    if cfg.endpoint_url().is_some() {
+        b = b.force_path_style(true);
+    }
+    aws_sdk_s3::Client::from_conf(b.build())
+}
+
+async fn trails(
+    cfg: &SdkConfig,
+    c: &Client,
+    account: &str,
+    region: &str,
+) -> Result<Vec<Trail>, Gap> {
     let r = Some(region);
     let out = c
         .describe_trails()
@@ -44,12 +67,17 @@ async fn trails(c: &Client, s3: &aws_sdk_s3::Client, region: &str) -> Result<Vec
             continue;
         };
         let home = t.home_region().unwrap_or(region).to_owned();
+        let has_custom = t.has_custom_event_selectors().unwrap_or(false);
+        // An organisation trail seen from a member account belongs to the management
+        // account: its selectors and bucket are that account's to read.
+        let owner = arn.split(':').nth(4).unwrap_or(account);
         let mut trail = Trail {
             arn: arn.to_owned(),
             name: name.to_owned(),
             home_region: home.clone(),
             multi_region: t.is_multi_region_trail().unwrap_or(false),
             organization: t.is_organization_trail().unwrap_or(false),
+            owner: (owner != account).then(|| owner.to_owned()),
             log_file_validation: t.log_file_validation_enabled().unwrap_or(false),
             kms_key_id: t.kms_key_id().map(str::to_owned),
             s3_bucket: t.s3_bucket_name().map(str::to_owned),
@@ -59,6 +87,7 @@ async fn trails(c: &Client, s3: &aws_sdk_s3::Client, region: &str) -> Result<Vec
         };
         // A shadow of another region's trail is read in full there.
         if home == region {
+            let own = trail.owner.is_none();
             let (status, selectors, bucket) = futures::join!(
                 async {
                     c.get_trail_status()
@@ -71,24 +100,35 @@ async fn trails(c: &Client, s3: &aws_sdk_s3::Client, region: &str) -> Result<Vec
                         .map_err(|e| auditor_aws::gap(SERVICE, r, "cloudtrail:GetTrailStatus", &e))
                 },
                 async {
-                    c.get_event_selectors()
-                        .trail_name(arn)
-                        .send()
-                        .await
-                        .map(|s| selectors(s.event_selectors(), s.advanced_event_selectors()))
-                        .map_err(|e| {
-                            auditor_aws::gap(SERVICE, r, "cloudtrail:GetEventSelectors", &e)
-                        })
+                    if !own {
+                        return None;
+                    }
+                    Some(
+                        c.get_event_selectors()
+                            .trail_name(arn)
+                            .send()
+                            .await
+                            .map(|s| {
+                                selectors(
+                                    s.event_selectors(),
+                                    s.advanced_event_selectors(),
+                                    has_custom,
+                                )
+                            })
+                            .map_err(|e| {
+                                auditor_aws::gap(SERVICE, r, "cloudtrail:GetEventSelectors", &e)
+                            }),
+                    )
                 },
                 async {
-                    match &trail.s3_bucket {
-                        Some(b) => Some(bucket_access(s3, region, b).await),
-                        None => None,
+                    match (&trail.s3_bucket, own) {
+                        (Some(b), true) => Some(bucket_access(cfg, region, b).await),
+                        _ => None,
                     }
                 },
             );
             trail.status = Some(Collected::from_result(status));
-            trail.selectors = Some(Collected::from_result(selectors));
+            trail.selectors = selectors.map(Collected::from_result);
             trail.bucket = bucket.map(Collected::from_result);
         }
         trails.push(trail);
@@ -96,17 +136,26 @@ async fn trails(c: &Client, s3: &aws_sdk_s3::Client, region: &str) -> Result<Vec
     Ok(trails)
 }
 
-/// What a trail records. With neither kind of selector, CloudTrail's default: every
-/// management event (AWS always answers with that default selector; an emulator may not).
-fn selectors(basic: &[EventSelector], advanced: &[AdvancedEventSelector]) -> EventSelectors {
+/// What a trail records. With neither kind of selector on a trail without custom ones,
+/// CloudTrail's default: every management event (AWS answers with that default selector;
+/// an emulator may answer nothing).
+fn selectors(
+    basic: &[EventSelector],
+    advanced: &[AdvancedEventSelector],
+    has_custom: bool,
+) -> EventSelectors {
     let mut out = EventSelectors::default();
     if basic.is_empty() && advanced.is_empty() {
-        out.management_events = true;
+        out.management_events = !has_custom;
         return out;
     }
     for s in basic {
         let all = s.read_write_type().is_none_or(|t| *t == ReadWriteType::All);
-        if s.include_management_events().unwrap_or(true) && all {
+        // Management events left out by source (KMS, RDS Data API) are not all of them.
+        if s.include_management_events().unwrap_or(true)
+            && all
+            && s.exclude_management_event_sources().is_empty()
+        {
             out.management_events = true;
         }
         for d in s.data_resources() {
@@ -151,10 +200,13 @@ fn selectors(basic: &[EventSelector], advanced: &[AdvancedEventSelector]) -> Eve
         {
             continue;
         }
-        let prefixes: Vec<String> = match field("resources.ARN") {
-            None => vec!["arn:".to_owned()],
-            Some(f) => f.starts_with().iter().chain(f.equals()).cloned().collect(),
+        // `StartsWith` prefixes cover every object under them; an `Equals` names single
+        // object ARNs, which cover no bucket whole.
+        let (prefixes, exact): (Vec<String>, Vec<String>) = match field("resources.ARN") {
+            None => (vec!["arn:".to_owned()], Vec::new()),
+            Some(f) => (f.starts_with().to_vec(), f.equals().to_vec()),
         };
+        out.s3_data_partial.extend(exact);
         if narrowed {
             out.s3_data_partial.extend(prefixes);
         } else {
@@ -164,13 +216,23 @@ fn selectors(basic: &[EventSelector], advanced: &[AdvancedEventSelector]) -> Eve
     out
 }
 
-/// The trail bucket's public access, as S3 decides it.
-async fn bucket_access(
-    s3: &aws_sdk_s3::Client,
-    region: &str,
-    bucket: &str,
-) -> Result<TrailBucket, Gap> {
+/// The trail bucket's public access, as S3 decides it, asked in the bucket's own region
+/// (a central log bucket is often elsewhere).
+async fn bucket_access(cfg: &SdkConfig, region: &str, bucket: &str) -> Result<TrailBucket, Gap> {
     let r = Some(region);
+    let location = s3_client(cfg, region)
+        .get_bucket_location()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(|e| auditor_aws::gap(SERVICE, r, "s3:GetBucketLocation", &e))?;
+    // An empty constraint is us-east-1; `EU` is eu-west-1's old name.
+    let at = match location.location_constraint().map(|l| l.as_str()) {
+        None | Some("") => "us-east-1".to_owned(),
+        Some("EU") => "eu-west-1".to_owned(),
+        Some(l) => l.to_owned(),
+    };
+    let s3 = s3_client(cfg, &at);
     let (status, block) = futures::join!(
         s3.get_bucket_policy_status().bucket(bucket).send(),
         s3.get_public_access_block().bucket(bucket).send(),
@@ -230,8 +292,10 @@ mod tests {
     #[test]
     fn what_a_trail_records_from_its_selectors() {
         // None at all: CloudTrail's default, management events only.
-        let s = selectors(&[], &[]);
+        let s = selectors(&[], &[], false);
         assert!(s.management_events && s.s3_data.is_empty());
+        // None, on a trail that has custom selectors: nothing is recorded.
+        assert!(!selectors(&[], &[], true).management_events);
         // Basic: management events, and S3 data events of one bucket, read and write.
         let basic = EventSelector::builder()
             .read_write_type(ReadWriteType::All)
@@ -243,7 +307,7 @@ mod tests {
                     .build(),
             )
             .build();
-        let s = selectors(&[basic], &[]);
+        let s = selectors(&[basic], &[], true);
         assert!(s.management_events);
         assert!(s.covers_s3_bucket("aws", "tfstate") && !s.covers_s3_bucket("aws", "other"));
         // Read-only data events do not cover a bucket.
@@ -257,7 +321,7 @@ mod tests {
                     .build(),
             )
             .build();
-        let s = selectors(&[ro], &[]);
+        let s = selectors(&[ro], &[], true);
         assert!(!s.management_events && !s.covers_s3_bucket("aws", "tfstate"));
         // Advanced: every S3 object (no ARN selector), and a prefix of bucket names.
         let all = AdvancedEventSelector::builder()
@@ -265,14 +329,14 @@ mod tests {
             .field_selectors(field("resources.type", &["AWS::S3::Object"], &[]))
             .build()
             .expect("selector");
-        assert!(selectors(&[], &[all]).covers_s3_bucket("aws", "anything"));
+        assert!(selectors(&[], &[all], true).covers_s3_bucket("aws", "anything"));
         let some = AdvancedEventSelector::builder()
             .field_selectors(field("eventCategory", &["Data"], &[]))
             .field_selectors(field("resources.type", &["AWS::S3::Object"], &[]))
             .field_selectors(field("resources.ARN", &[], &["arn:aws:s3:::tfstate-"]))
             .build()
             .expect("selector");
-        let s = selectors(&[], &[some]);
+        let s = selectors(&[], &[some], true);
         assert!(s.covers_s3_bucket("aws", "tfstate-prod") && !s.covers_s3_bucket("aws", "logs"));
         assert!(
             !s.management_events,
@@ -284,6 +348,14 @@ mod tests {
             .field_selectors(field("readOnly", &["true"], &[]))
             .build()
             .expect("selector");
-        assert!(!selectors(&[], &[ro]).covers_s3_bucket("aws", "tfstate"));
+        assert!(!selectors(&[], &[ro], true).covers_s3_bucket("aws", "tfstate"));
+        // One object ARN by `Equals` covers no bucket whole.
+        let one = AdvancedEventSelector::builder()
+            .field_selectors(field("eventCategory", &["Data"], &[]))
+            .field_selectors(field("resources.type", &["AWS::S3::Object"], &[]))
+            .field_selectors(field("resources.ARN", &["arn:aws:s3:::tfstate/"], &[]))
+            .build()
+            .expect("selector");
+        assert!(!selectors(&[], &[one], true).covers_s3_bucket("aws", "tfstate"));
     }
 }

@@ -106,7 +106,7 @@ async fn collects_trails_once_with_what_they_record() {
         .await
         .unwrap();
 
-    let home = collect_cloudtrail::collect_region(&cfg, "us-east-1").await;
+    let home = collect_cloudtrail::collect_region(&cfg, &account, "us-east-1").await;
     let trails = home.trails.get().unwrap();
     let every = trails.iter().find(|t| t.name == "everywhere").unwrap();
     assert!(every.multi_region && every.log_file_validation && every.kms_key_id.is_some());
@@ -132,7 +132,7 @@ async fn collects_trails_once_with_what_they_record() {
 
     // In another region the multi-region trail is listed, not read again.
     let other = emu.account_config(&account, "eu-west-1").await;
-    let away = collect_cloudtrail::collect_region(&other, "eu-west-1").await;
+    let away = collect_cloudtrail::collect_region(&other, &account, "eu-west-1").await;
     let shadow = away
         .trails
         .get()

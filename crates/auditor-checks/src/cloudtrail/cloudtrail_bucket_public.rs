@@ -6,11 +6,13 @@ use auditor_model::Severity;
 
 declare_check! {
     /// ## What it checks
-    /// The S3 bucket of every trail whose home region was audited: S3's own verdict on its
-    /// policy (GetBucketPolicyStatus `IsPublic`) and its public access block
-    /// (GetPublicAccessBlock, all four settings). It fails at the check's severity when the
-    /// policy is public, at medium severity when it is not but the block is not fully on
-    /// (nothing stops a later grant from making it public).
+    /// The S3 bucket of every trail of the account's own, read from the trail's home region
+    /// in the bucket's region (GetBucketLocation): S3's own verdict on its policy
+    /// (GetBucketPolicyStatus `IsPublic`) and its public access block (GetPublicAccessBlock,
+    /// all four settings, or the account's block when S3 was audited). It fails at the
+    /// check's severity when the policy is public, at medium severity when it is not but no
+    /// block is fully on (nothing stops a later grant from making it public). A trail whose
+    /// home region was not audited is "not assessed".
     ///
     /// ## Why it matters
     /// The trail's bucket holds the record of every API call in the account: account ids,
@@ -36,6 +38,7 @@ declare_check! {
         wa: ["SEC04-BP01", "SEC07-BP02"],
         reads: [
             "cloudtrail:DescribeTrails",
+            "s3:GetBucketLocation",
             "s3:GetBucketPolicyStatus",
             "s3:GetBucketPublicAccessBlock",
         ],
@@ -46,12 +49,32 @@ impl Check for BucketPublic {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
         let inv = ctx.inventory;
         super::for_each_trail(ctx, out, |t, out| {
-            // Read in the trail's home region only; a trail without a bucket there has
-            // nothing to judge.
-            let (Some(bucket), Some(name)) = (&t.bucket, &t.s3_bucket) else {
+            let Some(name) = &t.s3_bucket else {
                 return;
             };
             let res = super::trail_resource(inv, t);
+            // Read from the trail's home region only.
+            let Some(bucket) = &t.bucket else {
+                return out.not_assessed_because(
+                    res,
+                    format!(
+                        "the trail's home region {} was not audited: its bucket was not read",
+                        t.home_region
+                    ),
+                );
+            };
+            // The account's own public access block, when S3 was read, blocks every bucket.
+            let account_blocked = inv
+                .s3
+                .as_ref()
+                .and_then(|s| s.account_public_access_block.get().ok())
+                .and_then(|b| b.as_ref())
+                .is_some_and(|b| {
+                    b.block_public_acls
+                        && b.ignore_public_acls
+                        && b.block_public_policy
+                        && b.restrict_public_buckets
+                });
             match bucket.get() {
                 Err(gap) => out.not_assessed(res, gap),
                 Ok(b) if b.policy_public => out.fail(
@@ -62,7 +85,7 @@ impl Check for BucketPublic {
                         "the bucket policy lets anyone read or write the trail's logs",
                     )],
                 ),
-                Ok(b) if !b.public_access_blocked => out.fail_at_most(
+                Ok(b) if !b.public_access_blocked && !account_blocked => out.fail_at_most(
                     Severity::Medium,
                     res,
                     vec![ev(
@@ -71,11 +94,18 @@ impl Check for BucketPublic {
                         "a later policy or ACL grant could make the logs public",
                     )],
                 ),
-                Ok(_) => out.pass(
+                Ok(b) => out.pass(
                     res,
                     vec![ev(
                         "PolicyStatus.IsPublic, PublicAccessBlockConfiguration",
-                        format!("{name}: not public, blocked"),
+                        format!(
+                            "{name}: not public, blocked ({})",
+                            if b.public_access_blocked {
+                                "the bucket's block"
+                            } else {
+                                "the account's block"
+                            }
+                        ),
                         "only the account's own grants reach the logs",
                     )],
                 ),

@@ -27,6 +27,7 @@ declare_check! {
         service: CloudTrail,
         severity: Medium,
         wa: ["SEC04-BP01"],
+        fsbp: ["CloudTrail.4"],
         reads: ["cloudtrail:DescribeTrails"],
     }
 }

@@ -11,7 +11,9 @@ declare_check! {
     /// multi-region, logging, and records management events, read and write (basic
     /// selectors with `IncludeManagementEvents` and `ReadWriteType` `All`, or an advanced
     /// selector on `eventCategory` `Management` with nothing narrowing it); an
-    /// organisation trail counts. It fails when none is, and is "not assessed" when a
+    /// organisation trail counts (seen from a member account, where its selectors cannot be
+    /// read, a logging multi-region organisation trail passes: they are judged in the
+    /// management account). It fails when none is, and is "not assessed" when a
     /// multi-region trail's status or selectors could not be read (its home region not
     /// audited, or the call refused) and no other trail settles it.
     ///
@@ -40,6 +42,7 @@ declare_check! {
         service: CloudTrail,
         severity: High,
         wa: ["SEC04-BP01", "SEC04-BP02"],
+        fsbp: ["CloudTrail.1"],
         reads: [
             "cloudtrail:DescribeTrails",
             "cloudtrail:GetTrailStatus",
@@ -69,6 +72,25 @@ impl Check for NoMultiRegionTrail {
         let mut unknown = None;
         for t in trails.iter().filter(|t| t.multi_region) {
             let status = t.status.as_ref().map(|s| s.get());
+            // An organisation trail of the management account: what it records is set (and
+            // checked) there; logging is what this account can see of it.
+            if let (Some(owner), Some(Ok(s))) = (&t.owner, status) {
+                if s.is_logging {
+                    return out.pass(
+                        res,
+                        vec![ev(
+                            "Trail",
+                            format!(
+                                "{} (organisation trail of account {owner}, multi-region, logging)",
+                                t.arn
+                            ),
+                            "the organisation's trail records this account; its event selectors are judged in account {owner}"
+                                .replace("{owner}", owner),
+                        )],
+                    );
+                }
+                continue;
+            }
             let selectors = t.selectors.as_ref().map(|s| s.get());
             match (status, selectors) {
                 (Some(Ok(s)), Some(Ok(sel))) => {

@@ -28,6 +28,7 @@ declare_check! {
         service: CloudTrail,
         severity: Medium,
         wa: ["SEC08-BP02", "SEC04-BP01"],
+        fsbp: ["CloudTrail.2"],
         reads: ["cloudtrail:DescribeTrails"],
     }
 }

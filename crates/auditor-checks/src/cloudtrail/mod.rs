@@ -18,16 +18,17 @@ pub(crate) fn trail_resource(inv: &Inventory, t: &Trail) -> Resource {
     }
 }
 
-/// Every trail once, from its home region's answer when that region was audited (the one
-/// with its status and selectors), else from the first region that lists it; a region
-/// whose trails could not be listed yields one "not assessed" finding.
+/// Every trail of the account's own once (an organisation trail of another account is
+/// judged in that account), from its home region's answer when that region was audited
+/// (the one with its status and selectors), else from the first region that lists it; a
+/// region whose trails could not be listed yields one "not assessed" finding.
 pub(crate) fn for_each_trail<'i>(
     ctx: &CheckContext<'i>,
     out: &mut Emitter<'_>,
     mut f: impl FnMut(&'i Trail, &mut Emitter<'_>),
 ) {
     let inv = ctx.inventory;
-    for t in trails(inv) {
+    for t in trails(inv).into_iter().filter(|t| t.owner.is_none()) {
         f(t, out);
     }
     for (region, data) in &inv.cloudtrail {

@@ -30,6 +30,7 @@ declare_check! {
         service: Ec2,
         severity: Medium,
         wa: ["SEC05-BP02"],
+        fsbp: ["EC2.2"],
         reads: ["ec2:DescribeSecurityGroups"],
     }
 }

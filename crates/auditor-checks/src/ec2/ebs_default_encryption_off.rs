@@ -29,6 +29,7 @@ declare_check! {
         service: Ec2,
         severity: Medium,
         wa: ["SEC08-BP02"],
+        fsbp: ["EC2.7"],
         reads: ["ec2:GetEbsEncryptionByDefault"],
     }
 }

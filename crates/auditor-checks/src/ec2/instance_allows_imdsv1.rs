@@ -32,6 +32,7 @@ declare_check! {
         service: Ec2,
         severity: High,
         wa: ["SEC06-BP02"],
+        fsbp: ["EC2.8"],
         reads: ["ec2:DescribeInstances"],
     }
 }

@@ -36,6 +36,7 @@ declare_check! {
         service: Ec2,
         severity: Medium,
         wa: ["SEC05-BP02"],
+        fsbp: ["EC2.21"],
         reads: ["ec2:DescribeNetworkAcls"],
     }
 }

@@ -30,6 +30,7 @@ declare_check! {
         service: Ec2,
         severity: Medium,
         wa: ["SEC04-BP01"],
+        fsbp: ["EC2.6"],
         reads: ["ec2:DescribeVpcs", "ec2:DescribeFlowLogs"],
     }
 }

@@ -29,6 +29,7 @@ declare_check! {
         service: Ecr,
         severity: Low,
         wa: ["SEC06-BP02"],
+        fsbp: ["ECR.3"],
         reads: ["ecr:DescribeRepositories", "ecr:GetLifecyclePolicy"],
     }
 }

@@ -35,6 +35,7 @@ declare_check! {
         service: Ecr,
         severity: Medium,
         wa: ["SEC06-BP01"],
+        fsbp: ["ECR.1"],
         reads: ["ecr:DescribeRepositories", "ecr:GetRegistryScanningConfiguration"],
     }
 }

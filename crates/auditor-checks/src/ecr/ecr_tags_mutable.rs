@@ -28,6 +28,7 @@ declare_check! {
         service: Ecr,
         severity: Medium,
         wa: ["SEC06-BP06"],
+        fsbp: ["ECR.2"],
         reads: ["ecr:DescribeRepositories"],
     }
 }

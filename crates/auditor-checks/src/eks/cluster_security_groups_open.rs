@@ -12,7 +12,9 @@ declare_check! {
     /// cluster security group and the additional control-plane groups (DescribeCluster),
     /// the groups of its node groups' launch templates, and node groups' remote-access
     /// groups. A rule passes when its source is one of those groups (node-to-node and
-    /// control-plane traffic). Any other source fails: at the check's severity for
+    /// control-plane traffic) or the security group of one of the region's load balancers
+    /// (DescribeLoadBalancers: the source the AWS Load Balancer Controller admits, and the
+    /// one to admit instead of the VPC's CIDR). Any other source fails: at the check's severity for
     /// `0.0.0.0/0` or `::/0`, at medium severity for other CIDRs, prefix lists and foreign
     /// security groups. Each failing rule is named in the evidence. A group that is named
     /// but no longer exists admits nothing; a cluster none of whose groups exist is "not
@@ -28,8 +30,8 @@ declare_check! {
     /// Remove the rule (`aws ec2 revoke-security-group-ingress --region <region> --group-id
     /// sg-...`, the group and permission the evidence names). Expose workloads through a
     /// load balancer whose own security group is the only extra source allowed to the
-    /// service's port, and list that group here only if you accept it; disable this check
-    /// for clusters where that is intended.
+    /// service's port (such rules pass); disable this check for clusters where another
+    /// source is intended.
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html
@@ -46,6 +48,7 @@ declare_check! {
             "eks:DescribeNodegroup",
             "ec2:DescribeSecurityGroups",
             "ec2:DescribeLaunchTemplateVersions",
+            "elasticloadbalancing:DescribeLoadBalancers",
         ],
     }
 }
@@ -81,6 +84,20 @@ impl Check for SecurityGroupsOpen {
                 Ok(s) => s,
                 Err(gap) => return out.not_assessed(res, &gap),
             };
+            // The region's load balancers' own groups: the source nodes should admit
+            // instead of a CIDR (the AWS Load Balancer Controller writes such rules).
+            let lb_groups: std::collections::BTreeMap<&str, &str> = inv
+                .elb
+                .get(region)
+                .and_then(|e| e.load_balancers.get().ok())
+                .into_iter()
+                .flatten()
+                .flat_map(|lb| {
+                    lb.security_groups
+                        .iter()
+                        .map(move |g| (g.as_str(), lb.name.as_str()))
+                })
+                .collect();
             let (mut world, mut outside, mut pass) = (Vec::new(), Vec::new(), Vec::new());
             let mut missing = Vec::new();
             for id in &ours {
@@ -107,11 +124,22 @@ impl Check for SecurityGroupsOpen {
                             outside.push(e);
                         }
                     }
-                    for src in p.prefix_list_ids.iter().chain(
-                        p.user_id_group_pairs
-                            .iter()
-                            .filter(|g| !ours.contains(g.as_str())),
-                    ) {
+                    for g in &p.user_id_group_pairs {
+                        if let Some(lb) = lb_groups.get(g.as_str()) {
+                            pass.push(ev(
+                                field.clone(),
+                                format!("{ports} from {g}"),
+                                format!("the security group of load balancer {lb}"),
+                            ));
+                        }
+                    }
+                    for src in p
+                        .prefix_list_ids
+                        .iter()
+                        .chain(p.user_id_group_pairs.iter().filter(|g| {
+                            !ours.contains(g.as_str()) && !lb_groups.contains_key(g.as_str())
+                        }))
+                    {
                         open += 1;
                         outside.push(ev(
                             field.clone(),
@@ -124,7 +152,7 @@ impl Check for SecurityGroupsOpen {
                     pass.push(ev(
                         format!("{id}.IpPermissions"),
                         format!("{} inbound rule(s)", sg.ip_permissions.len()),
-                        "only the cluster's own security groups are sources",
+                        "only the cluster's own security groups (and load balancers' groups) are sources",
                     ));
                 }
             }

@@ -33,6 +33,7 @@ declare_check! {
         service: Eks,
         severity: Medium,
         wa: ["SEC04-BP01"],
+        fsbp: ["EKS.8"],
         reads: ["eks:ListClusters", "eks:DescribeCluster"],
     }
 }

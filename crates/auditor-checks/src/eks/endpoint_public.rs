@@ -35,6 +35,7 @@ declare_check! {
         service: Eks,
         severity: High,
         wa: ["SEC05-BP01", "SEC05-BP02"],
+        fsbp: ["EKS.1"],
         reads: ["eks:ListClusters", "eks:DescribeCluster"],
     }
 }

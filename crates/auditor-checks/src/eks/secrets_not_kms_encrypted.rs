@@ -32,6 +32,7 @@ declare_check! {
         service: Eks,
         severity: Medium,
         wa: ["SEC08-BP01", "SEC08-BP02"],
+        fsbp: ["EKS.3"],
         reads: ["eks:ListClusters", "eks:DescribeCluster"],
     }
 }

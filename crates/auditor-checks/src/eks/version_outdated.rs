@@ -36,6 +36,7 @@ declare_check! {
         service: Eks,
         severity: Medium,
         wa: ["SEC06-BP01"],
+        fsbp: ["EKS.2"],
         reads: ["eks:ListClusters", "eks:DescribeCluster", "eks:DescribeClusterVersions"],
     }
 }

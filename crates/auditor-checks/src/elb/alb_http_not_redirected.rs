@@ -35,6 +35,7 @@ declare_check! {
         service: Elb,
         severity: High,
         wa: ["SEC09-BP02"],
+        fsbp: ["ELB.1"],
         reads: [
             "elasticloadbalancing:DescribeLoadBalancers",
             "elasticloadbalancing:DescribeListeners",

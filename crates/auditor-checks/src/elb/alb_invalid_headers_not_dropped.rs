@@ -27,6 +27,7 @@ declare_check! {
         service: Elb,
         severity: Low,
         wa: ["SEC05-BP04"],
+        fsbp: ["ELB.4"],
         reads: [
             "elasticloadbalancing:DescribeLoadBalancers",
             "elasticloadbalancing:DescribeLoadBalancerAttributes",

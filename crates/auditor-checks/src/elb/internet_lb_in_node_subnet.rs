@@ -6,10 +6,12 @@ use crate::{declare_check, Check, CheckContext, Emitter};
 declare_check! {
     /// ## What it checks
     /// Every internet-facing load balancer's subnets (DescribeLoadBalancers) against the
-    /// subnets of the region's EKS managed node groups (DescribeNodegroup). It fails when
-    /// they share a subnet, naming the node groups. (Node security groups that admit more
-    /// than the cluster and the load balancer's own group, such as the whole VPC CIDR, are
-    /// EKS-012's.)
+    /// subnets of the region's EKS managed node groups (DescribeNodegroup) and of its EC2
+    /// instances that are EKS nodes of any kind (self-managed, Karpenter: tagged
+    /// `eks:cluster-name` or `kubernetes.io/cluster/<name>`). It fails when they share a
+    /// subnet, naming the node groups or nodes. (Node security groups that admit the whole
+    /// VPC CIDR rather than the load balancer's own group are EKS-012's: it accepts the
+    /// load balancers' groups as sources and fails CIDRs.)
     ///
     /// ## Why it matters
     /// Internet-facing load balancers belong in public subnets and nodes in private ones:
@@ -40,6 +42,7 @@ declare_check! {
             "eks:ListClusters",
             "eks:ListNodegroups",
             "eks:DescribeNodegroup",
+            "ec2:DescribeInstances",
         ],
     }
 }
@@ -77,6 +80,30 @@ impl Check for InternetLbInNodeSubnet {
                                 .collect::<Vec<_>>()
                                 .join(", "),
                             "nodes share a subnet with an internet-facing load balancer",
+                        ));
+                    }
+                }
+            }
+            // Nodes outside managed node groups, by their EKS tags.
+            let instances = match ctx.ec2(region).and_then(|e| e.instances.read()) {
+                Ok(i) => i,
+                Err(gap) => return out.not_assessed(res, &gap),
+            };
+            for i in instances {
+                let cluster = i.tags.iter().find_map(|(k, v)| {
+                    if k == "eks:cluster-name" {
+                        Some(v.clone())
+                    } else {
+                        k.strip_prefix("kubernetes.io/cluster/").map(str::to_owned)
+                    }
+                });
+                let in_group = i.tags.iter().any(|(k, _)| k == "eks:nodegroup-name");
+                if let (Some(cluster), false, Some(subnet)) = (cluster, in_group, &i.subnet_id) {
+                    if lb.subnets.contains(subnet) {
+                        shared.push(ev(
+                            format!("Instance {} (node of {cluster})", i.instance_id),
+                            subnet.clone(),
+                            "a node shares a subnet with an internet-facing load balancer",
                         ));
                     }
                 }

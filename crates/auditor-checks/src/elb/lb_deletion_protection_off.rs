@@ -29,6 +29,7 @@ declare_check! {
         service: Elb,
         severity: Low,
         wa: ["SEC06-BP02"],
+        fsbp: ["ELB.6"],
         reads: [
             "elasticloadbalancing:DescribeLoadBalancers",
             "elasticloadbalancing:DescribeLoadBalancerAttributes",

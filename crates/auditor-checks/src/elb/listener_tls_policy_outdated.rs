@@ -9,8 +9,11 @@ declare_check! {
     /// protocols its security policy allows, as AWS describes the policy
     /// (DescribeSslPolicies). It fails when the policy allows TLS 1.0 or 1.1
     /// (`ELBSecurityPolicy-2016-08`, the default of older tools, does), and passes when it
-    /// allows TLS 1.2 and later only. A load balancer without TLS listeners is not
-    /// evaluated.
+    /// allows TLS 1.2 and later only. It judges protocol versions only: Security Hub's ELB.17
+    /// also fails TLS-1.2-only policies that are not on its list of recommended policies
+    /// (`ELBSecurityPolicy-TLS-1-2-2017-01`, the `FS-1-2` family). A load balancer without TLS
+    /// listeners is not evaluated; a listener whose policy was not described makes the
+    /// finding "not assessed" unless another listener already fails.
     ///
     /// ## Why it matters
     /// TLS 1.0 and 1.1 are deprecated (RFC 8996): their cipher suites and handshakes have
@@ -64,23 +67,24 @@ impl Check for ListenerTlsPolicyOutdated {
             };
             let mut failing = Vec::new();
             let mut fine = Vec::new();
+            let mut unknown = None;
             for l in tls {
                 let port = l.port.map(|p| p.to_string()).unwrap_or_default();
                 let field = format!("Listener {}:{port} SslPolicy", l.protocol);
                 let Some(name) = &l.ssl_policy else {
-                    return out.not_assessed_because(
-                        res,
+                    unknown.get_or_insert_with(|| {
                         format!(
                             "the {} listener on port {port} names no security policy",
                             l.protocol
-                        ),
-                    );
+                        )
+                    });
+                    continue;
                 };
                 let Some(protocols) = policies.get(name) else {
-                    return out.not_assessed_because(
-                        res,
-                        format!("DescribeSslPolicies did not describe {name}"),
-                    );
+                    unknown.get_or_insert_with(|| {
+                        format!("DescribeSslPolicies did not describe {name}")
+                    });
+                    continue;
                 };
                 let old: Vec<&str> = protocols
                     .iter()
@@ -97,10 +101,10 @@ impl Check for ListenerTlsPolicyOutdated {
                     ));
                 }
             }
-            if failing.is_empty() {
-                out.pass(res, fine);
-            } else {
-                out.fail(res, failing);
+            match unknown {
+                _ if !failing.is_empty() => out.fail(res, failing),
+                Some(why) => out.not_assessed_because(res, why),
+                None => out.pass(res, fine),
             }
         });
     }

@@ -38,6 +38,7 @@ declare_check! {
         service: GuardDuty,
         severity: Medium,
         wa: ["SEC04-BP02", "SEC06-BP04"],
+        fsbp: ["GuardDuty.5", "GuardDuty.7"],
         reads: ["guardduty:ListDetectors", "guardduty:GetDetector", "eks:ListClusters"],
     }
 }

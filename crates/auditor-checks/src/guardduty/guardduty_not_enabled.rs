@@ -34,6 +34,7 @@ declare_check! {
         service: GuardDuty,
         severity: High,
         wa: ["SEC04-BP02", "SEC04-BP01"],
+        fsbp: ["GuardDuty.1"],
         reads: ["guardduty:ListDetectors", "guardduty:GetDetector"],
     }
 }

@@ -28,6 +28,7 @@ declare_check! {
         service: Iam,
         severity: High,
         wa: ["SEC02-BP01"],
+        fsbp: ["IAM.5"],
         reads: ["iam:GetCredentialReport", "iam:GetAccountSummary"],
     }
 }

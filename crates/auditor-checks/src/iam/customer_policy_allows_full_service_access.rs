@@ -50,6 +50,7 @@ declare_check! {
         service: Iam,
         severity: Low,
         wa: ["SEC03-BP02", "SEC03-BP04"],
+        fsbp: ["IAM.21"],
         reads: ["iam:GetAccountAuthorizationDetails"],
     }
 }

@@ -41,6 +41,7 @@ declare_check! {
         service: Iam,
         severity: High,
         wa: ["SEC03-BP02"],
+        fsbp: ["IAM.1"],
         reads: ["iam:GetAccountAuthorizationDetails", "iam:GetPolicyVersion", "organizations:DescribeOrganization"],
     }
 }

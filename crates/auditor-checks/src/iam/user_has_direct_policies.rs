@@ -27,6 +27,7 @@ declare_check! {
         service: Iam,
         severity: Low,
         wa: ["SEC02-BP06"],
+        fsbp: ["IAM.2"],
         reads: ["iam:GetAccountAuthorizationDetails"],
     }
 }

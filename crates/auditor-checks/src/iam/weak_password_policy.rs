@@ -29,6 +29,7 @@ declare_check! {
         service: Iam,
         severity: Medium,
         wa: ["SEC02-BP01"],
+        fsbp: ["IAM.7"],
         reads: ["iam:GetAccountPasswordPolicy"],
     }
 }

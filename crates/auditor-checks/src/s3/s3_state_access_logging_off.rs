@@ -7,7 +7,8 @@ declare_check! {
     /// ## What it checks
     /// Whether reads and writes of every Terraform state bucket's objects are recorded:
     /// server access logging (`GetBucketLogging`) to a target bucket, or CloudTrail S3 data
-    /// events of the bucket's objects, reads and writes, on a trail that is logging
+    /// events of the bucket's objects, reads and writes, on a trail that is logging and
+    /// covers the bucket's region (multi-region, or created in that region)
     /// (GetEventSelectors, basic or advanced, and GetTrailStatus in the trail's home
     /// region). It fails when neither records them, and is "not assessed" when logging is
     /// off and the trails could not all be read.
@@ -34,6 +35,7 @@ declare_check! {
         service: S3,
         severity: Low,
         wa: ["SEC04-BP01"],
+        fsbp: ["S3.9"],
         reads: [
             "s3:ListAllMyBuckets",
             "s3:GetBucketLocation",
@@ -77,9 +79,12 @@ impl Check for AccessLoggingOff {
                 "none",
                 "no server access log",
             );
-            // A logging trail that records the bucket's object reads and writes.
+            // A logging trail that records the bucket's object reads and writes: a
+            // multi-region trail, or one of the bucket's own region (a one-region trail
+            // records only its region's data events).
             let covering = trails.iter().find(|t| {
-                matches!(t.status.as_ref().map(|s| s.get()), Some(Ok(s)) if s.is_logging)
+                (t.multi_region || b.region.as_deref() == Some(t.home_region.as_str()))
+                    && matches!(t.status.as_ref().map(|s| s.get()), Some(Ok(s)) if s.is_logging)
                     && matches!(t.selectors.as_ref().map(|s| s.get()),
                         Some(Ok(sel)) if sel.covers_s3_bucket(&inv.partition, &b.name))
             });
@@ -130,10 +135,16 @@ impl Check for AccessLoggingOff {
                                     "cloudtrail",
                                     Some(&t.home_region),
                                     "cloudtrail:GetEventSelectors",
-                                    format!(
-                                        "{}'s home region {} was not audited: what it records is unknown",
-                                        t.name, t.home_region
-                                    ),
+                                    match &t.owner {
+                                        Some(owner) => format!(
+                                            "{} is an organisation trail of account {owner}: whether it records the state's data events is read there",
+                                            t.name
+                                        ),
+                                        None => format!(
+                                            "{}'s home region {} was not audited: what it records is unknown",
+                                            t.name, t.home_region
+                                        ),
+                                    },
                                 )
                             })
                     })

@@ -30,6 +30,7 @@ declare_check! {
         service: S3,
         severity: Medium,
         wa: ["SEC08-BP04"],
+        fsbp: ["S3.12"],
         reads: [
             "s3:ListAllMyBuckets",
             "s3:GetBucketLocation",

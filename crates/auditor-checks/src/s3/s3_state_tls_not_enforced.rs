@@ -36,6 +36,7 @@ declare_check! {
         service: S3,
         severity: Medium,
         wa: ["SEC09-BP02"],
+        fsbp: ["S3.5"],
         reads: [
             "s3:ListAllMyBuckets",
             "s3:GetBucketLocation",

@@ -127,6 +127,55 @@ fn minimum(inv: &Value, called: &BTreeMap<String, u64>) -> BTreeMap<String, u64>
         if len(&inv["eks"][r]["launch_templates"]) > 0 {
             add("ec2:DescribeLaunchTemplateVersions", 1);
         }
+        // Load balancers: listed in pages of 400, then listeners and attributes per load
+        // balancer, rules per application HTTP listener, the TLS policies in use once.
+        let lbs = inv["elb"][r]["load_balancers"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        add(
+            "elasticloadbalancing:DescribeLoadBalancers",
+            pages(lbs.len() as u64, 400),
+        );
+        add("elasticloadbalancing:DescribeListeners", lbs.len() as u64);
+        add(
+            "elasticloadbalancing:DescribeLoadBalancerAttributes",
+            lbs.len() as u64,
+        );
+        let listeners: Vec<Value> = lbs
+            .iter()
+            .flat_map(|lb| lb["listeners"].as_array().cloned().unwrap_or_default())
+            .collect();
+        add(
+            "elasticloadbalancing:DescribeRules",
+            listeners
+                .iter()
+                .filter(|l| l.get("rules").is_some())
+                .count() as u64,
+        );
+        if listeners.iter().any(|l| l["ssl_policy"].is_string()) {
+            add("elasticloadbalancing:DescribeSSLPolicies", 1);
+        }
+        // GuardDuty: the detector list, then each detector.
+        add("guardduty:ListDetectors", 1);
+        add(
+            "guardduty:GetDetector",
+            len(&inv["guardduty"][r]["detectors"]),
+        );
+        // CloudTrail: the trails listed everywhere, read in full in their home region.
+        let trails = inv["cloudtrail"][r]["trails"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        add("cloudtrail:DescribeTrails", 1);
+        let home: Vec<&Value> = trails.iter().filter(|t| t["home_region"] == r).collect();
+        add("cloudtrail:GetTrailStatus", home.len() as u64);
+        add("cloudtrail:GetEventSelectors", home.len() as u64);
+        // Each home trail's bucket: its policy status and public access block.
+        let buckets = home.iter().filter(|t| t["s3_bucket"].is_string()).count() as u64;
+        add("s3:GetBucketLocation", buckets);
+        add("s3:GetBucketPolicyStatus", buckets);
+        add("s3:GetPublicAccessBlock", buckets);
     }
     let iam = &inv["iam"];
     let policies = iam["managed_policies"]
