@@ -8,7 +8,7 @@ It forwards every request to the upstream (moto) unchanged, except:
 - `--every N`: every N-th request that is a first attempt (the SDK's `amz-sdk-request:
   attempt=1` header) gets a fault, the kinds taken in turn: `throttle` (the service's own
   throttling answer: S3 `503 SlowDown`, EC2 `RequestLimitExceeded`, IAM/STS `Throttling`,
-  JSON services `ThrottlingException`), `5xx` (`500 InternalError`), `drop` (the connection
+  JSON and REST-JSON services `ThrottlingException`), `5xx` (`500 InternalError`), `drop` (the connection
   closed without an answer). Retries pass, so an audit with retries must give the same
   findings as a clean one.
 - `--fail KIND:MATCH`: every attempt of a request whose signature holds every `+`-separated
@@ -49,9 +49,10 @@ def error_answer(kind, service, target):
         code, status = ("SlowDown", 503) if throttle else ("InternalError", 500)
         body = f"<Error><Code>{code}</Code><Message>injected</Message><RequestId>fault</RequestId></Error>"
         return status, {"Content-Type": "application/xml"}, body
-    if target or service == "eks":
+    # JSON protocols (X-Amz-Target) and the REST-JSON ones the auditor reads (EKS, GuardDuty).
+    if target or service in ("eks", "guardduty"):
         code = "ThrottlingException" if throttle else "InternalFailure"
-        status = (429 if service == "eks" else 400) if throttle else 500
+        status = (429 if service in ("eks", "guardduty") else 400) if throttle else 500
         body = json.dumps({"__type": code, "message": "injected"})
         return status, {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": code}, body
     if service == "ec2":

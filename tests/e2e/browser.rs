@@ -50,28 +50,10 @@ fn the_review_report_of_the_demo_account_in_chromium() {
     let dir = tempfile::tempdir().expect("tempdir");
     seed_demo(&emu, &account, dir.path());
     let db = dir.path().join("auditor.db");
-    let accepted = format!(
-        "[[suppressions]]\ncode = \"S3-005\"\nresource = \"arn:aws:s3:::legacy-tfstate-{account}\"\nreason = \"migration in progress\"\nowner = \"platform@example.com\"\nexpires = \"2099-12-31\"\n"
-    );
+    let accepted = crate::emulator::accepted_legacy_grant(&account);
     // Run 1: the demo account through the emulator, stored.
     let cfg1 = crate::emulator::demo_config_with(dir.path(), &accepted);
-    let r = run(auditor()
-        .envs(emu.cli_env())
-        .args([
-            "audit",
-            "--account",
-            &account,
-            "--endpoint-url",
-            emu.endpoint(),
-            "--regions",
-            "us-east-1,eu-west-1",
-            "--fail-on",
-            "none",
-            "--max-attempts",
-            "2",
-            "--config",
-        ])
-        .arg(&cfg1)
+    let r = run(crate::emulator::demo_audit(&emu, &account, &cfg1)
         .arg("--store")
         .arg(&db));
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -84,23 +66,7 @@ fn the_review_report_of_the_demo_account_in_chromium() {
         &format!("{accepted}\n[checks.ec2]\nadmin_ports = [3389]\n"),
     );
     let out = dir.path().join("out");
-    let r = run(auditor()
-        .envs(emu.cli_env())
-        .args([
-            "audit",
-            "--account",
-            &account,
-            "--endpoint-url",
-            emu.endpoint(),
-            "--regions",
-            "us-east-1,eu-west-1",
-            "--fail-on",
-            "none",
-            "--max-attempts",
-            "2",
-            "--config",
-        ])
-        .arg(&cfg2)
+    let r = run(crate::emulator::demo_audit(&emu, &account, &cfg2)
         .arg("--store")
         .arg(&db)
         .arg("--output")

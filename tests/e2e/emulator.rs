@@ -42,6 +42,36 @@ pub(crate) fn demo_config_with(dir: &Path, extra: &str) -> std::path::PathBuf {
     cfg
 }
 
+/// The suppression the report-format tests accept: the demo's legacy bucket's grant.
+pub(crate) fn accepted_legacy_grant(account: &str) -> String {
+    format!(
+        "[[suppressions]]\ncode = \"S3-005\"\nresource = \"arn:aws:s3:::legacy-tfstate-{account}\"\nreason = \"migration in progress\"\nowner = \"platform@example.com\"\nexpires = \"2099-12-31\"\n"
+    )
+}
+
+/// `auditor audit` of the seeded demo `account` in the demo's two regions through the
+/// emulator with `config`, never gating on findings; more arguments may follow.
+pub(crate) fn demo_audit(emu: &Emulator, account: &str, config: &Path) -> Command {
+    let mut cmd = auditor();
+    cmd.envs(emu.cli_env())
+        .args([
+            "audit",
+            "--account",
+            account,
+            "--endpoint-url",
+            emu.endpoint(),
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--fail-on",
+            "none",
+            "--max-attempts",
+            "2",
+            "--config",
+        ])
+        .arg(config);
+    cmd
+}
+
 /// Audits `account` in `regions` through the emulator.
 fn audit_in(emu: &Emulator, account: &str, regions: &str, extra: &[&str]) -> Run {
     let mut cmd = auditor();

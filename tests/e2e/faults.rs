@@ -147,7 +147,13 @@ fn faults_that_retries_absorb_change_no_finding_and_the_report_says_what_they_co
         "every kind of fault was injected ({requests} requests)"
     );
 
-    assert_eq!(findings(&faulted), findings(&clean), "the same findings");
+    let (f, c) = (findings(&faulted), findings(&clean));
+    assert!(
+        f == c,
+        "the same findings; only with faults: {:?}; only without: {:?}",
+        f.difference(&c).collect::<Vec<_>>(),
+        c.difference(&f).collect::<Vec<_>>()
+    );
     assert_eq!(gaps(&faulted), gaps(&clean), "the same coverage gaps");
 
     // The extra time is explained: retries and the time spent waiting to retry, per service.

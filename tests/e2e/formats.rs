@@ -3,7 +3,7 @@
 //! formats agreeing with the JSON report.
 
 use crate::emulator::seed_demo;
-use crate::{auditor, repo_root, run, venv_python};
+use crate::{repo_root, run, venv_python};
 use auditor_testkit::{unique_account, Emulator};
 use serde_json::Value;
 use std::path::Path;
@@ -48,26 +48,10 @@ fn sarif_csv_and_json_of_the_demo_account_validate_and_agree() {
     // The demo's configuration, and one accepted failure: the legacy bucket's grant.
     let cfg = crate::emulator::demo_config_with(
         dir.path(),
-        &format!("[[suppressions]]\ncode = \"S3-005\"\nresource = \"arn:aws:s3:::legacy-tfstate-{account}\"\nreason = \"migration in progress\"\nowner = \"platform@example.com\"\nexpires = \"2099-12-31\"\n"),
+        &crate::emulator::accepted_legacy_grant(&account),
     );
     let out = dir.path().join("out");
-    let r = run(auditor()
-        .envs(emu.cli_env())
-        .args([
-            "audit",
-            "--account",
-            &account,
-            "--endpoint-url",
-            emu.endpoint(),
-            "--regions",
-            "us-east-1,eu-west-1",
-            "--fail-on",
-            "none",
-            "--max-attempts",
-            "2",
-            "--config",
-        ])
-        .arg(&cfg)
+    let r = run(crate::emulator::demo_audit(&emu, &account, &cfg)
         .arg("--output")
         .arg(out.join("report.json"))
         .arg("--output")

@@ -10,7 +10,7 @@
 //! GitHub's upload limits (docs "SARIF support for code scanning"): at most 25,000 results
 //! per run (only the first 5,000 are shown), 20 tags per rule, 10 MB gzip-compressed.
 //! Results are capped at [`MAX_RESULTS`], highest severity first, with a notification
-//! saying how many were left out; tags are the WA ids plus `security`, at most 20.
+//! saying how many were left out; tags are the WA ids and FSBP controls plus `security`, at most 20.
 
 use auditor_model::AuditResult;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
