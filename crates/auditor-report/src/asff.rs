@@ -3,7 +3,7 @@
 //! `aws securityhub batch-import-findings --cli-input-json "$line"` (the API takes 100 at a
 //! time). Every finding of the run is one ASFF finding: fail → `Compliance.Status` FAILED,
 //! pass → PASSED, not assessed → NOT_AVAILABLE; `Compliance.RelatedRequirements` holds the
-//! Well-Architected ids; a suppressed failure has `Workflow.Status` SUPPRESSED. The product
+//! Well-Architected ids and the FSBP controls the check matches; a suppressed failure has `Workflow.Status` SUPPRESSED. The product
 //! is the account's own custom integration (`product/<account>/default`). An issue a stored
 //! run resolved comes as `RecordState` ARCHIVED (with `resolved`).
 
@@ -37,6 +37,11 @@ fn label(severity: &str) -> &'static str {
         "low" => "LOW",
         _ => "INFORMATIONAL",
     }
+}
+
+/// The FSBP controls a check matches (from its metadata).
+fn fsbp_of(code: &str) -> &'static [&'static str] {
+    auditor_checks::by_code(code).map_or(&[], |c| c.meta().fsbp)
 }
 
 /// Security Hub's resource type for the kinds the auditor reports, `Other` for the rest.
@@ -115,7 +120,13 @@ pub fn to_asff(result: &AuditResult, resolved: &[Resolved]) -> String {
                 "pass" => "PASSED",
                 _ => "NOT_AVAILABLE",
             },
-            "RelatedRequirements": f.wa.iter().take(32).map(|w| format!("AWS Well-Architected {}", w.id)).collect::<Vec<_>>(),
+            "RelatedRequirements": f
+                .wa
+                .iter()
+                .map(|w| format!("AWS Well-Architected {}", w.id))
+                .chain(fsbp_of(&f.code).iter().map(|c| format!("AWS Foundational Security Best Practices {c}")))
+                .take(32)
+                .collect::<Vec<_>>(),
         });
         if !f.remediation.is_empty() {
             v["Remediation"] = json!({ "Recommendation": { "Text": clip(&f.remediation, 512) } });

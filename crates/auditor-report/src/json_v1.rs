@@ -98,6 +98,10 @@ pub struct CheckRun {
     pub severity: String,
     /// WA ids.
     pub wa: Vec<String>,
+    /// The Security Hub controls (AWS Foundational Security Best Practices) it matches,
+    /// e.g. `ELB.1`. Added in 0.1 (optional).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fsbp: Vec<String>,
     /// Its findings by status.
     #[serde(flatten)]
     pub counts: Counts,
@@ -260,6 +264,7 @@ pub fn build(result: &AuditResult) -> Report {
                 title: m.title.into(),
                 severity: mine.first().map_or(m.severity, |f| f.severity).to_string(),
                 wa: m.wa.iter().map(|w| (*w).to_owned()).collect(),
+                fsbp: m.fsbp.iter().map(|f| (*f).to_owned()).collect(),
                 counts: Counts::of(mine.iter().copied()),
             }
         })
