@@ -140,6 +140,11 @@ pub struct PublicAccessBlock {
 }
 
 impl PublicAccessBlock {
+    /// Whether all four settings are on.
+    pub fn all_on(&self) -> bool {
+        self.flags().iter().all(|(_, on)| *on)
+    }
+
     /// The flags with their API names.
     pub fn flags(&self) -> [(&'static str, bool); 4] {
         [

@@ -1,8 +1,8 @@
 //! The CloudTrail collector: the trails that apply in each region (`DescribeTrails` with
 //! shadow trails), and, in each trail's home region only, its status (`GetTrailStatus`), what
 //! it records (`GetEventSelectors`, basic or advanced) and its delivery bucket's public
-//! access (`s3:GetBucketLocation`, then in the bucket's region `s3:GetBucketPolicyStatus`
-//! and `s3:GetBucketPublicAccessBlock`). An organisation trail seen from a member account
+//! access (`collect_s3::public_access`: `s3:GetBucketLocation`, then in the bucket's region
+//! `s3:GetBucketPolicyStatus` and `s3:GetBucketPublicAccessBlock`, once per bucket). An organisation trail seen from a member account
 //! is listed with its owner; its selectors and bucket are the owner's to read.
 //!
 //! Architecture invariant: SDK types stop here (see `auditor_model::cloudtrail`). Calls are
@@ -38,16 +38,6 @@ pub async fn collect_region_with(
     }
 }
 
-/// An S3 client for `region` (path style against an emulator).
-fn s3_client(cfg: &SdkConfig, region: &str) -> aws_sdk_s3::Client {
-    let mut b = aws_sdk_s3::config::Builder::from(cfg)
-        .region(aws_sdk_s3::config::Region::new(region.to_owned()));
-    if cfg.endpoint_url().is_some() {
-        b = b.force_path_style(true);
-    }
-    aws_sdk_s3::Client::from_conf(b.build())
-}
-
 async fn trails(
     cfg: &SdkConfig,
     c: &Client,
@@ -62,6 +52,9 @@ async fn trails(
         .await
         .map_err(|e| auditor_aws::gap(SERVICE, r, "cloudtrail:DescribeTrails", &e))?;
     let mut trails = Vec::new();
+    // Trails often share one bucket: each is read once.
+    let mut buckets: std::collections::BTreeMap<String, Result<TrailBucket, Gap>> =
+        std::collections::BTreeMap::new();
     for t in out.trail_list() {
         let (Some(arn), Some(name)) = (t.trail_arn(), t.name()) else {
             continue;
@@ -88,7 +81,7 @@ async fn trails(
         // A shadow of another region's trail is read in full there.
         if home == region {
             let own = trail.owner.is_none();
-            let (status, selectors, bucket) = futures::join!(
+            let (status, selectors) = futures::join!(
                 async {
                     c.get_trail_status()
                         .name(arn)
@@ -120,16 +113,16 @@ async fn trails(
                             }),
                     )
                 },
-                async {
-                    match (&trail.s3_bucket, own) {
-                        (Some(b), true) => Some(bucket_access(cfg, region, b).await),
-                        _ => None,
-                    }
-                },
             );
             trail.status = Some(Collected::from_result(status));
             trail.selectors = selectors.map(Collected::from_result);
-            trail.bucket = bucket.map(Collected::from_result);
+            if let (Some(b), true) = (&trail.s3_bucket, own) {
+                if !buckets.contains_key(b) {
+                    let read = bucket_access(cfg, region, b).await;
+                    buckets.insert(b.clone(), read);
+                }
+                trail.bucket = buckets.get(b).cloned().map(Collected::from_result);
+            }
         }
         trails.push(trail);
     }
@@ -216,60 +209,12 @@ fn selectors(
     out
 }
 
-/// The trail bucket's public access, as S3 decides it, asked in the bucket's own region
-/// (a central log bucket is often elsewhere).
+/// The trail bucket's public access, read by the S3 collector in the bucket's own region.
 async fn bucket_access(cfg: &SdkConfig, region: &str, bucket: &str) -> Result<TrailBucket, Gap> {
-    let r = Some(region);
-    let location = s3_client(cfg, region)
-        .get_bucket_location()
-        .bucket(bucket)
-        .send()
-        .await
-        .map_err(|e| auditor_aws::gap(SERVICE, r, "s3:GetBucketLocation", &e))?;
-    // An empty constraint is us-east-1; `EU` is eu-west-1's old name.
-    let at = match location.location_constraint().map(|l| l.as_str()) {
-        None | Some("") => "us-east-1".to_owned(),
-        Some("EU") => "eu-west-1".to_owned(),
-        Some(l) => l.to_owned(),
-    };
-    let s3 = s3_client(cfg, &at);
-    let (status, block) = futures::join!(
-        s3.get_bucket_policy_status().bucket(bucket).send(),
-        s3.get_public_access_block().bucket(bucket).send(),
-    );
-    let policy_public = match status {
-        Ok(o) => o
-            .policy_status()
-            .and_then(|p| p.is_public())
-            .unwrap_or(false),
-        Err(e) if auditor_aws::classify(&e).code.as_deref() == Some("NoSuchBucketPolicy") => false,
-        Err(e) => return Err(auditor_aws::gap(SERVICE, r, "s3:GetBucketPolicyStatus", &e)),
-    };
-    let public_access_blocked = match block {
-        Ok(o) => o.public_access_block_configuration().is_some_and(|c| {
-            c.block_public_acls().unwrap_or(false)
-                && c.ignore_public_acls().unwrap_or(false)
-                && c.block_public_policy().unwrap_or(false)
-                && c.restrict_public_buckets().unwrap_or(false)
-        }),
-        Err(e)
-            if auditor_aws::classify(&e).code.as_deref()
-                == Some("NoSuchPublicAccessBlockConfiguration") =>
-        {
-            false
-        }
-        Err(e) => {
-            return Err(auditor_aws::gap(
-                SERVICE,
-                r,
-                "s3:GetBucketPublicAccessBlock",
-                &e,
-            ))
-        }
-    };
+    let (policy_public, block) = collect_s3::public_access(cfg, region, bucket).await?;
     Ok(TrailBucket {
         policy_public,
-        public_access_blocked,
+        public_access_blocked: block.is_some_and(|b| b.all_on()),
     })
 }
 

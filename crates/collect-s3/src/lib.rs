@@ -77,6 +77,59 @@ pub fn client(cfg: &SdkConfig, region: &str) -> Client {
     Client::from_conf(b.build())
 }
 
+/// A bucket's region from its `LocationConstraint`: empty is us-east-1, `EU` the old name
+/// of eu-west-1.
+fn region_of(constraint: Option<&str>) -> String {
+    match constraint {
+        None | Some("") => "us-east-1".to_owned(),
+        Some("EU") => "eu-west-1".to_owned(),
+        Some(other) => other.to_owned(),
+    }
+}
+
+/// Whether any bucket (the one a CloudTrail trail writes to, say) is public by S3's own
+/// verdict on its policy (`GetBucketPolicyStatus`), and its public access block: its region
+/// asked from `home` (`GetBucketLocation`), then both read there. "Not configured" answers
+/// are `false` and `None`; any other refusal is the gap.
+pub async fn public_access(
+    cfg: &SdkConfig,
+    home: &str,
+    bucket: &str,
+) -> Result<(bool, Option<PublicAccessBlock>), Gap> {
+    let at = match client(cfg, home)
+        .get_bucket_location()
+        .bucket(bucket)
+        .send()
+        .await
+    {
+        Ok(o) => region_of(o.location_constraint().map(|c| c.as_str())),
+        Err(e) => return Err(bucket_gap(bucket, Some(home), "s3:GetBucketLocation", &e)),
+    };
+    let c = client(cfg, &at);
+    let (status, block) = futures::join!(
+        c.get_bucket_policy_status().bucket(bucket).send(),
+        c.get_public_access_block().bucket(bucket).send(),
+    );
+    let public = absent_or_gap(
+        status,
+        &["NoSuchBucketPolicy"],
+        bucket,
+        &at,
+        "s3:GetBucketPolicyStatus",
+    )?
+    .and_then(|o| o.policy_status().and_then(|s| s.is_public()))
+    .unwrap_or(false);
+    let block = absent_or_gap(
+        block,
+        &["NoSuchPublicAccessBlockConfiguration"],
+        bucket,
+        &at,
+        "s3:GetBucketPublicAccessBlock",
+    )?
+    .and_then(|o| o.public_access_block_configuration().map(pab_of));
+    Ok((public, block))
+}
+
 /// An S3 Control client. S3 Control puts the account id in front of the host name; with
 /// an endpoint override that would be `123456789012.127.0.0.1`, so the override is used as
 /// is instead.
@@ -282,12 +335,7 @@ async fn look(
             .send()
             .await
         {
-            // An empty LocationConstraint is us-east-1; `EU` is the old name of eu-west-1.
-            Ok(o) => match o.location_constraint().map(|c| c.as_str()) {
-                None | Some("") => "us-east-1".to_owned(),
-                Some("EU") => "eu-west-1".to_owned(),
-                Some(other) => other.to_owned(),
-            },
+            Ok(o) => region_of(o.location_constraint().map(|c| c.as_str())),
             Err(e) => {
                 let gap = bucket_gap(&name, None, "s3:GetBucketLocation", &e);
                 return if configured {

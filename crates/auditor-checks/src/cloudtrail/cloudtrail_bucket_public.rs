@@ -69,12 +69,7 @@ impl Check for BucketPublic {
                 .as_ref()
                 .and_then(|s| s.account_public_access_block.get().ok())
                 .and_then(|b| b.as_ref())
-                .is_some_and(|b| {
-                    b.block_public_acls
-                        && b.ignore_public_acls
-                        && b.block_public_policy
-                        && b.restrict_public_buckets
-                });
+                .is_some_and(|b| b.all_on());
             match bucket.get() {
                 Err(gap) => out.not_assessed(res, gap),
                 Ok(b) if b.policy_public => out.fail(

@@ -84,8 +84,9 @@ impl Check for NoMultiRegionTrail {
                                 "{} (organisation trail of account {owner}, multi-region, logging)",
                                 t.arn
                             ),
-                            "the organisation's trail records this account; its event selectors are judged in account {owner}"
-                                .replace("{owner}", owner),
+                            format!(
+                                "the organisation's trail records this account; its event selectors are judged in account {owner}"
+                            ),
                         )],
                     );
                 }
