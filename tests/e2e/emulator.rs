@@ -52,28 +52,13 @@ pub(crate) fn accepted_legacy_grant(account: &str) -> String {
 /// `auditor audit` of the seeded demo `account` in the demo's two regions through the
 /// emulator with `config`, never gating on findings; more arguments may follow.
 pub(crate) fn demo_audit(emu: &Emulator, account: &str, config: &Path) -> Command {
-    let mut cmd = auditor();
-    cmd.envs(emu.cli_env())
-        .args([
-            "audit",
-            "--account",
-            account,
-            "--endpoint-url",
-            emu.endpoint(),
-            "--regions",
-            "us-east-1,eu-west-1",
-            "--fail-on",
-            "none",
-            "--max-attempts",
-            "2",
-            "--config",
-        ])
-        .arg(config);
+    let mut cmd = audit_cmd(emu, account, "us-east-1,eu-west-1", config);
+    cmd.args(["--fail-on", "none", "--max-attempts", "2"]);
     cmd
 }
 
-/// Audits `account` in `regions` through the emulator.
-fn audit_in(emu: &Emulator, account: &str, regions: &str, extra: &[&str]) -> Run {
+/// `auditor audit` of `account` in `regions` through the emulator with `config`.
+fn audit_cmd(emu: &Emulator, account: &str, regions: &str, config: &Path) -> Command {
     let mut cmd = auditor();
     cmd.envs(emu.cli_env())
         .args([
@@ -86,10 +71,15 @@ fn audit_in(emu: &Emulator, account: &str, regions: &str, extra: &[&str]) -> Run
             regions,
             "--config",
         ])
-        // The demo's config: state admins, and the opt-in scan of state files.
-        .arg(repo_root().join("localstack/demo.toml"))
-        .args(extra);
-    run(&mut cmd)
+        .arg(config);
+    cmd
+}
+
+/// Audits `account` in `regions` through the emulator.
+fn audit_in(emu: &Emulator, account: &str, regions: &str, extra: &[&str]) -> Run {
+    // The demo's config: state admins, and the opt-in scan of state files.
+    let demo = repo_root().join("localstack/demo.toml");
+    run(audit_cmd(emu, account, regions, &demo).args(extra))
 }
 
 /// Audits `account` in the demo's two regions.
