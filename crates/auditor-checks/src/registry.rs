@@ -4,7 +4,7 @@ use crate::{
     cloudtrail, ec2, ecr, eks, elb, guardduty, iam, s3, Check, CheckContext, Emitter, Memo,
     Settings,
 };
-use auditor_model::s3::StateAccessMatrix;
+use auditor_model::s3::StateAccess;
 use auditor_model::{Finding, Inventory, Service};
 
 /// Every check, sorted by code. Codes are never reused; a retired check keeps its line
@@ -101,7 +101,7 @@ pub fn run_all(inventory: &Inventory, settings: &Settings) -> Vec<Finding> {
 
 /// Runs every enabled check (as [`run_all`]) and gives the Terraform state access matrix
 /// of each state bucket too, when S3 is audited: the analysis is done once for both.
-pub fn audit(inventory: &Inventory, settings: &Settings) -> (Vec<Finding>, Vec<StateAccessMatrix>) {
+pub fn audit(inventory: &Inventory, settings: &Settings) -> (Vec<Finding>, StateAccess) {
     let never = std::sync::atomic::AtomicBool::new(false);
     audit_until(inventory, settings, &never).unwrap_or_default()
 }
@@ -112,7 +112,7 @@ pub fn audit_until(
     inventory: &Inventory,
     settings: &Settings,
     cancel: &std::sync::atomic::AtomicBool,
-) -> Option<(Vec<Finding>, Vec<StateAccessMatrix>)> {
+) -> Option<(Vec<Finding>, StateAccess)> {
     let cancelled = || cancel.load(std::sync::atomic::Ordering::Relaxed);
     let memo = Memo::default();
     let ctx = CheckContext {
@@ -135,7 +135,7 @@ pub fn audit_until(
     let matrices = if inventory.services.contains(&Service::S3) {
         s3::access::matrices(&ctx)
     } else {
-        Vec::new()
+        StateAccess::default()
     };
     Some((findings, matrices))
 }
@@ -170,7 +170,7 @@ fn apply_suppressions(inventory: &Inventory, settings: &Settings, findings: &mut
 }
 
 /// The Terraform state access matrix of each state bucket of the inventory.
-pub fn state_access(inventory: &Inventory, settings: &Settings) -> Vec<StateAccessMatrix> {
+pub fn state_access(inventory: &Inventory, settings: &Settings) -> StateAccess {
     let memo = Memo::default();
     let ctx = CheckContext {
         inventory,

@@ -433,10 +433,7 @@ fn result_of(
     caller_arn: &str,
     assumed_role: Option<String>,
     started_at: OffsetDateTime,
-    (findings, state_access): (
-        Vec<auditor_model::Finding>,
-        Vec<auditor_model::s3::StateAccessMatrix>,
-    ),
+    (findings, state_access): (Vec<auditor_model::Finding>, auditor_model::s3::StateAccess),
 ) -> AuditResult {
     let checks_run: Vec<String> = auditor_checks::codes_run(inv, settings)
         .into_iter()
@@ -455,7 +452,8 @@ fn result_of(
         checks_run,
         findings,
         gaps: inv.gaps.clone(),
-        state_access,
+        state_access: state_access.matrices,
+        state_access_groups: state_access.groups,
         api: inv.api.clone(),
     }
 }

@@ -34,6 +34,10 @@ pub struct AuditResult {
     /// Who can reach which team's Terraform state, per state bucket (S3 audits).
     #[serde(default)]
     pub state_access: Vec<crate::s3::StateAccessMatrix>,
+    /// The groups of principals that rows of `state_access` stand for
+    /// ([`crate::s3::group_rows`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub state_access_groups: Vec<crate::s3::PrincipalGroup>,
     /// AWS requests the collection sent, per service (signing name: `ec2`, `iam`, ...).
     #[serde(default)]
     pub api: std::collections::BTreeMap<String, ApiCounts>,

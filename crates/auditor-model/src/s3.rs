@@ -286,11 +286,104 @@ pub struct AccessRow {
     pub access: std::collections::BTreeMap<String, Access>,
     /// `expected` (own team or admin), `cross-team`, or `unattributed`.
     pub verdict: String,
+    /// When the row stands for several principals with the same row in this bucket: the
+    /// id of their [`PrincipalGroup`] (`principal` is then its first member).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+}
+
+/// Principals that share a row of a state bucket's matrix: listed once for every bucket
+/// where they appear together.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PrincipalGroup {
+    /// `G1`, `G2`, ... in order of first appearance.
+    pub id: String,
+    /// Its members' ARNs, sorted.
+    pub principals: Vec<String>,
+}
+
+/// The state access of an audit: each state bucket's matrix, and the groups of principals
+/// its rows stand for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StateAccess {
+    /// One per state bucket.
+    pub matrices: Vec<StateAccessMatrix>,
+    /// The groups `rows[].group` names.
+    pub groups: Vec<PrincipalGroup>,
+}
+
+/// Folds rows that are equal but for the principal into one row per group of principals,
+/// matrix by matrix (so a large account's rows are never all held ungrouped at once); each
+/// distinct set of principals becomes one [`PrincipalGroup`], whatever the number of
+/// buckets it appears in. A row of one principal stays as it is.
+#[derive(Debug, Default)]
+pub struct RowGrouper {
+    groups: Vec<PrincipalGroup>,
+    ids: std::collections::HashMap<Vec<String>, usize>,
+}
+
+impl RowGrouper {
+    /// Groups the rows of one matrix.
+    pub fn fold(&mut self, m: &mut StateAccessMatrix) {
+        type Key = (Vec<String>, String, Vec<(String, Access)>, String);
+        let mut order: Vec<Vec<AccessRow>> = Vec::new();
+        let mut at: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
+        for row in std::mem::take(&mut m.rows) {
+            let key: Key = (
+                row.teams.clone(),
+                row.membership.clone(),
+                row.access.iter().map(|(t, a)| (t.clone(), *a)).collect(),
+                row.verdict.clone(),
+            );
+            match at.get(&key) {
+                Some(&i) => order[i].push(row),
+                None => {
+                    at.insert(key, order.len());
+                    order.push(vec![row]);
+                }
+            }
+        }
+        for mut rows in order {
+            if rows.len() == 1 {
+                m.rows.append(&mut rows);
+                continue;
+            }
+            let mut members: Vec<String> = rows.iter().map(|r| r.principal.clone()).collect();
+            members.sort();
+            members.dedup();
+            let n = self.groups.len();
+            let i = *self.ids.entry(members.clone()).or_insert(n);
+            if i == n {
+                self.groups.push(PrincipalGroup {
+                    id: format!("G{}", n + 1),
+                    principals: members,
+                });
+            }
+            let mut row = rows.swap_remove(0);
+            row.principal.clone_from(&self.groups[i].principals[0]);
+            row.group = Some(self.groups[i].id.clone());
+            m.rows.push(row);
+        }
+    }
+
+    /// The groups made, in order of first appearance.
+    pub fn finish(self) -> Vec<PrincipalGroup> {
+        self.groups
+    }
+}
+
+/// [`RowGrouper`] over every matrix.
+pub fn group_rows(matrices: &mut [StateAccessMatrix]) -> Vec<PrincipalGroup> {
+    let mut g = RowGrouper::default();
+    for m in matrices {
+        g.fold(m);
+    }
+    g.finish()
 }
 
 /// Read, write and delete, as found.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
 )]
 pub struct Access {
     /// s3:GetObject.
@@ -333,4 +426,89 @@ pub struct NotAssessedPrincipal {
     pub principal: String,
     /// Why.
     pub reason: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(principal: &str, team: &str, read: bool, write: bool, verdict: &str) -> AccessRow {
+        AccessRow {
+            principal: principal.into(),
+            teams: vec![team.into()],
+            membership: format!("tag team={team}"),
+            access: [(
+                team.to_owned(),
+                Access {
+                    read,
+                    write,
+                    delete: false,
+                },
+            )]
+            .into(),
+            verdict: verdict.into(),
+            group: None,
+        }
+    }
+
+    fn matrix(bucket: &str, rows: Vec<AccessRow>) -> StateAccessMatrix {
+        StateAccessMatrix {
+            bucket: bucket.into(),
+            region: None,
+            teams: Vec::new(),
+            principals_evaluated: rows.len(),
+            rows,
+            not_assessed: Vec::new(),
+            not_assessed_reason: None,
+        }
+    }
+
+    #[test]
+    fn equal_rows_fold_into_one_per_group_and_each_set_of_principals_is_listed_once() {
+        let mut ms = vec![
+            matrix(
+                "a",
+                vec![
+                    row("arn:r/b", "crm", true, false, "expected"),
+                    row("arn:r/lone", "crm", true, true, "expected"),
+                    row("arn:r/a", "crm", true, false, "expected"),
+                    row("arn:r/c", "crm", true, false, "cross-team"),
+                ],
+            ),
+            matrix(
+                "b",
+                vec![
+                    row("arn:r/a", "crm", true, false, "expected"),
+                    row("arn:r/b", "crm", true, false, "expected"),
+                ],
+            ),
+        ];
+        let groups = group_rows(&mut ms);
+        // One group: {a, b}, in both buckets; the lone principal and the cross-team one
+        // (a different verdict) keep rows of their own.
+        assert_eq!(
+            groups,
+            vec![PrincipalGroup {
+                id: "G1".into(),
+                principals: vec!["arn:r/a".into(), "arn:r/b".into()],
+            }]
+        );
+        let a: Vec<(&str, Option<&str>)> = ms[0]
+            .rows
+            .iter()
+            .map(|r| (r.principal.as_str(), r.group.as_deref()))
+            .collect();
+        assert_eq!(
+            a,
+            vec![
+                ("arn:r/a", Some("G1")),
+                ("arn:r/lone", None),
+                ("arn:r/c", None)
+            ]
+        );
+        assert_eq!(ms[1].rows.len(), 1);
+        assert_eq!(ms[1].rows[0].group.as_deref(), Some("G1"));
+        // Nothing else about a row changes.
+        assert!(ms[1].rows[0].access["crm"].read && !ms[1].rows[0].access["crm"].write);
+    }
 }

@@ -58,6 +58,7 @@ fn result(at: OffsetDateTime, checks: &[&str], findings: Vec<Finding>) -> AuditR
         findings,
         gaps: Vec::new(),
         state_access: Vec::new(),
+        state_access_groups: Vec::new(),
         api: Default::default(),
         incomplete: Default::default(),
     }

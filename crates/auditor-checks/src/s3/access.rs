@@ -20,7 +20,8 @@ use crate::{CheckContext, Settings};
 use auditor_model::ecr::filter_matches;
 use auditor_model::iam::{IamAccount, InlinePolicy};
 use auditor_model::s3::{
-    Access, AccessRow, Bucket, NotAssessedPrincipal, StateAccessMatrix, StateObject, TeamScope,
+    Access, AccessRow, Bucket, NotAssessedPrincipal, RowGrouper, StateAccess, StateAccessMatrix,
+    StateObject, TeamScope,
 };
 use auditor_model::{Gap, Inventory};
 use auditor_policy::{Action, Context, Decision, Named, Plan, PolicyDocument, PolicySet};
@@ -68,26 +69,66 @@ impl Membership {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TeamReach {
     /// The team's prefix.
-    pub(crate) prefix: String,
+    pub(crate) prefix: Arc<str>,
     /// Read, write, delete.
     pub(crate) access: Access,
     /// The first key found reachable.
-    pub(crate) key: String,
+    pub(crate) key: Option<Arc<str>>,
     /// The statements that grant it, `policy Statement[...]`.
-    pub(crate) granted_by: Vec<String>,
+    pub(crate) granted_by: Vec<Arc<str>>,
     /// Conditions assumed met (or Denies assumed avoided) on the way.
-    pub(crate) assumed: Vec<String>,
+    pub(crate) assumed: Vec<Arc<str>>,
 }
 
-/// One principal's result for one bucket.
+/// What one principal reaches per team, in team order. A sorted vector, not a map: there
+/// are hundreds of thousands of these on a large account, mostly of one or two teams, and a
+/// B-tree allocates room for eleven.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Reach(Vec<(String, TeamReach)>);
+
+impl Reach {
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(t, _)| t)
+    }
+
+    pub(crate) fn get(&self, team: &str) -> Option<&TeamReach> {
+        self.0.iter().find(|(t, _)| t == team).map(|(_, r)| r)
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&String, &TeamReach)> {
+        self.0.iter().map(|(t, r)| (t, r))
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The team's entry, made empty if it has none.
+    fn entry(&mut self, team: &str) -> &mut TeamReach {
+        let i = match self.0.binary_search_by(|(t, _)| t.as_str().cmp(team)) {
+            Ok(i) => i,
+            Err(i) => {
+                self.0.insert(i, (team.to_owned(), TeamReach::default()));
+                i
+            }
+        };
+        &mut self.0[i].1
+    }
+}
+
+/// One principal's result for one bucket (what is the same in every bucket is shared).
 #[derive(Debug, Clone)]
 pub(crate) struct PrincipalAccess {
-    pub(crate) arn: String,
+    pub(crate) arn: Arc<str>,
     pub(crate) kind: &'static str,
-    pub(crate) name: String,
-    pub(crate) membership: Membership,
+    pub(crate) name: Arc<str>,
+    pub(crate) membership: Arc<Membership>,
     /// Per team it reaches.
-    pub(crate) reach: BTreeMap<String, TeamReach>,
+    pub(crate) reach: Reach,
 }
 
 /// How a principal's access is judged.
@@ -104,7 +145,7 @@ pub(crate) enum Verdict {
 impl PrincipalAccess {
     /// The teams it reaches that are not its own.
     pub(crate) fn foreign(&self) -> Vec<&String> {
-        match &self.membership {
+        match &*self.membership {
             Membership::Admin(_) => Vec::new(),
             Membership::Teams(own, _) => self.reach.keys().filter(|t| !own.contains(t)).collect(),
             Membership::Unknown if self.reach.len() > 1 => self.reach.keys().collect(),
@@ -115,7 +156,7 @@ impl PrincipalAccess {
     pub(crate) fn verdict(&self) -> Verdict {
         if !self.foreign().is_empty() {
             Verdict::CrossTeam
-        } else if self.membership == Membership::Unknown {
+        } else if *self.membership == Membership::Unknown {
             Verdict::Unattributed
         } else {
             Verdict::Expected
@@ -149,8 +190,8 @@ impl BucketAccess {
                 .principals
                 .iter()
                 .map(|p| AccessRow {
-                    principal: p.arn.clone(),
-                    teams: match &p.membership {
+                    principal: p.arn.to_string(),
+                    teams: match &*p.membership {
                         Membership::Teams(t, _) => t.clone(),
                         _ => Vec::new(),
                     },
@@ -162,6 +203,7 @@ impl BucketAccess {
                         Verdict::Unattributed => "unattributed",
                     }
                     .into(),
+                    group: None,
                 })
                 .collect(),
             not_assessed: self
@@ -180,15 +222,25 @@ impl BucketAccess {
     }
 }
 
-/// The matrices of every state bucket of the inventory.
-pub(crate) fn matrices(ctx: &CheckContext<'_>) -> Vec<StateAccessMatrix> {
+/// The matrices of every state bucket of the inventory, rows of principals with the same
+/// access grouped (bucket by bucket, as each is built).
+pub(crate) fn matrices(ctx: &CheckContext<'_>) -> StateAccess {
     let Some(buckets) = ctx.inventory.s3.as_ref().and_then(|s| s.buckets.get().ok()) else {
-        return Vec::new();
+        return StateAccess::default();
     };
-    analysis(ctx)
+    let mut grouper = RowGrouper::default();
+    let matrices = analysis(ctx)
         .iter()
         .filter_map(|a| buckets.get(a.bucket_index).map(|b| a.matrix(b)))
-        .collect()
+        .map(|mut m| {
+            grouper.fold(&mut m);
+            m
+        })
+        .collect();
+    StateAccess {
+        matrices,
+        groups: grouper.finish(),
+    }
 }
 
 /// The analysis, computed on first use and kept for the rest of the audit.
@@ -462,25 +514,101 @@ fn context(inv: &Inventory, p: &Principal) -> Context {
     )
 }
 
+/// A bucket ready for the principals: its teams' keys as resource ARNs and its policy.
+struct Target {
+    scopes: Vec<Scope>,
+    /// Per scope, its prefix and keys, shared by every principal's reach.
+    shared: Vec<(Arc<str>, Vec<Arc<str>>)>,
+    /// Per scope, its keys' object ARNs (built once, not per principal).
+    resources: Vec<Vec<String>>,
+    policy: Option<Resolved>,
+    /// Whether the bucket policy has an Allow (then every principal is evaluated).
+    allows: bool,
+}
+
+/// What one principal reaches, per bucket (index into the buckets), or why it could not
+/// be decided.
+type Outcome = Result<Vec<(usize, PrincipalAccess)>, String>;
+
 fn analyse(inv: &Inventory, settings: &Settings) -> Vec<BucketAccess> {
     let Some(buckets) = inv.s3.as_ref().and_then(|s| s.buckets.get().ok()) else {
         return Vec::new();
     };
     let loaded = inv.iam.as_ref().map(principals);
-    buckets
-        .iter()
-        .enumerate()
-        .map(|(i, b)| analyse_bucket(inv, settings, i, b, loaded.as_ref()))
-        .collect()
+    let mut out = Vec::with_capacity(buckets.len());
+    let mut targets: Vec<(usize, Target)> = Vec::new();
+    for (i, b) in buckets.iter().enumerate() {
+        let (access, target) = prepare_bucket(settings, i, b, loaded.as_ref());
+        out.push(access);
+        if let Some(t) = target {
+            targets.push((i, t));
+        }
+    }
+    let Some((principals, _)) = loaded.as_ref() else {
+        return out;
+    };
+    if targets.is_empty() {
+        return out;
+    }
+    // Each principal is independent of the others: decided on every core, in chunks of
+    // consecutive principals, then gathered in principal order.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let chunk = principals.len().div_ceil(workers).max(1);
+    let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
+        let handles: Vec<_> = principals
+            .chunks(chunk)
+            .map(|part| {
+                let targets = &targets;
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|p| analyse_principal(inv, settings, p, targets))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(v) => v,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    });
+    for (p, outcome) in principals.iter().zip(outcomes) {
+        match outcome {
+            Err(why) => {
+                for (i, _) in &targets {
+                    out[*i]
+                        .undecided
+                        .push((p.arn.clone(), p.kind, p.name.clone(), why.clone()));
+                }
+            }
+            Ok(reached) => {
+                for (i, _) in &targets {
+                    out[*i].principals_evaluated += 1;
+                }
+                for (i, access) in reached {
+                    out[i].principals.push(access);
+                }
+            }
+        }
+    }
+    for b in &mut out {
+        b.principals.shrink_to_fit();
+    }
+    out
 }
 
-fn analyse_bucket(
-    inv: &Inventory,
+/// A bucket's analysis before the principals: what it cannot be analysed for, or its
+/// target.
+fn prepare_bucket(
     settings: &Settings,
     bucket_index: usize,
     b: &Bucket,
     loaded: Option<&(Vec<Principal>, Vec<Undecided>)>,
-) -> BucketAccess {
+) -> (BucketAccess, Option<Target>) {
     let mut out = BucketAccess {
         bucket_index,
         not_assessed: None,
@@ -493,7 +621,7 @@ fn analyse_bucket(
         Ok(k) => k,
         Err(gap) => {
             out.not_assessed = Some(Err(gap.clone()));
-            return out;
+            return (out, None);
         }
     };
     let scopes = scopes(settings, &keys.keys);
@@ -504,12 +632,12 @@ fn analyse_bucket(
              (checks.s3.teams)",
             settings.s3.team_layout
         )));
-        return out;
+        return (out, None);
     }
     let policy = match b.policy.get() {
         Err(gap) => {
             out.not_assessed = Some(Err(gap.clone()));
-            return out;
+            return (out, None);
         }
         Ok(None) => None,
         Ok(Some(text)) => match PolicyDocument::parse(text).map_err(|e| e.to_string()) {
@@ -519,88 +647,177 @@ fn analyse_bucket(
             }),
             Err(e) => {
                 out.not_assessed = Some(Ok(format!("the bucket policy: {e}")));
-                return out;
+                return (out, None);
             }
         },
     };
-    let Some((principals, undecided)) = loaded else {
+    let Some((_, undecided)) = loaded else {
         out.not_assessed = Some(Ok("IAM was not collected".into()));
-        return out;
+        return (out, None);
     };
     out.undecided = undecided.clone();
-    let bucket_allows = policy
+    let allows = policy
         .as_ref()
         .is_some_and(|r| r.doc.statements().iter().any(|s| s.allow));
+    let resources = scopes
+        .iter()
+        .map(|s| s.keys.iter().map(|k| format!("{}/{k}", b.arn)).collect())
+        .collect();
+    let shared = scopes
+        .iter()
+        .map(|s| {
+            (
+                Arc::from(s.team.prefix.as_str()),
+                s.keys.iter().map(|k| Arc::from(k.as_str())).collect(),
+            )
+        })
+        .collect();
+    (
+        out,
+        Some(Target {
+            scopes,
+            shared,
+            resources,
+            policy,
+            allows,
+        }),
+    )
+}
+
+/// One principal against every bucket. Its plans (one per action: the statements that can
+/// apply, conditions decided and variables resolved once) depend on the bucket only
+/// through the bucket policy, so buckets without one share the same plans; each key is
+/// then a matter of resource elements.
+fn analyse_principal(
+    inv: &Inventory,
+    settings: &Settings,
+    p: &Principal,
+    targets: &[(usize, Target)],
+) -> Outcome {
+    let (identity, boundary) = p.policies.as_ref().map_err(Clone::clone)?;
+    let grants = may_grant_objects(identity.iter().map(|r| &*r.doc));
+    if !grants && !targets.iter().any(|(_, t)| t.allows) {
+        return Ok(Vec::new());
+    }
     let actions: Vec<(Action, Give)> = ACTIONS
         .iter()
         .filter_map(|(a, give)| Action::new(a).map(|a| (a, *give)))
         .collect();
-
-    for p in principals {
-        let (identity, boundary) = match &p.policies {
-            Ok(x) => x,
-            Err(why) => {
-                out.undecided
-                    .push((p.arn.clone(), p.kind, p.name.clone(), why.clone()));
-                continue;
-            }
-        };
-        out.principals_evaluated += 1;
-        if !bucket_allows && !may_grant_objects(identity.iter().map(|r| &*r.doc)) {
+    let ctx = context(inv, p);
+    let mut unpoliced: Option<Vec<(Plan<'_>, Give)>> = None;
+    let membership = Arc::new(membership(settings, p));
+    let (arn, name): (Arc<str>, Arc<str>) = (Arc::from(p.arn.as_str()), Arc::from(p.name.as_str()));
+    // The same statements grant in bucket after bucket: one copy of each label.
+    let mut labels: HashMap<String, Arc<str>> = HashMap::new();
+    let mut out = Vec::new();
+    for (i, t) in targets {
+        if !t.allows && !grants {
             continue;
         }
-        let set = PolicySet {
-            identity: identity.iter().map(Resolved::named).collect(),
-            boundary: boundary.as_ref().map(Resolved::named),
-            resource: policy.as_ref().map(Resolved::named),
-        };
-        let ctx = context(inv, p);
-        // One plan per action: the principal's statements for it, conditions decided and
-        // variables resolved once; each key is then a matter of resource elements.
-        let plans: Vec<(Plan<'_>, Give)> = actions
-            .iter()
-            .map(|(action, give)| (Plan::new(&set, Some(&p.arn), action, &ctx), *give))
-            .collect();
-        let mut reach: BTreeMap<String, TeamReach> = BTreeMap::new();
-        for s in &scopes {
-            for (plan, give) in &plans {
-                for key in &s.keys {
-                    let resource = format!("{}/{key}", b.arn);
-                    if plan.decide(&resource, None) != Decision::Allow {
-                        continue;
-                    }
-                    let e = plan.evaluate(&resource, None);
-                    let r = reach.entry(s.team.team.clone()).or_default();
-                    r.prefix.clone_from(&s.team.prefix);
-                    give(&mut r.access);
-                    if r.key.is_empty() {
-                        r.key.clone_from(key);
-                    }
-                    for g in &e.granted_by {
-                        let label = format!("{} {}", g.policy, g.statement);
-                        if !r.granted_by.contains(&label) {
-                            r.granted_by.push(label);
-                        }
-                    }
-                    for a in &e.assumed {
-                        let n = crate::iam::assumption_note(a);
-                        if !r.assumed.contains(&n) {
-                            r.assumed.push(n);
-                        }
-                    }
-                    break;
-                }
+        let own;
+        let plans = match &t.policy {
+            None => unpoliced.get_or_insert_with(|| {
+                plans(identity, boundary.as_ref(), None, &p.arn, &actions, &ctx)
+            }),
+            Some(policy) => {
+                own = plans(
+                    identity,
+                    boundary.as_ref(),
+                    Some(policy),
+                    &p.arn,
+                    &actions,
+                    &ctx,
+                );
+                &own
             }
-        }
+        };
+        let reach = reach_of(t, plans, &mut labels);
         if !reach.is_empty() {
-            out.principals.push(PrincipalAccess {
-                arn: p.arn.clone(),
-                kind: p.kind,
-                name: p.name.clone(),
-                membership: membership(settings, p),
-                reach,
-            });
+            out.push((
+                *i,
+                PrincipalAccess {
+                    arn: arn.clone(),
+                    kind: p.kind,
+                    name: name.clone(),
+                    membership: membership.clone(),
+                    reach,
+                },
+            ));
         }
     }
-    out
+    Ok(out)
+}
+
+/// One plan per action for a principal's policies and, when the bucket has one, its
+/// bucket policy.
+fn plans<'a>(
+    identity: &'a [Resolved],
+    boundary: Option<&'a Resolved>,
+    policy: Option<&'a Resolved>,
+    arn: &'a str,
+    actions: &'a [(Action, Give)],
+    ctx: &'a Context,
+) -> Vec<(Plan<'a>, Give)> {
+    let set = PolicySet {
+        identity: identity.iter().map(Resolved::named).collect(),
+        boundary: boundary.map(Resolved::named),
+        resource: policy.map(Resolved::named),
+    };
+    actions
+        .iter()
+        .map(|(action, give)| (Plan::new(&set, Some(arn), action, ctx), *give))
+        .collect()
+}
+
+/// What the plans reach of each team of a bucket: per team and action, the first key
+/// allowed, with the statements that grant it and the conditions assumed.
+fn reach_of(
+    t: &Target,
+    plans: &[(Plan<'_>, Give)],
+    labels: &mut HashMap<String, Arc<str>>,
+) -> Reach {
+    let mut intern = |text: String| -> Arc<str> {
+        labels
+            .entry(text)
+            .or_insert_with_key(|k| Arc::from(k.as_str()))
+            .clone()
+    };
+    let mut reach = Reach::default();
+    for ((s, resources), (prefix, keys)) in t.scopes.iter().zip(&t.resources).zip(&t.shared) {
+        for (plan, give) in plans {
+            for (key, resource) in keys.iter().zip(resources) {
+                if plan.decide(resource, None) != Decision::Allow {
+                    continue;
+                }
+                let e = plan.evaluate(resource, None);
+                let r = reach.entry(&s.team.team);
+                r.prefix.clone_from(prefix);
+                give(&mut r.access);
+                if r.key.is_none() {
+                    r.key = Some(key.clone());
+                }
+                for g in &e.granted_by {
+                    let label = intern(format!("{} {}", g.policy, g.statement));
+                    if !r.granted_by.contains(&label) {
+                        r.granted_by.push(label);
+                    }
+                }
+                for a in &e.assumed {
+                    let n = intern(crate::iam::assumption_note(a));
+                    if !r.assumed.contains(&n) {
+                        r.assumed.push(n);
+                    }
+                }
+                break;
+            }
+        }
+    }
+    // Hundreds of thousands of these live until the report: no spare capacity (a vector's
+    // first allocation holds four).
+    reach.0.shrink_to_fit();
+    for (_, r) in &mut reach.0 {
+        r.granted_by.shrink_to_fit();
+        r.assumed.shrink_to_fit();
+    }
+    reach
 }

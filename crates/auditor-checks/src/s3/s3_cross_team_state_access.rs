@@ -22,7 +22,8 @@ declare_check! {
     /// not its own; when its team is unknown, when it reaches more than one team. The
     /// evidence names the principal, the team prefix, a key it reaches, what it can do
     /// there, and the statements that grant it; one finding per principal covers every
-    /// state bucket. Principals in `checks.s3.state_admins`
+    /// state bucket, with one line per team, access and grant, naming the buckets where it
+    /// holds (the first five, and how many more). Principals in `checks.s3.state_admins`
     /// (and `checks.iam.break_glass_roles`) pass as expected access. A principal of
     /// unknown team that reaches one team is not assessed: say which team it is. The
     /// report's access matrix shows every principal × team.
@@ -71,31 +72,96 @@ declare_check! {
     }
 }
 
-fn reach_evidence(
-    bucket: &str,
-    p: &PrincipalAccess,
-    teams: &[&String],
-    why: &str,
-) -> Vec<Evidence> {
-    teams
-        .iter()
-        .filter_map(|t| p.reach.get(*t).map(|r| (t, r)))
-        .map(|(team, r)| {
+/// Buckets named in one evidence line, at most; the rest are counted.
+const BUCKETS_NAMED: usize = 5;
+
+/// One evidence line in the making: what a principal can do of one team and why, the
+/// first key found, and the buckets where it holds (the first few named, all counted).
+struct Line {
+    observed: String,
+    reason: String,
+    field: String,
+    named: Vec<String>,
+    buckets: usize,
+}
+
+/// One line per (access, team, reason) however many buckets it holds in: a principal that
+/// reaches a team in 200 buckets costs one line, not 200 (nor 200 lines kept until the end).
+#[derive(Default)]
+struct Lines {
+    lines: Vec<Line>,
+    /// (observed, reason) → its line.
+    at: std::collections::HashMap<(String, String), usize>,
+}
+
+impl Lines {
+    fn add(&mut self, bucket: &str, p: &PrincipalAccess, teams: &[&String], why: &str) {
+        for (team, r) in teams.iter().filter_map(|t| p.reach.get(t).map(|r| (t, r))) {
             let mut reason = format!("{why}; granted by {}", r.granted_by.join("; "));
             if !r.assumed.is_empty() {
                 reason.push_str(&format!("; {}", r.assumed.join("; ")));
             }
-            ev(
-                format!("arn:aws:s3:::{bucket}/{}", r.key),
-                format!(
-                    "{} of the state of team {team} ({})",
-                    r.access.label(),
-                    r.prefix
-                ),
-                reason,
-            )
-        })
-        .collect()
+            let observed = format!(
+                "{} of the state of team {team} ({})",
+                r.access.label(),
+                r.prefix
+            );
+            match self.at.get(&(observed.clone(), reason.clone())) {
+                Some(&i) => {
+                    let l = &mut self.lines[i];
+                    l.buckets += 1;
+                    if l.named.len() < BUCKETS_NAMED {
+                        l.named.push(bucket.to_owned());
+                    }
+                }
+                None => {
+                    self.at
+                        .insert((observed.clone(), reason.clone()), self.lines.len());
+                    self.lines.push(Line {
+                        observed,
+                        reason,
+                        field: format!(
+                            "arn:aws:s3:::{bucket}/{}",
+                            r.key.as_deref().unwrap_or_default()
+                        ),
+                        named: vec![bucket.to_owned()],
+                        buckets: 1,
+                    });
+                }
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// The evidence: `read of the state of team crm (services/crm/) in 3 state buckets:
+    /// a, b, c` when it holds in more than one.
+    fn evidence(self) -> Vec<Evidence> {
+        self.lines
+            .into_iter()
+            .map(|l| {
+                let observed = if l.buckets > 1 {
+                    let more = l.buckets - l.named.len();
+                    format!(
+                        "{} in {} state buckets: {}{}",
+                        l.observed,
+                        l.buckets,
+                        l.named.join(", "),
+                        if more > 0 {
+                            format!(" and {more} more")
+                        } else {
+                            String::new()
+                        }
+                    )
+                } else {
+                    l.observed
+                };
+                ev(l.field, observed, l.reason)
+            })
+            .collect()
+    }
 }
 
 /// One principal's findings across every state bucket, merged into one verdict.
@@ -103,8 +169,8 @@ fn reach_evidence(
 struct Merged {
     kind: &'static str,
     name: String,
-    fails: Vec<Evidence>,
-    passes: Vec<Evidence>,
+    fails: Lines,
+    passes: Lines,
     undecided: Vec<String>,
 }
 
@@ -136,19 +202,19 @@ impl Check for CrossTeamStateAccess {
                 m.undecided.push(format!("bucket {}: {why}", b.name));
             }
             for p in &a.principals {
-                let m = by_principal.entry(p.arn.clone()).or_default();
-                (m.kind, m.name) = (p.kind, p.name.clone());
+                let m = by_principal.entry(p.arn.to_string()).or_default();
+                (m.kind, m.name) = (p.kind, p.name.to_string());
                 let all: Vec<&String> = p.reach.keys().collect();
-                match (p.verdict(), &p.membership) {
+                match (p.verdict(), &*p.membership) {
                     (Verdict::CrossTeam, Membership::Teams(own, source)) => {
-                        m.fails.extend(reach_evidence(
+                        m.fails.add(
                             &b.name,
                             p,
                             &p.foreign(),
                             &format!("the principal belongs to team {} ({source})", own.join(", ")),
-                        ));
+                        );
                     }
-                    (Verdict::CrossTeam, _) => m.fails.extend(reach_evidence(
+                    (Verdict::CrossTeam, _) => m.fails.add(
                         &b.name,
                         p,
                         &all,
@@ -156,17 +222,18 @@ impl Check for CrossTeamStateAccess {
                             "its team is unknown and it reaches the state of {} teams; a principal belongs to one",
                             all.len()
                         ),
-                    )),
-                    (Verdict::Expected, Membership::Admin(why)) => m
-                        .passes
-                        .extend(reach_evidence(&b.name, p, &all, &format!("expected: {why}"))),
+                    ),
+                    (Verdict::Expected, Membership::Admin(why)) => {
+                        m.passes
+                            .add(&b.name, p, &all, &format!("expected: {why}"))
+                    }
                     (Verdict::Expected, Membership::Teams(own, source)) => {
-                        m.passes.extend(reach_evidence(
+                        m.passes.add(
                             &b.name,
                             p,
                             &all,
                             &format!("its own team: {} ({source})", own.join(", ")),
-                        ));
+                        );
                     }
                     _ => m.undecided.push(format!(
                         "bucket {}: reaches only the state of team {}, and its team is not known: \
@@ -181,13 +248,13 @@ impl Check for CrossTeamStateAccess {
         for (arn, m) in by_principal {
             let res = crate::iam::resource(ctx, &arn, m.kind, &m.name);
             if !m.fails.is_empty() {
-                let mut e = m.fails;
+                let mut e = m.fails.evidence();
                 e.push(crate::emit::unevaluated(true));
                 out.fail(res, e);
             } else if !m.undecided.is_empty() {
                 out.not_assessed_because(res, m.undecided.join("; "));
             } else if !m.passes.is_empty() {
-                out.pass(res, m.passes);
+                out.pass(res, m.passes.evidence());
             }
         }
     }
