@@ -94,9 +94,14 @@ pub(crate) struct AuditArgs {
     /// Attempts per AWS call under adaptive retry [default: 5].
     #[arg(long)]
     max_attempts: Option<u32>,
-    /// List passing findings in the table too.
+    /// List passing findings in the table too (the same as `--show passed`).
     #[arg(long)]
     show_passed: bool,
+    /// Lists the table leaves out or summarises on large accounts: passed, findings (every
+    /// failing and unassessed one, not 10 per check), state-access (every bucket's
+    /// matrix), all. Comma-separated or repeated.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    show: Vec<crate::output::Show>,
     /// Save the collected inventory (JSON) to this file, to audit it again offline.
     #[arg(long)]
     save_inventory: Option<PathBuf>,
@@ -203,7 +208,7 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
             org::OrgRun {
                 json: args.format == Format::Json,
                 outputs: outputs.iter().map(|o| o.dest.clone()).collect(),
-                show_passed: args.show_passed,
+                table: crate::output::table_options(args.show_passed, &args.show),
                 store,
                 fail_on,
             },
@@ -291,7 +296,8 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
     // The findings are all the report needs: the inventory's memory goes back now.
     drop(inventory);
     let stdout = match args.format {
-        Format::Json => auditor_report::json_v1::to_json(&result),
+        // Streamed to stdout below, as it is serialised.
+        Format::Json => String::new(),
         Format::Csv => auditor_report::csv::to_csv(&result),
         Format::Sarif => auditor_report::sarif::to_sarif(&result),
         Format::Asff => auditor_report::asff::to_asff(&result, &[]),
@@ -337,20 +343,34 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
         .await;
     }
 
-    output::emit(
-        &stdout,
-        || {
-            auditor_report::table::render(
-                &result,
-                auditor_report::table::TableOptions {
-                    show_passed: args.show_passed,
-                },
-            )
-        },
-        args.format != Format::Table,
-    );
+    let mut stdout_err = None;
+    if args.format == Format::Json {
+        // A closed stdout (`| head`) is not the audit's failure; a full disk is.
+        if let Err(e) = auditor_report::json_v1::write_json(&result, std::io::stdout().lock()) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                stdout_err = Some(Failure {
+                    code: 4,
+                    message: format!("cannot write the report to standard output: {e}"),
+                });
+            }
+        }
+    } else {
+        output::emit(
+            &stdout,
+            || {
+                auditor_report::table::render(
+                    &result,
+                    crate::output::table_options(args.show_passed, &args.show),
+                )
+            },
+            args.format != Format::Table,
+        );
+    }
     for said in delivered? {
         crate::fail::say(&said);
+    }
+    if let Some(f) = stdout_err {
+        return Err(f);
     }
     if let Some(f) = store_err {
         return Err(f);

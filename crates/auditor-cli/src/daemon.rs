@@ -311,13 +311,15 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
     };
     // The report is written first: a store that cannot take the run (busy past its
     // retries, disk full) cannot lose what was audited.
-    let json = auditor_report::json_v1::to_json(&result);
     let stamp = crate::state::report_stamp(started_at);
     let dir = d.reports_dir.join(&account);
     let file = crate::state::report_path(&d.reports_dir, &account, &stamp, id);
     let mut written = true;
     for path in [&file, &dir.join("latest.json")] {
-        if let Err(e) = output::write_atomically(path, json.as_bytes()) {
+        // Serialised straight into the file: a large account's report is never held whole.
+        if let Err(e) =
+            output::write_atomically_with(path, |f| auditor_report::json_v1::write_json(&result, f))
+        {
             written = false;
             tracing::error!(target: "auditor::daemon", run = id, path = %path.display(), error = %format!("{e:#}"), "cannot write the report");
         }
@@ -368,7 +370,7 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
             bucket,
             &key,
             "application/json",
-            json.clone().into_bytes(),
+            auditor_report::json_v1::to_json(&result).into_bytes(),
         )
         .await
         {
@@ -437,8 +439,9 @@ pub(crate) fn restore_reports(shared: &Shared, reports: &std::path::Path) -> usi
         let Ok(result) = store.result(r.id) else {
             continue;
         };
-        let json = auditor_report::json_v1::to_json(&result);
-        match output::write_atomically(&path, json.as_bytes()) {
+        match output::write_atomically_with(&path, |f| {
+            auditor_report::json_v1::write_json(&result, f)
+        }) {
             Ok(()) => {
                 restored += 1;
                 tracing::info!(target: "auditor::daemon", run = r.id, path = %path.display(), "report restored from the store");

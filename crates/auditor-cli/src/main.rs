@@ -133,9 +133,13 @@ enum Cmd {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
-        /// List passing findings in the table too.
+        /// List passing findings in the table too (the same as `--show passed`).
         #[arg(long)]
         show_passed: bool,
+        /// Lists the table leaves out or summarises on large accounts: passed, findings,
+        /// state-access, all (see `audit --help`).
+        #[arg(long, value_enum, value_delimiter = ',')]
+        show: Vec<output::Show>,
         /// Also write the report to this file ([FORMAT=]PATH, json or csv); repeatable.
         #[arg(long)]
         output: Vec<PathBuf>,
@@ -258,8 +262,15 @@ fn main() -> ExitCode {
             run,
             format,
             show_passed,
+            show,
             output,
-        } => stored::report(&store.store, run, format, show_passed, &output),
+        } => stored::report(
+            &store.store,
+            run,
+            format,
+            output::table_options(show_passed, &show),
+            &output,
+        ),
         Cmd::Diff {
             store,
             from,

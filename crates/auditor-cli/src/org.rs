@@ -22,7 +22,8 @@ pub(crate) struct OrgRun {
     pub(crate) json: bool,
     /// Where the organisation's JSON report goes (files or objects).
     pub(crate) outputs: Vec<output::Destination>,
-    pub(crate) show_passed: bool,
+    /// What the table lists.
+    pub(crate) table: auditor_report::table::TableOptions,
     pub(crate) store: Option<Mutex<Store>>,
     pub(crate) fail_on: Option<Severity>,
 }
@@ -201,14 +202,7 @@ pub(crate) async fn audit(
     }
     output::emit(
         &json,
-        || {
-            auditor_report::org::render(
-                &audit,
-                auditor_report::table::TableOptions {
-                    show_passed: run.show_passed,
-                },
-            )
-        },
+        || auditor_report::org::render(&audit, run.table),
         run.json,
     );
     for d in delivered {

@@ -203,6 +203,15 @@ const STALE_TMP: std::time::Duration = std::time::Duration::from_secs(600);
 /// leaves the previous file intact, and the rename itself survives a power cut. Temporary
 /// files a killed writer left in the directory are removed first.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_atomically_with(path, |f| f.write_all(bytes))
+}
+
+/// [`write_atomically`], the content written by `write` as it is produced (a large report
+/// is serialised straight into the file, never held whole in memory).
+pub(crate) fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -213,7 +222,7 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> 
         .prefix(TMP_PREFIX)
         .tempfile_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
-    tmp.write_all(bytes)?;
+    write(tmp.as_file_mut())?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     // The rename is durable once the directory is synced (on Unix; elsewhere a no-op).
@@ -248,6 +257,32 @@ pub(crate) fn emit(json: &str, table: impl FnOnce() -> String, as_json: bool) {
         print!("{json}");
     } else {
         print!("{}", table());
+    }
+}
+
+/// `--show`: the long lists the table leaves out by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Show {
+    /// Passing findings too.
+    Passed,
+    /// Every failing and unassessed finding (by default at most 10 per check are listed).
+    Findings,
+    /// Every state bucket's access matrix (by default a summary once it is long).
+    StateAccess,
+    /// All of the above.
+    All,
+}
+
+/// The table's options from `--show-passed` and `--show`.
+pub(crate) fn table_options(
+    show_passed: bool,
+    show: &[Show],
+) -> auditor_report::table::TableOptions {
+    let has = |x: Show| show.contains(&x) || show.contains(&Show::All);
+    auditor_report::table::TableOptions {
+        show_passed: show_passed || has(Show::Passed),
+        show_all_findings: has(Show::Findings),
+        show_state_access: has(Show::StateAccess),
     }
 }
 
@@ -295,7 +330,8 @@ pub(crate) fn print_checks(format: ChecksFormat) -> u8 {
 }
 
 /// For `make bench`: with `AUDITOR_PEAK_RSS_FILE` set, writes the process's peak resident
-/// set size in bytes (Linux `VmHWM`) to that file at exit.
+/// set size in bytes (Linux `VmHWM`) to that file at exit, and its CPU time on a second
+/// line.
 pub(crate) fn record_peak_rss() {
     let Some(path) = std::env::var_os("AUDITOR_PEAK_RSS_FILE") else {
         return;
@@ -307,8 +343,21 @@ pub(crate) fn record_peak_rss() {
                 .find_map(|l| l.strip_prefix("VmHWM:"))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         });
+    // And the CPU time of every thread (`utime` and `stime`, in clock ticks of 1/100 s on
+    // Linux), on a second line: user and system seconds.
+    let cpu = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let after = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = after.split_whitespace().collect();
+            let tick = |i: usize| f.get(i)?.parse::<f64>().ok().map(|t| t / 100.0);
+            Some(format!("{} {}", tick(11)?, tick(12)?))
+        });
     if let Some(kib) = kib {
-        let _ = std::fs::write(path, (kib * 1024).to_string());
+        let _ = std::fs::write(
+            path,
+            format!("{}\n{}\n", kib * 1024, cpu.unwrap_or_default()),
+        );
     }
 }
 

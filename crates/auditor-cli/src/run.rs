@@ -152,6 +152,23 @@ pub(crate) async fn deliver_all(
     let mut said = Vec::new();
     let mut failed = None;
     for o in outputs {
+        // The JSON report is serialised straight into its file.
+        if let (crate::output::ReportFormat::Json, crate::output::Destination::File(p)) =
+            (o.format, &o.dest)
+        {
+            match crate::output::write_atomically_with(p, |f| {
+                auditor_report::json_v1::write_json(result, f)
+            }) {
+                Ok(()) => said.push(format!("JSON report written to {}", p.display())),
+                Err(e) => {
+                    failed.get_or_insert(Failure {
+                        code: 4,
+                        message: format!("cannot write the report to {}: {e:#}", p.display()),
+                    });
+                }
+            }
+            continue;
+        }
         let (body, what) = o.format.render(result, changes);
         match deliver(cfg, &o.dest, &body, what, o.format.content_type()).await {
             Ok(s) => said.push(s),

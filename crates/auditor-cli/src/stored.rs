@@ -185,7 +185,7 @@ pub(crate) fn report(
     path: &Path,
     run: i64,
     format: crate::audit::Format,
-    show_passed: bool,
+    table: auditor_report::table::TableOptions,
     outputs: &[std::path::PathBuf],
 ) -> Result<u8, Failure> {
     use crate::output::{Destination, Output};
@@ -232,13 +232,7 @@ pub(crate) fn report(
             "{}",
             auditor_report::asff::to_asff(&result, &resolved_by(&store, run, &result)?)
         ),
-        crate::audit::Format::Table => print!(
-            "{}",
-            auditor_report::table::render(
-                &result,
-                auditor_report::table::TableOptions { show_passed }
-            )
-        ),
+        crate::audit::Format::Table => print!("{}", auditor_report::table::render(&result, table)),
     }
     for o in &outputs {
         crate::fail::say(&format!("report written to {}", o.dest));

@@ -66,7 +66,7 @@ fn resource_type(arn: &str, kind: &str) -> &'static str {
 
 /// The run as ASFF batches, one JSON object per line; `resolved` from a store, if any.
 pub fn to_asff(result: &AuditResult, resolved: &[Resolved]) -> String {
-    let report = crate::json_v1::build(result);
+    let report = crate::json_v1::build_full(result);
     let home = result
         .regions
         .first()

@@ -38,7 +38,7 @@ fn cell(s: &str) -> String {
 
 /// The findings of `result` as CSV, failures first as in the JSON report.
 pub fn to_csv(result: &AuditResult) -> String {
-    let report = crate::json_v1::build(result);
+    let report = crate::json_v1::build_full(result);
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());

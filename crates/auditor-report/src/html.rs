@@ -9,7 +9,7 @@
 //! remediation (naming the resource) and references; the coverage gaps with the IAM action
 //! to grant; every check that ran.
 //!
-//! It is written from the v1 report ([`crate::json_v1::build`]), so its numbers are the JSON
+//! It is written from the v1 report ([`crate::json_v1::build_full`]), so its numbers are the JSON
 //! report's. Elements carry `data-*` attributes (status, code, counts) for the browser test
 //! and for anyone who scripts over a saved copy.
 
@@ -50,7 +50,7 @@ pub struct Change {
 
 /// The review report of `result`, with what changed since the previous run when known.
 pub fn to_html(result: &AuditResult, changes: Option<&Changes>) -> String {
-    render(&json_v1::build(result), changes)
+    render(&json_v1::build_full(result), changes)
 }
 
 /// Text for HTML: control and reordering characters shown as `\u{..}` (as in every human
@@ -377,7 +377,50 @@ fn practices(h: &mut String, r: &Report) {
     h.push_str("</tbody></table></section>\n");
 }
 
+/// The groups of principals by id.
+type Groups<'r> = std::collections::HashMap<&'r str, &'r auditor_model::s3::PrincipalGroup>;
+
+/// The group a matrix row stands for, if any.
+fn group_of<'r>(
+    groups: &Groups<'r>,
+    row: &auditor_model::s3::AccessRow,
+) -> Option<&'r auditor_model::s3::PrincipalGroup> {
+    groups.get(row.group.as_deref()?).copied()
+}
+
+/// The groups of principals the matrices' rows stand for, each listed once.
+fn principal_groups(h: &mut String, r: &Report) {
+    if r.state_access_groups.is_empty() {
+        return;
+    }
+    h.push_str(
+        "<h3>Groups of principals</h3><p class=\"muted\">Principals with the same access to a \
+         bucket share one row; each group is listed here once.</p><dl class=\"groups\">",
+    );
+    for g in &r.state_access_groups {
+        let _ = write!(
+            h,
+            "<dt id=\"group-{id}\">{id} ({n} principals)</dt><dd>",
+            id = esc(&g.id),
+            n = g.principals.len()
+        );
+        let names: Vec<String> = g
+            .principals
+            .iter()
+            .map(|p| format!("<code>{}</code>", esc(p)))
+            .collect();
+        h.push_str(&names.join(", "));
+        h.push_str("</dd>");
+    }
+    h.push_str("</dl>");
+}
+
 fn state_access(h: &mut String, r: &Report) {
+    let groups: Groups<'_> = r
+        .state_access_groups
+        .iter()
+        .map(|g| (g.id.as_str(), g))
+        .collect();
     h.push_str("<section id=\"state-access\"><h2>Terraform state access</h2>");
     if r.state_access.is_empty() {
         h.push_str(
@@ -409,7 +452,10 @@ fn state_access(h: &mut String, r: &Report) {
             h,
             "<p class=\"muted\">{} principals evaluated; {} reach some team's state.</p>",
             m.principals_evaluated,
-            m.rows.len()
+            m.rows
+                .iter()
+                .map(|row| group_of(&groups, row).map_or(1, |g| g.principals.len()))
+                .sum::<usize>()
         );
         let _ = write!(
             h,
@@ -430,9 +476,14 @@ fn state_access(h: &mut String, r: &Report) {
         for row in &m.rows {
             let _ = write!(
                 h,
-                "<tr class=\"principal {v}\" data-verdict=\"{v}\"><td><code>{p}</code></td><td>{teams}{how}</td>",
+                "<tr class=\"principal {v}\" data-verdict=\"{v}\"><td><code>{p}</code>{more}</td><td>{teams}{how}</td>",
                 v = esc(&row.verdict),
                 p = esc(&row.principal),
+                more = group_of(&groups, row).map_or(String::new(), |g| format!(
+                    " <span class=\"muted\">and {} more, group <a href=\"#group-{id}\">{id}</a></span>",
+                    g.principals.len().saturating_sub(1),
+                    id = esc(&g.id)
+                )),
                 teams = if row.teams.is_empty() {
                     "unknown".to_owned()
                 } else {
@@ -475,6 +526,7 @@ fn state_access(h: &mut String, r: &Report) {
             h.push_str("</ul>");
         }
     }
+    principal_groups(h, r);
     h.push_str("</section>\n");
 }
 

@@ -14,11 +14,22 @@ use time::format_description::well_known::Rfc3339;
 /// The value of the `schema` field.
 pub const SCHEMA: &str = "auditor.report.v1";
 
+/// The value of the `schema_version` field: v1's minor version (fields only added; see
+/// `REPORT-V1.md`, "Versions").
+pub const SCHEMA_VERSION: &str = "1.1";
+
+/// Evidence items listed per finding, at most; `evidence_omitted` counts the rest.
+pub const EVIDENCE_CAP: usize = 50;
+
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     /// Always [`SCHEMA`].
     pub schema: String,
+    /// The minor version within v1, [`SCHEMA_VERSION`]. Added in 1.1 (absent before:
+    /// 1.0).
+    #[serde(default = "v1_0")]
+    pub schema_version: String,
     /// The program that wrote it.
     pub tool: Tool,
     /// The Well-Architected revision every `SECnn-BPnn` id refers to.
@@ -53,6 +64,10 @@ pub struct Report {
     /// (principal × team), when S3 was audited. Added in 0.1 (optional).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub state_access: Vec<auditor_model::s3::StateAccessMatrix>,
+    /// The principals each grouped row of `state_access` stands for (`rows[].group`).
+    /// Added in 1.1 (optional).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub state_access_groups: Vec<auditor_model::s3::PrincipalGroup>,
     /// AWS requests the audit sent, per service: `requests` (retries included),
     /// `throttled` answers, `rate_limited_ms` spent waiting for the auditor's own rate
     /// limit, and the SDK's `retries` with `retry_wait_ms` spent waiting to retry. Absent
@@ -102,6 +117,16 @@ pub struct CheckRun {
     /// e.g. `ELB.1`. Added in 0.1 (optional).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fsbp: Vec<String>,
+    /// How to fix a failure, as the check's documentation says it (placeholders such as
+    /// `<bucket>` unfilled; each failing finding carries its own, filled). Added in 1.1.
+    #[serde(default)]
+    pub remediation: String,
+    /// Why it matters, from the check's documentation. Added in 1.1.
+    #[serde(default)]
+    pub why: String,
+    /// The documents the check rests on. Added in 1.1.
+    #[serde(default)]
+    pub references: Vec<String>,
     /// Its findings by status.
     #[serde(flatten)]
     pub counts: Counts,
@@ -125,11 +150,16 @@ pub struct Finding {
     pub status_reason: Option<String>,
     /// The resource.
     pub resource: Resource,
-    /// What was observed.
+    /// What was observed (at most [`EVIDENCE_CAP`] items).
     pub evidence: Vec<Evidence>,
+    /// Evidence items left out past [`EVIDENCE_CAP`]. Added in 1.1 (absent when none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub evidence_omitted: usize,
     /// WA practices with titles.
     pub wa: Vec<WaRef>,
-    /// How to fix a failure.
+    /// How to fix this failure, naming its resource. Since 1.1 empty on passing and
+    /// unassessed findings (the check's text is `checks[].remediation`).
+    #[serde(default)]
     pub remediation: String,
     /// Stable id across runs.
     pub fingerprint: String,
@@ -235,15 +265,50 @@ pub struct Practice {
     pub counts: Counts,
 }
 
+fn v1_0() -> String {
+    "1.0".into()
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// The `## References` of a check's docs, one per item.
+fn references(m: &auditor_checks::CheckMeta) -> Vec<String> {
+    m.section("References")
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- "))
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
 fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&Rfc3339)
         .unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
 
-/// Builds the v1 report of an audit.
+/// Builds the v1 report of an audit, as the JSON report carries it since 1.1: evidence
+/// capped at [`EVIDENCE_CAP`] items, remediation on failing findings only.
 pub fn build(result: &AuditResult) -> Report {
-    let mut findings = result.findings.clone();
+    build_with(result, true)
+}
+
+/// Builds the v1 report with every evidence item and every finding's remediation: what the
+/// other formats (CSV, SARIF, ASFF, OCSF, HTML, the table) are written from.
+pub fn build_full(result: &AuditResult) -> Report {
+    build_with(result, false)
+}
+
+fn build_with(result: &AuditResult, compact: bool) -> Report {
+    let cap = if compact { EVIDENCE_CAP } else { usize::MAX };
+    let mut findings: Vec<&auditor_model::Finding> = result.findings.iter().collect();
     sort_findings(&mut findings);
+    let mut counts: BTreeMap<&str, Counts> = BTreeMap::new();
+    for f in &findings {
+        counts.entry(f.code.as_str()).or_default().add(f);
+    }
     let wa_title = |id: &str| {
         catalog()
             .get(id)
@@ -257,15 +322,26 @@ pub fn build(result: &AuditResult) -> Report {
         .filter_map(|code| auditor_checks::by_code(code))
         .map(|c| {
             let m = c.meta();
-            let mine: Vec<_> = findings.iter().filter(|f| f.code == m.code).collect();
+            let severity = findings
+                .iter()
+                .find(|f| f.code == m.code)
+                .map_or(m.severity, |f| f.severity);
             CheckRun {
                 code: m.code.into(),
                 name: m.name.into(),
                 title: m.title.into(),
-                severity: mine.first().map_or(m.severity, |f| f.severity).to_string(),
+                severity: severity.to_string(),
                 wa: m.wa.iter().map(|w| (*w).to_owned()).collect(),
                 fsbp: m.fsbp.iter().map(|f| (*f).to_owned()).collect(),
-                counts: Counts::of(mine.iter().copied()),
+                remediation: m.remediation(),
+                why: m
+                    .section("Why it matters")
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                references: references(m),
+                counts: counts.get(m.code).copied().unwrap_or_default(),
             }
         })
         .collect();
@@ -306,6 +382,7 @@ pub fn build(result: &AuditResult) -> Report {
 
     Report {
         schema: SCHEMA.into(),
+        schema_version: SCHEMA_VERSION.into(),
         tool: Tool {
             name: "auditor".into(),
             version: env!("CARGO_PKG_VERSION").into(),
@@ -320,7 +397,7 @@ pub fn build(result: &AuditResult) -> Report {
         started_at: rfc3339(result.started_at),
         finished_at: rfc3339(result.finished_at),
         summary: Summary {
-            counts: Counts::of(&findings),
+            counts: Counts::of(findings.iter().copied()),
             failing_by_severity,
             coverage_gaps: result.gaps.len(),
             suppressed: findings
@@ -349,12 +426,14 @@ pub fn build(result: &AuditResult) -> Report {
                 evidence: f
                     .evidence
                     .iter()
+                    .take(cap)
                     .map(|e| Evidence {
                         field: e.field.clone(),
                         observed: e.observed.clone(),
                         reason: e.reason.clone(),
                     })
                     .collect(),
+                evidence_omitted: f.evidence.len().saturating_sub(cap),
                 wa: f
                     .wa_ids
                     .iter()
@@ -363,7 +442,11 @@ pub fn build(result: &AuditResult) -> Report {
                         title: wa_title(w.as_str()),
                     })
                     .collect(),
-                remediation: f.remediation.clone(),
+                remediation: if f.status == Status::Fail || !compact {
+                    f.remediation.clone()
+                } else {
+                    String::new()
+                },
                 fingerprint: f.fingerprint.clone(),
                 suppression: f.suppression.clone(),
             })
@@ -381,6 +464,7 @@ pub fn build(result: &AuditResult) -> Report {
             })
             .collect(),
         state_access: result.state_access.clone(),
+        state_access_groups: result.state_access_groups.clone(),
         api_requests: result.api.clone(),
     }
 }
@@ -390,12 +474,32 @@ pub fn to_json(result: &AuditResult) -> String {
     to_json_of(&build(result))
 }
 
-/// A built report as pretty JSON, newline-terminated.
+/// A built report as JSON, one value per line indented by one space, newline-terminated.
 pub fn to_json_of(report: &Report) -> String {
-    // Serializing plain structs of strings and numbers cannot fail.
-    let mut s = serde_json::to_string_pretty(report).unwrap_or_default();
-    s.push('\n');
-    s
+    let mut out = Vec::new();
+    // Serializing plain structs of strings and numbers into memory cannot fail.
+    let _ = write_report(report, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes the report of an audit as [`to_json_of`] does, to `w` as it is serialised (no
+/// copy of the whole text in memory).
+pub fn write_json(result: &AuditResult, w: impl std::io::Write) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
+    write_report(&build(result), &mut w)?;
+    w.flush()
+}
+
+/// Pretty JSON with a one-space indent: as readable as two, and a large account's report
+/// is a tenth smaller (the indentation of 20,000 findings is megabytes).
+fn write_report(report: &Report, mut w: impl std::io::Write) -> std::io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(
+        &mut w,
+        serde_json::ser::PrettyFormatter::with_indent(b" "),
+    );
+    report.serialize(&mut ser).map_err(std::io::Error::from)?;
+    w.write_all(b"\n")
 }
 
 /// The JSON Schema of the v1 report, generated from these types (`auditor schema report`;

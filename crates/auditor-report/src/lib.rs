@@ -19,8 +19,9 @@ use auditor_model::{Finding, Status};
 
 /// Sorts findings for every reporter: failures first, then not assessed, then passes;
 /// within each, highest severity first, then code and resource.
-pub fn sort_findings(findings: &mut [Finding]) {
+pub fn sort_findings<F: std::borrow::Borrow<Finding>>(findings: &mut [F]) {
     findings.sort_by(|a, b| {
+        let (a, b) = (a.borrow(), b.borrow());
         a.status
             .cmp(&b.status)
             .then(b.severity.cmp(&a.severity))
@@ -51,6 +52,15 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Counts one more finding.
+    pub fn add(&mut self, f: &Finding) {
+        match f.status {
+            Status::Fail => self.fail += 1,
+            Status::Pass => self.pass += 1,
+            Status::NotAssessed => self.not_assessed += 1,
+        }
+    }
+
     /// Counts the findings that satisfy `keep`.
     pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Counts {
         let mut c = Counts::default();

@@ -27,7 +27,7 @@ fn severity(s: &str) -> (u8, &'static str) {
 
 /// The run as OCSF Compliance Finding events, one per line.
 pub fn to_ocsf(result: &AuditResult) -> String {
-    let report = crate::json_v1::build(result);
+    let report = crate::json_v1::build_full(result);
     let time_ms = (result.finished_at.unix_timestamp_nanos() / 1_000_000) as i64;
     let mut out = String::new();
     for f in &report.findings {

@@ -51,7 +51,7 @@ fn level(severity: &str) -> &'static str {
 
 /// The run as SARIF 2.1.0 (pretty-printed JSON).
 pub fn to_sarif(result: &AuditResult) -> String {
-    let report = crate::json_v1::build(result);
+    let report = crate::json_v1::build_full(result);
     let mut rules = Vec::new();
     let mut index = std::collections::BTreeMap::new();
     for code in &result.checks_run {

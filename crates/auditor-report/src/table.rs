@@ -1,6 +1,6 @@
 //! The terminal report: what failed or could not be assessed, the WA roll-up, the gaps.
 
-use crate::json_v1::build;
+use crate::json_v1::build_full;
 use auditor_model::AuditResult;
 use tabled::builder::Builder;
 use tabled::settings::Style;
@@ -10,7 +10,20 @@ use tabled::settings::Style;
 pub struct TableOptions {
     /// List passing findings too (default: only failures and not assessed).
     pub show_passed: bool,
+    /// List every finding shown (default: at most [`FINDINGS_PER_CHECK`] per check and
+    /// status, the rest counted).
+    pub show_all_findings: bool,
+    /// Print every state bucket's matrix (default: only while they are short, else a
+    /// summary; see [`STATE_ROWS_SHOWN`]).
+    pub show_state_access: bool,
 }
+
+/// Findings listed per check and status unless every one is asked for.
+pub const FINDINGS_PER_CHECK: usize = 10;
+
+/// Matrix rows (all buckets together) printed unless every matrix is asked for; past
+/// this, the table prints a summary of the state access.
+pub const STATE_ROWS_SHOWN: usize = 60;
 
 /// Renders a table in the sharp style with every cell's control and invisible format
 /// characters escaped (AWS data such as S3 keys, tags and names is shown, never obeyed:
@@ -43,7 +56,7 @@ pub fn render(result: &AuditResult, opts: TableOptions) -> String {
 }
 
 fn render_raw(result: &AuditResult, opts: TableOptions) -> String {
-    let r = build(result);
+    let r = build_full(result);
     let mut out = String::new();
     out += &format!(
         "auditor {} — account {} as {}\nregions: {}\nservices: {} · WA revision {}\n\n",
@@ -59,10 +72,26 @@ fn render_raw(result: &AuditResult, opts: TableOptions) -> String {
         r.wa_revision,
     );
 
+    out += &totals(&r);
+    // Findings are sorted by status, severity, check: at most FINDINGS_PER_CHECK of each
+    // check and status are listed, the rest counted per check.
+    let mut listed: std::collections::HashMap<(&str, &str), usize> = Default::default();
+    let mut left_out: std::collections::BTreeMap<&str, usize> = Default::default();
     let shown: Vec<_> = r
         .findings
         .iter()
         .filter(|f| opts.show_passed || f.status != "pass")
+        .filter(|f| {
+            let n = listed
+                .entry((f.code.as_str(), f.status.as_str()))
+                .or_default();
+            *n += 1;
+            let keep = opts.show_all_findings || *n <= FINDINGS_PER_CHECK;
+            if !keep {
+                *left_out.entry(f.code.as_str()).or_default() += 1;
+            }
+            keep
+        })
         .collect();
     if shown.is_empty() {
         out += "No failing or unassessed findings.\n\n";
@@ -109,36 +138,25 @@ fn render_raw(result: &AuditResult, opts: TableOptions) -> String {
             ]);
         }
         out += &sharp(b);
-        out += "\n\n";
+        out += "\n";
+        if !left_out.is_empty() {
+            let total: usize = left_out.values().sum();
+            let each: Vec<String> = left_out.iter().map(|(c, n)| format!("{c} {n}")).collect();
+            out += &format!(
+                "{total} more findings not listed ({}): `--show findings` lists them all, \
+                 the report files (`--output`) hold every one.\n",
+                each.join(", ")
+            );
+        }
+        out += "\n";
     }
 
-    out += &state_access(&r.state_access);
-
-    let s = &r.summary;
-    let sev: Vec<String> = s
-        .failing_by_severity
-        .iter()
-        .rev()
-        .filter(|(_, n)| **n > 0)
-        .map(|(k, n)| format!("{n} {k}"))
-        .collect();
-    out += &format!(
-        "Findings: {} fail{}{}, {} pass, {} not assessed, from {} checks.\n\n",
-        s.counts.fail,
-        if sev.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", sev.join(", "))
-        },
-        if s.suppressed > 0 {
-            format!(" of which {} suppressed", s.suppressed)
-        } else {
-            String::new()
-        },
-        s.counts.pass,
-        s.counts.not_assessed,
-        r.checks.len(),
-    );
+    let rows: usize = r.state_access.iter().map(|m| m.rows.len()).sum();
+    if opts.show_state_access || rows <= STATE_ROWS_SHOWN {
+        out += &state_access(&r.state_access, &r.state_access_groups);
+    } else {
+        out += &state_access_summary(&r.state_access, &r.state_access_groups);
+    }
 
     let practices: Vec<_> = r
         .wa_rollup
@@ -191,6 +209,35 @@ fn render_raw(result: &AuditResult, opts: TableOptions) -> String {
     out
 }
 
+/// `Findings: 3 fail (1 high, 2 low), 10 pass, 1 not assessed, from 12 checks.`
+fn totals(r: &crate::json_v1::Report) -> String {
+    let s = &r.summary;
+    let sev: Vec<String> = s
+        .failing_by_severity
+        .iter()
+        .rev()
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect();
+    format!(
+        "Findings: {} fail{}{}, {} pass, {} not assessed, from {} checks.\n\n",
+        s.counts.fail,
+        if sev.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", sev.join(", "))
+        },
+        if s.suppressed > 0 {
+            format!(" of which {} suppressed", s.suppressed)
+        } else {
+            String::new()
+        },
+        s.counts.pass,
+        s.counts.not_assessed,
+        r.checks.len(),
+    )
+}
+
 /// `rwd` style: read, write, delete, `-` for none.
 fn cell(a: Option<&auditor_model::s3::Access>) -> String {
     match a {
@@ -202,8 +249,90 @@ fn cell(a: Option<&auditor_model::s3::Access>) -> String {
     }
 }
 
+/// The groups of principals by id.
+type Groups<'r> = std::collections::HashMap<&'r str, &'r auditor_model::s3::PrincipalGroup>;
+
+fn groups_by_id(groups: &[auditor_model::s3::PrincipalGroup]) -> Groups<'_> {
+    groups.iter().map(|g| (g.id.as_str(), g)).collect()
+}
+
+/// The group a row stands for, if any.
+fn group_of<'r>(
+    row: &auditor_model::s3::AccessRow,
+    groups: &Groups<'r>,
+) -> Option<&'r auditor_model::s3::PrincipalGroup> {
+    groups.get(row.group.as_deref()?).copied()
+}
+
+/// A row's principal: its name, or its group's first and how many more.
+fn row_principal(row: &auditor_model::s3::AccessRow, groups: &Groups<'_>) -> String {
+    let name = row.principal.split(':').nth(5).unwrap_or(&row.principal);
+    match group_of(row, groups) {
+        Some(g) => format!(
+            "{name} +{} ({})",
+            g.principals.len().saturating_sub(1),
+            g.id
+        ),
+        None => name.to_owned(),
+    }
+}
+
+/// The principals of a row: its group's size, or one.
+fn row_size(row: &auditor_model::s3::AccessRow, groups: &Groups<'_>) -> usize {
+    group_of(row, groups).map_or(1, |g| g.principals.len())
+}
+
+/// The state access in a few lines, when the matrices are too long to print.
+fn state_access_summary(
+    matrices: &[auditor_model::s3::StateAccessMatrix],
+    groups: &[auditor_model::s3::PrincipalGroup],
+) -> String {
+    let groups = groups_by_id(groups);
+    let mut teams = std::collections::BTreeSet::new();
+    let mut by_verdict: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+        Default::default();
+    let mut unassessed = 0;
+    for m in matrices {
+        if m.not_assessed_reason.is_some() {
+            unassessed += 1;
+            continue;
+        }
+        teams.extend(m.teams.iter().map(|t| t.team.as_str()));
+        for row in &m.rows {
+            let set = by_verdict.entry(row.verdict.as_str()).or_default();
+            match group_of(row, &groups) {
+                Some(g) => set.extend(g.principals.iter().map(String::as_str)),
+                None => {
+                    set.insert(row.principal.as_str());
+                }
+            }
+        }
+    }
+    let each: Vec<String> = by_verdict
+        .iter()
+        .map(|(v, p)| format!("{} {v}", p.len()))
+        .collect();
+    format!(
+        "Terraform state access: {} buckets ({} not assessed), {} teams; principals reaching \
+         state: {}. `--show state-access` prints every bucket's matrix; the JSON report's \
+         `state_access` holds them.\n\n",
+        matrices.len(),
+        unassessed,
+        teams.len(),
+        if each.is_empty() {
+            "none".to_owned()
+        } else {
+            each.join(", ")
+        },
+    )
+}
+
 /// The access matrix of each state bucket.
-fn state_access(matrices: &[auditor_model::s3::StateAccessMatrix]) -> String {
+fn state_access(
+    matrices: &[auditor_model::s3::StateAccessMatrix],
+    group_list: &[auditor_model::s3::PrincipalGroup],
+) -> String {
+    let groups = groups_by_id(group_list);
     let mut out = String::new();
     for m in matrices {
         out += &format!(
@@ -218,7 +347,10 @@ fn state_access(matrices: &[auditor_model::s3::StateAccessMatrix]) -> String {
         out += &format!(
             "{} principals evaluated, {} reach state (r read, w write, d delete)\n",
             m.principals_evaluated,
-            m.rows.len()
+            m.rows
+                .iter()
+                .map(|row| row_size(row, &groups))
+                .sum::<usize>()
         );
         let mut b = Builder::default();
         let mut head = vec!["PRINCIPAL".to_owned(), "TEAM".to_owned()];
@@ -226,13 +358,13 @@ fn state_access(matrices: &[auditor_model::s3::StateAccessMatrix]) -> String {
         head.push("VERDICT".into());
         b.push_record(head);
         for row in &m.rows {
-            let name = row.principal.split(':').nth(5).unwrap_or(&row.principal);
+            let name = row_principal(row, &groups);
             let team = if row.teams.is_empty() {
                 row.membership.clone()
             } else {
                 format!("{} ({})", row.teams.join(", "), row.membership)
             };
-            let mut rec = vec![clip(name, 40), clip(&team, 36)];
+            let mut rec = vec![clip(&name, 40), clip(&team, 36)];
             rec.extend(m.teams.iter().map(|t| cell(row.access.get(&t.team))));
             rec.push(row.verdict.clone());
             b.push_record(rec);
@@ -246,6 +378,28 @@ fn state_access(matrices: &[auditor_model::s3::StateAccessMatrix]) -> String {
                 clip(&n.reason, 100)
             );
         }
+        out += "\n";
+    }
+    for g in group_list {
+        let names: Vec<&str> = g
+            .principals
+            .iter()
+            .take(10)
+            .map(|p| p.split(':').nth(5).unwrap_or(p))
+            .collect();
+        out += &format!(
+            "  {} ({} principals): {}{}\n",
+            g.id,
+            g.principals.len(),
+            names.join(", "),
+            if g.principals.len() > 10 {
+                format!(" and {} more", g.principals.len() - 10)
+            } else {
+                String::new()
+            }
+        );
+    }
+    if !group_list.is_empty() {
         out += "\n";
     }
     out

@@ -75,8 +75,97 @@ fn state_access_matrix_is_reported() {
 
     let text = auditor_report::table::render(&result, Default::default());
     let start = text.find("Terraform state access").unwrap();
-    let end = text.find("Findings:").unwrap();
+    let end = start + text[start..].find("Well-Architected practices").unwrap();
     insta::assert_snapshot!("state_access_table", &text[start..end]);
+}
+
+/// On a large account the table lists at most 10 findings per check and status and counts
+/// the rest; `--show findings` lists them all. Long matrices become a summary unless asked
+/// for; the JSON report caps evidence and says how much it left out.
+#[test]
+fn long_lists_are_summarised_unless_asked_for() {
+    use auditor_report::table::{render, TableOptions};
+    let mut r = result();
+    let failing = r
+        .findings
+        .iter()
+        .find(|f| f.status == auditor_model::Status::Fail)
+        .unwrap()
+        .clone();
+    let code = failing.code.clone();
+    let already = r
+        .findings
+        .iter()
+        .filter(|f| f.code == code && f.status == failing.status)
+        .count();
+    for i in 0..30 {
+        let mut f = failing.clone();
+        f.resource.arn = format!("{}-copy{i:02}", f.resource.arn);
+        f.resource.id = format!("{}-copy{i:02}", f.resource.id);
+        r.findings.push(f);
+    }
+    let total = already + 30;
+    let rows = |text: &str| {
+        text.lines()
+            .filter(|l| l.starts_with("│ fail") && l.contains(&code))
+            .count()
+    };
+    let short = render(&r, TableOptions::default());
+    assert_eq!(rows(&short), 10, "{short}");
+    assert!(
+        short.contains(&format!(
+            "{} more findings not listed ({code} {})",
+            total - 10,
+            total - 10
+        )),
+        "{short}"
+    );
+    let all = render(
+        &r,
+        TableOptions {
+            show_all_findings: true,
+            ..TableOptions::default()
+        },
+    );
+    assert_eq!(rows(&all), total);
+    assert!(!all.contains("more findings not listed"));
+
+    // Evidence past 50 items is counted, not listed.
+    let mut e = r.findings[0].evidence[0].clone();
+    e.observed = "many".into();
+    r.findings[0].evidence = vec![e; 70];
+    let report = auditor_report::json_v1::build(&r);
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.evidence.len() == auditor_report::json_v1::EVIDENCE_CAP)
+        .expect("the finding with 70 evidence items, capped");
+    assert_eq!(f.evidence_omitted, 20);
+
+    // Matrices: printed while short, summarised once long, printed again when asked for.
+    let mut s = state_result();
+    let grown: Vec<_> = (0..70)
+        .map(|i| {
+            let mut row = s.state_access[0].rows[0].clone();
+            row.principal = format!("arn:aws:iam::123456789012:role/many-{i:02}");
+            row
+        })
+        .collect();
+    s.state_access[0].rows.extend(grown);
+    let summary = render(&s, TableOptions::default());
+    assert!(
+        summary.contains("Terraform state access: 3 buckets (2 not assessed), 3 teams"),
+        "{summary}"
+    );
+    assert!(!summary.contains("many-00"));
+    let full = render(
+        &s,
+        TableOptions {
+            show_state_access: true,
+            ..TableOptions::default()
+        },
+    );
+    assert!(full.contains("many-00") && full.contains("many-69"));
 }
 
 #[test]
