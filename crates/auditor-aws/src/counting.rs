@@ -220,71 +220,88 @@ impl RateLimit {
     }
 }
 
-/// Client-side rate limits per API family (the SigV4 signing name: `ec2`, `iam`,
-/// `organizations`, ...), each per account and region.
+/// Client-side rate limits, per account and region: per API where AWS limits each API on
+/// its own, per service (the SigV4 signing name: `ec2`, `iam`, `organizations`, ...) where
+/// one limit covers them all.
 ///
-/// The defaults stay under AWS's published or observed limits with room for other callers
-/// in the same account: EC2's non-mutating actions refill at 20 per second from a bucket of
-/// 100; IAM, STS and Organizations are far stricter and global to the account.
+/// The defaults are AWS's published request-rate quotas where AWS publishes them (see
+/// [`DEFAULT_LIMITS`] and the README's "Rate limits"); where it does not, a guess that has
+/// not been throttled in practice, with the SDK's adaptive retry behind it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RateLimits {
-    /// Per service.
+    /// Per service: the limit of the whole service, or of each of its APIs when the service
+    /// is in `per_api`.
     pub by_service: BTreeMap<String, RateLimit>,
+    /// Per API (`organizations:DescribeOrganization`): its own bucket and limit.
+    pub by_api: BTreeMap<String, RateLimit>,
+    /// Services whose APIs each have a bucket of their own (AWS throttles them per API).
+    pub per_api: Vec<String>,
     /// For services not listed.
     pub default: RateLimit,
 }
 
-/// The default limit of each API family that has one of its own.
-const DEFAULT_LIMITS: [(&str, RateLimit); 7] = [
+const fn limit(per_second: f64, burst: u32) -> RateLimit {
+    RateLimit { per_second, burst }
+}
+
+/// Per service: (signing name, limit, whether each API has its own bucket of that size),
+/// from AWS's documentation (2026):
+/// - `ec2`: "Request throttling for the Amazon EC2 API": each non-mutating action has its
+///   own bucket of 100 that refills at 20 per second.
+/// - `ecr`: "Amazon ECR service quotas" publishes rates for image push and pull APIs only;
+///   ECR's troubleshooting guide ("Troubleshooting Amazon ECR" on throttling) says each API
+///   is throttled on its own, with a token bucket its example sizes at a burst of 200
+///   refilled at 20 per second: the auditor takes that for each read API.
+/// - `elasticloadbalancing`: "Request throttling for the Elastic Load Balancing API": one
+///   bucket of 40 refilling at 10 per second for the describe actions.
+/// - `cloudtrail`: "Quotas in AWS CloudTrail": 10 transactions per second for the
+///   describe, get and list APIs, without burst.
+/// - `sts`: "IAM and AWS STS quotas": 600 requests per second per account and region
+///   (shared by the account's other callers: the auditor takes a sixth).
+/// - `organizations`: "Quotas and service limits for AWS Organizations", throttling: per
+///   API (below, [`API_LIMITS`]), 4 per second for each of the others.
+/// - `s3`: no per-account rate for bucket-level reads; 5,500 GET per second per prefix
+///   ("Best practices design patterns: optimizing Amazon S3 performance") and every
+///   bucket is its own: 200 per second, which S3 has never slowed.
+/// - `iam`, `eks`, `guardduty`: no published rate; 10 per second (IAM's is global to the
+///   account and known to be strict).
+pub const DEFAULT_LIMITS: [(&str, RateLimit, bool); 10] = [
+    ("ec2", limit(20.0, 100), true),
+    ("ecr", limit(20.0, 200), true),
+    ("elasticloadbalancing", limit(10.0, 40), false),
+    ("cloudtrail", limit(10.0, 10), false),
+    ("sts", limit(100.0, 100), false),
+    ("organizations", limit(4.0, 8), true),
+    ("s3", limit(200.0, 200), false),
+    ("iam", limit(10.0, 20), false),
+    ("eks", limit(10.0, 20), false),
+    ("guardduty", limit(10.0, 20), false),
+];
+
+/// The services whose requests name their API (`X-Amz-Target` or the query `Action`), so
+/// that one API can have a limit of its own; S3, EKS and GuardDuty are REST services,
+/// limited per service only.
+pub const API_NAMED: [&str; 7] = [
+    "ec2",
+    "ecr",
+    "elasticloadbalancing",
+    "cloudtrail",
+    "sts",
+    "organizations",
+    "iam",
+];
+
+/// APIs with a published rate of their own ("Quotas and service limits for AWS
+/// Organizations", throttling limits per account).
+pub const API_LIMITS: [(&str, RateLimit); 5] = [
+    ("organizations:DescribeOrganization", limit(1.0, 2)),
+    ("organizations:ListAccounts", limit(8.0, 12)),
+    ("organizations:ListAccountsForParent", limit(5.0, 8)),
     (
-        "ec2",
-        RateLimit {
-            per_second: 20.0,
-            burst: 100,
-        },
+        "organizations:ListOrganizationalUnitsForParent",
+        limit(5.0, 8),
     ),
-    (
-        "iam",
-        RateLimit {
-            per_second: 10.0,
-            burst: 20,
-        },
-    ),
-    (
-        "sts",
-        RateLimit {
-            per_second: 10.0,
-            burst: 20,
-        },
-    ),
-    (
-        "organizations",
-        RateLimit {
-            per_second: 4.0,
-            burst: 8,
-        },
-    ),
-    (
-        "eks",
-        RateLimit {
-            per_second: 10.0,
-            burst: 20,
-        },
-    ),
-    (
-        "ecr",
-        RateLimit {
-            per_second: 20.0,
-            burst: 40,
-        },
-    ),
-    (
-        "s3",
-        RateLimit {
-            per_second: 50.0,
-            burst: 100,
-        },
-    ),
+    ("organizations:ListTagsForResource", limit(10.0, 15)),
 ];
 
 impl Default for RateLimits {
@@ -292,12 +309,18 @@ impl Default for RateLimits {
         RateLimits {
             by_service: DEFAULT_LIMITS
                 .iter()
-                .map(|(s, l)| ((*s).to_owned(), *l))
+                .map(|(s, l, _)| ((*s).to_owned(), *l))
                 .collect(),
-            default: RateLimit {
-                per_second: 10.0,
-                burst: 20,
-            },
+            by_api: API_LIMITS
+                .iter()
+                .map(|(a, l)| ((*a).to_owned(), *l))
+                .collect(),
+            per_api: DEFAULT_LIMITS
+                .iter()
+                .filter(|(_, _, each)| *each)
+                .map(|(s, _, _)| (*s).to_owned())
+                .collect(),
+            default: limit(10.0, 20),
         }
     }
 }
@@ -307,14 +330,13 @@ impl RateLimits {
     pub fn unlimited() -> RateLimits {
         RateLimits {
             by_service: BTreeMap::new(),
-            default: RateLimit {
-                per_second: 0.0,
-                burst: 1,
-            },
+            by_api: BTreeMap::new(),
+            per_api: Vec::new(),
+            default: limit(0.0, 1),
         }
     }
 
-    /// The limit of one service.
+    /// The limit of one service (of each of its APIs when they are limited one by one).
     pub fn of(&self, service: &str) -> RateLimit {
         self.by_service
             .get(service)
@@ -322,13 +344,78 @@ impl RateLimits {
             .unwrap_or(self.default)
     }
 
+    /// The bucket a request of `service` (and `api`, when known) goes through: its name
+    /// (`ec2:DescribeVpcs`, or `iam` for a whole service) and limit.
+    pub fn bucket(&self, service: &str, api: Option<&str>) -> (String, RateLimit) {
+        if let Some(api) = api {
+            let name = format!("{service}:{api}");
+            if let Some(l) = self.by_api.get(&name) {
+                return (name, *l);
+            }
+            if self.per_api.iter().any(|s| s == service) {
+                return (name, self.of(service));
+            }
+        }
+        (service.to_owned(), self.of(service))
+    }
+
+    /// Every bucket a request goes through: its own ([`RateLimits::bucket`]), and the
+    /// service's too when the service is limited as a whole and the API has its own (so
+    /// that an API's own limit can only be stricter).
+    pub fn buckets(&self, service: &str, api: Option<&str>) -> Vec<(String, RateLimit)> {
+        let own = self.bucket(service, api);
+        let shared = !self.per_api.iter().any(|s| s == service);
+        if shared && own.0 != service {
+            vec![own, (service.to_owned(), self.of(service))]
+        } else {
+            vec![own]
+        }
+    }
+
+    /// Whether the API of a request of `service` matters to its buckets (else the request
+    /// body is not read for it).
+    pub fn wants_api(&self, service: &str) -> bool {
+        self.per_api.iter().any(|s| s == service)
+            || self
+                .by_api
+                .keys()
+                .any(|k| k.split_once(':').is_some_and(|(s, _)| s == service))
+    }
+
+    /// Whether `key` names one API of a known service (`ecr:DescribeImages`), which may
+    /// have a limit of its own.
+    pub fn is_api_key(key: &str) -> bool {
+        key.split_once(':').is_some_and(|(service, api)| {
+            API_NAMED.contains(&service)
+                && !api.is_empty()
+                && api.bytes().all(|b| b.is_ascii_alphanumeric())
+                && api.starts_with(|c: char| c.is_ascii_uppercase())
+        })
+    }
+
     /// The services that have a limit of their own.
     pub fn known_services() -> Vec<&'static str> {
-        DEFAULT_LIMITS.iter().map(|(s, _)| *s).collect()
+        DEFAULT_LIMITS.iter().map(|(s, _, _)| *s).collect()
     }
 }
 
-/// (account, region, service) → its token bucket, `None` when the service has no limit.
+/// The API a request calls, where the request names it: the `X-Amz-Target` header of
+/// JSON-protocol services (ECR, CloudTrail, Organizations), or the `Action` of
+/// query-protocol ones (EC2, IAM, STS, ELB). REST services (S3, EKS, GuardDuty) are
+/// limited per service, so their API is not needed.
+fn api_of(request: &HttpRequest) -> Option<String> {
+    if let Some(t) = request.headers().get("x-amz-target") {
+        return t.rsplit('.').next().map(str::to_owned);
+    }
+    let body = request.body().bytes()?;
+    let text = std::str::from_utf8(body).ok()?;
+    text.split('&')
+        .find_map(|kv| kv.strip_prefix("Action="))
+        .filter(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .map(str::to_owned)
+}
+
+/// (account, region, bucket name) → its token bucket, `None` when it has no limit.
 type Buckets = HashMap<(Arc<str>, String, String), Option<Arc<DefaultDirectRateLimiter>>>;
 
 /// The token buckets, made on first use per (account, region, service).
@@ -339,21 +426,36 @@ struct Limiters {
 }
 
 impl Limiters {
+    /// The request's own bucket (`None`: no limit).
+    #[cfg(test)]
     fn get(
         &self,
         scope: &Arc<str>,
         region: &str,
         service: &str,
+        api: Option<&str>,
     ) -> Option<Arc<DefaultDirectRateLimiter>> {
+        self.all(scope, region, service, api).into_iter().next()
+    }
+
+    /// Every bucket the request goes through ([`RateLimits::buckets`]) that has a limit.
+    fn all(
+        &self,
+        scope: &Arc<str>,
+        region: &str,
+        service: &str,
+        api: Option<&str>,
+    ) -> Vec<Arc<DefaultDirectRateLimiter>> {
         let mut m = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        m.entry((scope.clone(), region.to_owned(), service.to_owned()))
-            .or_insert_with(|| {
-                self.limits
-                    .of(service)
-                    .quota()
-                    .map(|q| Arc::new(RateLimiter::direct(q)))
+        self.limits
+            .buckets(service, api)
+            .into_iter()
+            .filter_map(|(name, limit)| {
+                m.entry((scope.clone(), region.to_owned(), name))
+                    .or_insert_with(|| limit.quota().map(|q| Arc::new(RateLimiter::direct(q))))
+                    .clone()
             })
-            .clone()
+            .collect()
     }
 }
 
@@ -413,13 +515,18 @@ impl HttpConnector for CountingConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let (region, service) = scope_of(&request);
         let scope = current_scope();
-        let bucket = self.limiters.get(&scope, &region, &service);
+        let api = if self.limiters.limits.wants_api(&service) {
+            api_of(&request)
+        } else {
+            None
+        };
+        let buckets = self.limiters.all(&scope, &region, &service, api.as_deref());
         let inner = self.inner.clone();
         let attempt = attempt_of(&request);
         HttpConnectorFuture::new(async move {
             let retry = retry_wait(&attempt);
             let started = Instant::now();
-            if let Some(b) = bucket {
+            for b in &buckets {
                 b.until_ready().await;
             }
             let waited = started.elapsed();
@@ -482,6 +589,7 @@ mod tests {
             )]
             .into(),
             default: RateLimit::per_second(0.0),
+            ..RateLimits::unlimited()
         };
         let l = Limiters {
             limits,
@@ -489,17 +597,112 @@ mod tests {
         };
         let a: Arc<str> = Arc::from("111111111111");
         let b: Arc<str> = Arc::from("222222222222");
-        let iam_a = l.get(&a, "us-east-1", "iam").unwrap();
+        let iam_a = l.get(&a, "us-east-1", "iam", None).unwrap();
         // The burst goes at once; the third request must wait (a token every 2 s).
         assert!(iam_a.check().is_ok() && iam_a.check().is_ok());
         assert!(iam_a.check().is_err(), "the third request is held");
         // The same bucket is found again for the same account, region and service...
-        assert!(l.get(&a, "us-east-1", "iam").unwrap().check().is_err());
+        assert!(l
+            .get(&a, "us-east-1", "iam", None)
+            .unwrap()
+            .check()
+            .is_err());
         // ...while another account, or another region, has a full bucket of its own.
-        assert!(l.get(&b, "us-east-1", "iam").unwrap().check().is_ok());
-        assert!(l.get(&a, "eu-west-1", "iam").unwrap().check().is_ok());
+        assert!(l.get(&b, "us-east-1", "iam", None).unwrap().check().is_ok());
+        assert!(l.get(&a, "eu-west-1", "iam", None).unwrap().check().is_ok());
         // A service without a limit has no bucket.
-        assert!(l.get(&a, "us-east-1", "ec2").is_none());
+        assert!(l.get(&a, "us-east-1", "ec2", None).is_none());
+    }
+
+    #[test]
+    fn apis_aws_limits_one_by_one_have_buckets_of_their_own() {
+        let l = Limiters {
+            limits: RateLimits::default(),
+            buckets: Mutex::new(HashMap::new()),
+        };
+        let a: Arc<str> = Arc::from("111111111111");
+        let get = |service, api| l.get(&a, "us-east-1", service, api).unwrap();
+        // EC2 and ECR: each API its own bucket (AWS throttles them per API).
+        let vpcs = get("ec2", Some("DescribeVpcs"));
+        assert!(!Arc::ptr_eq(&vpcs, &get("ec2", Some("DescribeSubnets"))));
+        assert!(Arc::ptr_eq(&vpcs, &get("ec2", Some("DescribeVpcs"))));
+        assert!(!Arc::ptr_eq(
+            &get("ecr", Some("DescribeImages")),
+            &get("ecr", Some("GetLifecyclePolicy"))
+        ));
+        // IAM and ELB: one bucket for the service, as AWS's.
+        assert!(Arc::ptr_eq(
+            &get("iam", Some("GetPolicy")),
+            &get("iam", Some("GetPolicyVersion"))
+        ));
+        assert!(Arc::ptr_eq(
+            &get("elasticloadbalancing", Some("DescribeListeners")),
+            &get("elasticloadbalancing", None)
+        ));
+        // Organizations: DescribeOrganization's published 1 per second, burst 2.
+        let d = RateLimits::default();
+        assert_eq!(
+            d.bucket("organizations", Some("DescribeOrganization")).1,
+            RateLimit {
+                per_second: 1.0,
+                burst: 2
+            }
+        );
+        // An API with its own limit in a service limited as a whole takes from both.
+        let mut strict = RateLimits::default();
+        strict.by_api.insert(
+            "iam:GetPolicy".into(),
+            RateLimit {
+                per_second: 1.0,
+                burst: 1,
+            },
+        );
+        assert_eq!(
+            strict
+                .buckets("iam", Some("GetPolicy"))
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>(),
+            ["iam:GetPolicy", "iam"]
+        );
+        assert_eq!(strict.buckets("ec2", Some("DescribeVpcs")).len(), 1);
+        assert!(RateLimits::is_api_key("ecr:DescribeImages"));
+        assert!(
+            !RateLimits::is_api_key("s3:GetBucketPolicy"),
+            "REST: not told apart"
+        );
+        let o = get("organizations", Some("DescribeOrganization"));
+        assert!(o.check().is_ok() && o.check().is_ok() && o.check().is_err());
+        assert!(get("organizations", Some("ListRoots")).check().is_ok());
+    }
+
+    #[test]
+    fn the_api_is_read_from_the_target_header_or_the_query_action() {
+        let req = |target: Option<&str>, body: &str| {
+            let mut r = HttpRequest::new(aws_smithy_types::body::SdkBody::from(body.to_owned()));
+            if let Some(t) = target {
+                r.headers_mut().insert("x-amz-target", t.to_owned());
+            }
+            r
+        };
+        assert_eq!(
+            api_of(&req(
+                Some("AmazonEC2ContainerRegistry_V20150921.DescribeImages"),
+                "{}"
+            ))
+            .as_deref(),
+            Some("DescribeImages")
+        );
+        assert_eq!(
+            api_of(&req(
+                None,
+                "Action=DescribeSecurityGroups&Version=2016-11-15"
+            ))
+            .as_deref(),
+            Some("DescribeSecurityGroups")
+        );
+        assert_eq!(api_of(&req(None, "")), None);
+        assert_eq!(api_of(&req(None, "Action=%3Cx%3E")), None);
     }
 
     #[test]

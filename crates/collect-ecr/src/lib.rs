@@ -28,8 +28,10 @@ pub async fn collect_region(cfg: &SdkConfig, region: &str, concurrency: usize) -
 /// [`collect_region`] with a given client (tests give a mocked one).
 pub async fn collect_region_with(c: &Client, region: &str, concurrency: usize) -> EcrRegion {
     let r = Some(region);
-    let (repos, scanning, registry_policy, ptc) = futures::join!(
-        auditor_aws::paged(
+    // The repositories (listed, then each read) go alongside the registry's settings, not
+    // after them: a registry call the SDK retries does not hold up the repositories.
+    let repositories = async {
+        let repos = auditor_aws::paged(
             SERVICE,
             r,
             "ecr:DescribeRepositories",
@@ -37,8 +39,20 @@ pub async fn collect_region_with(c: &Client, region: &str, concurrency: usize) -
                 .max_results(1000)
                 .into_paginator()
                 .items()
-                .send()
-        ),
+                .send(),
+        )
+        .await?;
+        Ok(stream::iter(repos.iter().filter_map(|repo| {
+            let name = repo.repository_name()?.to_owned();
+            let arn = repo.repository_arn()?.to_owned();
+            Some(repository(c, region, name, arn, repo))
+        }))
+        .buffered(concurrency.max(1))
+        .collect::<Vec<_>>()
+        .await)
+    };
+    let (repositories, scanning, registry_policy, ptc) = futures::join!(
+        repositories,
         registry_scanning(c, region),
         registry_policy(c, region),
         auditor_aws::paged(
@@ -52,17 +66,6 @@ pub async fn collect_region_with(c: &Client, region: &str, concurrency: usize) -
                 .send()
         ),
     );
-    let repositories = match repos {
-        Ok(list) => Ok(stream::iter(list.iter().filter_map(|repo| {
-            let name = repo.repository_name()?.to_owned();
-            let arn = repo.repository_arn()?.to_owned();
-            Some(repository(c, region, name, arn, repo))
-        }))
-        .buffered(concurrency.max(1))
-        .collect::<Vec<_>>()
-        .await),
-        Err(g) => Err(g),
-    };
     EcrRegion {
         repositories: Collected::from_result(repositories),
         registry_scanning: Collected::from_result(scanning),

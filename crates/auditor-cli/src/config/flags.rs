@@ -175,9 +175,12 @@ impl Flags {
                 continue;
             };
             let service = service.trim();
-            if service != "default" && !known.contains(&service) {
+            if service != "default"
+                && !known.contains(&service)
+                && !auditor_aws::counting::RateLimits::is_api_key(service)
+            {
                 problems.push(format!(
-                    "--rate-limit '{spec}': unknown API family '{service}' (expected one of: {}, default)",
+                    "--rate-limit '{spec}': unknown API family '{service}' (expected one of: {}, default, or SERVICE:Api such as ecr:DescribeImages)",
                     known.join(", ")
                 ));
                 continue;

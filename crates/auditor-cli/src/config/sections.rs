@@ -74,14 +74,26 @@ pub(super) fn rate_limits(
     r: &mut Reader,
     out: &mut auditor_aws::counting::RateLimits,
 ) {
-    let mut allowed = auditor_aws::counting::RateLimits::known_services();
+    use auditor_aws::counting::RateLimits;
+    let mut allowed = RateLimits::known_services();
     allowed.push("default");
+    // One API of a known service (`"ecr:DescribeImages" = 50`) may have its own.
+    if let Some(Value::Object(t)) = aws.get("rate_limits") {
+        allowed.extend(
+            t.keys()
+                .filter(|k| RateLimits::is_api_key(k))
+                .map(String::as_str),
+        );
+    }
     let Some(t) = r.table(aws, "rate_limits", "aws.rate_limits", &allowed) else {
         return;
     };
     for (k, v) in t.iter().filter(|(k, _)| allowed.contains(&k.as_str())) {
         match rate_limit(v) {
             Ok(l) if k == "default" => out.default = l,
+            Ok(l) if k.contains(':') => {
+                out.by_api.insert(k.clone(), l);
+            }
             Ok(l) => {
                 out.by_service.insert(k.clone(), l);
             }

@@ -100,6 +100,7 @@ fn org_rate_limits_and_org_accounts_parse_and_their_problems_are_named() {
         iam = 2.5
         ec2 = { per_second = 50, burst = 200 }
         s3 = 0
+        "ecr:DescribeImages" = 40
         [org]
         ous = ["ou-ab12-cdef3456", "r-ab12"]
         tags = { env = "prod" }
@@ -115,6 +116,13 @@ fn org_rate_limits_and_org_accounts_parse_and_their_problems_are_named() {
     assert_eq!(l.of("iam").burst, 3);
     assert_eq!((l.of("ec2").per_second, l.of("ec2").burst), (50.0, 200));
     assert_eq!(l.of("s3").per_second, 0.0, "0 turns the limit off");
+    // One API's own limit, its own bucket.
+    let (bucket, own) = l.bucket("ecr", Some("DescribeImages"));
+    assert_eq!(
+        (bucket.as_str(), own.per_second),
+        ("ecr:DescribeImages", 40.0)
+    );
+    assert_eq!(l.bucket("ecr", Some("ListImages")).1, l.of("ecr"));
     assert_eq!(
         l.of("organizations"),
         auditor_aws::counting::RateLimits::default().of("organizations"),
