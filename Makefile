@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help demo test bench unit lint fmt build emulator conformance-tools browser-tools conformance actions-data checks-md toolchain clean deploy-check man
+.PHONY: help demo test bench bench-one bench-peer unit lint fmt build emulator conformance-tools browser-tools conformance actions-data checks-md toolchain clean deploy-check man
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,11 +46,25 @@ conformance: conformance-tools ## The policy engine against the reference simula
 
 SCALE ?= 1
 BENCH_ARGS ?=
-bench: emulator ## Audit a large synthetic account on moto (SCALE=1, BENCH_ARGS=auditor flags): wall time, peak RSS, requests vs minimum (BENCHMARKS.md)
+bench: emulator ## Audit the large synthetic account on moto at scale 1 and 2 (BENCH_ARGS=auditor flags): wall, CPU, peak RSS, report size, requests vs minimum (BENCHMARKS.md)
+	$(CARGO) build --release --locked -p auditor-cli -p auditor-testkit --bin auditor --bin auditor-bench
+	mkdir -p target/bench
+	rm -f target/bench/scale-1.json target/bench/scale-2.json
+	status=0; \
+	target/release/auditor-bench --auditor target/release/auditor --scale 1 --out target/bench/scale-1.json -- $(BENCH_ARGS) || status=1; \
+	target/release/auditor-bench --auditor target/release/auditor --scale 2 --out target/bench/scale-2.json --compare target/bench/scale-1.json -- $(BENCH_ARGS) || status=1; \
+	$(CARGO) bench --locked -p auditor-policy --bench engine || status=1; \
+	exit $$status
+
+bench-one: emulator ## One bench run at SCALE (e.g. SCALE=0.1 for a quick smoke run)
 	$(CARGO) build --release --locked -p auditor-cli -p auditor-testkit --bin auditor --bin auditor-bench
 	mkdir -p target/bench
 	target/release/auditor-bench --auditor target/release/auditor --scale $(SCALE) --out target/bench/scale-$(SCALE).json -- $(BENCH_ARGS)
-	$(CARGO) bench --locked -p auditor-policy --bench engine
+
+bench-peer: emulator ## The bench account at SCALE audited by the auditor, then by Prowler (pinned, from PyPI, in its own venv) on the same moto: the ratios
+	$(CARGO) build --release --locked -p auditor-cli -p auditor-testkit --bin auditor --bin auditor-bench
+	mkdir -p target/bench
+	target/release/auditor-bench --auditor target/release/auditor --scale $(SCALE) --peer --out target/bench/peer-scale-$(SCALE).json -- $(BENCH_ARGS)
 
 unit: ## Tests that need no emulator (fast)
 	$(CARGO) test --workspace --locked --lib --test fixtures

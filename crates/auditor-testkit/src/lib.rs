@@ -95,6 +95,11 @@ impl Emulator {
     /// Starts a private moto server on a free loopback port; it stops when dropped.
     /// Panics with instructions when moto is not installed.
     pub fn spawn_private() -> Emulator {
+        Self::spawn_private_with(&[])
+    }
+
+    /// [`Emulator::spawn_private`] with more environment for moto (`MOTO_*` settings).
+    pub fn spawn_private_with(env: &[(&str, &str)]) -> Emulator {
         let exe = moto_server_path();
         assert!(
             exe.exists()
@@ -112,6 +117,7 @@ impl Emulator {
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             // As localstack/moto.sh does: seeds attach AWS managed policies.
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .envs(env.iter().copied())
             // The recorder writes a file into moto's working directory: keep it out of the tree.
             .env(
                 "MOTO_RECORDER_FILEPATH",
