@@ -24,7 +24,9 @@ use auditor_model::s3::{
     StateObject, TeamScope,
 };
 use auditor_model::{Gap, Inventory};
-use auditor_policy::{Action, Context, Decision, Named, Plan, PolicyDocument, PolicySet};
+use auditor_policy::{
+    Action, Context, Decision, Named, Plan, PolicyDocument, PolicySet, StatementView,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -127,8 +129,8 @@ pub(crate) struct PrincipalAccess {
     pub(crate) kind: &'static str,
     pub(crate) name: Arc<str>,
     pub(crate) membership: Arc<Membership>,
-    /// Per team it reaches.
-    pub(crate) reach: Reach,
+    /// Per team it reaches (shared by every principal of its class, see `ClassKey`).
+    pub(crate) reach: Arc<Reach>,
 }
 
 /// How a principal's access is judged.
@@ -489,16 +491,139 @@ fn membership(settings: &Settings, p: &Principal) -> Membership {
 /// test that spares the engine principals with no S3 permission at all.
 fn may_grant_objects<'a>(docs: impl IntoIterator<Item = &'a PolicyDocument>) -> bool {
     docs.into_iter().any(|d| {
-        d.statements().iter().filter(|s| s.allow).any(|s| {
-            !s.not_action.is_empty()
-                || s.action.iter().any(|a| {
-                    let a = a.to_ascii_lowercase();
-                    ACTIONS
-                        .iter()
-                        .any(|(act, _)| filter_matches(&a, &act.to_ascii_lowercase()))
-                        || (a.contains('?') && a.starts_with("s3:"))
-                })
+        d.statements()
+            .iter()
+            .filter(|s| s.allow)
+            .any(acts_on_objects)
+    })
+}
+
+/// Whether a statement's actions may include one of the object actions decided. A
+/// statement whose view lists no action either way is taken as acting on them: an empty
+/// `NotAction` applies to every action.
+fn acts_on_objects(s: &StatementView) -> bool {
+    (s.action.is_empty() && s.not_action.is_empty())
+        || !s.not_action.is_empty()
+        || s.action.iter().any(|a| {
+            let a = a.to_ascii_lowercase();
+            ACTIONS
+                .iter()
+                .any(|(act, _)| filter_matches(&a, &act.to_ascii_lowercase()))
+                || (a.contains('?') && a.starts_with("s3:"))
         })
+}
+
+/// The object ARNs of every bucket analysed, lowercase and sorted: what a statement's
+/// resource must be able to match for the statement to matter here.
+struct Objects(Vec<String>);
+
+impl Objects {
+    fn new(targets: &[(usize, Target)]) -> Objects {
+        let mut all: Vec<String> = targets
+            .iter()
+            .flat_map(|(_, t)| t.resources.iter().flatten())
+            .map(|r| r.to_ascii_lowercase())
+            .collect();
+        all.sort();
+        all.dedup();
+        Objects(all)
+    }
+
+    /// Whether `pattern` may match one of the objects. Conservative: a pattern matches
+    /// only texts that start with its literal part (up to its first wildcard), whatever
+    /// the case, so one whose literal part starts no object matches none; a pattern with a
+    /// policy variable may match anything.
+    fn may_match(&self, pattern: &str) -> bool {
+        let p = pattern.to_ascii_lowercase();
+        if p.contains("${") {
+            return true;
+        }
+        let lit = &p[..p.find(['*', '?']).unwrap_or(p.len())];
+        let i = self.0.partition_point(|o| o.as_str() < lit);
+        self.0.get(i).is_some_and(|o| o.starts_with(lit))
+    }
+}
+
+/// What makes two principals' decisions on every state object the same: the statements
+/// that can act on one (by document, position and name: the name is in the evidence),
+/// in order, their permission boundary, their kind, and whether they may grant at all.
+/// Only principals whose statements that matter have no condition and no policy
+/// variable get one (their context cannot change a decision); the others are decided on
+/// their own.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ClassKey {
+    kind: &'static str,
+    grants: bool,
+    statements: Vec<(usize, usize, String)>,
+    boundary: Option<usize>,
+}
+
+fn class_key(p: &Principal, objects: &Objects) -> Option<ClassKey> {
+    let (identity, boundary) = p.policies.as_ref().ok()?;
+    let mut statements = Vec::new();
+    for r in identity {
+        for st in r.doc.statements() {
+            let touches = acts_on_objects(st)
+                && (!st.not_resource.is_empty()
+                    || st.resource.is_empty()
+                    || st.resource.iter().any(|x| objects.may_match(x)));
+            if !touches {
+                continue;
+            }
+            if context_sensitive(st) {
+                return None;
+            }
+            statements.push((Arc::as_ptr(&r.doc) as usize, st.index, r.name.clone()));
+        }
+    }
+    let boundary = match boundary {
+        Some(b) if b.doc.statements().iter().any(context_sensitive) => return None,
+        Some(b) => Some(Arc::as_ptr(&b.doc) as usize),
+        None => None,
+    };
+    Some(ClassKey {
+        kind: p.kind,
+        grants: may_grant_objects(identity.iter().map(|r| &*r.doc)),
+        statements,
+        boundary,
+    })
+}
+
+/// Whether a statement's outcome may depend on who asks: a condition, or a policy
+/// variable in its resources.
+fn context_sensitive(st: &StatementView) -> bool {
+    !st.conditions.is_empty()
+        || st
+            .resource
+            .iter()
+            .chain(&st.not_resource)
+            .any(|r| r.contains("${"))
+}
+
+/// Whether a bucket policy may decide differently for two principals of the account: a
+/// principal other than everyone, or a condition on anything but the transport, the
+/// network or the request itself (`s3:` keys), or a policy variable anywhere (a condition's
+/// value too: `${aws:PrincipalTag/x}` is each principal's own).
+fn principal_sensitive(doc: &PolicyDocument) -> bool {
+    const SAME_FOR_ALL: [&str; 4] = [
+        "aws:securetransport",
+        "aws:sourceip",
+        "aws:sourcevpce",
+        "aws:sourcevpc",
+    ];
+    doc.statements().iter().any(|st| {
+        st.not_principal.is_some()
+            || st.principal.as_ref().is_some_and(|p| !p.is_everyone())
+            || st.conditions.iter().any(|c| {
+                let k = c.key.to_ascii_lowercase();
+                !(SAME_FOR_ALL.contains(&k.as_str()) || k.starts_with("s3:"))
+                    || c.values.iter().any(|v| v.contains("${"))
+            })
+            || st
+                .resource
+                .iter()
+                .chain(&st.not_resource)
+                .any(|r| r.contains("${"))
     })
 }
 
@@ -531,6 +656,12 @@ struct Target {
 type Outcome = Result<Vec<(usize, PrincipalAccess)>, String>;
 
 fn analyse(inv: &Inventory, settings: &Settings) -> Vec<BucketAccess> {
+    analyse_with(inv, settings, true)
+}
+
+/// [`analyse`], with principals of the same class decided once (`grouping`) or each on
+/// its own (the reference the tests compare with).
+fn analyse_with(inv: &Inventory, settings: &Settings, grouping: bool) -> Vec<BucketAccess> {
     let Some(buckets) = inv.s3.as_ref().and_then(|s| s.buckets.get().ok()) else {
         return Vec::new();
     };
@@ -550,20 +681,43 @@ fn analyse(inv: &Inventory, settings: &Settings) -> Vec<BucketAccess> {
     if targets.is_empty() {
         return out;
     }
-    // Each principal is independent of the others: decided on every core, in chunks of
-    // consecutive principals, then gathered in principal order.
+    // Principals whose decisions must be the same (`ClassKey`) are decided once, by the
+    // first of them: the analysis costs the account's distinct policy sets, not its
+    // principals times its buckets. A bucket policy that may tell principals apart turns
+    // this off.
+    let grouping = grouping
+        && !targets.iter().any(|(_, t)| {
+            t.policy
+                .as_ref()
+                .is_some_and(|r| principal_sensitive(&r.doc))
+        });
+    let objects = Objects::new(&targets);
+    let mut firsts: HashMap<ClassKey, usize> = HashMap::new();
+    let class_of: Vec<usize> = principals
+        .iter()
+        .enumerate()
+        .map(|(i, p)| match class_key(p, &objects).filter(|_| grouping) {
+            Some(k) => *firsts.entry(k).or_insert(i),
+            None => i,
+        })
+        .collect();
+    let todo: Vec<usize> = (0..principals.len())
+        .filter(|&i| class_of[i] == i)
+        .collect();
+    // Each class is independent of the others: decided on every core, in chunks of
+    // consecutive classes, then gathered in order.
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8);
-    let chunk = principals.len().div_ceil(workers).max(1);
-    let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
-        let handles: Vec<_> = principals
+    let chunk = todo.len().div_ceil(workers).max(1);
+    let decided: Vec<Outcome> = std::thread::scope(|scope| {
+        let handles: Vec<_> = todo
             .chunks(chunk)
             .map(|part| {
                 let targets = &targets;
                 scope.spawn(move || {
                     part.iter()
-                        .map(|p| analyse_principal(inv, settings, p, targets))
+                        .map(|&i| analyse_principal(inv, settings, &principals[i], targets))
                         .collect::<Vec<_>>()
                 })
             })
@@ -576,21 +730,40 @@ fn analyse(inv: &Inventory, settings: &Settings) -> Vec<BucketAccess> {
             })
             .collect()
     });
-    for (p, outcome) in principals.iter().zip(outcomes) {
+    let mut outcomes: Vec<Option<Outcome>> = (0..principals.len()).map(|_| None).collect();
+    for (i, o) in todo.into_iter().zip(decided) {
+        outcomes[i] = Some(o);
+    }
+    for (i, p) in principals.iter().enumerate() {
+        let Some(outcome) = &outcomes[class_of[i]] else {
+            continue;
+        };
         match outcome {
             Err(why) => {
-                for (i, _) in &targets {
-                    out[*i]
+                for (b, _) in &targets {
+                    out[*b]
                         .undecided
                         .push((p.arn.clone(), p.kind, p.name.clone(), why.clone()));
                 }
             }
             Ok(reached) => {
-                for (i, _) in &targets {
-                    out[*i].principals_evaluated += 1;
+                for (b, _) in &targets {
+                    out[*b].principals_evaluated += 1;
                 }
-                for (i, access) in reached {
-                    out[i].principals.push(access);
+                if reached.is_empty() {
+                    continue;
+                }
+                let (arn, name): (Arc<str>, Arc<str>) =
+                    (Arc::from(p.arn.as_str()), Arc::from(p.name.as_str()));
+                let membership = Arc::new(membership(settings, p));
+                for (b, access) in reached {
+                    out[*b].principals.push(PrincipalAccess {
+                        arn: arn.clone(),
+                        kind: p.kind,
+                        name: name.clone(),
+                        membership: membership.clone(),
+                        reach: access.reach.clone(),
+                    });
                 }
             }
         }
@@ -740,7 +913,7 @@ fn analyse_principal(
                     kind: p.kind,
                     name: name.clone(),
                     membership: membership.clone(),
-                    reach,
+                    reach: Arc::new(reach),
                 },
             ));
         }
@@ -820,4 +993,145 @@ fn reach_of(
         r.assumed.shrink_to_fit();
     }
     reach
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    /// The S3-008 fixture's accounts, as written, and grown: every role three times and
+    /// the bucket policies removed, so that classes of several principals form.
+    fn accounts() -> Vec<(Inventory, Settings)> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/S3-008.json");
+        let f: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut r = crate::config::Reader::default();
+        let today = time::OffsetDateTime::now_utc().date();
+        let (settings, _) = crate::config::read(f.get("settings"), None, today, &mut r);
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        let mut out = Vec::new();
+        for case in f["cases"].as_array().unwrap() {
+            let inv = case["inventory"].clone();
+            out.push((
+                serde_json::from_value(inv.clone()).unwrap(),
+                settings.clone(),
+            ));
+            let mut grown = inv;
+            let roles = grown["iam"]["roles"].as_array().unwrap().clone();
+            let mut all = roles.clone();
+            for k in 1..3 {
+                for role in &roles {
+                    let mut copy = role.clone();
+                    let name = format!("{}-copy{k}", role["role_name"].as_str().unwrap());
+                    let arn = role["arn"]
+                        .as_str()
+                        .unwrap()
+                        .replace(role["role_name"].as_str().unwrap(), &name);
+                    copy["role_name"] = name.into();
+                    copy["arn"] = arn.into();
+                    all.push(copy);
+                }
+            }
+            // The third copy of each role belongs to another team: same class, other
+            // membership.
+            for role in all.iter_mut().skip(2 * roles.len()) {
+                role["tags"]["team"] = "payments".into();
+            }
+            grown["iam"]["roles"] = all.into();
+            let mut tls = grown.clone();
+            for b in grown["s3"]["buckets"].as_array_mut().unwrap() {
+                b["policy"] = serde_json::Value::Null;
+            }
+            out.push((serde_json::from_value(grown).unwrap(), settings.clone()));
+            // Bucket policies that cannot tell principals apart keep classes on.
+            for b in tls["s3"]["buckets"].as_array_mut().unwrap() {
+                let name = b["name"].as_str().unwrap_or_default().to_owned();
+                b["policy"] = serde_json::json!({
+                    "Version": "2012-10-17",
+                    "Statement": [{
+                        "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                        "Resource": [format!("arn:aws:s3:::{name}"), format!("arn:aws:s3:::{name}/*")],
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}}
+                    }]
+                })
+                .to_string()
+                .into();
+            }
+            out.push((serde_json::from_value(tls).unwrap(), settings.clone()));
+        }
+        out
+    }
+
+    #[test]
+    fn principals_decided_by_their_class_get_their_own_answers() {
+        let mut grouped_somewhere = false;
+        for (inv, settings) in accounts() {
+            let grouped = analyse_with(&inv, &settings, true);
+            let alone = analyse_with(&inv, &settings, false);
+            assert_eq!(format!("{grouped:?}"), format!("{alone:?}"));
+            // The grown accounts do share: a class decided once serves several principals.
+            grouped_somewhere |= grouped.iter().any(|b| {
+                b.principals.iter().enumerate().any(|(i, p)| {
+                    b.principals[i + 1..]
+                        .iter()
+                        .any(|q| Arc::ptr_eq(&p.reach, &q.reach))
+                })
+            });
+        }
+        assert!(grouped_somewhere, "no class of several principals formed");
+    }
+
+    #[test]
+    fn statements_and_bucket_policies_that_may_tell_principals_apart_are_seen() {
+        let doc = |text: &str| PolicyDocument::parse(text).unwrap();
+        let tls = doc(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#,
+        );
+        assert!(!principal_sensitive(&tls));
+        for sensitive in [
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"${aws:PrincipalTag/tls}"}}}]}"#,
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/x"},"Action":"s3:GetObject","Resource":"*"}]}"#,
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalTag/team":"crm"}}}]}"#,
+        ] {
+            assert!(principal_sensitive(&doc(sensitive)), "{sensitive}");
+        }
+        let empty = doc(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":[],"Resource":"*"}]}"#,
+        );
+        assert!(
+            empty.statements().iter().all(acts_on_objects),
+            "an empty NotAction applies to every action"
+        );
+    }
+
+    #[test]
+    fn a_statement_matters_when_its_resource_may_match_a_state_object() {
+        let objects = Objects(
+            [
+                "arn:aws:s3:::tf/services/crm/a.tfstate",
+                "arn:aws:s3:::tf/services/fraud/b.tfstate",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+        );
+        for yes in [
+            "*",
+            "arn:aws:s3:::tf/*",
+            "arn:aws:s3:::TF/services/crm/*",
+            "arn:aws:s3:::t?/services/*",
+            "arn:aws:s3:::tf/services/fraud/b.tfstate",
+            "arn:aws:s3:::${aws:username}/*",
+        ] {
+            assert!(objects.may_match(yes), "{yes}");
+        }
+        for no in [
+            "arn:aws:s3:::data/*",
+            "arn:aws:s3:::tf/services/payments/*",
+            "arn:aws:s3:us-east-1::tf/*",
+            "arn:aws:dynamodb:*:*:table/locks",
+        ] {
+            assert!(!objects.may_match(no), "{no}");
+        }
+    }
 }

@@ -4,7 +4,9 @@ use super::access::{analysis, Membership, PrincipalAccess, Verdict};
 use crate::emit::ev;
 use crate::{declare_check, Check, CheckContext, Emitter};
 use auditor_model::Evidence;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+use std::sync::Arc;
 
 declare_check! {
     /// ## What it checks
@@ -85,28 +87,74 @@ struct Line {
     buckets: usize,
 }
 
+/// What a principal can do of one team and why, as evidence says it.
+struct Text {
+    observed: String,
+    reason: String,
+    /// `observed` and `reason` together: what tells lines apart.
+    joint: String,
+    /// The first key found.
+    key: Option<Arc<str>>,
+}
+
+/// The evidence texts of a reach for a reason, made once per (reach, reason) in a bucket:
+/// the principals of one class share their reach there, so a large account formats each
+/// text once per class and bucket, not once per principal. Emptied at each bucket (a reach
+/// is one bucket's).
+#[derive(Default)]
+struct Texts(HashMap<(usize, String, Vec<String>), Rc<Vec<Text>>>);
+
+impl Texts {
+    fn of(&mut self, p: &PrincipalAccess, teams: &[&String], why: String) -> Rc<Vec<Text>> {
+        // The teams too: the reason names them joined, which two lists may share.
+        let k = (
+            Arc::as_ptr(&p.reach) as usize,
+            why,
+            teams.iter().map(|t| (*t).clone()).collect(),
+        );
+        if let Some(v) = self.0.get(&k) {
+            return v.clone();
+        }
+        let texts: Vec<Text> = teams
+            .iter()
+            .filter_map(|t| p.reach.get(t).map(|r| (t, r)))
+            .map(|(team, r)| {
+                let mut reason = format!("{}; granted by {}", k.1, r.granted_by.join("; "));
+                if !r.assumed.is_empty() {
+                    reason.push_str(&format!("; {}", r.assumed.join("; ")));
+                }
+                let observed = format!(
+                    "{} of the state of team {team} ({})",
+                    r.access.label(),
+                    r.prefix
+                );
+                Text {
+                    joint: format!("{observed}\u{0}{reason}"),
+                    observed,
+                    reason,
+                    key: r.key.clone(),
+                }
+            })
+            .collect();
+        let v = Rc::new(texts);
+        self.0.insert(k, v.clone());
+        v
+    }
+}
+
 /// One line per (access, team, reason) however many buckets it holds in: a principal that
 /// reaches a team in 200 buckets costs one line, not 200 (nor 200 lines kept until the end).
 #[derive(Default)]
 struct Lines {
     lines: Vec<Line>,
-    /// (observed, reason) → its line.
-    at: std::collections::HashMap<(String, String), usize>,
+    /// `Text::joint` → its line.
+    at: HashMap<String, usize>,
 }
 
 impl Lines {
-    fn add(&mut self, bucket: &str, p: &PrincipalAccess, teams: &[&String], why: &str) {
-        for (team, r) in teams.iter().filter_map(|t| p.reach.get(t).map(|r| (t, r))) {
-            let mut reason = format!("{why}; granted by {}", r.granted_by.join("; "));
-            if !r.assumed.is_empty() {
-                reason.push_str(&format!("; {}", r.assumed.join("; ")));
-            }
-            let observed = format!(
-                "{} of the state of team {team} ({})",
-                r.access.label(),
-                r.prefix
-            );
-            match self.at.get(&(observed.clone(), reason.clone())) {
+    fn add(&mut self, bucket: &str, texts: &[Text]) {
+        for t in texts {
+            match self.at.get(t.joint.as_str()) {
                 Some(&i) => {
                     let l = &mut self.lines[i];
                     l.buckets += 1;
@@ -115,14 +163,13 @@ impl Lines {
                     }
                 }
                 None => {
-                    self.at
-                        .insert((observed.clone(), reason.clone()), self.lines.len());
+                    self.at.insert(t.joint.clone(), self.lines.len());
                     self.lines.push(Line {
-                        observed,
-                        reason,
+                        observed: t.observed.clone(),
+                        reason: t.reason.clone(),
                         field: format!(
                             "arn:aws:s3:::{bucket}/{}",
-                            r.key.as_deref().unwrap_or_default()
+                            t.key.as_deref().unwrap_or_default()
                         ),
                         named: vec![bucket.to_owned()],
                         buckets: 1,
@@ -181,6 +228,7 @@ impl Check for CrossTeamStateAccess {
         };
         // One finding per principal, whatever the number of buckets it reaches.
         let mut by_principal: BTreeMap<String, Merged> = BTreeMap::new();
+        let mut texts = Texts::default();
         for a in analysis(ctx) {
             let Some(b) = buckets.get(a.bucket_index) else {
                 continue;
@@ -196,52 +244,67 @@ impl Check for CrossTeamStateAccess {
                 }
                 None => {}
             }
+            texts.0.clear();
             for (arn, kind, name, why) in &a.undecided {
                 let m = by_principal.entry(arn.clone()).or_default();
                 (m.kind, m.name) = (kind, name.clone());
                 m.undecided.push(format!("bucket {}: {why}", b.name));
             }
             for p in &a.principals {
-                let m = by_principal.entry(p.arn.to_string()).or_default();
-                (m.kind, m.name) = (p.kind, p.name.to_string());
+                if !by_principal.contains_key(&*p.arn) {
+                    by_principal.insert(p.arn.to_string(), Merged::default());
+                }
+                let Some(m) = by_principal.get_mut(&*p.arn) else {
+                    continue;
+                };
+                if m.name.is_empty() {
+                    (m.kind, m.name) = (p.kind, p.name.to_string());
+                }
                 let all: Vec<&String> = p.reach.keys().collect();
                 match (p.verdict(), &*p.membership) {
                     (Verdict::CrossTeam, Membership::Teams(own, source)) => {
-                        m.fails.add(
-                            &b.name,
+                        let t = texts.of(
                             p,
                             &p.foreign(),
-                            &format!("the principal belongs to team {} ({source})", own.join(", ")),
+                            format!(
+                                "the principal belongs to team {} ({source})",
+                                own.join(", ")
+                            ),
                         );
+                        m.fails.add(&b.name, &t);
                     }
-                    (Verdict::CrossTeam, _) => m.fails.add(
-                        &b.name,
-                        p,
-                        &all,
-                        &format!(
-                            "its team is unknown and it reaches the state of {} teams; a principal belongs to one",
-                            all.len()
-                        ),
-                    ),
-                    (Verdict::Expected, Membership::Admin(why)) => {
-                        m.passes
-                            .add(&b.name, p, &all, &format!("expected: {why}"))
-                    }
-                    (Verdict::Expected, Membership::Teams(own, source)) => {
-                        m.passes.add(
-                            &b.name,
+                    (Verdict::CrossTeam, _) => {
+                        let t = texts.of(
                             p,
                             &all,
-                            &format!("its own team: {} ({source})", own.join(", ")),
+                            format!(
+                                "its team is unknown and it reaches the state of {} teams; a principal belongs to one",
+                                all.len()
+                            ),
                         );
+                        m.fails.add(&b.name, &t);
                     }
-                    _ => m.undecided.push(format!(
+                    (Verdict::Expected, Membership::Admin(why)) => {
+                        let t = texts.of(p, &all, format!("expected: {why}"));
+                        m.passes.add(&b.name, &t);
+                    }
+                    (Verdict::Expected, Membership::Teams(own, source)) => {
+                        let t = texts.of(
+                            p,
+                            &all,
+                            format!("its own team: {} ({source})", own.join(", ")),
+                        );
+                        m.passes.add(&b.name, &t);
+                    }
+                    _ => {
+                        m.undecided.push(format!(
                         "bucket {}: reaches only the state of team {}, and its team is not known: \
                          list it under checks.s3.teams.<team>.principals or tag it {}=<team>",
                         b.name,
                         all.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", "),
                         ctx.settings.s3.team_tag
-                    )),
+                    ))
+                    }
                 }
             }
         }
