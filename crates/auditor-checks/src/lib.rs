@@ -91,7 +91,28 @@ impl CheckMeta {
 
     /// The remediation text, on one paragraph, for findings.
     pub fn remediation(&self) -> String {
-        self.section("Remediation")
+        self.paragraph("Remediation")
+    }
+
+    /// Why it matters, on one paragraph.
+    pub fn why(&self) -> String {
+        self.paragraph("Why it matters")
+    }
+
+    /// The `## References` items, one per document.
+    pub fn references(&self) -> Vec<String> {
+        self.section("References")
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("- "))
+            .map(|l| l.trim().to_owned())
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+
+    /// One section's text on one paragraph (empty when the docs have none).
+    fn paragraph(&self, heading: &str) -> String {
+        self.section(heading)
             .unwrap_or_default()
             .split_whitespace()
             .collect::<Vec<_>>()

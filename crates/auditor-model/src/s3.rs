@@ -302,6 +302,14 @@ pub struct PrincipalGroup {
     pub principals: Vec<String>,
 }
 
+/// Principal groups by id, to find the group a row names.
+pub type GroupsById<'g> = std::collections::HashMap<&'g str, &'g PrincipalGroup>;
+
+/// Indexes `groups` by id.
+pub fn groups_by_id(groups: &[PrincipalGroup]) -> GroupsById<'_> {
+    groups.iter().map(|g| (g.id.as_str(), g)).collect()
+}
+
 /// The state access of an audit: each state bucket's matrix, and the groups of principals
 /// its rows stand for.
 #[derive(Debug, Clone, Default, PartialEq)]

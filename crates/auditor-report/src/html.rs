@@ -14,6 +14,7 @@
 //! and for anyone who scripts over a saved copy.
 
 use crate::json_v1::{self, Report};
+use auditor_model::s3::GroupsById as Groups;
 use auditor_model::AuditResult;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -377,9 +378,6 @@ fn practices(h: &mut String, r: &Report) {
     h.push_str("</tbody></table></section>\n");
 }
 
-/// The groups of principals by id.
-type Groups<'r> = std::collections::HashMap<&'r str, &'r auditor_model::s3::PrincipalGroup>;
-
 /// The group a matrix row stands for, if any.
 fn group_of<'r>(
     groups: &Groups<'r>,
@@ -416,11 +414,7 @@ fn principal_groups(h: &mut String, r: &Report) {
 }
 
 fn state_access(h: &mut String, r: &Report) {
-    let groups: Groups<'_> = r
-        .state_access_groups
-        .iter()
-        .map(|g| (g.id.as_str(), g))
-        .collect();
+    let groups = auditor_model::s3::groups_by_id(&r.state_access_groups);
     h.push_str("<section id=\"state-access\"><h2>Terraform state access</h2>");
     if r.state_access.is_empty() {
         h.push_str(
@@ -679,21 +673,16 @@ fn check_block(h: &mut String, code: &str, mine: &[&&json_v1::Finding]) {
         s = esc(&first.severity)
     );
     let meta = auditor_checks::by_code(code).map(|c| c.meta());
-    if let Some(why) = meta.and_then(|m| m.section("Why it matters")) {
-        let _ = write!(
-            h,
-            "<p class=\"why\">{}</p>",
-            prose(&why.split_whitespace().collect::<Vec<_>>().join(" "))
-        );
+    if let Some(why) = meta.map(|m| m.why()).filter(|w| !w.is_empty()) {
+        let _ = write!(h, "<p class=\"why\">{}</p>", prose(&why));
     }
     for f in mine {
         finding(h, f);
     }
     let refs: Vec<String> = meta
-        .and_then(|m| m.section("References"))
+        .map(|m| m.references())
         .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("- "))
+        .iter()
         .map(|l| {
             if l.starts_with("https://") && !l.contains(char::is_whitespace) {
                 format!("<a href=\"{0}\">{0}</a>", esc(l))

@@ -273,17 +273,6 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-/// The `## References` of a check's docs, one per item.
-fn references(m: &auditor_checks::CheckMeta) -> Vec<String> {
-    m.section("References")
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("- "))
-        .map(|l| l.trim().to_owned())
-        .filter(|l| !l.is_empty())
-        .collect()
-}
-
 fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&Rfc3339)
         .unwrap_or_else(|_| t.unix_timestamp().to_string())
@@ -334,13 +323,8 @@ fn build_with(result: &AuditResult, compact: bool) -> Report {
                 wa: m.wa.iter().map(|w| (*w).to_owned()).collect(),
                 fsbp: m.fsbp.iter().map(|f| (*f).to_owned()).collect(),
                 remediation: m.remediation(),
-                why: m
-                    .section("Why it matters")
-                    .unwrap_or_default()
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                references: references(m),
+                why: m.why(),
+                references: m.references(),
                 counts: counts.get(m.code).copied().unwrap_or_default(),
             }
         })

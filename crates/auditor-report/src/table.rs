@@ -1,6 +1,7 @@
 //! The terminal report: what failed or could not be assessed, the WA roll-up, the gaps.
 
 use crate::json_v1::build_full;
+use auditor_model::s3::{groups_by_id, GroupsById as Groups};
 use auditor_model::AuditResult;
 use tabled::builder::Builder;
 use tabled::settings::Style;
@@ -247,13 +248,6 @@ fn cell(a: Option<&auditor_model::s3::Access>) -> String {
             .map(|(on, c)| if *on { *c } else { '-' })
             .collect(),
     }
-}
-
-/// The groups of principals by id.
-type Groups<'r> = std::collections::HashMap<&'r str, &'r auditor_model::s3::PrincipalGroup>;
-
-fn groups_by_id(groups: &[auditor_model::s3::PrincipalGroup]) -> Groups<'_> {
-    groups.iter().map(|g| (g.id.as_str(), g)).collect()
 }
 
 /// The group a row stands for, if any.

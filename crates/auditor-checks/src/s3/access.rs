@@ -651,9 +651,9 @@ struct Target {
     allows: bool,
 }
 
-/// What one principal reaches, per bucket (index into the buckets), or why it could not
-/// be decided.
-type Outcome = Result<Vec<(usize, PrincipalAccess)>, String>;
+/// What one principal (and its class) reaches, per bucket (index into the buckets), or why
+/// it could not be decided.
+type Outcome = Result<Vec<(usize, Arc<Reach>)>, String>;
 
 fn analyse(inv: &Inventory, settings: &Settings) -> Vec<BucketAccess> {
     analyse_with(inv, settings, true)
@@ -717,7 +717,7 @@ fn analyse_with(inv: &Inventory, settings: &Settings, grouping: bool) -> Vec<Buc
                 let targets = &targets;
                 scope.spawn(move || {
                     part.iter()
-                        .map(|&i| analyse_principal(inv, settings, &principals[i], targets))
+                        .map(|&i| analyse_principal(inv, &principals[i], targets))
                         .collect::<Vec<_>>()
                 })
             })
@@ -756,13 +756,13 @@ fn analyse_with(inv: &Inventory, settings: &Settings, grouping: bool) -> Vec<Buc
                 let (arn, name): (Arc<str>, Arc<str>) =
                     (Arc::from(p.arn.as_str()), Arc::from(p.name.as_str()));
                 let membership = Arc::new(membership(settings, p));
-                for (b, access) in reached {
+                for (b, reach) in reached {
                     out[*b].principals.push(PrincipalAccess {
                         arn: arn.clone(),
                         kind: p.kind,
                         name: name.clone(),
                         membership: membership.clone(),
-                        reach: access.reach.clone(),
+                        reach: reach.clone(),
                     });
                 }
             }
@@ -861,12 +861,7 @@ fn prepare_bucket(
 /// apply, conditions decided and variables resolved once) depend on the bucket only
 /// through the bucket policy, so buckets without one share the same plans; each key is
 /// then a matter of resource elements.
-fn analyse_principal(
-    inv: &Inventory,
-    settings: &Settings,
-    p: &Principal,
-    targets: &[(usize, Target)],
-) -> Outcome {
+fn analyse_principal(inv: &Inventory, p: &Principal, targets: &[(usize, Target)]) -> Outcome {
     let (identity, boundary) = p.policies.as_ref().map_err(Clone::clone)?;
     let grants = may_grant_objects(identity.iter().map(|r| &*r.doc));
     if !grants && !targets.iter().any(|(_, t)| t.allows) {
@@ -878,8 +873,6 @@ fn analyse_principal(
         .collect();
     let ctx = context(inv, p);
     let mut unpoliced: Option<Vec<(Plan<'_>, Give)>> = None;
-    let membership = Arc::new(membership(settings, p));
-    let (arn, name): (Arc<str>, Arc<str>) = (Arc::from(p.arn.as_str()), Arc::from(p.name.as_str()));
     // The same statements grant in bucket after bucket: one copy of each label.
     let mut labels: HashMap<String, Arc<str>> = HashMap::new();
     let mut out = Vec::new();
@@ -906,16 +899,7 @@ fn analyse_principal(
         };
         let reach = reach_of(t, plans, &mut labels);
         if !reach.is_empty() {
-            out.push((
-                *i,
-                PrincipalAccess {
-                    arn: arn.clone(),
-                    kind: p.kind,
-                    name: name.clone(),
-                    membership: membership.clone(),
-                    reach: Arc::new(reach),
-                },
-            ));
+            out.push((*i, Arc::new(reach)));
         }
     }
     Ok(out)
