@@ -259,7 +259,7 @@ impl CheckMeta {
 /// Shared analyses of one audit.
 #[derive(Debug, Default)]
 pub(crate) struct Memo {
-    pub(crate) state_access: std::sync::OnceLock<Vec<s3::access::BucketAccess>>,
+    pub(crate) state_access: std::sync::OnceLock<s3::access::Analysis>,
 }
 
 /// Access to a check's metadata; [`declare_check!`] implements it.

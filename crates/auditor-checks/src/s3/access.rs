@@ -122,15 +122,24 @@ impl Reach {
     }
 }
 
-/// One principal's result for one bucket (what is the same in every bucket is shared).
-#[derive(Debug, Clone)]
-pub(crate) struct PrincipalAccess {
-    pub(crate) arn: Arc<str>,
+/// Who a decided principal is: the same in every bucket, kept once.
+#[derive(Debug)]
+pub(crate) struct Member {
+    pub(crate) arn: String,
     pub(crate) kind: &'static str,
-    pub(crate) name: Arc<str>,
-    pub(crate) membership: Arc<Membership>,
+    pub(crate) name: String,
+    pub(crate) membership: Membership,
+}
+
+/// One principal's result for one bucket: who it is, and what its class reaches there.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PrincipalAccess<'a> {
+    pub(crate) arn: &'a str,
+    pub(crate) kind: &'static str,
+    pub(crate) name: &'a str,
+    pub(crate) membership: &'a Membership,
     /// Per team it reaches (shared by every principal of its class, see `ClassKey`).
-    pub(crate) reach: Arc<Reach>,
+    pub(crate) reach: &'a Arc<Reach>,
 }
 
 /// How a principal's access is judged.
@@ -144,10 +153,10 @@ pub(crate) enum Verdict {
     Unattributed,
 }
 
-impl PrincipalAccess {
+impl<'a> PrincipalAccess<'a> {
     /// The teams it reaches that are not its own.
-    pub(crate) fn foreign(&self) -> Vec<&String> {
-        match &*self.membership {
+    pub(crate) fn foreign(&self) -> Vec<&'a String> {
+        match self.membership {
             Membership::Admin(_) => Vec::new(),
             Membership::Teams(own, _) => self.reach.keys().filter(|t| !own.contains(t)).collect(),
             Membership::Unknown if self.reach.len() > 1 => self.reach.keys().collect(),
@@ -174,26 +183,67 @@ pub(crate) struct BucketAccess {
     pub(crate) not_assessed: Option<Result<String, Gap>>,
     pub(crate) teams: Vec<TeamScope>,
     pub(crate) principals_evaluated: usize,
-    /// Principals that reach any team.
-    pub(crate) principals: Vec<PrincipalAccess>,
+    /// The classes (index into [`Analysis::classes`]) that reach any team, with what they
+    /// reach: one entry per class, however many principals it has.
+    reached: Vec<(u32, Arc<Reach>)>,
     /// Principals that could not be decided.
     pub(crate) undecided: Vec<Undecided>,
 }
 
-impl BucketAccess {
-    /// The report's matrix.
-    pub(crate) fn matrix(&self, b: &Bucket) -> StateAccessMatrix {
+/// The analysis of every state bucket. What a class of principals reaches is kept once
+/// per bucket, and who the principals are once per account: its size grows with classes
+/// × buckets, not principals × buckets.
+#[derive(Debug, Default)]
+pub(crate) struct Analysis {
+    pub(crate) buckets: Vec<BucketAccess>,
+    /// The account's principals, in order (index = the analysis' principal index).
+    members: Vec<Member>,
+    /// Each class's decided principals (indexes into `members`, ascending).
+    classes: Vec<Vec<u32>>,
+}
+
+impl Analysis {
+    /// A bucket's principals that reach any team, in the account's order.
+    pub(crate) fn principals<'a>(&'a self, b: &'a BucketAccess) -> Vec<PrincipalAccess<'a>> {
+        let mut at: Vec<(u32, &Arc<Reach>)> = b
+            .reached
+            .iter()
+            .flat_map(|(class, reach)| {
+                self.classes
+                    .get(*class as usize)
+                    .into_iter()
+                    .flatten()
+                    .map(move |m| (*m, reach))
+            })
+            .collect();
+        at.sort_unstable_by_key(|(m, _)| *m);
+        at.into_iter()
+            .filter_map(|(m, reach)| {
+                let who = self.members.get(m as usize)?;
+                Some(PrincipalAccess {
+                    arn: &who.arn,
+                    kind: who.kind,
+                    name: &who.name,
+                    membership: &who.membership,
+                    reach,
+                })
+            })
+            .collect()
+    }
+
+    /// The report's matrix of one bucket.
+    pub(crate) fn matrix(&self, a: &BucketAccess, b: &Bucket) -> StateAccessMatrix {
         StateAccessMatrix {
             bucket: b.name.clone(),
             region: b.region.clone(),
-            teams: self.teams.clone(),
-            principals_evaluated: self.principals_evaluated,
+            teams: a.teams.clone(),
+            principals_evaluated: a.principals_evaluated,
             rows: self
-                .principals
-                .iter()
+                .principals(a)
+                .into_iter()
                 .map(|p| AccessRow {
-                    principal: p.arn.to_string(),
-                    teams: match &*p.membership {
+                    principal: p.arn.to_owned(),
+                    teams: match p.membership {
                         Membership::Teams(t, _) => t.clone(),
                         _ => Vec::new(),
                     },
@@ -208,7 +258,7 @@ impl BucketAccess {
                     group: None,
                 })
                 .collect(),
-            not_assessed: self
+            not_assessed: a
                 .undecided
                 .iter()
                 .map(|(arn, _, _, reason)| NotAssessedPrincipal {
@@ -216,7 +266,7 @@ impl BucketAccess {
                     reason: reason.clone(),
                 })
                 .collect(),
-            not_assessed_reason: self.not_assessed.as_ref().map(|r| match r {
+            not_assessed_reason: a.not_assessed.as_ref().map(|r| match r {
                 Ok(why) => why.clone(),
                 Err(gap) => gap.to_string(),
             }),
@@ -231,9 +281,11 @@ pub(crate) fn matrices(ctx: &CheckContext<'_>) -> StateAccess {
         return StateAccess::default();
     };
     let mut grouper = RowGrouper::default();
-    let matrices = analysis(ctx)
+    let all = analysis(ctx);
+    let matrices = all
+        .buckets
         .iter()
-        .filter_map(|a| buckets.get(a.bucket_index).map(|b| a.matrix(b)))
+        .filter_map(|a| buckets.get(a.bucket_index).map(|b| all.matrix(a, b)))
         .map(|mut m| {
             grouper.fold(&mut m);
             m
@@ -246,7 +298,7 @@ pub(crate) fn matrices(ctx: &CheckContext<'_>) -> StateAccess {
 }
 
 /// The analysis, computed on first use and kept for the rest of the audit.
-pub(crate) fn analysis<'c>(ctx: &'c CheckContext<'_>) -> &'c [BucketAccess] {
+pub(crate) fn analysis<'c>(ctx: &'c CheckContext<'_>) -> &'c Analysis {
     ctx.memo
         .state_access
         .get_or_init(|| analyse(ctx.inventory, ctx.settings))
@@ -655,15 +707,15 @@ struct Target {
 /// it could not be decided.
 type Outcome = Result<Vec<(usize, Arc<Reach>)>, String>;
 
-fn analyse(inv: &Inventory, settings: &Settings) -> Vec<BucketAccess> {
+fn analyse(inv: &Inventory, settings: &Settings) -> Analysis {
     analyse_with(inv, settings, true)
 }
 
 /// [`analyse`], with principals of the same class decided once (`grouping`) or each on
 /// its own (the reference the tests compare with).
-fn analyse_with(inv: &Inventory, settings: &Settings, grouping: bool) -> Vec<BucketAccess> {
+fn analyse_with(inv: &Inventory, settings: &Settings, grouping: bool) -> Analysis {
     let Some(buckets) = inv.s3.as_ref().and_then(|s| s.buckets.get().ok()) else {
-        return Vec::new();
+        return Analysis::default();
     };
     let loaded = inv.iam.as_ref().map(principals);
     let mut out = Vec::with_capacity(buckets.len());
@@ -675,11 +727,15 @@ fn analyse_with(inv: &Inventory, settings: &Settings, grouping: bool) -> Vec<Buc
             targets.push((i, t));
         }
     }
+    let finished = |buckets| Analysis {
+        buckets,
+        ..Analysis::default()
+    };
     let Some((principals, _)) = loaded.as_ref() else {
-        return out;
+        return finished(out);
     };
     if targets.is_empty() {
-        return out;
+        return finished(out);
     }
     // Principals whose decisions must be the same (`ClassKey`) are decided once, by the
     // first of them: the analysis costs the account's distinct policy sets, not its
@@ -730,48 +786,58 @@ fn analyse_with(inv: &Inventory, settings: &Settings, grouping: bool) -> Vec<Buc
             })
             .collect()
     });
-    let mut outcomes: Vec<Option<Outcome>> = (0..principals.len()).map(|_| None).collect();
-    for (i, o) in todo.into_iter().zip(decided) {
-        outcomes[i] = Some(o);
+    // Each class's members, in the account's order; a class is numbered by its first.
+    let mut number: Vec<u32> = vec![u32::MAX; principals.len()];
+    for (n, &first) in todo.iter().enumerate() {
+        number[first] = n as u32;
     }
-    for (i, p) in principals.iter().enumerate() {
-        let Some(outcome) = &outcomes[class_of[i]] else {
-            continue;
-        };
+    let mut classes: Vec<Vec<u32>> = vec![Vec::new(); todo.len()];
+    for (i, &first) in class_of.iter().enumerate() {
+        if let Some(members) = classes.get_mut(number[first] as usize) {
+            members.push(i as u32);
+        }
+    }
+    let mut failed: Vec<(u32, String)> = Vec::new();
+    for (n, outcome) in decided.into_iter().enumerate() {
+        let members = &classes[n];
         match outcome {
-            Err(why) => {
-                for (b, _) in &targets {
-                    out[*b]
-                        .undecided
-                        .push((p.arn.clone(), p.kind, p.name.clone(), why.clone()));
-                }
-            }
+            Err(why) => failed.extend(members.iter().map(|&m| (m, why.clone()))),
             Ok(reached) => {
                 for (b, _) in &targets {
-                    out[*b].principals_evaluated += 1;
+                    out[*b].principals_evaluated += members.len();
                 }
-                if reached.is_empty() {
-                    continue;
-                }
-                let (arn, name): (Arc<str>, Arc<str>) =
-                    (Arc::from(p.arn.as_str()), Arc::from(p.name.as_str()));
-                let membership = Arc::new(membership(settings, p));
                 for (b, reach) in reached {
-                    out[*b].principals.push(PrincipalAccess {
-                        arn: arn.clone(),
-                        kind: p.kind,
-                        name: name.clone(),
-                        membership: membership.clone(),
-                        reach: reach.clone(),
-                    });
+                    out[b].reached.push((n as u32, reach));
                 }
             }
         }
     }
-    for b in &mut out {
-        b.principals.shrink_to_fit();
+    // Principals that could not be decided, in the account's order.
+    failed.sort_unstable_by_key(|(m, _)| *m);
+    for (b, _) in &targets {
+        for (m, why) in &failed {
+            let p = &principals[*m as usize];
+            out[*b]
+                .undecided
+                .push((p.arn.clone(), p.kind, p.name.clone(), why.clone()));
+        }
     }
-    out
+    for b in &mut out {
+        b.reached.shrink_to_fit();
+    }
+    Analysis {
+        buckets: out,
+        members: principals
+            .iter()
+            .map(|p| Member {
+                arn: p.arn.clone(),
+                kind: p.kind,
+                name: p.name.clone(),
+                membership: membership(settings, p),
+            })
+            .collect(),
+        classes,
+    }
 }
 
 /// A bucket's analysis before the principals: what it cannot be analysed for, or its
@@ -787,7 +853,7 @@ fn prepare_bucket(
         not_assessed: None,
         teams: Vec::new(),
         principals_evaluated: 0,
-        principals: Vec::new(),
+        reached: Vec::new(),
         undecided: Vec::new(),
     };
     let keys = match b.state.get() {
@@ -1050,17 +1116,35 @@ mod tests {
     #[test]
     fn principals_decided_by_their_class_get_their_own_answers() {
         let mut grouped_somewhere = false;
+        // Every bucket's analysis with its principals spelled out, as S3-008 and the
+        // matrices read them.
+        let expanded = |a: &Analysis| -> Vec<String> {
+            a.buckets
+                .iter()
+                .map(|b| {
+                    format!(
+                        "{} {:?} {:?} {} {:?} {:?}",
+                        b.bucket_index,
+                        b.not_assessed,
+                        b.teams,
+                        b.principals_evaluated,
+                        b.undecided,
+                        a.principals(b)
+                    )
+                })
+                .collect()
+        };
         for (inv, settings) in accounts() {
             let grouped = analyse_with(&inv, &settings, true);
             let alone = analyse_with(&inv, &settings, false);
-            assert_eq!(format!("{grouped:?}"), format!("{alone:?}"));
-            // The grown accounts do share: a class decided once serves several principals.
-            grouped_somewhere |= grouped.iter().any(|b| {
-                b.principals.iter().enumerate().any(|(i, p)| {
-                    b.principals[i + 1..]
-                        .iter()
-                        .any(|q| Arc::ptr_eq(&p.reach, &q.reach))
-                })
+            assert_eq!(expanded(&grouped), expanded(&alone));
+            assert!(alone.classes.iter().all(|c| c.len() == 1));
+            // The grown accounts do share: a class decided once serves several principals,
+            // and is kept once per bucket.
+            grouped_somewhere |= grouped.buckets.iter().any(|b| {
+                b.reached
+                    .iter()
+                    .any(|(c, _)| grouped.classes[*c as usize].len() > 1)
             });
         }
         assert!(grouped_somewhere, "no class of several principals formed");

@@ -1,8 +1,8 @@
 //! S3-008: a principal can read or write another team's Terraform state.
 
 use super::access::{analysis, Membership, PrincipalAccess, Verdict};
-use crate::emit::ev;
 use crate::{declare_check, Check, CheckContext, Emitter};
+use auditor_model::s3::Bucket;
 use auditor_model::Evidence;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
@@ -79,40 +79,45 @@ const BUCKETS_NAMED: usize = 5;
 
 /// One evidence line in the making: what a principal can do of one team and why, the
 /// first key found, and the buckets where it holds (the first few named, all counted).
+/// Its texts are the check's shared copies and its buckets indexes: a large account has
+/// tens of thousands of these alive until the findings are written.
 struct Line {
-    observed: String,
-    reason: String,
-    field: String,
-    named: Vec<String>,
+    observed: Arc<str>,
+    reason: Arc<str>,
+    key: Option<Arc<str>>,
+    /// The first bucket (index into the inventory's buckets) and the ones named.
+    named: Vec<usize>,
     buckets: usize,
 }
 
 /// What a principal can do of one team and why, as evidence says it.
 struct Text {
-    observed: String,
-    reason: String,
-    /// `observed` and `reason` together: what tells lines apart.
-    joint: String,
+    observed: Arc<str>,
+    reason: Arc<str>,
     /// The first key found.
     key: Option<Arc<str>>,
 }
 
 /// The evidence texts of a reach for a reason, made once per (reach, reason) in a bucket:
 /// the principals of one class share their reach there, so a large account formats each
-/// text once per class and bucket, not once per principal. Emptied at each bucket (a reach
-/// is one bucket's).
+/// text once per class and bucket, not once per principal. The memo is emptied at each
+/// bucket (a reach is one bucket's); the strings are kept once for the whole check, so that
+/// lines can tell them apart by address.
 #[derive(Default)]
-struct Texts(HashMap<(usize, String, Vec<String>), Rc<Vec<Text>>>);
+struct Texts {
+    memo: HashMap<(usize, String, Vec<String>), Rc<Vec<Text>>>,
+    strings: std::collections::HashSet<Arc<str>>,
+}
 
 impl Texts {
-    fn of(&mut self, p: &PrincipalAccess, teams: &[&String], why: String) -> Rc<Vec<Text>> {
+    fn of(&mut self, p: PrincipalAccess<'_>, teams: &[&String], why: String) -> Rc<Vec<Text>> {
         // The teams too: the reason names them joined, which two lists may share.
         let k = (
-            Arc::as_ptr(&p.reach) as usize,
+            Arc::as_ptr(p.reach) as usize,
             why,
             teams.iter().map(|t| (*t).clone()).collect(),
         );
-        if let Some(v) = self.0.get(&k) {
+        if let Some(v) = self.memo.get(&k) {
             return v.clone();
         }
         let texts: Vec<Text> = teams
@@ -129,49 +134,60 @@ impl Texts {
                     r.prefix
                 );
                 Text {
-                    joint: format!("{observed}\u{0}{reason}"),
-                    observed,
-                    reason,
+                    observed: self.string(observed),
+                    reason: self.string(reason),
                     key: r.key.clone(),
                 }
             })
             .collect();
         let v = Rc::new(texts);
-        self.0.insert(k, v.clone());
+        self.memo.insert(k, v.clone());
         v
+    }
+
+    /// The check's one copy of `text`.
+    fn string(&mut self, text: String) -> Arc<str> {
+        if let Some(t) = self.strings.get(text.as_str()) {
+            return t.clone();
+        }
+        let t: Arc<str> = text.into();
+        self.strings.insert(t.clone());
+        t
     }
 }
 
 /// One line per (access, team, reason) however many buckets it holds in: a principal that
 /// reaches a team in 200 buckets costs one line, not 200 (nor 200 lines kept until the end).
+/// Lines are told apart by what they say (the first key aside: a line keeps the first).
 #[derive(Default)]
 struct Lines {
     lines: Vec<Line>,
-    /// `Text::joint` → its line.
-    at: HashMap<String, usize>,
+    /// (observed, reason) by address → its line.
+    at: HashMap<(usize, usize), usize>,
 }
 
 impl Lines {
-    fn add(&mut self, bucket: &str, texts: &[Text]) {
+    fn add(&mut self, bucket: usize, texts: &[Text]) {
         for t in texts {
-            match self.at.get(t.joint.as_str()) {
+            let k = (
+                Arc::as_ptr(&t.observed).cast::<u8>() as usize,
+                Arc::as_ptr(&t.reason).cast::<u8>() as usize,
+            );
+            match self.at.get(&k) {
                 Some(&i) => {
                     let l = &mut self.lines[i];
                     l.buckets += 1;
                     if l.named.len() < BUCKETS_NAMED {
-                        l.named.push(bucket.to_owned());
+                        l.named.push(bucket);
                     }
                 }
                 None => {
-                    self.at.insert(t.joint.clone(), self.lines.len());
+                    self.at.insert(k, self.lines.len());
                     self.lines.push(Line {
                         observed: t.observed.clone(),
                         reason: t.reason.clone(),
-                        field: format!(
-                            "arn:aws:s3:::{bucket}/{}",
-                            t.key.as_deref().unwrap_or_default()
-                        ),
-                        named: vec![bucket.to_owned()],
+                        key: t.key.clone(),
+                        named: vec![bucket],
                         buckets: 1,
                     });
                 }
@@ -185,27 +201,41 @@ impl Lines {
 
     /// The evidence: `read of the state of team crm (services/crm/) in 3 state buckets:
     /// a, b, c` when it holds in more than one.
-    fn evidence(self) -> Vec<Evidence> {
+    fn evidence(self, buckets: &[Bucket]) -> Vec<Evidence> {
+        let name = |i: usize| buckets.get(i).map_or("", |b| b.name.as_str());
         self.lines
             .into_iter()
             .map(|l| {
-                let observed = if l.buckets > 1 {
+                let observed: Arc<str> = if l.buckets > 1 {
                     let more = l.buckets - l.named.len();
                     format!(
                         "{} in {} state buckets: {}{}",
                         l.observed,
                         l.buckets,
-                        l.named.join(", "),
+                        l.named
+                            .iter()
+                            .map(|&i| name(i))
+                            .collect::<Vec<_>>()
+                            .join(", "),
                         if more > 0 {
                             format!(" and {more} more")
                         } else {
                             String::new()
                         }
                     )
+                    .into()
                 } else {
-                    l.observed
+                    l.observed.clone()
                 };
-                ev(l.field, observed, l.reason)
+                Evidence {
+                    field: format!(
+                        "arn:aws:s3:::{}/{}",
+                        name(l.named[0]),
+                        l.key.as_deref().unwrap_or_default()
+                    ),
+                    observed,
+                    reason: l.reason,
+                }
             })
             .collect()
     }
@@ -229,7 +259,8 @@ impl Check for CrossTeamStateAccess {
         // One finding per principal, whatever the number of buckets it reaches.
         let mut by_principal: BTreeMap<String, Merged> = BTreeMap::new();
         let mut texts = Texts::default();
-        for a in analysis(ctx) {
+        let all = analysis(ctx);
+        for a in &all.buckets {
             let Some(b) = buckets.get(a.bucket_index) else {
                 continue;
             };
@@ -244,24 +275,24 @@ impl Check for CrossTeamStateAccess {
                 }
                 None => {}
             }
-            texts.0.clear();
+            texts.memo.clear();
             for (arn, kind, name, why) in &a.undecided {
                 let m = by_principal.entry(arn.clone()).or_default();
                 (m.kind, m.name) = (kind, name.clone());
                 m.undecided.push(format!("bucket {}: {why}", b.name));
             }
-            for p in &a.principals {
-                if !by_principal.contains_key(&*p.arn) {
-                    by_principal.insert(p.arn.to_string(), Merged::default());
+            for p in all.principals(a) {
+                if !by_principal.contains_key(p.arn) {
+                    by_principal.insert(p.arn.to_owned(), Merged::default());
                 }
-                let Some(m) = by_principal.get_mut(&*p.arn) else {
+                let Some(m) = by_principal.get_mut(p.arn) else {
                     continue;
                 };
                 if m.name.is_empty() {
                     (m.kind, m.name) = (p.kind, p.name.to_string());
                 }
-                let all: Vec<&String> = p.reach.keys().collect();
-                match (p.verdict(), &*p.membership) {
+                let reached: Vec<&String> = p.reach.keys().collect();
+                match (p.verdict(), p.membership) {
                     (Verdict::CrossTeam, Membership::Teams(own, source)) => {
                         let t = texts.of(
                             p,
@@ -271,37 +302,37 @@ impl Check for CrossTeamStateAccess {
                                 own.join(", ")
                             ),
                         );
-                        m.fails.add(&b.name, &t);
+                        m.fails.add(a.bucket_index, &t);
                     }
                     (Verdict::CrossTeam, _) => {
                         let t = texts.of(
                             p,
-                            &all,
+                            &reached,
                             format!(
                                 "its team is unknown and it reaches the state of {} teams; a principal belongs to one",
-                                all.len()
+                                reached.len()
                             ),
                         );
-                        m.fails.add(&b.name, &t);
+                        m.fails.add(a.bucket_index, &t);
                     }
                     (Verdict::Expected, Membership::Admin(why)) => {
-                        let t = texts.of(p, &all, format!("expected: {why}"));
-                        m.passes.add(&b.name, &t);
+                        let t = texts.of(p, &reached, format!("expected: {why}"));
+                        m.passes.add(a.bucket_index, &t);
                     }
                     (Verdict::Expected, Membership::Teams(own, source)) => {
                         let t = texts.of(
                             p,
-                            &all,
+                            &reached,
                             format!("its own team: {} ({source})", own.join(", ")),
                         );
-                        m.passes.add(&b.name, &t);
+                        m.passes.add(a.bucket_index, &t);
                     }
                     _ => {
                         m.undecided.push(format!(
                         "bucket {}: reaches only the state of team {}, and its team is not known: \
                          list it under checks.s3.teams.<team>.principals or tag it {}=<team>",
                         b.name,
-                        all.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", "),
+                        reached.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", "),
                         ctx.settings.s3.team_tag
                     ))
                     }
@@ -311,13 +342,13 @@ impl Check for CrossTeamStateAccess {
         for (arn, m) in by_principal {
             let res = crate::iam::resource(ctx, &arn, m.kind, &m.name);
             if !m.fails.is_empty() {
-                let mut e = m.fails.evidence();
+                let mut e = m.fails.evidence(buckets);
                 e.push(crate::emit::unevaluated(true));
                 out.fail(res, e);
             } else if !m.undecided.is_empty() {
                 out.not_assessed_because(res, m.undecided.join("; "));
             } else if !m.passes.is_empty() {
-                out.pass(res, m.passes.evidence());
+                out.pass(res, m.passes.evidence(buckets));
             }
         }
     }
