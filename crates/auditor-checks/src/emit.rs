@@ -8,9 +8,12 @@ use auditor_model::{fingerprint, Evidence, Finding, Gap, Resource, Severity, Sta
 pub struct Emitter<'a> {
     meta: &'static CheckMeta,
     severity: Severity,
-    wa: Vec<WaId>,
+    wa: std::sync::Arc<[WaId]>,
     remediation: String,
     findings: &'a mut Vec<Finding>,
+    /// Evidence texts already emitted: a large account's findings share a few hundred
+    /// texts among tens of thousands of evidence items, each kept once.
+    texts: std::collections::HashSet<std::sync::Arc<str>>,
 }
 
 impl<'a> Emitter<'a> {
@@ -28,6 +31,7 @@ impl<'a> Emitter<'a> {
             wa: meta.wa.iter().filter_map(|w| w.parse().ok()).collect(),
             remediation: meta.remediation(),
             findings,
+            texts: std::collections::HashSet::new(),
         }
     }
 
@@ -36,15 +40,26 @@ impl<'a> Emitter<'a> {
         status: Status,
         severity: Severity,
         resource: Resource,
-        evidence: Vec<Evidence>,
+        mut evidence: Vec<Evidence>,
         status_reason: Option<String>,
     ) {
         let fp = fingerprint(self.meta.code, status, &resource.arn, &evidence);
-        let remediation = crate::fill_remediation(&self.remediation, &resource);
+        // How to fix a failure: a pass or an unassessed finding has nothing to fix (the
+        // check's text is in its metadata, and in every report's list of checks).
+        let remediation = if status == Status::Fail {
+            crate::fill_remediation(&self.remediation, &resource)
+        } else {
+            String::new()
+        };
+        for e in &mut evidence {
+            e.observed = self.shared(&e.observed);
+            e.reason = self.shared(&e.reason);
+        }
         self.findings.push(Finding {
-            code: self.meta.code.to_owned(),
-            name: self.meta.name.to_owned(),
-            title: self.meta.title.to_owned(),
+            // The check's own text, not a copy per finding.
+            code: self.meta.code.into(),
+            name: self.meta.name.into(),
+            title: self.meta.title.into(),
             severity,
             status,
             status_reason,
@@ -55,6 +70,17 @@ impl<'a> Emitter<'a> {
             fingerprint: fp,
             suppression: None,
         });
+    }
+
+    /// The copy of `text` already emitted, or `text` (then kept for the next).
+    fn shared(&mut self, text: &std::sync::Arc<str>) -> std::sync::Arc<str> {
+        match self.texts.get(text) {
+            Some(t) => t.clone(),
+            None => {
+                self.texts.insert(text.clone());
+                text.clone()
+            }
+        }
     }
 
     /// The resource breaks the practice.
@@ -136,7 +162,7 @@ pub(crate) fn ev(
 ) -> Evidence {
     Evidence {
         field: field.into(),
-        observed: observed.into(),
-        reason: reason.into(),
+        observed: observed.into().into(),
+        reason: reason.into().into(),
     }
 }

@@ -159,12 +159,12 @@ fn apply_suppressions(inventory: &Inventory, settings: &Settings, findings: &mut
             r.code.eq_ignore_ascii_case(&f.code)
                 && auditor_model::ecr::filter_matches(&r.resource, &f.resource.arn)
         }) {
-            f.suppression = Some(auditor_model::Suppression {
+            f.suppression = Some(Box::new(auditor_model::Suppression {
                 reason: rule.reason.clone(),
                 owner: rule.owner.clone(),
                 expires: rule.expires.to_string(),
                 expired: rule.expires < today,
-            });
+            }));
         }
     }
 }

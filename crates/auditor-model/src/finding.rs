@@ -52,21 +52,22 @@ pub struct Resource {
 pub struct Evidence {
     /// The API field, e.g. `IpPermissions[0].IpRanges[0].CidrIp`.
     pub field: String,
-    /// What was observed, e.g. `0.0.0.0/0 -> tcp 22`.
-    pub observed: String,
-    /// Why this fails (or passes) the check, in one sentence.
-    pub reason: String,
+    /// What was observed, e.g. `0.0.0.0/0 -> tcp 22`. Shared: thousands of findings of a
+    /// large account observe the same thing (see `Emitter` in `auditor-checks`).
+    pub observed: std::sync::Arc<str>,
+    /// Why this fails (or passes) the check, in one sentence. Shared, as `observed`.
+    pub reason: std::sync::Arc<str>,
 }
 
 /// The result of one check on one resource.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// The check's stable code, e.g. `EC2-002`.
-    pub code: String,
+    pub code: std::borrow::Cow<'static, str>,
     /// The check's name, e.g. `sg-open-admin-ports`.
-    pub name: String,
+    pub name: std::borrow::Cow<'static, str>,
     /// The check's one-line title.
-    pub title: String,
+    pub title: std::borrow::Cow<'static, str>,
     /// Severity of a failure (kept on passes too, for sorting and roll-ups).
     pub severity: Severity,
     /// Fail, pass or not assessed.
@@ -79,15 +80,18 @@ pub struct Finding {
     /// What was observed.
     pub evidence: Vec<Evidence>,
     /// The Well-Architected practices this check serves.
-    pub wa_ids: Vec<WaId>,
-    /// How to fix a failure.
+    /// (Shared by every finding of a check.)
+    pub wa_ids: std::sync::Arc<[WaId]>,
+    /// How to fix a failure, naming its resource; empty on passing and unassessed findings
+    /// (the check's own text is its metadata's).
     pub remediation: String,
     /// Stable id: code + resource ARN + failing evidence, so history survives reruns.
     pub fingerprint: String,
     /// The suppression from config that matches this failure, if any: in force (the
     /// failure is accepted until it expires) or expired (it no longer applies).
+    /// Boxed: most findings have none, and a large account has tens of thousands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suppression: Option<Suppression>,
+    pub suppression: Option<Box<Suppression>>,
 }
 
 /// A suppression from config, as applied to one failing finding.
@@ -116,7 +120,7 @@ impl Finding {
 pub fn fingerprint(code: &str, status: Status, arn: &str, evidence: &[Evidence]) -> String {
     let mut facts: Vec<(&str, &str)> = evidence
         .iter()
-        .map(|e| (e.field.as_str(), e.observed.as_str()))
+        .map(|e| (e.field.as_str(), &*e.observed))
         .collect();
     facts.sort_unstable();
     let mut h = Sha256::new();

@@ -284,178 +284,325 @@ pub fn build(result: &AuditResult) -> Report {
     build_with(result, true)
 }
 
-/// Builds the v1 report with every evidence item and every finding's remediation: what the
-/// other formats (CSV, SARIF, ASFF, OCSF, HTML, the table) are written from.
+/// Builds the v1 report with every evidence item and each finding's remediation as the
+/// audit has it (on failures; on passes too in runs stored before remediation was kept for
+/// failures only): what the other formats (CSV, SARIF, ASFF, OCSF, HTML, the table) are
+/// written from.
 pub fn build_full(result: &AuditResult) -> Report {
     build_with(result, false)
 }
 
 fn build_with(result: &AuditResult, compact: bool) -> Report {
-    let cap = if compact { EVIDENCE_CAP } else { usize::MAX };
-    let mut findings: Vec<&auditor_model::Finding> = result.findings.iter().collect();
-    sort_findings(&mut findings);
-    let mut counts: BTreeMap<&str, Counts> = BTreeMap::new();
-    for f in &findings {
-        counts.entry(f.code.as_str()).or_default().add(f);
-    }
-    let wa_title = |id: &str| {
-        catalog()
-            .get(id)
-            .map(|p| p.title.clone())
-            .unwrap_or_default()
-    };
-
-    let checks = result
-        .checks_run
-        .iter()
-        .filter_map(|code| auditor_checks::by_code(code))
-        .map(|c| {
-            let m = c.meta();
-            let severity = findings
-                .iter()
-                .find(|f| f.code == m.code)
-                .map_or(m.severity, |f| f.severity);
-            CheckRun {
-                code: m.code.into(),
-                name: m.name.into(),
-                title: m.title.into(),
-                severity: severity.to_string(),
-                wa: m.wa.iter().map(|w| (*w).to_owned()).collect(),
-                fsbp: m.fsbp.iter().map(|f| (*f).to_owned()).collect(),
-                remediation: m.remediation(),
-                why: m.why(),
-                references: m.references(),
-                counts: counts.get(m.code).copied().unwrap_or_default(),
-            }
-        })
-        .collect();
-
-    let mut failing_by_severity: BTreeMap<String, usize> = auditor_model::Severity::ALL
-        .iter()
-        .map(|s| (s.to_string(), 0))
-        .collect();
-    for f in findings
-        .iter()
-        .filter(|f| f.status == auditor_model::Status::Fail)
-    {
-        *failing_by_severity
-            .entry(f.severity.to_string())
-            .or_default() += 1;
-    }
-
-    let coverage_gaps = result
-        .gaps
-        .iter()
-        .map(|g| CoverageGap {
-            service: g.service.clone(),
-            region: g.region.clone(),
-            api: g.api.clone(),
-            kind: g.kind.as_str().into(),
-            message: g.message.clone(),
-            resource: g.resource.as_deref().map(str::to_owned),
-            checks: result
-                .checks_run
-                .iter()
-                .filter_map(|code| auditor_checks::by_code(code))
-                .map(|c| c.meta())
-                .filter(|m| m.costed_by(g))
-                .map(|m| m.code.to_owned())
-                .collect(),
-        })
-        .collect();
-
+    let v = View::of(result, compact);
     Report {
-        schema: SCHEMA.into(),
-        schema_version: SCHEMA_VERSION.into(),
-        tool: Tool {
-            name: "auditor".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
-        wa_revision: REVISION.into(),
-        account: result.account_id.clone(),
-        partition: result.partition.clone(),
-        caller_arn: result.caller_arn.clone(),
-        assumed_role: result.assumed_role.clone(),
-        regions: result.regions.clone(),
-        services: result.services.iter().map(|s| s.to_string()).collect(),
-        started_at: rfc3339(result.started_at),
-        finished_at: rfc3339(result.finished_at),
-        summary: Summary {
-            counts: Counts::of(findings.iter().copied()),
-            failing_by_severity,
-            coverage_gaps: result.gaps.len(),
-            suppressed: findings
-                .iter()
-                .filter(|f| f.status == Status::Fail && !f.fails_unsuppressed())
-                .count(),
-        },
-        checks,
-        findings: findings
+        schema: v.schema.into(),
+        schema_version: v.schema_version.into(),
+        tool: v.tool,
+        wa_revision: v.wa_revision.into(),
+        account: v.account.into(),
+        partition: v.partition.into(),
+        caller_arn: v.caller_arn.into(),
+        assumed_role: v.assumed_role.map(str::to_owned),
+        regions: v.regions.to_vec(),
+        services: v.services,
+        started_at: v.started_at,
+        finished_at: v.finished_at,
+        summary: v.summary,
+        checks: v.checks,
+        findings: v
+            .findings
+            .list
             .iter()
-            .map(|f| Finding {
-                code: f.code.clone(),
-                name: f.name.clone(),
-                title: f.title.clone(),
-                severity: f.severity.to_string(),
-                status: f.status.as_str().into(),
-                status_reason: f.status_reason.clone(),
-                resource: Resource {
-                    arn: f.resource.arn.clone(),
-                    account: f.resource.account.clone(),
-                    region: f.resource.region.clone(),
-                    kind: f.resource.kind.clone(),
-                    id: f.resource.id.clone(),
-                    name: f.resource.name.clone(),
-                },
-                evidence: f
-                    .evidence
-                    .iter()
-                    .take(cap)
-                    .map(|e| Evidence {
-                        field: e.field.clone(),
-                        observed: e.observed.clone(),
-                        reason: e.reason.clone(),
-                    })
-                    .collect(),
-                evidence_omitted: f.evidence.len().saturating_sub(cap),
-                wa: f
-                    .wa_ids
-                    .iter()
-                    .map(|w| WaRef {
-                        id: w.to_string(),
-                        title: wa_title(w.as_str()),
-                    })
-                    .collect(),
-                remediation: if f.status == Status::Fail || !compact {
-                    f.remediation.clone()
-                } else {
-                    String::new()
-                },
-                fingerprint: f.fingerprint.clone(),
-                suppression: f.suppression.clone(),
-            })
+            .map(|f| v.findings.of(f).owned())
             .collect(),
-        coverage_gaps,
-        wa_rollup: rollup(result)
-            .into_iter()
-            .map(|p| Practice {
-                id: p.id,
-                title: p.title,
-                risk: p.risk,
-                status: p.status.as_str().into(),
-                checks: p.checks,
-                counts: p.counts,
+        coverage_gaps: v.coverage_gaps,
+        wa_rollup: v.wa_rollup,
+        state_access: v.state_access.to_vec(),
+        state_access_groups: v.state_access_groups.to_vec(),
+        api_requests: v.api_requests.clone(),
+    }
+}
+
+/// The report as [`Report`] serialises it, borrowing the findings, their evidence and the
+/// state-access matrices from the audit: what [`write_json`] streams, so a large account's
+/// report never holds a second copy of them. Field for field [`Report`]'s, in its order
+/// (a test compares the two texts).
+#[derive(Serialize)]
+struct View<'a> {
+    schema: &'static str,
+    schema_version: &'static str,
+    tool: Tool,
+    wa_revision: &'static str,
+    account: &'a str,
+    partition: &'a str,
+    caller_arn: &'a str,
+    assumed_role: Option<&'a str>,
+    regions: &'a [String],
+    services: Vec<String>,
+    started_at: String,
+    finished_at: String,
+    summary: Summary,
+    checks: Vec<CheckRun>,
+    findings: Findings<'a>,
+    coverage_gaps: Vec<CoverageGap>,
+    wa_rollup: Vec<Practice>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    state_access: &'a [auditor_model::s3::StateAccessMatrix],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    state_access_groups: &'a [auditor_model::s3::PrincipalGroup],
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    api_requests: &'a BTreeMap<String, auditor_model::ApiCounts>,
+}
+
+/// The findings in report order, each serialised as it is written.
+struct Findings<'a> {
+    list: Vec<&'a auditor_model::Finding>,
+    /// Evidence items per finding, at most.
+    cap: usize,
+    /// Each finding's remediation as the audit has it (the full report), rather than on
+    /// failures only (the JSON report).
+    remediation_as_found: bool,
+}
+
+impl<'a> Findings<'a> {
+    fn of(&self, f: &'a auditor_model::Finding) -> FindingView<'a> {
+        let wa_title =
+            |id: &str| -> &'static str { catalog().get(id).map_or("", |p| p.title.as_str()) };
+        FindingView {
+            code: &f.code,
+            name: &f.name,
+            title: &f.title,
+            severity: f.severity.as_str(),
+            status: f.status.as_str(),
+            status_reason: f.status_reason.as_deref(),
+            resource: &f.resource,
+            evidence: &f.evidence[..f.evidence.len().min(self.cap)],
+            evidence_omitted: f.evidence.len().saturating_sub(self.cap),
+            wa: f
+                .wa_ids
+                .iter()
+                .map(|w| WaView {
+                    id: w.as_str(),
+                    title: wa_title(w.as_str()),
+                })
+                .collect(),
+            remediation: if f.status == Status::Fail || self.remediation_as_found {
+                &f.remediation
+            } else {
+                ""
+            },
+            fingerprint: &f.fingerprint,
+            suppression: f.suppression.as_deref(),
+        }
+    }
+}
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.list.len()))?;
+        for f in &self.list {
+            seq.serialize_element(&self.of(f))?;
+        }
+        seq.end()
+    }
+}
+
+/// A [`Finding`] borrowed from the audit's.
+#[derive(Serialize)]
+struct FindingView<'a> {
+    code: &'a str,
+    name: &'a str,
+    title: &'a str,
+    severity: &'static str,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status_reason: Option<&'a str>,
+    /// The model's resource: the same fields as [`Resource`], serialised the same way.
+    resource: &'a auditor_model::Resource,
+    /// The model's evidence: the same fields as [`Evidence`].
+    evidence: &'a [auditor_model::Evidence],
+    #[serde(skip_serializing_if = "is_zero")]
+    evidence_omitted: usize,
+    wa: Vec<WaView<'a>>,
+    remediation: &'a str,
+    fingerprint: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppression: Option<&'a auditor_model::Suppression>,
+}
+
+#[derive(Serialize)]
+struct WaView<'a> {
+    id: &'a str,
+    title: &'static str,
+}
+
+impl FindingView<'_> {
+    fn owned(&self) -> Finding {
+        let r = self.resource;
+        Finding {
+            code: self.code.into(),
+            name: self.name.into(),
+            title: self.title.into(),
+            severity: self.severity.into(),
+            status: self.status.into(),
+            status_reason: self.status_reason.map(str::to_owned),
+            resource: Resource {
+                arn: r.arn.clone(),
+                account: r.account.clone(),
+                region: r.region.clone(),
+                kind: r.kind.clone(),
+                id: r.id.clone(),
+                name: r.name.clone(),
+            },
+            evidence: self
+                .evidence
+                .iter()
+                .map(|e| Evidence {
+                    field: e.field.clone(),
+                    observed: e.observed.to_string(),
+                    reason: e.reason.to_string(),
+                })
+                .collect(),
+            evidence_omitted: self.evidence_omitted,
+            wa: self
+                .wa
+                .iter()
+                .map(|w| WaRef {
+                    id: w.id.into(),
+                    title: w.title.into(),
+                })
+                .collect(),
+            remediation: self.remediation.into(),
+            fingerprint: self.fingerprint.into(),
+            suppression: self.suppression.cloned(),
+        }
+    }
+}
+
+impl<'a> View<'a> {
+    fn of(result: &'a AuditResult, compact: bool) -> Self {
+        let mut findings: Vec<&auditor_model::Finding> = result.findings.iter().collect();
+        sort_findings(&mut findings);
+        let mut counts: BTreeMap<&str, Counts> = BTreeMap::new();
+        for f in &findings {
+            counts.entry(&*f.code).or_default().add(f);
+        }
+        let checks = result
+            .checks_run
+            .iter()
+            .filter_map(|code| auditor_checks::by_code(code))
+            .map(|c| {
+                let m = c.meta();
+                let severity = findings
+                    .iter()
+                    .find(|f| f.code == m.code)
+                    .map_or(m.severity, |f| f.severity);
+                CheckRun {
+                    code: m.code.into(),
+                    name: m.name.into(),
+                    title: m.title.into(),
+                    severity: severity.to_string(),
+                    wa: m.wa.iter().map(|w| (*w).to_owned()).collect(),
+                    fsbp: m.fsbp.iter().map(|f| (*f).to_owned()).collect(),
+                    remediation: m.remediation(),
+                    why: m.why(),
+                    references: m.references(),
+                    counts: counts.get(m.code).copied().unwrap_or_default(),
+                }
             })
-            .collect(),
-        state_access: result.state_access.clone(),
-        state_access_groups: result.state_access_groups.clone(),
-        api_requests: result.api.clone(),
+            .collect();
+
+        let mut failing_by_severity: BTreeMap<String, usize> = auditor_model::Severity::ALL
+            .iter()
+            .map(|s| (s.to_string(), 0))
+            .collect();
+        for f in findings
+            .iter()
+            .filter(|f| f.status == auditor_model::Status::Fail)
+        {
+            *failing_by_severity
+                .entry(f.severity.to_string())
+                .or_default() += 1;
+        }
+
+        let coverage_gaps = result
+            .gaps
+            .iter()
+            .map(|g| CoverageGap {
+                service: g.service.clone(),
+                region: g.region.clone(),
+                api: g.api.clone(),
+                kind: g.kind.as_str().into(),
+                message: g.message.clone(),
+                resource: g.resource.as_deref().map(str::to_owned),
+                checks: result
+                    .checks_run
+                    .iter()
+                    .filter_map(|code| auditor_checks::by_code(code))
+                    .map(|c| c.meta())
+                    .filter(|m| m.costed_by(g))
+                    .map(|m| m.code.to_owned())
+                    .collect(),
+            })
+            .collect();
+
+        View {
+            schema: SCHEMA,
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: "auditor".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            wa_revision: REVISION,
+            account: &result.account_id,
+            partition: &result.partition,
+            caller_arn: &result.caller_arn,
+            assumed_role: result.assumed_role.as_deref(),
+            regions: &result.regions,
+            services: result.services.iter().map(|s| s.to_string()).collect(),
+            started_at: rfc3339(result.started_at),
+            finished_at: rfc3339(result.finished_at),
+            summary: Summary {
+                counts: Counts::of(findings.iter().copied()),
+                failing_by_severity,
+                coverage_gaps: result.gaps.len(),
+                suppressed: findings
+                    .iter()
+                    .filter(|f| f.status == Status::Fail && !f.fails_unsuppressed())
+                    .count(),
+            },
+            checks,
+            findings: Findings {
+                list: findings,
+                cap: if compact { EVIDENCE_CAP } else { usize::MAX },
+                remediation_as_found: !compact,
+            },
+            coverage_gaps,
+            wa_rollup: rollup(result)
+                .into_iter()
+                .map(|p| Practice {
+                    id: p.id,
+                    title: p.title,
+                    risk: p.risk,
+                    status: p.status.as_str().into(),
+                    checks: p.checks,
+                    counts: p.counts,
+                })
+                .collect(),
+            state_access: &result.state_access,
+            state_access_groups: &result.state_access_groups,
+            api_requests: &result.api,
+        }
     }
 }
 
 /// The report as pretty JSON, newline-terminated.
 pub fn to_json(result: &AuditResult) -> String {
-    to_json_of(&build(result))
+    let mut out = Vec::new();
+    // Serializing plain structs of strings and numbers into memory cannot fail.
+    let _ = write_json(result, &mut out);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// A built report as JSON, one value per line indented by one space, newline-terminated.
@@ -471,13 +618,13 @@ pub fn to_json_of(report: &Report) -> String {
 pub fn write_json(result: &AuditResult, w: impl std::io::Write) -> std::io::Result<()> {
     use std::io::Write;
     let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
-    write_report(&build(result), &mut w)?;
+    write_report(&View::of(result, true), &mut w)?;
     w.flush()
 }
 
 /// Pretty JSON with a one-space indent: as readable as two, and a large account's report
 /// is a tenth smaller (the indentation of 20,000 findings is megabytes).
-fn write_report(report: &Report, mut w: impl std::io::Write) -> std::io::Result<()> {
+fn write_report(report: &impl Serialize, mut w: impl std::io::Write) -> std::io::Result<()> {
     let mut ser = serde_json::Serializer::with_formatter(
         &mut w,
         serde_json::ser::PrettyFormatter::with_indent(b" "),

@@ -7,7 +7,8 @@
 //! auditor never sees. Every finding of the run is one event: `compliance.status_id` Pass (1),
 //! Fail (3), or Unknown (0) for not assessed, `compliance.requirements` the WA ids;
 //! `status_id` New (1), or Suppressed (3) for an accepted failure; the resource with its ARN,
-//! region and partition; the `cloud` profile's account; remediation as `remediation.desc`.
+//! region and partition; the `cloud` profile's account; a failure's remediation as
+//! `remediation.desc` (absent on passes and unassessed findings: nothing to fix).
 
 use auditor_model::AuditResult;
 use serde_json::json;
@@ -49,7 +50,7 @@ pub fn to_ocsf(result: &AuditResult) -> String {
             None => f.evidence_text(),
         };
         let region = f.resource.region.clone();
-        let event = json!({
+        let mut event = json!({
             "activity_id": 1,
             "activity_name": "Create",
             "category_uid": 2,
@@ -103,6 +104,11 @@ pub fn to_ocsf(result: &AuditResult) -> String {
                 "region": region,
             },
         });
+        if f.remediation.is_empty() {
+            if let Some(o) = event.as_object_mut() {
+                o.remove("remediation");
+            }
+        }
         out += &event.to_string();
         out.push('\n');
     }

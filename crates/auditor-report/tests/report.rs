@@ -107,7 +107,7 @@ fn long_lists_are_summarised_unless_asked_for() {
     let total = already + 30;
     let rows = |text: &str| {
         text.lines()
-            .filter(|l| l.starts_with("│ fail") && l.contains(&code))
+            .filter(|l| l.starts_with("│ fail") && l.contains(&*code))
             .count()
     };
     let short = render(&r, TableOptions::default());
@@ -173,6 +173,39 @@ fn json_v1_is_pinned() {
     let mut report = auditor_report::json_v1::build(&result());
     report.tool.version = "[version]".into();
     insta::assert_json_snapshot!("json_v1", report);
+}
+
+/// `write_json` streams the report from the audit's own findings (no copy); the text is
+/// exactly the built report's, evidence cap and remediation rules included.
+#[test]
+fn the_streamed_json_is_the_built_report() {
+    let mut long = result();
+    let mut f = long
+        .findings
+        .iter()
+        .find(|f| f.status == auditor_model::Status::Fail)
+        .unwrap()
+        .clone();
+    let e = f.evidence[0].clone();
+    f.evidence = (0..auditor_report::json_v1::EVIDENCE_CAP + 7)
+        .map(|i| auditor_model::Evidence {
+            observed: format!("{} #{i}", e.observed).into(),
+            ..e.clone()
+        })
+        .collect();
+    long.findings.push(f);
+    assert!(long
+        .findings
+        .iter()
+        .any(|f| f.status == auditor_model::Status::Pass && !f.remediation.is_empty()));
+    for r in [result(), state_result(), long] {
+        let built = auditor_report::json_v1::to_json_of(&auditor_report::json_v1::build(&r));
+        let streamed = auditor_report::json_v1::to_json(&r);
+        assert_eq!(streamed, built);
+        let mut written = Vec::new();
+        auditor_report::json_v1::write_json(&r, &mut written).unwrap();
+        assert_eq!(String::from_utf8(written).unwrap(), built);
+    }
 }
 
 #[test]

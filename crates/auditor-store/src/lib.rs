@@ -876,10 +876,10 @@ impl Store {
 /// store's [`Store::diff`], for a result that is not stored yet too.
 pub fn diff_results(a: &AuditResult, b: &AuditResult, from: i64, to: i64) -> Diff {
     let entry = |f: &Finding| DiffEntry {
-        code: f.code.clone(),
+        code: f.code.to_string(),
         severity: f.severity.as_str().to_owned(),
         resource_arn: f.resource.arn.clone(),
-        title: f.title.clone(),
+        title: f.title.to_string(),
         fingerprint: f.fingerprint.clone(),
     };
     let fails = |r: &AuditResult| -> BTreeMap<String, DiffEntry> {
@@ -949,7 +949,7 @@ impl Coverage {
                 .findings
                 .iter()
                 .filter(|f| f.status == Status::NotAssessed)
-                .map(|f| (f.code.clone(), f.resource.arn.clone()))
+                .map(|f| (f.code.to_string(), f.resource.arn.clone()))
                 .collect(),
             incomplete: r.incomplete.clone(),
         }
@@ -1260,10 +1260,10 @@ fn write_run(
                 changes.new += 1;
                 changes.raised.push(Raised {
                     fingerprint: (*fp).to_owned(),
-                    code: f.code.clone(),
+                    code: f.code.to_string(),
                     severity: f.severity.as_str().to_owned(),
                     resource_arn: f.resource.arn.clone(),
-                    title: f.title.clone(),
+                    title: f.title.to_string(),
                     reopened: 0,
                 });
             }
@@ -1292,10 +1292,10 @@ fn write_run(
                     )?;
                     changes.raised.push(Raised {
                         fingerprint: (*fp).to_owned(),
-                        code: f.code.clone(),
+                        code: f.code.to_string(),
                         severity: f.severity.as_str().to_owned(),
                         resource_arn: f.resource.arn.clone(),
-                        title: f.title.clone(),
+                        title: f.title.to_string(),
                         reopened,
                     });
                 } else {

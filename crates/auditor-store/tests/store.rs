@@ -22,9 +22,9 @@ fn finding(code: &str, id: &str, status: Status, observed: &str) -> Finding {
         reason: "why".into(),
     }];
     Finding {
-        code: code.into(),
+        code: code.to_owned().into(),
         name: "n".into(),
-        title: format!("{code} title"),
+        title: format!("{code} title").into(),
         severity: Severity::High,
         status,
         status_reason: (status == Status::NotAssessed).then(|| "AccessDenied".into()),
@@ -38,7 +38,7 @@ fn finding(code: &str, id: &str, status: Status, observed: &str) -> Finding {
         },
         fingerprint: fingerprint(code, status, &arn, &evidence),
         evidence,
-        wa_ids: Vec::new(),
+        wa_ids: Vec::new().into(),
         remediation: String::new(),
         suppression: None,
     }
