@@ -287,8 +287,14 @@ pub(crate) async fn audit(args: AuditArgs) -> Result<u8, Failure> {
     };
 
     if let Some(path) = &args.save_inventory {
-        let json = serde_json::to_string_pretty(&inventory).unwrap_or_default();
-        output::write_atomically(path, json.as_bytes()).map_err(|e| Failure {
+        // Serialised into the file as it is produced: a large account's inventory is never
+        // held twice in memory.
+        output::write_atomically_with(path, |f| {
+            let mut w = std::io::BufWriter::new(f);
+            serde_json::to_writer_pretty(&mut w, &inventory)?;
+            std::io::Write::flush(&mut w)
+        })
+        .map_err(|e| Failure {
             code: 4,
             message: format!("cannot save the inventory: {e:#}"),
         })?;
