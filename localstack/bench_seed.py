@@ -74,7 +74,11 @@ def retried(call, **kwargs):
             time.sleep(0.05 * (attempt + 1))
         except ClientError as e:
             # The failed attempt may have made it before failing.
-            if attempt > 0 and e.response["Error"]["Code"] == "EntityAlreadyExists":
+            if attempt > 0 and e.response["Error"]["Code"] in (
+                "EntityAlreadyExists",
+                "InvalidGroup.Duplicate",
+                "InvalidPermission.Duplicate",
+            ):
                 return None
             raise
 
@@ -121,11 +125,20 @@ def main():
     def sg(item):
         region, vpc, v, i = item
         ec2 = client(ep, "ec2", region)
-        gid = ec2.create_security_group(
-            GroupName=f"bench-{v}-{i}", Description="bench", VpcId=vpc
-        )["GroupId"]
+        name = f"bench-{v}-{i}"
+        # moto's EC2 races like its IAM under concurrent writes (HTTP 500).
+        group = retried(ec2.create_security_group, GroupName=name, Description="bench", VpcId=vpc)
+        if group is None:
+            # A failed attempt that made it before failing: the group is there.
+            filters = [
+                {"Name": "group-name", "Values": [name]},
+                {"Name": "vpc-id", "Values": [vpc]},
+            ]
+            group = ec2.describe_security_groups(Filters=filters)["SecurityGroups"][0]
+        gid = group["GroupId"]
         cidr = "0.0.0.0/0" if i % 10 == 0 else f"10.{v}.{i % 250}.0/24"
-        ec2.authorize_security_group_ingress(
+        retried(
+            ec2.authorize_security_group_ingress,
             GroupId=gid,
             IpPermissions=[
                 {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": cidr}]}

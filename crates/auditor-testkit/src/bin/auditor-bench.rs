@@ -5,9 +5,11 @@
 //!
 //! ```text
 //! auditor-bench --auditor target/release/auditor [--scale 1] [--out FILE] [--peer]
-//!               [--compare SCALE-1.json] [-- AUDITOR ARGS]
+//!               [--compare SCALE-1.json] [--keep DIR] [-- AUDITOR ARGS]
 //! ```
 //!
+//! `--keep DIR` copies the saved inventory and the JSON report to `DIR` (for profiling the
+//! checks offline: `auditor audit --from-inventory DIR/inventory.json`).
 //! `--peer` then audits the same account on the same moto with Prowler
 //! (`localstack/bench_peer.sh`) and prints the ratios; `--compare` prints this run's cost
 //! against an earlier run's figures (scale 2 against scale 1).
@@ -29,6 +31,7 @@ struct Args {
     out: Option<PathBuf>,
     peer: bool,
     compare: Option<PathBuf>,
+    keep: Option<PathBuf>,
     extra: Vec<String>,
 }
 
@@ -39,6 +42,7 @@ fn args() -> Args {
         out: None,
         peer: false,
         compare: None,
+        keep: None,
         extra: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
@@ -49,6 +53,7 @@ fn args() -> Args {
             "--out" => a.out = Some(it.next().expect("--out FILE").into()),
             "--peer" => a.peer = true,
             "--compare" => a.compare = Some(it.next().expect("--compare FILE").into()),
+            "--keep" => a.keep = Some(it.next().expect("--keep DIR").into()),
             "--" => a.extra.extend(it.by_ref()),
             other => panic!("unknown argument {other} (see the module docs)"),
         }
@@ -368,6 +373,14 @@ async fn main() {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let off = run_measured(&mut offline, &dir.path().join("peak-rss-offline"));
+    // Kept before the offline audit's verdict: a failing one is what the files are for.
+    if let Some(keep) = &a.keep {
+        std::fs::create_dir_all(keep).expect("create the --keep directory");
+        for f in [&inv_path, &report_path] {
+            std::fs::copy(f, keep.join(f.file_name().unwrap())).expect("copy to --keep");
+        }
+        eprintln!("bench: inventory and report kept in {}", keep.display());
+    }
     assert_eq!(off.code, 0, "the offline audit failed (exit {})", off.code);
     let (owall, orss, ocpu) = (off.wall, off.rss, off.user + off.sys);
 
