@@ -11,8 +11,9 @@ pub struct Emitter<'a> {
     wa: std::sync::Arc<[WaId]>,
     remediation: String,
     findings: &'a mut Vec<Finding>,
-    /// Evidence texts already emitted: a large account's findings share a few hundred
-    /// texts among tens of thousands of evidence items, each kept once.
+    /// Texts already emitted (evidence, and a resource's account, kind and region): a large
+    /// account's findings share a few hundred texts among tens of thousands of items, each
+    /// kept once.
     texts: std::collections::HashSet<std::sync::Arc<str>>,
 }
 
@@ -39,7 +40,7 @@ impl<'a> Emitter<'a> {
         &mut self,
         status: Status,
         severity: Severity,
-        resource: Resource,
+        mut resource: Resource,
         mut evidence: Vec<Evidence>,
         status_reason: Option<String>,
     ) {
@@ -51,7 +52,13 @@ impl<'a> Emitter<'a> {
         } else {
             String::new()
         };
+        resource.account = self.shared(&resource.account);
+        resource.kind = self.shared(&resource.kind);
+        if let Some(r) = &resource.region {
+            resource.region = Some(self.shared(r));
+        }
         for e in &mut evidence {
+            e.field = self.shared(&e.field);
             e.observed = self.shared(&e.observed);
             e.reason = self.shared(&e.reason);
         }
@@ -161,7 +168,7 @@ pub(crate) fn ev(
     reason: impl Into<String>,
 ) -> Evidence {
     Evidence {
-        field: field.into(),
+        field: field.into().into(),
         observed: observed.into().into(),
         reason: reason.into().into(),
     }

@@ -152,13 +152,13 @@ pub fn fill_remediation(template: &str, r: &auditor_model::Resource) -> String {
         return template.to_owned();
     }
     let concrete = r.id != "*" && !r.id.is_empty();
-    let mut values: Vec<(String, &str)> = vec![("<account>".into(), r.account.as_str())];
+    let mut values: Vec<(String, &str)> = vec![("<account>".into(), &r.account)];
     if let Some(region) = r.region.as_deref() {
         values.push(("<region>".into(), region));
     }
     if concrete {
         values.push(("<arn>".into(), r.arn.as_str()));
-        match (r.kind.as_str(), r.id.split_once('/')) {
+        match (&*r.kind, r.id.split_once('/')) {
             ("nodegroup", Some((cluster, group))) => {
                 values.push(("<cluster>".into(), cluster));
                 values.push(("<nodegroup>".into(), group));

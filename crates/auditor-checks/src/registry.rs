@@ -230,9 +230,9 @@ fn resource_of(ctx: &CheckContext<'_>, arn: &str, region: Option<&str>) -> audit
     };
     auditor_model::Resource {
         arn: arn.to_owned(),
-        account: ctx.inventory.account_id.clone(),
-        region: region.map(str::to_owned),
-        kind,
+        account: ctx.inventory.account_id.as_str().into(),
+        region: region.map(Into::into),
+        kind: kind.into(),
         id,
         name: None,
     }

@@ -120,10 +120,9 @@ fn meets_its_fixture(check: &'static dyn auditor_checks::Check) -> Result<(), Fa
                 if f.resource.region.is_some() {
                     own.push("<region>".into());
                 }
-                if f.resource.kind == "nodegroup" {
+                if &*f.resource.kind == "nodegroup" {
                     own.extend(["<cluster>".into(), "<nodegroup>".into()]);
-                } else if auditor_checks::RESOURCE_PLACEHOLDERS.contains(&f.resource.kind.as_str())
-                {
+                } else if auditor_checks::RESOURCE_PLACEHOLDERS.contains(&&*f.resource.kind) {
                     own.push(format!("<{}>", f.resource.kind));
                 }
                 for p in own.iter().filter(|p| f.remediation.contains(p.as_str())) {

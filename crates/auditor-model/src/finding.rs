@@ -33,13 +33,14 @@ pub struct Resource {
     /// The resource ARN (or, for region/account-wide settings, a synthetic ARN that
     /// names the setting, e.g. `arn:aws:ec2:eu-west-1:123456789012:ebs-encryption-by-default`).
     pub arn: String,
-    /// The account the resource lives in.
-    pub account: String,
+    /// The account the resource lives in. (Shared by the findings of a check, as `kind` and
+    /// `region`: see `Emitter` in `auditor-checks`.)
+    pub account: std::sync::Arc<str>,
     /// The region, or `None` for global resources.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
+    pub region: Option<std::sync::Arc<str>>,
     /// The kind, e.g. `security-group`, `vpc`, `instance`.
-    pub kind: String,
+    pub kind: std::sync::Arc<str>,
     /// The short id, e.g. `sg-0123`.
     pub id: String,
     /// A human name (Name tag, group name) where one exists.
@@ -50,8 +51,8 @@ pub struct Resource {
 /// One observed fact behind a finding: which API field, what it held, and why that matters.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Evidence {
-    /// The API field, e.g. `IpPermissions[0].IpRanges[0].CidrIp`.
-    pub field: String,
+    /// The API field, e.g. `IpPermissions[0].IpRanges[0].CidrIp`. Shared, as `observed`.
+    pub field: std::sync::Arc<str>,
     /// What was observed, e.g. `0.0.0.0/0 -> tcp 22`. Shared: thousands of findings of a
     /// large account observe the same thing (see `Emitter` in `auditor-checks`).
     pub observed: std::sync::Arc<str>,
@@ -118,10 +119,7 @@ impl Finding {
 /// decides its status. Order of evidence does not matter; messages (`reason`) do not count,
 /// so rewording a check's prose does not reset history.
 pub fn fingerprint(code: &str, status: Status, arn: &str, evidence: &[Evidence]) -> String {
-    let mut facts: Vec<(&str, &str)> = evidence
-        .iter()
-        .map(|e| (e.field.as_str(), &*e.observed))
-        .collect();
+    let mut facts: Vec<(&str, &str)> = evidence.iter().map(|e| (&*e.field, &*e.observed)).collect();
     facts.sort_unstable();
     let mut h = Sha256::new();
     for part in [code, status.as_str(), arn] {

@@ -449,9 +449,9 @@ impl FindingView<'_> {
             status_reason: self.status_reason.map(str::to_owned),
             resource: Resource {
                 arn: r.arn.clone(),
-                account: r.account.clone(),
-                region: r.region.clone(),
-                kind: r.kind.clone(),
+                account: r.account.to_string(),
+                region: r.region.as_deref().map(str::to_owned),
+                kind: r.kind.to_string(),
                 id: r.id.clone(),
                 name: r.name.clone(),
             },
@@ -459,7 +459,7 @@ impl FindingView<'_> {
                 .evidence
                 .iter()
                 .map(|e| Evidence {
-                    field: e.field.clone(),
+                    field: e.field.to_string(),
                     observed: e.observed.to_string(),
                     reason: e.reason.to_string(),
                 })

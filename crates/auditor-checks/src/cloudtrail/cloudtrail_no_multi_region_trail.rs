@@ -62,7 +62,7 @@ impl Check for NoMultiRegionTrail {
                 "arn:{}:cloudtrail::{}:trails",
                 inv.partition, inv.account_id
             ),
-            account: inv.account_id.clone(),
+            account: inv.account_id.as_str().into(),
             region: None,
             kind: "account-setting".into(),
             id: "cloudtrail".into(),

@@ -10,8 +10,8 @@ use auditor_model::{Inventory, Resource};
 pub(crate) fn trail_resource(inv: &Inventory, t: &Trail) -> Resource {
     Resource {
         arn: t.arn.clone(),
-        account: inv.account_id.clone(),
-        region: Some(t.home_region.clone()),
+        account: inv.account_id.as_str().into(),
+        region: Some(t.home_region.as_str().into()),
         kind: "trail".into(),
         id: t.name.clone(),
         name: None,
@@ -36,8 +36,8 @@ pub(crate) fn for_each_trail<'i>(
             out.not_assessed(
                 Resource {
                     arn: inv.arn("cloudtrail", region, "trail/*"),
-                    account: inv.account_id.clone(),
-                    region: Some(region.clone()),
+                    account: inv.account_id.as_str().into(),
+                    region: Some(region.as_str().into()),
                     kind: "trail".into(),
                     id: "*".into(),
                     name: None,

@@ -40,8 +40,8 @@ impl Check for EbsDefaultEncryptionOff {
         for (region, data) in &inv.ec2 {
             let res = auditor_model::Resource {
                 arn: inv.arn("ec2", region, "ebs-encryption-by-default"),
-                account: inv.account_id.clone(),
-                region: Some(region.clone()),
+                account: inv.account_id.as_str().into(),
+                region: Some(region.as_str().into()),
                 kind: "account-setting".into(),
                 id: "ebs-encryption-by-default".into(),
                 name: None,

@@ -16,9 +16,9 @@ pub(crate) fn resource(
 ) -> Resource {
     Resource {
         arn: inv.arn("ec2", region, &format!("{kind}/{id}")),
-        account: inv.account_id.clone(),
-        region: Some(region.to_owned()),
-        kind: kind.to_owned(),
+        account: inv.account_id.as_str().into(),
+        region: Some(region.into()),
+        kind: kind.into(),
         id: id.to_owned(),
         name,
     }

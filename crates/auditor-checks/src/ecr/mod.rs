@@ -10,8 +10,8 @@ use auditor_model::Resource;
 pub(crate) fn repo_resource(ctx: &CheckContext<'_>, region: &str, repo: &Repository) -> Resource {
     Resource {
         arn: repo.repository_arn.clone(),
-        account: ctx.inventory.account_id.clone(),
-        region: Some(region.to_owned()),
+        account: ctx.inventory.account_id.as_str().into(),
+        region: Some(region.into()),
         kind: "repository".into(),
         id: repo.repository_name.clone(),
         name: None,
@@ -23,9 +23,9 @@ pub(crate) fn ecr_resource(ctx: &CheckContext<'_>, region: &str, kind: &str, id:
     let inv = ctx.inventory;
     Resource {
         arn: inv.arn("ecr", region, &format!("{kind}/{id}")),
-        account: inv.account_id.clone(),
-        region: Some(region.to_owned()),
-        kind: kind.to_owned(),
+        account: inv.account_id.as_str().into(),
+        region: Some(region.into()),
+        kind: kind.into(),
         id: id.to_owned(),
         name: None,
     }

@@ -16,8 +16,8 @@ pub(crate) fn cluster_resource(inv: &Inventory, region: &str, c: &Cluster) -> Re
         } else {
             c.arn.clone()
         },
-        account: inv.account_id.clone(),
-        region: Some(region.to_owned()),
+        account: inv.account_id.as_str().into(),
+        region: Some(region.into()),
         kind: "cluster".into(),
         id: c.name.clone(),
         name: None,
@@ -37,8 +37,8 @@ pub(crate) fn nodegroup_resource(
         } else {
             n.arn.clone()
         },
-        account: inv.account_id.clone(),
-        region: Some(region.to_owned()),
+        account: inv.account_id.as_str().into(),
+        region: Some(region.into()),
         kind: "nodegroup".into(),
         id: format!("{}/{}", c.name, n.name),
         name: None,
@@ -90,9 +90,9 @@ fn wildcard(inv: &Inventory, region: &str, path: &str) -> Resource {
     let (kind, id) = path.split_once('/').unwrap_or((path, "*"));
     Resource {
         arn: inv.arn("eks", region, path),
-        account: inv.account_id.clone(),
-        region: Some(region.to_owned()),
-        kind: kind.to_owned(),
+        account: inv.account_id.as_str().into(),
+        region: Some(region.into()),
+        kind: kind.into(),
         id: id.to_owned(),
         name: None,
     }

@@ -10,8 +10,8 @@ use auditor_model::{Inventory, Resource};
 pub(crate) fn lb_resource(inv: &Inventory, region: &str, lb: &LoadBalancer) -> Resource {
     Resource {
         arn: lb.arn.clone(),
-        account: inv.account_id.clone(),
-        region: Some(region.to_owned()),
+        account: inv.account_id.as_str().into(),
+        region: Some(region.into()),
         kind: "load-balancer".into(),
         id: lb.name.clone(),
         name: None,
@@ -36,8 +36,8 @@ pub(crate) fn for_each_lb<'i>(
             Err(gap) => out.not_assessed(
                 Resource {
                     arn: inv.arn("elasticloadbalancing", region, "loadbalancer/*"),
-                    account: inv.account_id.clone(),
-                    region: Some(region.clone()),
+                    account: inv.account_id.as_str().into(),
+                    region: Some(region.as_str().into()),
                     kind: "load-balancer".into(),
                     id: "*".into(),
                     name: None,

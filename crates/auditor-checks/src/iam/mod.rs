@@ -16,9 +16,9 @@ use auditor_policy::{Named, PolicyDocument, PolicySet};
 pub(crate) fn resource(ctx: &CheckContext<'_>, arn: &str, kind: &str, id: &str) -> Resource {
     Resource {
         arn: arn.to_owned(),
-        account: ctx.inventory.account_id.clone(),
+        account: ctx.inventory.account_id.as_str().into(),
         region: None,
-        kind: kind.to_owned(),
+        kind: kind.into(),
         id: id.to_owned(),
         name: None,
     }

@@ -12,8 +12,8 @@ use auditor_model::{Collected, Gap, GapKind, Resource};
 pub(crate) fn bucket_resource(ctx: &CheckContext<'_>, b: &Bucket) -> Resource {
     Resource {
         arn: b.arn.clone(),
-        account: ctx.inventory.account_id.clone(),
-        region: b.region.clone(),
+        account: ctx.inventory.account_id.as_str().into(),
+        region: b.region.as_deref().map(Into::into),
         kind: "bucket".into(),
         id: b.name.clone(),
         name: None,
@@ -24,7 +24,7 @@ pub(crate) fn bucket_resource(ctx: &CheckContext<'_>, b: &Bucket) -> Resource {
 fn all_buckets(ctx: &CheckContext<'_>) -> Resource {
     Resource {
         arn: format!("arn:{}:s3:::*", ctx.inventory.partition),
-        account: ctx.inventory.account_id.clone(),
+        account: ctx.inventory.account_id.as_str().into(),
         region: None,
         kind: "bucket".into(),
         id: "*".into(),

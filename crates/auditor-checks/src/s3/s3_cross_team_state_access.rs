@@ -232,7 +232,8 @@ impl Lines {
                         "arn:aws:s3:::{}/{}",
                         name(l.named[0]),
                         l.key.as_deref().unwrap_or_default()
-                    ),
+                    )
+                    .into(),
                     observed,
                     reason: l.reason,
                 }
