@@ -595,6 +595,10 @@ async fn main() {
         std::fs::write(p, serde_json::to_string_pretty(&v).unwrap()).unwrap();
         eprintln!("bench: figures written to {}", p.display());
     }
+    // `exit` runs no destructor: the private moto server (and the temporary directory) go
+    // first, or a missed target would leave moto running.
+    drop(emu);
+    drop(dir);
     if !all_met {
         std::process::exit(1);
     }
