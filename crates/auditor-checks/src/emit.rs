@@ -14,7 +14,37 @@ pub struct Emitter<'a> {
     /// Texts already emitted (evidence, and a resource's account, kind and region): a large
     /// account's findings share a few hundred texts among tens of thousands of items, each
     /// kept once.
-    texts: std::collections::HashSet<std::sync::Arc<str>>,
+    texts: Interner,
+}
+
+/// One shared copy of each text: tens of thousands of findings (and state-access grants)
+/// repeat a few hundred texts, each kept once.
+#[derive(Debug, Default)]
+pub(crate) struct Interner(std::collections::HashSet<std::sync::Arc<str>>);
+
+impl Interner {
+    /// The copy of `text` already kept, or `text` (then kept for the next).
+    pub(crate) fn shared(&mut self, text: &std::sync::Arc<str>) -> std::sync::Arc<str> {
+        match self.0.get(text) {
+            Some(t) => t.clone(),
+            None => {
+                self.0.insert(text.clone());
+                text.clone()
+            }
+        }
+    }
+
+    /// [`Interner::shared`] for a text just made.
+    pub(crate) fn string(&mut self, text: String) -> std::sync::Arc<str> {
+        match self.0.get(text.as_str()) {
+            Some(t) => t.clone(),
+            None => {
+                let t: std::sync::Arc<str> = text.into();
+                self.0.insert(t.clone());
+                t
+            }
+        }
+    }
 }
 
 impl<'a> Emitter<'a> {
@@ -32,7 +62,7 @@ impl<'a> Emitter<'a> {
             wa: meta.wa.iter().filter_map(|w| w.parse().ok()).collect(),
             remediation: meta.remediation(),
             findings,
-            texts: std::collections::HashSet::new(),
+            texts: Interner::default(),
         }
     }
 
@@ -81,13 +111,7 @@ impl<'a> Emitter<'a> {
 
     /// The copy of `text` already emitted, or `text` (then kept for the next).
     fn shared(&mut self, text: &std::sync::Arc<str>) -> std::sync::Arc<str> {
-        match self.texts.get(text) {
-            Some(t) => t.clone(),
-            None => {
-                self.texts.insert(text.clone());
-                text.clone()
-            }
-        }
+        self.texts.shared(text)
     }
 
     /// The resource breaks the practice.

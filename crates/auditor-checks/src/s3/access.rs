@@ -940,7 +940,7 @@ fn analyse_principal(inv: &Inventory, p: &Principal, targets: &[(usize, Target)]
     let ctx = context(inv, p);
     let mut unpoliced: Option<Vec<(Plan<'_>, Give)>> = None;
     // The same statements grant in bucket after bucket: one copy of each label.
-    let mut labels: HashMap<String, Arc<str>> = HashMap::new();
+    let mut labels = crate::emit::Interner::default();
     let mut out = Vec::new();
     for (i, t) in targets {
         if !t.allows && !grants {
@@ -997,14 +997,9 @@ fn plans<'a>(
 fn reach_of(
     t: &Target,
     plans: &[(Plan<'_>, Give)],
-    labels: &mut HashMap<String, Arc<str>>,
+    labels: &mut crate::emit::Interner,
 ) -> Reach {
-    let mut intern = |text: String| -> Arc<str> {
-        labels
-            .entry(text)
-            .or_insert_with_key(|k| Arc::from(k.as_str()))
-            .clone()
-    };
+    let mut intern = |text: String| labels.string(text);
     let mut reach = Reach::default();
     for ((s, resources), (prefix, keys)) in t.scopes.iter().zip(&t.resources).zip(&t.shared) {
         for (plan, give) in plans {

@@ -106,7 +106,7 @@ struct Text {
 #[derive(Default)]
 struct Texts {
     memo: HashMap<(usize, String, Vec<String>), Rc<Vec<Text>>>,
-    strings: std::collections::HashSet<Arc<str>>,
+    strings: crate::emit::Interner,
 }
 
 impl Texts {
@@ -134,8 +134,8 @@ impl Texts {
                     r.prefix
                 );
                 Text {
-                    observed: self.string(observed),
-                    reason: self.string(reason),
+                    observed: self.strings.string(observed),
+                    reason: self.strings.string(reason),
                     key: r.key.clone(),
                 }
             })
@@ -143,16 +143,6 @@ impl Texts {
         let v = Rc::new(texts);
         self.memo.insert(k, v.clone());
         v
-    }
-
-    /// The check's one copy of `text`.
-    fn string(&mut self, text: String) -> Arc<str> {
-        if let Some(t) = self.strings.get(text.as_str()) {
-            return t.clone();
-        }
-        let t: Arc<str> = text.into();
-        self.strings.insert(t.clone());
-        t
     }
 }
 
@@ -230,7 +220,7 @@ impl Lines {
                 Evidence {
                     field: format!(
                         "arn:aws:s3:::{}/{}",
-                        name(l.named[0]),
+                        l.named.first().map_or("", |&i| name(i)),
                         l.key.as_deref().unwrap_or_default()
                     )
                     .into(),
