@@ -994,11 +994,7 @@ fn plans<'a>(
 
 /// What the plans reach of each team of a bucket: per team and action, the first key
 /// allowed, with the statements that grant it and the conditions assumed.
-fn reach_of(
-    t: &Target,
-    plans: &[(Plan<'_>, Give)],
-    labels: &mut crate::emit::Interner,
-) -> Reach {
+fn reach_of(t: &Target, plans: &[(Plan<'_>, Give)], labels: &mut crate::emit::Interner) -> Reach {
     let mut intern = |text: String| labels.string(text);
     let mut reach = Reach::default();
     for ((s, resources), (prefix, keys)) in t.scopes.iter().zip(&t.resources).zip(&t.shared) {
