@@ -108,11 +108,16 @@ pub fn audit(inventory: &Inventory, settings: &Settings) -> (Vec<Finding>, State
 
 /// [`audit`], stopped between two checks once `cancel` is set (an audit past its deadline):
 /// `None` then.
+///
+/// The checks run on every core (rayon), and the state access matrices beside them; the
+/// findings come out in registry order whatever finished first. The shared analysis
+/// (`Memo`) is made once, by whichever check asks first, while the others wait for it.
 pub fn audit_until(
     inventory: &Inventory,
     settings: &Settings,
     cancel: &std::sync::atomic::AtomicBool,
 ) -> Option<(Vec<Finding>, StateAccess)> {
+    use rayon::prelude::*;
     let cancelled = || cancel.load(std::sync::atomic::Ordering::Relaxed);
     let memo = Memo::default();
     let ctx = CheckContext {
@@ -120,23 +125,48 @@ pub fn audit_until(
         settings,
         memo: &memo,
     };
-    let mut findings = Vec::new();
     let codes = codes_run(inventory, settings);
-    for check in CHECKS.iter().filter(|c| codes.contains(&c.meta().code)) {
-        if cancelled() {
-            return None;
-        }
-        run_into(*check, &ctx, &mut findings);
+    let selected: Vec<&dyn Check> = CHECKS
+        .iter()
+        .copied()
+        .filter(|c| codes.contains(&c.meta().code))
+        .collect();
+    let (per_check, matrices) = rayon::join(
+        || {
+            selected
+                .par_iter()
+                .map(|check| {
+                    if cancelled() {
+                        return None;
+                    }
+                    let t = std::time::Instant::now();
+                    let mut out = Vec::new();
+                    run_into(*check, &ctx, &mut out);
+                    tracing::debug!(target: "auditor::timing", check = check.meta().code, seconds = t.elapsed().as_secs_f64(), "ran");
+                    Some(out)
+                })
+                .collect::<Option<Vec<Vec<Finding>>>>()
+        },
+        || {
+            let t = std::time::Instant::now();
+            let matrices = if inventory.services.contains(&Service::S3) {
+                s3::access::matrices(&ctx)
+            } else {
+                StateAccess::default()
+            };
+            tracing::debug!(target: "auditor::timing", part = "state access matrices", seconds = t.elapsed().as_secs_f64(), "ran");
+            matrices
+        },
+    );
+    let per_check = per_check?;
+    let mut findings = Vec::with_capacity(per_check.iter().map(Vec::len).sum());
+    for mut f in per_check {
+        findings.append(&mut f);
     }
     apply_suppressions(inventory, settings, &mut findings);
     if cancelled() {
         return None;
     }
-    let matrices = if inventory.services.contains(&Service::S3) {
-        s3::access::matrices(&ctx)
-    } else {
-        StateAccess::default()
-    };
     Some((findings, matrices))
 }
 

@@ -66,13 +66,14 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
     }
 
     let conc = plan.concurrency.max(1);
+    let t0 = std::time::Instant::now();
     // A service's data is collected when a check that will run reads it (EKS checks read
     // EC2 and IAM, EC2-007 reads EKS); only audited services' checks run.
     let wants = |s: Service| plan.reads.services.contains(&s);
     // The services are collected at the same time; each fans out over regions itself.
     let newer = async {
         futures::join!(
-            async {
+            timed("elb", t0, async {
                 if !wants(Service::Elb) {
                     return Vec::new();
                 }
@@ -80,8 +81,8 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
                     collect_elb::collect_region(&cfg, &name, conc).await
                 })
                 .await
-            },
-            async {
+            }),
+            timed("guardduty", t0, async {
                 if !wants(Service::GuardDuty) {
                     return Vec::new();
                 }
@@ -89,8 +90,8 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
                     collect_guardduty::collect_region(&cfg, &name).await
                 })
                 .await
-            },
-            async {
+            }),
+            timed("cloudtrail", t0, async {
                 if !wants(Service::CloudTrail) {
                     return Vec::new();
                 }
@@ -100,13 +101,13 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
                     collect_cloudtrail::collect_region(&cfg, account, &name).await
                 })
                 .await
-            },
+            }),
         )
     };
     let ((elb, guardduty, cloudtrail), (ec2, eks, ecr, iam, s3, org)) =
         futures::join!(newer, async {
             futures::join!(
-                async {
+                timed("ec2", t0, async {
                     if !wants(Service::Ec2) {
                         return Vec::new();
                     }
@@ -114,8 +115,8 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
                         collect_ec2::collect_region(&cfg, &name).await
                     })
                     .await
-                },
-                async {
+                }),
+                timed("eks", t0, async {
                     if !wants(Service::Eks) {
                         return Vec::new();
                     }
@@ -133,8 +134,8 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
                         data
                     })
                     .await
-                },
-                async {
+                }),
+                timed("ecr", t0, async {
                     if !wants(Service::Ecr) {
                         return Vec::new();
                     }
@@ -144,8 +145,8 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
                         collect_ecr::collect_region(&cfg, &name, conc).await
                     })
                     .await
-                },
-                async {
+                }),
+                timed("iam", t0, async {
                     // IAM is global: one collection, through the home region's endpoint.
                     if wants(Service::Iam) {
                         Some(
@@ -154,19 +155,23 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
                     } else {
                         None
                     }
-                },
-                async {
+                }),
+                timed("s3", t0, async {
                     // S3 is global too; each bucket's calls go to the bucket's region.
                     if wants(Service::S3) {
                         let home = session.home_region();
                         let cfg = session.for_region(&home);
                         let account = session.account.to_string();
-                        Some(collect_s3::collect(&cfg, &account, &home, &plan.s3, conc).await)
+                        let regions: Vec<String> = enabled.iter().map(|r| r.name.clone()).collect();
+                        Some(
+                            collect_s3::collect(&cfg, &account, &home, &regions, &plan.s3, conc)
+                                .await,
+                        )
                     } else {
                         None
                     }
-                },
-                async {
+                }),
+                timed("org", t0, async {
                     // The account's organisation, for the policy checks that compare
                     // aws:PrincipalOrgID with it (IAM trusts, S3 and ECR resource policies).
                     if plan.reads.organization {
@@ -175,7 +180,7 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
                     } else {
                         None
                     }
-                },
+                }),
             )
         });
     // Every gap of every part, found by walking it (`gaps_in`): no list to keep in step
@@ -223,6 +228,18 @@ pub async fn collect(session: &AccountSession, plan: &AuditPlan) -> Inventory {
         a.service == b.service && a.region == b.region && a.api == b.api && a.kind == b.kind
     });
     inv
+}
+
+/// Awaits one part of the collection and logs when it finished, counted from `t0`
+/// (`AUDITOR_LOG=auditor::timing=debug`): where an audit's wall time goes.
+async fn timed<T>(
+    part: &str,
+    t0: std::time::Instant,
+    fut: impl std::future::Future<Output = T>,
+) -> T {
+    let out = fut.await;
+    tracing::debug!(target: "auditor::timing", part, seconds = t0.elapsed().as_secs_f64(), "collected");
+    out
 }
 
 /// Runs one service's region collector over the enabled regions, `conc` regions at a time.
@@ -327,11 +344,13 @@ async fn audit_unbounded(
     cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> Result<AccountAudit, AuditError> {
     let scope = req.account.as_str();
+    let t0 = std::time::Instant::now();
     let before = auditor_aws::counting::snapshot_scope(scope);
     let collected = auditor_aws::counting::scoped(scope, collect_account(req)).await;
     let (mut inventory, session) = collected?;
     inventory.api =
         auditor_aws::counting::delta(&before, &auditor_aws::counting::snapshot_scope(scope));
+    tracing::debug!(target: "auditor::timing", part = "collection", seconds = t0.elapsed().as_secs_f64(), "collected");
     let settings = req.settings.clone();
     let evaluated = tokio::task::spawn_blocking(move || {
         let result = evaluate_until(
@@ -342,6 +361,7 @@ async fn audit_unbounded(
             started_at,
             &cancel,
         )?;
+        tracing::debug!(target: "auditor::timing", part = "checks", seconds = t0.elapsed().as_secs_f64(), "evaluated");
         Some(AccountAudit { inventory, result })
     })
     .await;
@@ -363,6 +383,7 @@ async fn collect_account(req: &AccountRequest) -> Result<(Inventory, AccountSess
     let regions = resolve_regions(&session, req.regions.as_deref())
         .await
         .map_err(AuditError::Regions)?;
+    tracing::debug!(target: "auditor::timing", part = "session and regions", "ready");
     let plan = AuditPlan {
         services: req.services.clone(),
         regions,

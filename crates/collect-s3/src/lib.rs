@@ -163,6 +163,7 @@ pub async fn collect(
     cfg: &SdkConfig,
     account_id: &str,
     home: &str,
+    regions: &[String],
     opts: &S3Options,
     concurrency: usize,
 ) -> S3Account {
@@ -172,6 +173,7 @@ pub async fn collect(
         &control_client(&cfg),
         move |region| client(&cfg, region),
         account_id,
+        regions,
         opts,
         concurrency,
     )
@@ -180,11 +182,14 @@ pub async fn collect(
 
 /// [`collect`] with given clients (tests give mocked ones): `home` for account-level calls,
 /// `control` for S3 Control, and `for_region` making the client of a bucket's region.
+/// `regions` (the audited ones) are where a bucket's region is looked for first when
+/// ListBuckets does not name it (see [`regions_by_listing`]).
 pub async fn collect_with(
     home_client: Client,
     control: &aws_sdk_s3control::Client,
     for_region: impl Fn(&str) -> Client + Send + Sync + 'static,
     account_id: &str,
+    regions: &[String],
     opts: &S3Options,
     concurrency: usize,
 ) -> S3Account {
@@ -218,6 +223,7 @@ pub async fn collect_with(
         }
     }
     let buckets_seen = candidates.len();
+    regions_by_listing(&clients.home, regions, &mut candidates).await;
     for name in &opts.state_buckets {
         candidates.entry(name.clone()).or_insert(None);
     }
@@ -261,6 +267,55 @@ pub async fn collect_with(
         account_public_access_block: Collected::from_result(account_pab),
         buckets: Collected::from_result(buckets),
         discovery,
+    }
+}
+
+/// Fills in the regions ListBuckets left out. AWS's ListBuckets names each bucket's region
+/// (`BucketRegion`); an endpoint that does not (an emulator, an older S3-compatible API) is
+/// asked once per audited region, ListBuckets filtered by `BucketRegion`, when that takes
+/// fewer requests than one `GetBucketLocation` per bucket. Buckets found in none of them (a
+/// region not audited), or all of them when a filtered list is refused, keep `None` and are
+/// located one by one as before: a refusal here costs requests, never data. An endpoint
+/// that ignores the filter answers every list with every bucket; a bucket named by two
+/// regions shows it, and then no listed region is trusted (which is why a single audited
+/// region, where that cannot be seen, is located bucket by bucket).
+async fn regions_by_listing(
+    home: &Client,
+    regions: &[String],
+    candidates: &mut BTreeMap<String, Option<String>>,
+) {
+    let unknown = candidates.values().filter(|r| r.is_none()).count();
+    if regions.len() < 2 || unknown <= regions.len() {
+        return;
+    }
+    let lists = futures::future::join_all(regions.iter().map(|region| async move {
+        let names = home
+            .list_buckets()
+            .bucket_region(region)
+            .max_buckets(10_000)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .ok()?;
+        Some((region, names))
+    }))
+    .await;
+    let mut found: BTreeMap<&str, &String> = BTreeMap::new();
+    for (region, names) in lists.iter().flatten() {
+        for name in names.iter().filter_map(|b| b.name()) {
+            if found.insert(name, region).is_some() {
+                return; // the filter was not applied
+            }
+        }
+    }
+    for (name, region) in found {
+        if let Some(slot @ None) = candidates.get_mut(name) {
+            *slot = Some(region.clone());
+        }
     }
 }
 
@@ -376,7 +431,7 @@ async fn look(
     }
     let b = &name;
     let r = region.as_str();
-    let (encryption, versioning, pab, policy, policy_status, ownership, logging, lock) = futures::join!(
+    let (encryption, versioning, pab, (policy, policy_status), ownership, logging, lock) = futures::join!(
         async {
             let out = absent_or_gap(
                 c.get_bucket_encryption().bucket(b).send().await,
@@ -415,24 +470,28 @@ async fn look(
             Ok(out.and_then(|o| o.public_access_block_configuration().map(pab_of)))
         },
         async {
-            let out = absent_or_gap(
+            let policy = absent_or_gap(
                 c.get_bucket_policy().bucket(b).send().await,
                 &["NoSuchBucketPolicy"],
                 b,
                 r,
                 "s3:GetBucketPolicy",
-            )?;
-            Ok(out.and_then(|o| o.policy().map(str::to_owned)))
-        },
-        async {
-            let out = absent_or_gap(
-                c.get_bucket_policy_status().bucket(b).send().await,
-                &["NoSuchBucketPolicy"],
-                b,
-                r,
-                "s3:GetBucketPolicyStatus",
-            )?;
-            Ok(out.and_then(|o| o.policy_status().and_then(|s| s.is_public())))
+            )
+            .map(|out| out.and_then(|o| o.policy().map(str::to_owned)));
+            // A bucket without a policy has no policy status either (S3 answers
+            // NoSuchBucketPolicy): it is asked only when the policy exists or was refused.
+            let status = match &policy {
+                Ok(None) => Ok(None),
+                _ => absent_or_gap(
+                    c.get_bucket_policy_status().bucket(b).send().await,
+                    &["NoSuchBucketPolicy"],
+                    b,
+                    r,
+                    "s3:GetBucketPolicyStatus",
+                )
+                .map(|out| out.and_then(|o| o.policy_status().and_then(|s| s.is_public()))),
+            };
+            (policy, status)
         },
         async {
             let out = absent_or_gap(

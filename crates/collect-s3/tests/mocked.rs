@@ -142,6 +142,7 @@ async fn refused_bucket_list_still_inspects_the_configured_bucket() {
         &control_denied(),
         move |_| regional.clone(),
         "111122223333",
+        &[],
         &opts,
         2,
     )
@@ -237,6 +238,7 @@ async fn a_bucket_that_cannot_be_listed_is_a_discovery_gap_not_a_pass() {
         &control_denied(),
         move |_| regional.clone(),
         "111122223333",
+        &[],
         &S3Options::default(),
         2,
     )

@@ -168,7 +168,7 @@ async fn discovers_state_buckets_and_reads_their_settings() {
         scan_secrets: true,
         ..S3Options::default()
     };
-    let got = collect_s3::collect(&cfg, &account, "us-east-1", &opts, 4).await;
+    let got = collect_s3::collect(&cfg, &account, "us-east-1", &[], &opts, 4).await;
 
     // Discovery: the state bucket only; the deep one's state key is past the bound.
     let buckets = got.buckets.get().unwrap();
@@ -250,7 +250,7 @@ async fn discovers_state_buckets_and_reads_their_settings() {
         discover: false,
         ..S3Options::default()
     };
-    let got = collect_s3::collect(&cfg, &account, "us-east-1", &opts, 4).await;
+    let got = collect_s3::collect(&cfg, &account, "us-east-1", &[], &opts, 4).await;
     let buckets = got.buckets.get().unwrap();
     assert_eq!(buckets.len(), 1);
     let p = &buckets[0];
@@ -288,7 +288,7 @@ async fn account_public_access_block_through_s3_control() {
         .send()
         .await
         .unwrap();
-    let got = collect_s3::collect(&cfg, &account, "us-east-1", &S3Options::default(), 2).await;
+    let got = collect_s3::collect(&cfg, &account, "us-east-1", &[], &S3Options::default(), 2).await;
     let pab = got.account_public_access_block.get().unwrap().unwrap();
     assert!(pab.flags().iter().all(|(_, on)| *on), "{pab:?}");
     assert!(got.buckets.get().unwrap().is_empty());
@@ -318,7 +318,7 @@ async fn keys_with_control_characters_do_not_hide_a_state_bucket() {
         discover: false,
         ..S3Options::default()
     };
-    let got = collect_s3::collect(&cfg, &account, "us-east-1", &opts, 2).await;
+    let got = collect_s3::collect(&cfg, &account, "us-east-1", &[], &opts, 2).await;
     let buckets = got.buckets.get().unwrap();
     assert_eq!(buckets.len(), 1, "{:?}", got.discovery.gaps);
     let mut keys: Vec<String> = buckets[0]
@@ -333,4 +333,105 @@ async fn keys_with_control_characters_do_not_hide_a_state_bucket() {
     let mut want: Vec<String> = odd.iter().map(|k| (*k).to_owned()).collect();
     want.sort();
     assert_eq!(keys, want);
+}
+
+/// moto's ListBuckets names no bucket's region (AWS's does): it is asked once per audited
+/// region, filtered by BucketRegion, instead of one GetBucketLocation per bucket. Each bucket
+/// lands in its own region; a bucket in a region not audited is still located by itself. A
+/// bucket without a policy is not asked its policy status (S3 has none to give).
+#[tokio::test]
+async fn bucket_regions_come_from_one_listing_per_region() {
+    let emu = Emulator::spawn_private();
+    let account = unique_account();
+    let cfg = emu.account_config(&account, "us-east-1").await;
+    let mut want = Vec::new();
+    for (i, region) in [
+        "us-east-1",
+        "us-east-1",
+        "us-east-1",
+        "eu-west-1",
+        "eu-west-1",
+        "ap-southeast-2",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let s3 = collect_s3::client(&cfg, region);
+        let bucket = format!("tf-{i}-{account}");
+        let mut create = s3.create_bucket().bucket(&bucket);
+        if region != "us-east-1" {
+            create = create.create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::from(region))
+                    .build(),
+            );
+        }
+        create.send().await.unwrap();
+        put(&s3, &bucket, "services/a/terraform.tfstate", "{}").await;
+        want.push((bucket, region.to_owned()));
+    }
+    let with_policy = &want[3].0.clone();
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"s3:GetObject","Resource":"arn:aws:s3:::{with_policy}/*"}}]}}"#
+    );
+    collect_s3::client(&cfg, "eu-west-1")
+        .put_bucket_policy()
+        .bucket(with_policy)
+        .policy(&policy)
+        .send()
+        .await
+        .unwrap();
+
+    emu.start_recording().await;
+    let regions = ["us-east-1".to_owned(), "eu-west-1".to_owned()];
+    let got = collect_s3::collect(
+        &cfg,
+        &account,
+        "us-east-1",
+        &regions,
+        &S3Options::default(),
+        4,
+    )
+    .await;
+    let recorded = emu.stop_recording().await;
+
+    let buckets = got.buckets.get().unwrap();
+    let mut seen: Vec<(String, String)> = buckets
+        .iter()
+        .map(|b| (b.name.clone(), b.region.clone().unwrap()))
+        .collect();
+    seen.sort();
+    want.sort();
+    assert_eq!(seen, want);
+    for b in buckets {
+        let public = b.policy_is_public.get().unwrap();
+        if &b.name == with_policy {
+            assert_eq!(public, &Some(false), "{}", b.name);
+            assert!(b.policy.get().unwrap().is_some());
+        } else {
+            assert_eq!(public, &None, "{}", b.name);
+        }
+    }
+    let count = |op: &str| {
+        recorded
+            .iter()
+            .filter(|r| r.action.as_deref() == Some(op))
+            .count()
+    };
+    assert_eq!(
+        count("ListBuckets"),
+        3,
+        "one unfiltered, one per audited region"
+    );
+    assert_eq!(
+        count("GetBucketLocation"),
+        1,
+        "the bucket outside the audited regions"
+    );
+    assert_eq!(
+        count("GetBucketPolicyStatus"),
+        1,
+        "the bucket with a policy"
+    );
+    assert_eq!(count("GetBucketPolicy"), 6);
 }
