@@ -125,6 +125,19 @@ def seed_primary(d):
         d.planted(code, r, alb, "pass", "HTTP/HTTPS from the internet is what a load balancer is for")
     db_ok = sg(ec2, vpc, "orders-db", [tcp(5432, group=app)])
     d.planted("EC2-003", r, db_ok, "pass", "PostgreSQL only from the app's security group")
+    # The internet in pieces: two halves of the IPv4 space, and a prefix list holding it all.
+    halves = sg(ec2, vpc, "jump-host-halves", [tcp(22, cidr="0.0.0.0/1"), tcp(22, cidr="128.0.0.0/1")])
+    d.planted("EC2-002", r, halves, "fail", "SSH from 0.0.0.0/1 and 128.0.0.0/1: the whole internet together")
+    partners = ec2.create_managed_prefix_list(PrefixListName="partners", AddressFamily="IPv4", MaxEntries=5,
+                                              Entries=[{"Cidr": "0.0.0.0/0", "Description": "temporary"}])["PrefixList"]["PrefixListId"]
+    offices = ec2.create_managed_prefix_list(PrefixListName="offices", AddressFamily="IPv4", MaxEntries=5,
+                                             Entries=[{"Cidr": "10.20.0.0/16"}, {"Cidr": "192.168.0.0/16"}])["PrefixList"]["PrefixListId"]
+    via_list = sg(ec2, vpc, "reporting-db-partners",
+                  [{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "PrefixListIds": [{"PrefixListId": partners}]}])
+    d.planted("EC2-003", r, via_list, "fail", "PostgreSQL from a prefix list that holds 0.0.0.0/0")
+    office_only = sg(ec2, vpc, "reporting-db-offices",
+                     [{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "PrefixListIds": [{"PrefixListId": offices}]}])
+    d.planted("EC2-003", r, office_only, "pass", "PostgreSQL from a prefix list of private office ranges")
 
     # Subnets and routes: a data tier with a NAT route (bad) and one without (good).
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
@@ -161,6 +174,11 @@ def seed_primary(d):
     ec2.create_network_acl_entry(NetworkAclId=data_acl, RuleNumber=100, Protocol="-1", RuleAction="allow",
                                  Egress=False, CidrBlock="0.0.0.0/0")
     d.planted("EC2-005", r, data_acl, "pass", "SSH and RDP denied before the allow-all entry")
+    split_acl = ec2.create_network_acl(VpcId=vpc, TagSpecifications=[{"ResourceType": "network-acl", "Tags": tag("split")}])["NetworkAcl"]["NetworkAclId"]
+    for n, cidr in ((100, "0.0.0.0/1"), (110, "128.0.0.0/1")):
+        ec2.create_network_acl_entry(NetworkAclId=split_acl, RuleNumber=n, Protocol="6", RuleAction="allow",
+                                     Egress=False, CidrBlock=cidr, PortRange={"From": 22, "To": 22})
+    d.planted("EC2-005", r, split_acl, "fail", "rules 100 and 110 allow SSH from the two halves of the internet")
 
     # Instances: IMDSv1 allowed (bad) and IMDSv2 required (good).
     ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]

@@ -37,6 +37,35 @@ pub struct Ec2Region {
     /// DescribeVpcEndpoints.
     #[serde(default)]
     pub vpc_endpoints: Collected<Vec<VpcEndpoint>>,
+    /// DescribeManagedPrefixLists, with the entries of each customer-managed list that a
+    /// security group rule refers to.
+    #[serde(default)]
+    pub prefix_lists: Collected<Vec<PrefixList>>,
+}
+
+/// A managed prefix list: a named set of CIDRs that security group rules refer to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrefixList {
+    /// `pl-...`
+    pub prefix_list_id: String,
+    /// Its name (`com.amazonaws.global.cloudfront.origin-facing` for CloudFront's).
+    #[serde(default)]
+    pub prefix_list_name: String,
+    /// `AWS` for the lists AWS manages (its services' address ranges), else the owning
+    /// account.
+    #[serde(default)]
+    pub owner_id: String,
+    /// The CIDRs it holds (GetManagedPrefixListEntries), read for the customer-managed
+    /// lists a security group rule refers to; `None` where not read.
+    #[serde(default)]
+    pub entries: Option<Collected<Vec<String>>>,
+}
+
+impl PrefixList {
+    /// Whether AWS manages it (an AWS service's addresses, never "the internet").
+    pub fn aws_managed(&self) -> bool {
+        self.owner_id == "AWS"
+    }
 }
 
 /// A VPC endpoint (interface, gateway or gateway load balancer).

@@ -85,6 +85,7 @@ pub async fn collect_region_with(c: &Client, region: &str) -> Ec2Region {
         instances,
         ebs,
         vpc_endpoints,
+        prefix_lists,
     ) = futures::join!(
         paged(
             r,
@@ -166,13 +167,27 @@ pub async fn collect_region_with(c: &Client, region: &str) -> Ec2Region {
                 .items()
                 .send()
         ),
+        paged(
+            r,
+            "ec2:DescribeManagedPrefixLists",
+            c.describe_managed_prefix_lists()
+                .max_results(100)
+                .into_paginator()
+                .items()
+                .send()
+        ),
     );
+    let security_groups = convert_all(security_groups, convert::security_group);
+    let prefix_lists = match prefix_lists {
+        Ok(lists) => Collected::Ok(prefix_list_entries(c, region, &lists, &security_groups).await),
+        Err(g) => Collected::from_result(Err(g)),
+    };
 
     Ec2Region {
         vpcs: convert_all(vpcs, convert::vpc),
         subnets: convert_all(subnets, convert::subnet),
         route_tables: convert_all(route_tables, convert::route_table),
-        security_groups: convert_all(security_groups, convert::security_group),
+        security_groups,
         network_acls: convert_all(network_acls, convert::network_acl),
         flow_logs: convert_all(flow_logs, convert::flow_log),
         instances: Collected::from_result(instances.map(|reservations| {
@@ -184,7 +199,67 @@ pub async fn collect_region_with(c: &Client, region: &str) -> Ec2Region {
         })),
         ebs_encryption_by_default: Collected::from_result(ebs),
         vpc_endpoints: convert_all(vpc_endpoints, convert::vpc_endpoint),
+        prefix_lists,
     }
+}
+
+/// The prefix lists, with the entries of each customer-managed one that a security group
+/// rule refers to (one `ec2:GetManagedPrefixListEntries` per list, a few at a time). AWS's
+/// own lists (CloudFront's, S3's) are named, not read: they hold AWS's addresses. A list
+/// whose entries are refused carries its gap; the others are still read.
+async fn prefix_list_entries(
+    c: &Client,
+    region: &str,
+    lists: &[aws_sdk_ec2::types::ManagedPrefixList],
+    groups: &Collected<Vec<auditor_model::ec2::SecurityGroup>>,
+) -> Vec<auditor_model::ec2::PrefixList> {
+    use futures::StreamExt;
+    let referenced: BTreeSet<&str> = groups
+        .get()
+        .map(|gs| {
+            gs.iter()
+                .flat_map(|g| g.ip_permissions.iter().chain(&g.ip_permissions_egress))
+                .flat_map(|p| p.prefix_list_ids.iter().map(String::as_str))
+                .collect()
+        })
+        .unwrap_or_default();
+    futures::stream::iter(lists.iter().filter_map(|l| {
+        let id = l.prefix_list_id()?.to_owned();
+        let owner = l.owner_id().unwrap_or_default().to_owned();
+        let read = owner != "AWS" && referenced.contains(id.as_str());
+        Some(async move {
+            let entries = if read {
+                let got = paged(
+                    Some(region),
+                    "ec2:GetManagedPrefixListEntries",
+                    c.get_managed_prefix_list_entries()
+                        .prefix_list_id(&id)
+                        .max_results(1000)
+                        .into_paginator()
+                        .items()
+                        .send(),
+                )
+                .await
+                .map(|es| {
+                    es.iter()
+                        .filter_map(|e| e.cidr().map(str::to_owned))
+                        .collect()
+                });
+                Some(Collected::from_result(got))
+            } else {
+                None
+            };
+            auditor_model::ec2::PrefixList {
+                prefix_list_id: id,
+                prefix_list_name: l.prefix_list_name().unwrap_or_default().to_owned(),
+                owner_id: owner,
+                entries,
+            }
+        })
+    }))
+    .buffered(4)
+    .collect()
+    .await
 }
 
 /// Reads exactly the launch-template versions EKS node groups launch from: one

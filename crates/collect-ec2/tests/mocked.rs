@@ -58,6 +58,10 @@ fn healthy_rules() -> Vec<Rule> {
             aws_sdk_ec2::operation::describe_vpc_endpoints::DescribeVpcEndpointsOutput::builder()
                 .build()
         }),
+        mock!(Client::describe_managed_prefix_lists).then_output(|| {
+            aws_sdk_ec2::operation::describe_managed_prefix_lists::DescribeManagedPrefixListsOutput::builder()
+                .build()
+        }),
         mock!(Client::get_ebs_encryption_by_default).then_output(|| {
             GetEbsEncryptionByDefaultOutput::builder()
                 .ebs_encryption_by_default(true)

@@ -409,3 +409,95 @@ async fn vpc_endpoints_and_exactly_the_launch_template_versions_node_groups_use(
     assert!(!mixed.iter().any(|v| v.answers(&gone)));
     assert!(mixed.iter().any(|v| v.answers(&v1)));
 }
+
+/// Prefix lists: every list is named; the entries are read only for the customer-managed
+/// lists a security group rule refers to (AWS's own lists and unused ones cost no call).
+#[tokio::test]
+async fn prefix_lists_with_the_entries_security_groups_refer_to() {
+    use aws_sdk_ec2::types::{AddPrefixListEntry, PrefixListId};
+    let emu = Emulator::spawn_private();
+    let region = "eu-west-1";
+    let cfg = emu.account_config(&unique_account(), region).await;
+    let ec2 = Client::new(&cfg);
+    let list = |name: &'static str, cidrs: &'static [&'static str]| {
+        let ec2 = ec2.clone();
+        async move {
+            let mut req = ec2
+                .create_managed_prefix_list()
+                .prefix_list_name(name)
+                .address_family("IPv4")
+                .max_entries(5);
+            for c in cidrs {
+                req = req.entries(AddPrefixListEntry::builder().cidr(*c).build());
+            }
+            req.send()
+                .await
+                .unwrap()
+                .prefix_list
+                .unwrap()
+                .prefix_list_id
+                .unwrap()
+        }
+    };
+    let used = list("partners", &["0.0.0.0/0", "10.0.0.0/8"]).await;
+    let unused = list("spare", &["192.168.0.0/16"]).await;
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.7.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc
+        .and_then(|v| v.vpc_id)
+        .unwrap();
+    let sg = ec2
+        .create_security_group()
+        .group_name("db")
+        .description("db")
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap()
+        .group_id
+        .unwrap();
+    ec2.authorize_security_group_ingress()
+        .group_id(&sg)
+        .ip_permissions(
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(5432)
+                .to_port(5432)
+                .prefix_list_ids(PrefixListId::builder().prefix_list_id(&used).build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    emu.start_recording().await;
+    let r = collect_ec2::collect_region(&cfg, region).await;
+    let recorded = emu.stop_recording().await;
+
+    let lists = r.prefix_lists.get().unwrap();
+    let by_id = |id: &str| lists.iter().find(|l| l.prefix_list_id == id).unwrap();
+    let mut entries = by_id(&used).entries.clone().unwrap().get().unwrap().clone();
+    entries.sort();
+    assert_eq!(entries, ["0.0.0.0/0", "10.0.0.0/8"]);
+    assert_eq!(by_id(&used).prefix_list_name, "partners");
+    assert!(!by_id(&used).aws_managed());
+    assert!(by_id(&unused).entries.is_none(), "no rule refers to it");
+    // moto names AWS's own lists too; they are never read.
+    let aws: Vec<_> = lists.iter().filter(|l| l.aws_managed()).collect();
+    assert!(aws.iter().all(|l| l.entries.is_none()), "{aws:?}");
+    let reads = recorded
+        .iter()
+        .filter(|q| q.action.as_deref() == Some("GetManagedPrefixListEntries"))
+        .count();
+    assert_eq!(reads, 1);
+    let sgs = r.security_groups.get().unwrap();
+    let db = sgs.iter().find(|g| g.group_id == sg).unwrap();
+    assert_eq!(
+        db.ip_permissions[0].prefix_list_ids,
+        std::slice::from_ref(&used)
+    );
+}

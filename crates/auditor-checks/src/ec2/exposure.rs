@@ -1,6 +1,9 @@
 //! Reading security-group and network-ACL rules: protocols, port ranges, "the internet".
 
-use auditor_model::ec2::IpPermission;
+use super::addrs::{self, Addrs};
+use auditor_model::ec2::{IpPermission, PrefixList};
+use auditor_model::{Collected, Gap};
+use std::collections::BTreeMap;
 
 /// A protocol as the EC2 API spells it in its several ways (`-1`, `tcp`, `6`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +71,98 @@ pub(crate) fn world_rules(perms: &[IpPermission]) -> Vec<WorldRule<'_>> {
                 })
         })
         .collect()
+}
+
+/// What a group's rules of one target (a port, all traffic) admit together.
+#[derive(Debug, Default)]
+pub(crate) struct Union {
+    /// The sources naming internet addresses: (field, observed).
+    pub(crate) sources: Vec<(String, String)>,
+    /// Whether they hold the whole IPv4 and the whole IPv6 internet.
+    pub(crate) admits: (bool, bool),
+    /// Prefix lists whose entries are unknown: (field, why).
+    pub(crate) unread: Vec<(String, String)>,
+    /// AWS-managed prefix lists met (AWS's own addresses): (field, observed).
+    pub(crate) aws: Vec<(String, String)>,
+}
+
+/// The union of every source (CIDRs, and the entries of customer-managed prefix lists) of
+/// the rules that `covers` selects; `lists` are the region's prefix lists by id, or the gap
+/// that kept them unread.
+pub(crate) fn union_of(
+    perms: &[IpPermission],
+    covers: &dyn Fn(&IpPermission) -> bool,
+    lists: Result<&BTreeMap<&str, &PrefixList>, &Gap>,
+) -> Union {
+    let mut u = Union::default();
+    let mut addrs = Addrs::default();
+    for (i, perm) in perms.iter().enumerate().filter(|(_, p)| covers(p)) {
+        for (list, field) in [
+            (&perm.ip_ranges, "IpRanges"),
+            (&perm.ipv6_ranges, "Ipv6Ranges"),
+        ] {
+            for cidr in list {
+                let Some(r) = addrs::parse(cidr) else {
+                    continue;
+                };
+                addrs.insert(r);
+                if addrs::is_public(r) {
+                    u.sources.push((
+                        format!("IpPermissions[{i}].{field}"),
+                        format!("{} from {cidr}", describe(perm)),
+                    ));
+                }
+            }
+        }
+        for pl in &perm.prefix_list_ids {
+            let field = format!("IpPermissions[{i}].PrefixListIds");
+            let list = match lists {
+                Err(g) => {
+                    u.unread.push((
+                        field,
+                        format!("{pl}: the prefix lists were not read ({})", g.message),
+                    ));
+                    continue;
+                }
+                Ok(m) => m.get(pl.as_str()),
+            };
+            let Some(list) = list else {
+                u.unread.push((
+                    field,
+                    format!("{pl} is not among the region's prefix lists (shared from another account, or deleted)"),
+                ));
+                continue;
+            };
+            let named = format!("{} from {pl} ({})", describe(perm), list.prefix_list_name);
+            if list.aws_managed() {
+                u.aws.push((field, named));
+                continue;
+            }
+            match list.entries.as_ref().map(Collected::get) {
+                Some(Ok(entries)) => {
+                    let mut public: Vec<&str> = Vec::new();
+                    for c in entries {
+                        let Some(r) = addrs::parse(c) else { continue };
+                        addrs.insert(r);
+                        if addrs::is_public(r) {
+                            public.push(c);
+                        }
+                    }
+                    if !public.is_empty() {
+                        let held = super::short_list(&public);
+                        u.sources
+                            .push((field, format!("{named}, which holds {held}")));
+                    }
+                }
+                Some(Err(g)) => u.unread.push((field, format!("{pl}: {}", g.message))),
+                None => u
+                    .unread
+                    .push((field, format!("{pl}: its entries were not read"))),
+            }
+        }
+    }
+    u.admits = addrs.admits_internet();
+    u
 }
 
 /// The rule's port range; `None` bounds mean all ports.

@@ -61,13 +61,35 @@ pub(crate) fn ports_list(ports: &[u16]) -> String {
         .join(", ")
 }
 
+/// One thing a security-group check asks about (a port, all traffic): its label and which
+/// rules reach it.
+pub(crate) struct Target<'a> {
+    pub(crate) label: String,
+    pub(crate) covers: Box<dyn Fn(&auditor_model::ec2::IpPermission) -> bool + 'a>,
+}
+
+/// The region's prefix lists by id, or the gap that kept them unread.
+pub(crate) fn prefix_lists(
+    data: &Ec2Region,
+) -> Result<std::collections::BTreeMap<&str, &auditor_model::ec2::PrefixList>, &auditor_model::Gap>
+{
+    data.prefix_lists
+        .get()
+        .map(|ls| ls.iter().map(|l| (l.prefix_list_id.as_str(), l)).collect())
+}
+
 /// The shared body of EC2-001/002/003: every security group, failing on each inbound rule
-/// from the whole internet for which `exposes` names what it exposes.
+/// from the whole internet (`0.0.0.0/0`, `::/0`) for which `exposes` names what it exposes;
+/// then, for each target no such rule reaches, on the sources of the rules that reach it
+/// when together (CIDRs, and the entries of customer-managed prefix lists) they hold the
+/// whole internet. A group that passes only because a prefix list's entries are unknown is
+/// "not assessed".
 pub(crate) fn check_world_exposure(
     ctx: &CheckContext<'_>,
     out: &mut Emitter<'_>,
     what: &str,
     exposes: impl Fn(&auditor_model::ec2::IpPermission) -> Option<String>,
+    targets: &[Target<'_>],
 ) {
     let inv = ctx.inventory;
     for_each(
@@ -75,9 +97,10 @@ pub(crate) fn check_world_exposure(
         out,
         "security-group",
         |r| &r.security_groups,
-        |region, _, sg, out| {
-            let evidence: Vec<_> = exposure::world_rules(&sg.ip_permissions)
-                .into_iter()
+        |region, data, sg, out| {
+            let world = exposure::world_rules(&sg.ip_permissions);
+            let mut evidence: Vec<_> = world
+                .iter()
                 .filter_map(|rule| {
                     let exposed = exposes(rule.perm)?;
                     Some(crate::emit::ev(
@@ -87,19 +110,88 @@ pub(crate) fn check_world_exposure(
                     ))
                 })
                 .collect();
+            let lists = prefix_lists(data);
+            // (field, observed) → the targets its union reaches, in order of first sight.
+            let mut joint: Vec<((String, String), Vec<&str>, &'static str)> = Vec::new();
+            let mut unread: Vec<(String, String)> = Vec::new();
+            let mut aws: Vec<(String, String)> = Vec::new();
+            for t in targets {
+                if world.iter().any(|w| (t.covers)(w.perm)) {
+                    continue;
+                }
+                let u = exposure::union_of(
+                    &sg.ip_permissions,
+                    &*t.covers,
+                    lists.as_ref().map_err(|g| *g),
+                );
+                for a in u.aws {
+                    if !aws.contains(&a) {
+                        aws.push(a);
+                    }
+                }
+                let family = match u.admits {
+                    (true, true) => "every internet address, IPv4 and IPv6",
+                    (true, false) => "every public IPv4 address",
+                    (false, true) => "every public IPv6 address",
+                    (false, false) => {
+                        unread.extend(u.unread);
+                        continue;
+                    }
+                };
+                for src in u.sources {
+                    match joint.iter_mut().find(|(s, _, _)| *s == src) {
+                        Some((_, labels, _)) => labels.push(&t.label),
+                        None => joint.push((src, vec![&t.label], family)),
+                    }
+                }
+            }
+            let n = joint.len();
+            for ((field, observed), labels, family) in joint {
+                let together = if n == 1 {
+                    String::new()
+                } else {
+                    format!("with the group's other sources ({n} in all) ")
+                };
+                evidence.push(crate::emit::ev(
+                    field,
+                    observed,
+                    format!(
+                        "{together}it admits {family}: anyone on the internet can reach {}",
+                        short_list(&labels)
+                    ),
+                ));
+            }
             let res = sg_resource(inv, region, sg);
-            if evidence.is_empty() {
-                out.pass(
+            if !evidence.is_empty() {
+                out.fail(res, evidence);
+            } else if let Some((field, why)) = unread.first() {
+                out.not_assessed_because(
                     res,
-                    vec![crate::emit::ev(
-                        "IpPermissions",
-                        format!("{} inbound rule(s)", sg.ip_permissions.len()),
-                        format!("no rule from 0.0.0.0/0 or ::/0 reaches {what}"),
-                    )],
+                    format!("{field}: {why}; without its entries, whether the internet reaches {what} is unknown"),
                 );
             } else {
-                out.fail(res, evidence);
+                let mut passes = vec![crate::emit::ev(
+                    "IpPermissions",
+                    format!("{} inbound rule(s)", sg.ip_permissions.len()),
+                    format!("no rule from 0.0.0.0/0 or ::/0, nor several rules together, let the whole internet reach {what}"),
+                )];
+                for (field, observed) in aws {
+                    passes.push(crate::emit::ev(
+                        field,
+                        observed,
+                        "an AWS-managed prefix list: AWS's own addresses, not the internet",
+                    ));
+                }
+                out.pass(res, passes);
             }
         },
     );
+}
+
+/// `a, b, c` — or, past four, the first four and how many more.
+pub(crate) fn short_list(items: &[&str]) -> String {
+    match items.len() {
+        n if n > 4 => format!("{} and {} more", items[..4].join(", "), n - 4),
+        _ => items.join(", "),
+    }
 }

@@ -1,5 +1,6 @@
 //! EC2-005: a network ACL lets the whole internet reach administration ports.
 
+use super::addrs::{self, Addrs};
 use super::exposure::{is_world, proto, Proto};
 use crate::emit::ev;
 use crate::{declare_check, Check, CheckContext, Emitter};
@@ -12,7 +13,10 @@ declare_check! {
     /// `checks.ec2.admin_ports` in config) and each address family, it finds the first
     /// entry from `0.0.0.0/0` (or `::/0`) that covers TCP on that port. The ACL fails when
     /// that entry allows. Entries for narrower CIDRs are not enough to close a port to
-    /// the internet, so they do not decide the outcome.
+    /// the internet, so they do not decide that outcome. It also fails when narrower allow
+    /// entries, each counted only for the addresses no earlier entry decided, together
+    /// admit every public address of a family (`0.0.0.0/1` and `128.0.0.0/1` allowed
+    /// before a deny of `0.0.0.0/0`).
     ///
     /// ## Why it matters
     /// Network ACLs are the subnet-level layer of defense in depth (the Terraform state threat model): when a
@@ -41,26 +45,64 @@ declare_check! {
     }
 }
 
+/// The entry's CIDR of one family.
+fn cidr(e: &NetworkAclEntry, v6: bool) -> Option<&str> {
+    if v6 {
+        e.ipv6_cidr_block.as_deref()
+    } else {
+        e.cidr_block.as_deref()
+    }
+}
+
+/// Whether the entry matches TCP to `port`.
+fn covers_port(e: &NetworkAclEntry, port: u16) -> bool {
+    match (proto(&e.protocol), e.port_range) {
+        (Proto::All, _) => true,
+        (Proto::Tcp, None) => true,
+        (Proto::Tcp, Some(r)) => r.from <= i32::from(port) && i32::from(port) <= r.to,
+        _ => false,
+    }
+}
+
 /// The first entry, in rule order, from the whole internet of one family that covers TCP `port`.
 fn deciding_entry<'a>(
     entries: &[&'a NetworkAclEntry],
     v6: bool,
     port: u16,
 ) -> Option<&'a NetworkAclEntry> {
-    entries.iter().copied().find(|e| {
-        let cidr = if v6 {
-            e.ipv6_cidr_block.as_deref()
-        } else {
-            e.cidr_block.as_deref()
+    entries
+        .iter()
+        .copied()
+        .find(|e| cidr(e, v6).is_some_and(is_world) && covers_port(e, port))
+}
+
+/// What the ACL lets reach TCP `port` from one family, evaluated as AWS does (in rule
+/// order, each address decided by the first entry that matches it), with the allow
+/// entries that admitted some internet address.
+fn admitted<'a>(
+    entries: &[&'a NetworkAclEntry],
+    v6: bool,
+    port: u16,
+) -> (Addrs, Vec<&'a NetworkAclEntry>) {
+    let mut decided = Addrs::default();
+    let mut allowed = Addrs::default();
+    let mut by = Vec::new();
+    for &e in entries.iter().filter(|e| covers_port(e, port)) {
+        let Some(r) = cidr(e, v6).and_then(addrs::parse) else {
+            continue;
         };
-        let covers_port = match (proto(&e.protocol), e.port_range) {
-            (Proto::All, _) => true,
-            (Proto::Tcp, None) => true,
-            (Proto::Tcp, Some(r)) => r.from <= i32::from(port) && i32::from(port) <= r.to,
-            _ => false,
-        };
-        cidr.is_some_and(is_world) && covers_port
-    })
+        if e.rule_action.eq_ignore_ascii_case("allow") {
+            let fresh = decided.outside(r);
+            if fresh.iter().any(|f| addrs::is_public(*f)) {
+                by.push(e);
+            }
+            for f in fresh {
+                allowed.insert(f);
+            }
+        }
+        decided.insert(r);
+    }
+    (allowed, by)
 }
 
 fn describe(e: &NetworkAclEntry, port: u16) -> String {
@@ -98,7 +140,29 @@ impl Check for NaclOpenAdminPorts {
                 let mut passes = Vec::new();
                 for &port in ports {
                     for v6 in [false, true] {
-                        match deciding_entry(&inbound, v6, port) {
+                        let deciding = deciding_entry(&inbound, v6, port);
+                        if !deciding.is_some_and(|e| e.rule_action.eq_ignore_ascii_case("allow")) {
+                            // No single entry from the whole internet lets it in: do narrower
+                            // allows, before any deny that would stop them, hold it all?
+                            let (allowed, by) = admitted(&inbound, v6, port);
+                            let (all_v4, all_v6) = allowed.admits_internet();
+                            if (v6 && all_v6) || (!v6 && all_v4) {
+                                let rules: Vec<String> =
+                                    by.iter().map(|e| e.rule_number.to_string()).collect();
+                                for e in &by {
+                                    fails.push(ev(
+                                        format!("Entries[RuleNumber={}]", e.rule_number),
+                                        describe(e, port),
+                                        format!(
+                                            "with entries {} it lets every internet address reach port {port}",
+                                            rules.join(", ")
+                                        ),
+                                    ));
+                                }
+                                continue;
+                            }
+                        }
+                        match deciding {
                             Some(e) if e.rule_action.eq_ignore_ascii_case("allow") => {
                                 fails.push(ev(
                                     format!("Entries[RuleNumber={}]", e.rule_number),
@@ -111,7 +175,7 @@ impl Check for NaclOpenAdminPorts {
                             Some(e) => passes.push(ev(
                                 format!("Entries[RuleNumber={}]", e.rule_number),
                                 describe(e, port),
-                                format!("the internet is denied port {port} before any allow"),
+                                format!("the first entry for the whole internet on port {port} denies it"),
                             )),
                             // No entry from the whole internet covers it: only narrower CIDRs
                             // (or nothing) can reach the port. The implicit final deny applies.

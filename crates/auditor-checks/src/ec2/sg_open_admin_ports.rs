@@ -9,6 +9,14 @@ declare_check! {
     /// (RDP) by default, `checks.ec2.admin_ports` in config. A rule open to all traffic
     /// fails here too, because it exposes these ports as well.
     ///
+    /// The internet is also reached in pieces: the sources of every rule that covers the
+    /// same port (CIDRs, and the entries of the customer-managed prefix lists it names) are
+    /// joined, and the group fails when together they hold every public address of a family
+    /// (`0.0.0.0/1` with `128.0.0.0/1`; a prefix list holding `0.0.0.0/0`). AWS-managed
+    /// prefix lists (CloudFront's, S3's) are AWS's addresses, named in the evidence and not
+    /// counted as the internet. A group whose verdict hangs on a prefix list that could not
+    /// be read is "not assessed".
+    ///
     /// ## Why it matters
     /// Administration ports open to the internet are scanned within minutes and attacked
     /// with stolen keys and password guessing. The Amazon EKS security checklist asks to remove SSH access to nodes
@@ -30,7 +38,11 @@ declare_check! {
         severity: High,
         wa: ["SEC05-BP02", "SEC06-BP05"],
         fsbp: ["EC2.53"],
-        reads: ["ec2:DescribeSecurityGroups"],
+        reads: [
+            "ec2:DescribeSecurityGroups",
+            "ec2:DescribeManagedPrefixLists",
+            "ec2:GetManagedPrefixListEntries",
+        ],
     }
 }
 
@@ -38,13 +50,26 @@ impl Check for SgOpenAdminPorts {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
         let ports = &ctx.settings.admin_ports;
         let what = format!("ports {}", super::ports_list(ports));
-        super::check_world_exposure(ctx, out, &what, |perm| {
-            let hit: Vec<u16> = ports
-                .iter()
-                .copied()
-                .filter(|p| super::exposure::covers_tcp_port(perm, *p))
-                .collect();
-            (!hit.is_empty()).then(|| format!("port(s) {}", super::ports_list(&hit)))
-        });
+        let targets: Vec<super::Target<'_>> = ports
+            .iter()
+            .map(|&p| super::Target {
+                label: format!("port {p}"),
+                covers: Box::new(move |perm| super::exposure::covers_tcp_port(perm, p)),
+            })
+            .collect();
+        super::check_world_exposure(
+            ctx,
+            out,
+            &what,
+            |perm| {
+                let hit: Vec<u16> = ports
+                    .iter()
+                    .copied()
+                    .filter(|p| super::exposure::covers_tcp_port(perm, *p))
+                    .collect();
+                (!hit.is_empty()).then(|| format!("port(s) {}", super::ports_list(&hit)))
+            },
+            &targets,
+        );
     }
 }

@@ -7,6 +7,14 @@ declare_check! {
     /// Every security group's inbound rules. It fails when a rule admits `0.0.0.0/0` or
     /// `::/0` on all protocols (`-1`) or on every TCP or UDP port (0-65535).
     ///
+    /// The internet is also reached in pieces: the sources of every rule that covers the
+    /// same port (CIDRs, and the entries of the customer-managed prefix lists it names) are
+    /// joined, and the group fails when together they hold every public address of a family
+    /// (`0.0.0.0/1` with `128.0.0.0/1`; a prefix list holding `0.0.0.0/0`). AWS-managed
+    /// prefix lists (CloudFront's, S3's) are AWS's addresses, named in the evidence and not
+    /// counted as the internet. A group whose verdict hangs on a prefix list that could not
+    /// be read is "not assessed".
+    ///
     /// ## Why it matters
     /// Such a group exposes every service on every attached interface to the internet,
     /// including the ones nobody meant to publish (debug ports, metrics, databases).
@@ -28,14 +36,26 @@ declare_check! {
         service: Ec2,
         severity: Critical,
         wa: ["SEC05-BP02"],
-        reads: ["ec2:DescribeSecurityGroups"],
+        reads: [
+            "ec2:DescribeSecurityGroups",
+            "ec2:DescribeManagedPrefixLists",
+            "ec2:GetManagedPrefixListEntries",
+        ],
     }
 }
 
 impl Check for SgOpenAllTraffic {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
-        super::check_world_exposure(ctx, out, "all protocols and ports", |perm| {
-            super::exposure::is_all_traffic(perm).then(|| super::exposure::describe(perm))
-        });
+        let targets = [super::Target {
+            label: "all traffic".into(),
+            covers: Box::new(super::exposure::is_all_traffic),
+        }];
+        super::check_world_exposure(
+            ctx,
+            out,
+            "all protocols and ports",
+            |perm| super::exposure::is_all_traffic(perm).then(|| super::exposure::describe(perm)),
+            &targets,
+        );
     }
 }

@@ -10,6 +10,14 @@ declare_check! {
     /// 7000/7001/9042, InfluxDB 8086, Elasticsearch/OpenSearch 9200/9300, Memcached 11211,
     /// MongoDB 27017/27018 (`checks.ec2.database_ports` in config).
     ///
+    /// The internet is also reached in pieces: the sources of every rule that covers the
+    /// same port (CIDRs, and the entries of the customer-managed prefix lists it names) are
+    /// joined, and the group fails when together they hold every public address of a family
+    /// (`0.0.0.0/1` with `128.0.0.0/1`; a prefix list holding `0.0.0.0/0`). AWS-managed
+    /// prefix lists (CloudFront's, S3's) are AWS's addresses, named in the evidence and not
+    /// counted as the internet. A group whose verdict hangs on a prefix list that could not
+    /// be read is "not assessed".
+    ///
     /// ## Why it matters
     /// Data stores are the target. The Terraform state threat model asks that databases and caches accept traffic
     /// only from internal resources; an internet-facing data port is one weak password or
@@ -31,31 +39,48 @@ declare_check! {
         service: Ec2,
         severity: High,
         wa: ["SEC05-BP02"],
-        reads: ["ec2:DescribeSecurityGroups"],
+        reads: [
+            "ec2:DescribeSecurityGroups",
+            "ec2:DescribeManagedPrefixLists",
+            "ec2:GetManagedPrefixListEntries",
+        ],
     }
 }
 
 impl Check for SgOpenDatabasePorts {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
         let ports = &ctx.settings.database_ports;
-        super::check_world_exposure(ctx, out, "database or cache ports", |perm| {
-            let hit: Vec<u16> = ports
-                .iter()
-                .copied()
-                .filter(|p| super::exposure::covers_tcp_port(perm, *p))
-                .collect();
-            // An all-traffic rule covers every listed port; name a few, not sixteen.
-            match hit.len() {
-                0 => None,
-                n if n > 4 => Some(format!(
-                    "{n} database/cache ports ({}, ...)",
-                    super::ports_list(&hit[..4])
-                )),
-                _ => Some(format!(
-                    "database/cache port(s) {}",
-                    super::ports_list(&hit)
-                )),
-            }
-        });
+        let targets: Vec<super::Target<'_>> = ports
+            .iter()
+            .map(|&p| super::Target {
+                label: format!("port {p}"),
+                covers: Box::new(move |perm| super::exposure::covers_tcp_port(perm, p)),
+            })
+            .collect();
+        super::check_world_exposure(
+            ctx,
+            out,
+            "database or cache ports",
+            |perm| {
+                let hit: Vec<u16> = ports
+                    .iter()
+                    .copied()
+                    .filter(|p| super::exposure::covers_tcp_port(perm, *p))
+                    .collect();
+                // An all-traffic rule covers every listed port; name a few, not sixteen.
+                match hit.len() {
+                    0 => None,
+                    n if n > 4 => Some(format!(
+                        "{n} database/cache ports ({}, ...)",
+                        super::ports_list(&hit[..4])
+                    )),
+                    _ => Some(format!(
+                        "database/cache port(s) {}",
+                        super::ports_list(&hit)
+                    )),
+                }
+            },
+            &targets,
+        );
     }
 }

@@ -136,10 +136,16 @@ fn minimum(inv: &Value, called: &BTreeMap<String, u64>) -> BTreeMap<String, u64>
             ("ec2:DescribeFlowLogs", "flow_logs", 1000),
             ("ec2:DescribeInstances", "instances", 1000),
             ("ec2:DescribeVpcEndpoints", "vpc_endpoints", 1000),
+            ("ec2:DescribeManagedPrefixLists", "prefix_lists", 100),
         ] {
             add(api, pages(len(&e[field]), page));
         }
         add("ec2:GetEbsEncryptionByDefault", 1);
+        // Entries only of the customer-managed lists a security group rule refers to.
+        let read = e["prefix_lists"].as_array().map_or(0, |ls| {
+            ls.iter().filter(|l| !l["entries"].is_null()).count()
+        });
+        add("ec2:GetManagedPrefixListEntries", read as u64);
         let repos = len(&inv["ecr"][r]["repositories"]);
         add("ecr:DescribeRepositories", pages(repos, 1000));
         add("ecr:GetRegistryScanningConfiguration", 1);
@@ -252,23 +258,32 @@ fn minimum(inv: &Value, called: &BTreeMap<String, u64>) -> BTreeMap<String, u64>
     let seen = s3["discovery"]["buckets_seen"]
         .as_u64()
         .unwrap_or(buckets.len() as u64);
-    add("s3:ListBuckets", 1);
+    // moto's ListBuckets carries no BucketRegion (AWS's does): the regions are learnt from
+    // one list per audited region (filtered by BucketRegion) when that is fewer requests
+    // than one GetBucketLocation per bucket. Every bucket here is in an audited region.
+    let regions = REGIONS.len() as u64;
+    if regions >= 2 && seen > regions {
+        add("s3:ListBuckets", 1 + regions);
+    } else {
+        add("s3:ListBuckets", 1);
+        add("s3:GetBucketLocation", seen);
+    }
     add("s3:GetAccountPublicAccessBlock", 1);
-    // moto's ListBuckets carries no BucketRegion (AWS's does): each bucket's is asked.
-    add("s3:GetBucketLocation", seen);
     add("s3:ListObjectsV2", seen);
     for api in [
         "s3:GetBucketEncryption",
         "s3:GetBucketVersioning",
         "s3:GetPublicAccessBlock",
         "s3:GetBucketPolicy",
-        "s3:GetBucketPolicyStatus",
         "s3:GetBucketOwnershipControls",
         "s3:GetBucketLogging",
         "s3:GetObjectLockConfiguration",
     ] {
         add(api, buckets.len() as u64);
     }
+    // A bucket without a policy has no policy status to ask for.
+    let with_policy = buckets.iter().filter(|b| b["policy"].is_string()).count();
+    add("s3:GetBucketPolicyStatus", with_policy as u64);
     m.retain(|api, n| *n > 0 && called.contains_key(api));
     m
 }
