@@ -288,10 +288,18 @@ def seed_eks(d):
     good_vpc = vpc_with("eks-payments", "10.20.0.0/16")
     priv_a = subnet(good_vpc, "eks-payments-private-a", "10.20.1.0/24")
     priv_b = subnet(good_vpc, "eks-payments-private-b", "10.20.2.0/24")
+    # ECR's endpoints keep AWS's default policy (full access: EC2-012 fails); S3's is
+    # narrowed to the account's own registry layers and state.
     for svc in ("ecr.api", "ecr.dkr"):
-        ec2.create_vpc_endpoint(VpcId=good_vpc, ServiceName=f"com.amazonaws.{r}.{svc}",
-                                VpcEndpointType="Interface", SubnetIds=[priv_a, priv_b])
-    ec2.create_vpc_endpoint(VpcId=good_vpc, ServiceName=f"com.amazonaws.{r}.s3", VpcEndpointType="Gateway")
+        vpce = ec2.create_vpc_endpoint(VpcId=good_vpc, ServiceName=f"com.amazonaws.{r}.{svc}",
+                                       VpcEndpointType="Interface", SubnetIds=[priv_a, priv_b])["VpcEndpoint"]["VpcEndpointId"]
+        d.planted("EC2-012", r, vpce, "fail", "AWS's default endpoint policy: any principal, any action, any resource")
+    s3_policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": "*", "Action": ["s3:GetObject"],
+        "Resource": [f"arn:aws:s3:::prod-{r}-starport-layer-bucket/*"]}]})
+    vpce = ec2.create_vpc_endpoint(VpcId=good_vpc, ServiceName=f"com.amazonaws.{r}.s3", VpcEndpointType="Gateway",
+                                   PolicyDocument=s3_policy)["VpcEndpoint"]["VpcEndpointId"]
+    d.planted("EC2-012", r, vpce, "pass", "S3 endpoint policy narrowed to ECR's layer bucket")
     d.planted("EC2-007", r, good_vpc, "pass", "ecr.api, ecr.dkr and s3 endpoints in the cluster's VPC")
     good_sg = sg(ec2, good_vpc, "eks-payments-cluster", [])
     ec2.authorize_security_group_ingress(GroupId=good_sg, IpPermissions=[

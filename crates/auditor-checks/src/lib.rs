@@ -142,6 +142,7 @@ pub const RESOURCE_PLACEHOLDERS: &[&str] = &[
     "policy",
     "trail",
     "load-balancer",
+    "vpc-endpoint",
 ];
 
 /// A check's remediation for one finding: the placeholders of [`RESOURCE_PLACEHOLDERS`]

@@ -83,6 +83,9 @@ pub struct VpcEndpoint {
     /// `available`, `pending`, `deleted`, ...
     #[serde(default)]
     pub state: Option<String>,
+    /// The endpoint policy (JSON), for the endpoint types and services that take one.
+    #[serde(default)]
+    pub policy_document: Option<String>,
 }
 
 /// One version of a launch template (DescribeLaunchTemplateVersions), reduced to what

@@ -175,6 +175,7 @@ pub(crate) fn vpc_endpoint(e: &sdk::VpcEndpoint) -> Option<m::VpcEndpoint> {
         service_name: e.service_name()?.to_owned(),
         vpc_endpoint_type: e.vpc_endpoint_type().map(|t| t.as_str().to_owned()),
         state: e.state().map(|t| t.as_str().to_owned()),
+        policy_document: e.policy_document().map(str::to_owned),
     })
 }
 

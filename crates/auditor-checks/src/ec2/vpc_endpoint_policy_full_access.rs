@@ -1,0 +1,119 @@
+//! EC2-012: a VPC endpoint's policy lets any principal make any request through it.
+
+use crate::emit::ev;
+use crate::{declare_check, Check, CheckContext, Emitter};
+use auditor_policy::{PolicyDocument, StatementView};
+
+declare_check! {
+    /// ## What it checks
+    /// Every gateway and interface VPC endpoint that has a policy (endpoints that are
+    /// deleted, rejected or failed, and services that take no endpoint policy, are not
+    /// judged). It fails when an `Allow` statement without a condition names every
+    /// principal (`"Principal": "*"` or `"AWS": "*"`), every action (`"Action": "*"`) and
+    /// every resource (`"Resource": "*"`): the policy AWS attaches when none is given. It
+    /// passes when each `Allow` is narrowed by its principals, actions, resources or
+    /// conditions. A policy that is not a JSON policy document is not assessed.
+    ///
+    /// ## Why it matters
+    /// An endpoint policy is where a VPC decides which of the service's resources its
+    /// workloads may reach: with full access, a compromised pod can push your data to a
+    /// bucket or registry in any account through the endpoint, and pull from anyone's. The
+    /// Amazon EKS security checklist asks for ECR to be reached over VPC endpoints and for
+    /// access to be controlled with IAM policies; the endpoint policy is that control on the
+    /// network path.
+    ///
+    /// ## Remediation
+    /// Replace the policy with one naming your own resources or organisation, e.g. for S3
+    /// `"Resource": ["arn:aws:s3:::my-bucket/*"]` or a condition on `aws:ResourceOrgID` /
+    /// `aws:PrincipalOrgID`: `aws ec2 modify-vpc-endpoint --region <region>
+    /// --vpc-endpoint-id <vpc-endpoint> --policy-document file://policy.json`.
+    ///
+    /// ## References
+    /// - https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html
+    /// - https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html
+    pub(crate) struct VpcEndpointPolicyFullAccess {
+        code: "EC2-012",
+        name: "vpc-endpoint-policy-full-access",
+        title: "A VPC endpoint policy allows any principal every action on every resource",
+        service: Ec2,
+        severity: Medium,
+        wa: ["SEC05-BP02", "SEC03-BP02"],
+        reads: ["ec2:DescribeVpcEndpoints"],
+    }
+}
+
+/// Whether the statement allows everyone everything, unconditionally.
+fn full_access(s: &StatementView) -> bool {
+    let star = |v: &[String]| v.iter().any(|x| x == "*");
+    s.allow
+        && s.conditions.is_empty()
+        && s.principal.as_ref().is_some_and(|p| p.is_everyone())
+        && star(&s.action)
+        && star(&s.resource)
+}
+
+impl Check for VpcEndpointPolicyFullAccess {
+    fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
+        let inv = ctx.inventory;
+        super::for_each(
+            ctx,
+            out,
+            "vpc-endpoint",
+            |r| &r.vpc_endpoints,
+            |region, _, e, out| {
+                let gone = e.state.as_deref().is_some_and(|s| {
+                    ["deleted", "deleting", "rejected", "failed"]
+                        .iter()
+                        .any(|g| s.eq_ignore_ascii_case(g))
+                });
+                let Some(text) = e.policy_document.as_deref().filter(|_| !gone) else {
+                    return;
+                };
+                let res = super::resource(
+                    inv,
+                    region,
+                    "vpc-endpoint",
+                    &e.vpc_endpoint_id,
+                    Some(e.service_name.clone()),
+                );
+                let doc = match PolicyDocument::parse(text) {
+                    Ok(d) => d,
+                    Err(err) => {
+                        out.not_assessed_because(
+                            res,
+                            format!("PolicyDocument is not a policy document: {err}"),
+                        );
+                        return;
+                    }
+                };
+                let open: Vec<_> = doc
+                    .statements()
+                    .iter()
+                    .filter(|s| full_access(s))
+                    .map(|s| {
+                        ev(
+                            format!("PolicyDocument.{}", s.label()),
+                            "Allow, Principal *, Action *, Resource *, no condition",
+                            format!(
+                                "any principal of any account can make any request to {} through the endpoint, on anyone's resources",
+                                e.service_name.splitn(4, '.').nth(3).unwrap_or(&e.service_name)
+                            ),
+                        )
+                    })
+                    .collect();
+                if open.is_empty() {
+                    out.pass(
+                        res,
+                        vec![ev(
+                            "PolicyDocument",
+                            format!("{} statement(s)", doc.statements().len()),
+                            "every Allow is narrowed by its principals, actions, resources or conditions",
+                        )],
+                    );
+                } else {
+                    out.fail(res, open);
+                }
+            },
+        );
+    }
+}
