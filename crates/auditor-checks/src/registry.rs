@@ -107,12 +107,15 @@ pub fn audit(inventory: &Inventory, settings: &Settings) -> (Vec<Finding>, State
     audit_until(inventory, settings, &never).unwrap_or_default()
 }
 
-/// [`audit`], stopped between two checks once `cancel` is set (an audit past its deadline):
-/// `None` then.
+/// [`audit`], stopped once `cancel` is set (an audit past its deadline): `None` then. A
+/// check that has started, and the state access matrices once started, run to their end;
+/// no check starts after it.
 ///
 /// The checks run on every core (rayon), and the state access matrices beside them; the
 /// findings come out in registry order whatever finished first. The shared analysis
-/// (`Memo`) is made once, by whichever check asks first, while the others wait for it.
+/// (`Memo`) is made once, by whichever check asks first, while the others wait for it: its
+/// own workers are scoped threads, not rayon's, so no rayon worker ever waits for itself
+/// (keep it so: rayon inside the `OnceLock`'s initialiser could deadlock).
 pub fn audit_until(
     inventory: &Inventory,
     settings: &Settings,
@@ -150,7 +153,7 @@ pub fn audit_until(
         },
         || {
             let t = std::time::Instant::now();
-            let matrices = if inventory.services.contains(&Service::S3) {
+            let matrices = if inventory.services.contains(&Service::S3) && !cancelled() {
                 s3::access::matrices(&ctx)
             } else {
                 StateAccess::default()

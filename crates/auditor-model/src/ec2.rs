@@ -38,7 +38,7 @@ pub struct Ec2Region {
     #[serde(default)]
     pub vpc_endpoints: Collected<Vec<VpcEndpoint>>,
     /// DescribeManagedPrefixLists, with the entries of each customer-managed list that a
-    /// security group rule refers to.
+    /// security group's inbound rule refers to.
     #[serde(default)]
     pub prefix_lists: Collected<Vec<PrefixList>>,
 }
@@ -56,7 +56,7 @@ pub struct PrefixList {
     #[serde(default)]
     pub owner_id: String,
     /// The CIDRs it holds (GetManagedPrefixListEntries), read for the customer-managed
-    /// lists a security group rule refers to; `None` where not read.
+    /// lists a security group's inbound rule refers to; `None` where not read.
     #[serde(default)]
     pub entries: Option<Collected<Vec<String>>>,
 }

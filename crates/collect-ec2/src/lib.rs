@@ -203,8 +203,9 @@ pub async fn collect_region_with(c: &Client, region: &str) -> Ec2Region {
     }
 }
 
-/// The prefix lists, with the entries of each customer-managed one that a security group
-/// rule refers to (one `ec2:GetManagedPrefixListEntries` per list, a few at a time). AWS's
+/// The prefix lists, with the entries of each customer-managed one that a security group's
+/// inbound rule refers to (one `ec2:GetManagedPrefixListEntries` per list, 100 entries a
+/// page, AWS's largest; a few lists at a time). AWS's
 /// own lists (CloudFront's, S3's) are named, not read: they hold AWS's addresses. A list
 /// whose entries are refused carries its gap; the others are still read.
 async fn prefix_list_entries(
@@ -218,7 +219,7 @@ async fn prefix_list_entries(
         .get()
         .map(|gs| {
             gs.iter()
-                .flat_map(|g| g.ip_permissions.iter().chain(&g.ip_permissions_egress))
+                .flat_map(|g| &g.ip_permissions)
                 .flat_map(|p| p.prefix_list_ids.iter().map(String::as_str))
                 .collect()
         })
@@ -234,7 +235,7 @@ async fn prefix_list_entries(
                     "ec2:GetManagedPrefixListEntries",
                     c.get_managed_prefix_list_entries()
                         .prefix_list_id(&id)
-                        .max_results(1000)
+                        .max_results(100)
                         .into_paginator()
                         .items()
                         .send(),

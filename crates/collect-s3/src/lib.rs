@@ -288,24 +288,32 @@ async fn regions_by_listing(
     if regions.len() < 2 || unknown <= regions.len() {
         return;
     }
-    let lists = futures::future::join_all(regions.iter().map(|region| async move {
-        let names = home
-            .list_buckets()
-            .bucket_region(region)
-            .max_buckets(10_000)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Vec<_>>()
-            .await
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()
-            .ok()?;
-        Some((region, names))
-    }))
-    .await;
+    let lists: Option<Vec<_>> =
+        futures::future::join_all(regions.iter().map(|region| async move {
+            let names = home
+                .list_buckets()
+                .bucket_region(region)
+                .max_buckets(10_000)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Vec<_>>()
+                .await
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()
+                .ok()?;
+            Some((region, names))
+        }))
+        .await
+        .into_iter()
+        .collect();
+    // All or nothing: with one list missing, an endpoint that ignores the filter could
+    // not be told from one that applies it.
+    let Some(lists) = lists else {
+        return;
+    };
     let mut found: BTreeMap<&str, &String> = BTreeMap::new();
-    for (region, names) in lists.iter().flatten() {
+    for (region, names) in &lists {
         for name in names.iter().filter_map(|b| b.name()) {
             if found.insert(name, region).is_some() {
                 return; // the filter was not applied

@@ -261,3 +261,101 @@ async fn a_bucket_that_cannot_be_listed_is_a_discovery_gap_not_a_pass() {
         )]
     );
 }
+
+/// Where ListBuckets names no region, the filtered lists (one per audited region) are used
+/// only when every one answered and no bucket is named by two of them: an endpoint that
+/// ignores the filter, or a refused list, sends every bucket back to GetBucketLocation, so
+/// that no bucket is ever given a region it is not in.
+#[tokio::test]
+async fn filtered_lists_are_trusted_only_whole_and_disjoint() {
+    #[derive(Clone, Copy, Debug)]
+    enum Filter {
+        Applied,
+        Ignored,
+        OneRefused,
+    }
+    let home = [("a", "us-east-1"), ("b", "eu-west-1"), ("c", "eu-west-1")];
+    for (filter, locations) in [
+        (Filter::Applied, 0),
+        (Filter::Ignored, 3),
+        (Filter::OneRefused, 3),
+    ] {
+        let all = move || {
+            let mut out = ListBucketsOutput::builder();
+            for (name, _) in home {
+                out = out.buckets(Bucket::builder().name(name).build());
+            }
+            out.build()
+        };
+        let only = move |region: &str| {
+            let mut out = ListBucketsOutput::builder();
+            for (name, r) in home {
+                if matches!(filter, Filter::Ignored) || r == region {
+                    out = out.buckets(Bucket::builder().name(name).build());
+                }
+            }
+            out.build()
+        };
+        let location = mock!(Client::get_bucket_location).then_output(|| {
+            GetBucketLocationOutput::builder().build() // us-east-1
+        });
+        let location_eu = mock!(Client::get_bucket_location)
+            .match_requests(|r| r.bucket() != Some("a"))
+            .then_output(|| {
+                GetBucketLocationOutput::builder()
+                    .location_constraint(BucketLocationConstraint::EuWest1)
+                    .build()
+            });
+        let mut rules = vec![
+            mock!(Client::list_buckets)
+                .match_requests(|r| r.bucket_region().is_none())
+                .then_output(all),
+            mock!(Client::list_buckets)
+                .match_requests(|r| r.bucket_region() == Some("us-east-1"))
+                .then_output(move || only("us-east-1")),
+            if matches!(filter, Filter::OneRefused) {
+                mock!(Client::list_buckets)
+                    .match_requests(|r| r.bucket_region() == Some("eu-west-1"))
+                    .then_http_response(denied)
+            } else {
+                mock!(Client::list_buckets)
+                    .match_requests(|r| r.bucket_region() == Some("eu-west-1"))
+                    .then_output(move || only("eu-west-1"))
+            },
+            location_eu.clone(),
+            location.clone(),
+            mock!(Client::list_objects_v2).then_output(|| {
+                ListObjectsV2Output::builder()
+                    .contents(Object::builder().key("terraform.tfstate").size(1).build())
+                    .build()
+            }),
+        ];
+        rules.extend(settings_rules());
+        let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, &rules);
+        let regional = s3.clone();
+        let regions = ["us-east-1".to_owned(), "eu-west-1".to_owned()];
+        let got = collect_s3::collect_with(
+            s3,
+            &control_denied(),
+            move |_| regional.clone(),
+            "111122223333",
+            &regions,
+            &S3Options::default(),
+            2,
+        )
+        .await;
+        let found: Vec<(&str, &str)> = got
+            .buckets
+            .get()
+            .unwrap()
+            .iter()
+            .map(|b| (b.name.as_str(), b.region.as_deref().unwrap()))
+            .collect();
+        assert_eq!(found, home, "{filter:?}");
+        assert_eq!(
+            location.num_calls() + location_eu.num_calls(),
+            locations,
+            "{filter:?}: GetBucketLocation calls"
+        );
+    }
+}

@@ -76,8 +76,9 @@ pub(crate) fn world_rules(perms: &[IpPermission]) -> Vec<WorldRule<'_>> {
 /// What a group's rules of one target (a port, all traffic) admit together.
 #[derive(Debug, Default)]
 pub(crate) struct Union {
-    /// The sources naming internet addresses: (field, observed).
-    pub(crate) sources: Vec<(String, String)>,
+    /// The sources naming internet addresses: (field, observed, (IPv4, IPv6) families
+    /// they hold public addresses of).
+    pub(crate) sources: Vec<(String, String, (bool, bool))>,
     /// Whether they hold the whole IPv4 and the whole IPv6 internet.
     pub(crate) admits: (bool, bool),
     /// Prefix lists whose entries are unknown: (field, why).
@@ -110,6 +111,7 @@ pub(crate) fn union_of(
                     u.sources.push((
                         format!("IpPermissions[{i}].{field}"),
                         format!("{} from {cidr}", describe(perm)),
+                        family(r),
                     ));
                 }
             }
@@ -129,7 +131,7 @@ pub(crate) fn union_of(
             let Some(list) = list else {
                 u.unread.push((
                     field,
-                    format!("{pl} is not among the region's prefix lists (shared from another account, or deleted)"),
+                    format!("{pl} is not among the prefix lists DescribeManagedPrefixLists returned for this region"),
                 ));
                 continue;
             };
@@ -141,17 +143,20 @@ pub(crate) fn union_of(
             match list.entries.as_ref().map(Collected::get) {
                 Some(Ok(entries)) => {
                     let mut public: Vec<&str> = Vec::new();
+                    let mut families = (false, false);
                     for c in entries {
                         let Some(r) = addrs::parse(c) else { continue };
                         addrs.insert(r);
                         if addrs::is_public(r) {
                             public.push(c);
+                            let (v4, v6) = family(r);
+                            families = (families.0 || v4, families.1 || v6);
                         }
                     }
                     if !public.is_empty() {
                         let held = super::short_list(&public);
                         u.sources
-                            .push((field, format!("{named}, which holds {held}")));
+                            .push((field, format!("{named}, which holds {held}"), families));
                     }
                 }
                 Some(Err(g)) => u.unread.push((field, format!("{pl}: {}", g.message))),
@@ -163,6 +168,14 @@ pub(crate) fn union_of(
     }
     u.admits = addrs.admits_internet();
     u
+}
+
+/// `(true, false)` for an IPv4 range, `(false, true)` for IPv6.
+fn family(r: addrs::Range) -> (bool, bool) {
+    match r {
+        addrs::Range::V4(..) => (true, false),
+        addrs::Range::V6(..) => (false, true),
+    }
 }
 
 /// The rule's port range; `None` bounds mean all ports.

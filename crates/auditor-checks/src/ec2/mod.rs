@@ -111,8 +111,10 @@ pub(crate) fn check_world_exposure(
                 })
                 .collect();
             let lists = prefix_lists(data);
-            // (field, observed) → the targets its union reaches, in order of first sight.
-            let mut joint: Vec<((String, String), Vec<&str>, &'static str)> = Vec::new();
+            // (field, observed) → the targets whose union it is part of, and the families
+            // those unions hold whole; in order of first sight.
+            type Joint<'t> = Vec<((String, String), Vec<&'t str>, (bool, bool))>;
+            let mut joint: Joint<'_> = Vec::new();
             let mut unread: Vec<(String, String)> = Vec::new();
             let mut aws: Vec<(String, String)> = Vec::new();
             for t in targets {
@@ -129,28 +131,37 @@ pub(crate) fn check_world_exposure(
                         aws.push(a);
                     }
                 }
-                let family = match u.admits {
-                    (true, true) => "every internet address, IPv4 and IPv6",
-                    (true, false) => "every public IPv4 address",
-                    (false, true) => "every public IPv6 address",
-                    (false, false) => {
-                        unread.extend(u.unread);
+                if u.admits == (false, false) {
+                    unread.extend(u.unread);
+                    continue;
+                }
+                // Only the sources of a family the union holds whole.
+                for (field, observed, (v4, v6)) in u.sources {
+                    let fam = (v4 && u.admits.0, v6 && u.admits.1);
+                    if fam == (false, false) {
                         continue;
                     }
-                };
-                for src in u.sources {
+                    let src = (field, observed);
                     match joint.iter_mut().find(|(s, _, _)| *s == src) {
-                        Some((_, labels, _)) => labels.push(&t.label),
-                        None => joint.push((src, vec![&t.label], family)),
+                        Some((_, labels, f)) => {
+                            labels.push(&t.label);
+                            *f = (f.0 || fam.0, f.1 || fam.1);
+                        }
+                        None => joint.push((src, vec![&t.label], fam)),
                     }
                 }
             }
-            let n = joint.len();
-            for ((field, observed), labels, family) in joint {
-                let together = if n == 1 {
-                    String::new()
+            let alone = joint.len() == 1;
+            for ((field, observed), labels, fam) in joint {
+                let family = match fam {
+                    (true, true) => "every internet address, IPv4 and IPv6",
+                    (true, false) => "every public IPv4 address",
+                    _ => "every public IPv6 address",
+                };
+                let together = if alone {
+                    ""
                 } else {
-                    format!("with the group's other sources ({n} in all) ")
+                    "with the group's other sources listed here, "
                 };
                 evidence.push(crate::emit::ev(
                     field,

@@ -16,7 +16,9 @@ declare_check! {
     /// the internet, so they do not decide that outcome. It also fails when narrower allow
     /// entries, each counted only for the addresses no earlier entry decided, together
     /// admit every public address of a family (`0.0.0.0/1` and `128.0.0.0/1` allowed
-    /// before a deny of `0.0.0.0/0`).
+    /// before a deny of `0.0.0.0/0`). The two differ on purpose: a narrower deny before an
+    /// allow of `0.0.0.0/0` still leaves the internet at large on the port (and fails),
+    /// while narrower allows fail only when together they hold all of it.
     ///
     /// ## Why it matters
     /// Network ACLs are the subnet-level layer of defense in depth (the Terraform state threat model): when a

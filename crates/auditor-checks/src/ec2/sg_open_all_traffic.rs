@@ -1,5 +1,6 @@
 //! EC2-001: a security group lets the whole internet in on every protocol or port.
 
+use super::exposure::Proto;
 use crate::{declare_check, Check, CheckContext, Emitter};
 
 declare_check! {
@@ -7,9 +8,10 @@ declare_check! {
     /// Every security group's inbound rules. It fails when a rule admits `0.0.0.0/0` or
     /// `::/0` on all protocols (`-1`) or on every TCP or UDP port (0-65535).
     ///
-    /// The internet is also reached in pieces: the sources of every rule that covers the
-    /// same port (CIDRs, and the entries of the customer-managed prefix lists it names) are
-    /// joined, and the group fails when together they hold every public address of a family
+    /// The internet is also reached in pieces: the sources of the rules that open every TCP
+    /// port (all-protocol rules included), and separately of those that open every UDP
+    /// port, are joined (CIDRs, and the entries of the customer-managed prefix lists they
+    /// name), and the group fails when together they hold every public address of a family
     /// (`0.0.0.0/1` with `128.0.0.0/1`; a prefix list holding `0.0.0.0/0`). AWS-managed
     /// prefix lists (CloudFront's, S3's) are AWS's addresses, named in the evidence and not
     /// counted as the internet. A group whose verdict hangs on a prefix list that could not
@@ -46,10 +48,24 @@ declare_check! {
 
 impl Check for SgOpenAllTraffic {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
-        let targets = [super::Target {
-            label: "all traffic".into(),
-            covers: Box::new(super::exposure::is_all_traffic),
-        }];
+        // Joined per protocol: TCP's every port from one half of the internet and UDP's
+        // from the other open no protocol to the whole of it.
+        let every_port = |want: Proto| {
+            move |perm: &auditor_model::ec2::IpPermission| {
+                let p = super::exposure::proto(&perm.ip_protocol);
+                p == Proto::All || (p == want && super::exposure::is_all_traffic(perm))
+            }
+        };
+        let targets = [
+            super::Target {
+                label: "every TCP port".into(),
+                covers: Box::new(every_port(Proto::Tcp)),
+            },
+            super::Target {
+                label: "every UDP port".into(),
+                covers: Box::new(every_port(Proto::Udp)),
+            },
+        ];
         super::check_world_exposure(
             ctx,
             out,
