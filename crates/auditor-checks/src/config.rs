@@ -383,7 +383,7 @@ fn read_checks(c: &Map<String, Value>, s: &mut Settings, r: &mut Reader) {
         c,
         "eks",
         "checks.eks",
-        &["cluster_admins", "node_role_policies"],
+        &["cluster_admins", "node_role_policies", "required_log_types"],
     ) {
         if let Some(a) = r.list(t, "cluster_admins", "checks.eks", principal_arn) {
             s.eks_cluster_admins = a;
@@ -397,6 +397,27 @@ fn read_checks(c: &Map<String, Value>, s: &mut Settings, r: &mut Reader) {
         };
         if let Some(p) = r.list(t, "node_role_policies", "checks.eks", policy) {
             s.eks_node_role_policies = p;
+        }
+        let log_type = |x: &str| {
+            crate::settings::EKS_LOG_TYPES
+                .iter()
+                .find(|t| **t == x)
+                .map(|t| (*t).to_owned())
+                .ok_or_else(|| {
+                    format!(
+                        "'{x}' is not an EKS control-plane log type ({})",
+                        crate::settings::EKS_LOG_TYPES.join(", ")
+                    )
+                })
+        };
+        if let Some(types) = r.list(t, "required_log_types", "checks.eks", log_type) {
+            let mut unique: Vec<String> = Vec::new();
+            for t in types {
+                if !unique.contains(&t) {
+                    unique.push(t);
+                }
+            }
+            s.eks_required_log_types = unique;
         }
     }
     if let Some(t) = r.table(

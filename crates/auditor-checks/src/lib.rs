@@ -34,7 +34,7 @@ pub use registry::{
 };
 pub use settings::{
     Settings, StateSettings, StateTeam, SuppressionRule, TagMatch, DEFAULT_DATABASE_PORTS,
-    DEFAULT_NODE_ROLE_POLICIES, OPT_IN_CHECKS,
+    DEFAULT_NODE_ROLE_POLICIES, DEFAULT_REQUIRED_LOG_TYPES, EKS_LOG_TYPES, OPT_IN_CHECKS,
 };
 
 use auditor_model::ec2::Ec2Region;

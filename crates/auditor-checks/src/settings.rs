@@ -79,6 +79,8 @@ pub struct Settings {
     pub eks_cluster_admins: Vec<String>,
     /// AWS managed policy names a node role may have (EKS-015).
     pub eks_node_role_policies: Vec<String>,
+    /// Control-plane log types every cluster must send to CloudWatch Logs (EKS-003).
+    pub eks_required_log_types: Vec<String>,
     /// Terraform state: teams, their prefixes and principals, and the admins (S3-*).
     pub s3: StateSettings,
     /// Opt-in checks to run (S3-009); every other check runs unless disabled.
@@ -169,12 +171,30 @@ impl Default for Settings {
                 .iter()
                 .map(|s| (*s).to_owned())
                 .collect(),
+            eks_required_log_types: DEFAULT_REQUIRED_LOG_TYPES
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
             s3: StateSettings::default(),
             opt_in: Vec::new(),
             suppressions: Vec::new(),
         }
     }
 }
+
+/// The control-plane log types an investigation needs (EKS-003's default): who did what
+/// through the Kubernetes API (`audit`), as which IAM principal (`authenticator`), and the
+/// API server's own view (`api`).
+pub const DEFAULT_REQUIRED_LOG_TYPES: &[&str] = &["api", "audit", "authenticator"];
+
+/// Every control-plane log type EKS can send.
+pub const EKS_LOG_TYPES: &[&str] = &[
+    "api",
+    "audit",
+    "authenticator",
+    "controllerManager",
+    "scheduler",
+];
 
 /// The AWS managed policies a node role needs: kubelet, CNI, image pulls.
 pub const DEFAULT_NODE_ROLE_POLICIES: &[&str] = &[

@@ -3,14 +3,13 @@
 use crate::emit::ev;
 use crate::{declare_check, Check, CheckContext, Emitter};
 
-/// The log types an investigation needs.
-const REQUIRED: [&str; 3] = ["api", "audit", "authenticator"];
-
 declare_check! {
     /// ## What it checks
     /// Every EKS cluster's `logging.clusterLogging`. It fails when any of the `api`,
     /// `audit` and `authenticator` control-plane log types is not enabled, naming the
-    /// missing ones; it passes when all three are sent to CloudWatch Logs.
+    /// missing ones; it passes when all three are sent to CloudWatch Logs. The types
+    /// required are `checks.eks.required_log_types` in config; list all five to require
+    /// `controllerManager` and `scheduler` too.
     ///
     /// ## Why it matters
     /// The audit log records who did what through the Kubernetes API; the authenticator
@@ -48,8 +47,11 @@ impl Check for ControlPlaneLogging {
             } else {
                 format!("enabled: {}", c.enabled_log_types.join(", "))
             };
-            let missing: Vec<&str> = REQUIRED
-                .into_iter()
+            let missing: Vec<&str> = ctx
+                .settings
+                .eks_required_log_types
+                .iter()
+                .map(String::as_str)
                 .filter(|t| !c.enabled_log_types.iter().any(|e| e == t))
                 .collect();
             if missing.is_empty() {
@@ -58,7 +60,10 @@ impl Check for ControlPlaneLogging {
                     vec![ev(
                         "logging.clusterLogging",
                         on,
-                        "api, audit and authenticator logs are sent to CloudWatch Logs",
+                        format!(
+                            "{} logs are sent to CloudWatch Logs",
+                            ctx.settings.eks_required_log_types.join(", ")
+                        ),
                     )],
                 );
             } else {
@@ -72,5 +77,41 @@ impl Check for ControlPlaneLogging {
                 );
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{run_check, Settings, EKS_LOG_TYPES};
+    use auditor_model::{Inventory, Status};
+
+    /// The fixture's inventory with all five log types required: only the cluster that
+    /// sends all five passes, and the missing types are named.
+    #[test]
+    fn required_log_types_come_from_settings() {
+        let fixture: serde_json::Value =
+            serde_json::from_str(include_str!("../../fixtures/EKS-003.json")).unwrap();
+        let inv: Inventory = serde_json::from_value(fixture["inventory"].clone()).unwrap();
+        let settings = Settings {
+            eks_required_log_types: EKS_LOG_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+            ..Settings::default()
+        };
+        let check = crate::by_code("EKS-003").unwrap();
+        let got: Vec<(String, Status, String)> = run_check(check, &inv, &settings)
+            .into_iter()
+            .map(|f| {
+                let why = f
+                    .evidence
+                    .first()
+                    .map(|e| e.reason.to_string())
+                    .unwrap_or_default();
+                (f.resource.id, f.status, why)
+            })
+            .collect();
+        let of = |id: &str| got.iter().find(|g| g.0.ends_with(id)).unwrap();
+        assert_eq!(of("all").1, Status::Pass, "{got:?}");
+        assert_eq!(of("three").1, Status::Fail, "{got:?}");
+        assert_eq!(of("three").2, "not logged: controllerManager, scheduler");
+        assert_eq!(of("api-only").1, Status::Fail);
     }
 }

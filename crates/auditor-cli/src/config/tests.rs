@@ -39,6 +39,10 @@ fn the_example_config_loads() {
         c.settings.eks_node_role_policies,
         auditor_checks::DEFAULT_NODE_ROLE_POLICIES
     );
+    assert_eq!(
+        c.settings.eks_required_log_types,
+        auditor_checks::DEFAULT_REQUIRED_LOG_TYPES
+    );
 }
 
 #[test]
@@ -66,6 +70,7 @@ fn every_problem_is_reported_at_once_with_its_key() {
         [checks.eks]
         cluster_admins = ["platform-admin"]
         node_role_policies = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+        required_log_types = ["audit", "Scheduler"]
     "#;
     let err = parse(Path::new("cfg.toml"), text).unwrap_err();
     let msg = err.to_string();
@@ -87,10 +92,11 @@ fn every_problem_is_reported_at_once_with_its_key() {
         ": checks.ecr.allowed_upstream_registries[0]: 'https://quay.io/' is not a registry host name",
         ": checks.eks.cluster_admins[0]: 'platform-admin' is not an IAM principal ARN",
         ": checks.eks.node_role_policies[0]: 'arn:aws:iam::aws:policy/AdministratorAccess' is not an AWS managed policy name",
+        ": checks.eks.required_log_types[1]: 'Scheduler' is not an EKS control-plane log type (api, audit, authenticator, controllerManager, scheduler)",
     ] {
         assert!(msg.contains(want), "missing `{want}` in:\n{msg}");
     }
-    assert_eq!(err.problems.len(), 17, "{msg}");
+    assert_eq!(err.problems.len(), 18, "{msg}");
 }
 
 #[test]
