@@ -522,6 +522,7 @@ async fn the_audit_makes_only_read_only_calls_and_one_per_api_page() {
         "ec2:DescribeInstances",
         "ec2:GetEbsEncryptionByDefault",
         "ec2:DescribeVpcEndpoints",
+        "ec2:DescribeManagedPrefixLists",
         "ecr:DescribeRepositories",
         "ecr:GetRegistryScanningConfiguration",
         "ecr:GetRegistryPolicy",
@@ -555,6 +556,8 @@ async fn the_audit_makes_only_read_only_calls_and_one_per_api_page() {
         ("eks:ListNodegroups", 2),
         ("eks:DescribeNodegroup", 3),
         ("ec2:DescribeLaunchTemplateVersions", 1),
+        // The entries of the two customer-managed prefix lists inbound rules refer to.
+        ("ec2:GetManagedPrefixListEntries", 2),
     ] {
         expected.insert(api.to_owned(), n);
     }
@@ -582,14 +585,15 @@ async fn the_audit_makes_only_read_only_calls_and_one_per_api_page() {
     }
     // S3 is read per bucket and, for state buckets, per setting (S3 has no batch form).
     // The seed makes 7 buckets; moto's ListBuckets gives no BucketRegion (AWS's does), so
-    // each bucket's region is asked; each listing fits one page. Two are state buckets, and
+    // the buckets are listed once more per audited region (filtered by BucketRegion) rather
+    // than each asked its region; each listing fits one page. Two are state buckets, and
     // two receive the trails' logs (their public access read for CLOUDTRAIL-004). The
     // opt-in scan (localstack/demo.toml) reads the 5 state objects (moto refuses 4 of them).
     for (api, n) in [
-        ("s3:ListBuckets", 1),
+        ("s3:ListBuckets", 1 + regions),
         ("s3:GetAccountPublicAccessBlock", 1),
-        // The trails' two buckets' regions are asked too (a log bucket may be elsewhere).
-        ("s3:GetBucketLocation", 7 + 2),
+        // The trails' two buckets' regions are asked (a log bucket may be elsewhere).
+        ("s3:GetBucketLocation", 2),
         ("s3:ListObjectsV2", 7),
         ("s3:GetBucketEncryption", 2),
         ("s3:GetBucketVersioning", 2),
