@@ -32,6 +32,33 @@ fn checks_lists_every_ec2_check_with_wa_ids() {
 }
 
 #[test]
+fn checks_standard_fsbp_maps_every_control() {
+    let r = run(auditor().args(["checks", "--standard", "fsbp"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let line = |id: &str| {
+        r.stdout
+            .lines()
+            .find(|l| l.split(['|', '│']).nth(1).is_some_and(|c| c.trim() == id))
+            .unwrap_or_else(|| panic!("{id} not listed:\n{}", r.stdout))
+            .to_owned()
+    };
+    assert!(line("EC2.19").contains("EC2-002"), "{}", line("EC2.19"));
+    assert!(line("EKS.8").contains("EKS-003"));
+    assert!(line("S3.25").contains("directory buckets"));
+    let json = run(auditor().args(["checks", "--standard", "fsbp", "--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    let controls = v.as_array().expect("a list of controls");
+    assert!(controls.len() >= 60, "{}", controls.len());
+    for c in controls {
+        let covered = c["covered_by"].as_array().is_some_and(|a| !a.is_empty());
+        assert!(covered != c["out_of_scope"].is_string(), "{c}");
+    }
+    let bad = run(auditor().args(["checks", "--standard", "cis"]));
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("invalid value 'cis'"), "{}", bad.stderr);
+}
+
+#[test]
 fn explain_prints_the_documentation() {
     let r = run(auditor().args(["explain", "EC2-002"]));
     assert_eq!(r.code, 0, "{}", r.stderr);

@@ -58,6 +58,8 @@ pub fn checks_markdown() -> String {
             m.title
         );
     }
+    s.push('\n');
+    s += &crate::fsbp::markdown();
     for c in all() {
         let m = c.meta();
         s.push('\n');

@@ -19,6 +19,7 @@ mod ecr;
 mod eks;
 mod elb;
 mod emit;
+pub mod fsbp;
 mod guardduty;
 mod iam;
 mod principals;

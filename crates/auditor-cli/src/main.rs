@@ -72,11 +72,17 @@ enum Cmd {
     /// Audit one account (--account), or every selected account of the organisation
     /// (--org), and report the findings.
     Audit(Box<AuditArgs>),
-    /// List every check with its code, severity and Well-Architected ids.
+    /// List every check with its code, severity and Well-Architected ids; with
+    /// `--standard fsbp`, Security Hub's FSBP controls and the checks that cover each.
     Checks {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ChecksFormat::Table)]
         format: ChecksFormat,
+        /// A standard to map the checks to: `fsbp`, Security Hub's AWS Foundational
+        /// Security Best Practices (each control, the checks covering it, or why it is out
+        /// of scope).
+        #[arg(long, value_enum)]
+        standard: Option<Standard>,
     },
     /// IAM policy tools that need no AWS access.
     Policy {
@@ -177,6 +183,12 @@ enum PolicyCmd {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum Standard {
+    /// Security Hub's AWS Foundational Security Best Practices.
+    Fsbp,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum ChecksFormat {
     Table,
     Json,
@@ -196,11 +208,17 @@ fn main() -> ExitCode {
     let _ = fail::QUIET.set(cli.quiet);
     output::init_logging(cli.log_format == LogFormat::Json);
     let result = match cli.cmd {
-        Cmd::Checks { format } => Ok(output::print_checks(match format {
-            ChecksFormat::Table => output::ChecksFormat::Table,
-            ChecksFormat::Json => output::ChecksFormat::Json,
-            ChecksFormat::Markdown => output::ChecksFormat::Markdown,
-        })),
+        Cmd::Checks { format, standard } => {
+            let format = match format {
+                ChecksFormat::Table => output::ChecksFormat::Table,
+                ChecksFormat::Json => output::ChecksFormat::Json,
+                ChecksFormat::Markdown => output::ChecksFormat::Markdown,
+            };
+            Ok(match standard {
+                None => output::print_checks(format),
+                Some(Standard::Fsbp) => output::print_fsbp(format),
+            })
+        }
         Cmd::Policy {
             cmd: PolicyCmd::Simulate { file },
         } => policy::simulate(&file),

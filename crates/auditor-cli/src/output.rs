@@ -329,6 +329,42 @@ pub(crate) fn print_checks(format: ChecksFormat) -> u8 {
     0
 }
 
+/// `auditor checks --standard fsbp`: every FSBP control of the audited services with the
+/// checks covering it, or why it is out of scope; returns the exit code.
+pub(crate) fn print_fsbp(format: ChecksFormat) -> u8 {
+    use auditor_checks::fsbp::{covered_by, markdown, CONTROLS};
+    let codes = |id: &str| -> Vec<&'static str> { covered_by(id).iter().map(|m| m.code).collect() };
+    match format {
+        ChecksFormat::Markdown => print!("{}", markdown()),
+        ChecksFormat::Json => {
+            let v: Vec<_> = CONTROLS
+                .iter()
+                .map(|c| {
+                    serde_json::json!({
+                        "control": c.id, "title": c.title,
+                        "covered_by": codes(c.id), "out_of_scope": c.out_of_scope,
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        ChecksFormat::Table => {
+            let mut b = Builder::default();
+            b.push_record(["CONTROL", "TITLE", "COVERED BY", "OUT OF SCOPE BECAUSE"]);
+            for c in CONTROLS {
+                b.push_record([
+                    c.id.to_owned(),
+                    c.title.to_owned(),
+                    codes(c.id).join(", "),
+                    c.out_of_scope.unwrap_or_default().to_owned(),
+                ]);
+            }
+            println!("{}", auditor_report::table::sharp(b));
+        }
+    }
+    0
+}
+
 /// For `make bench`: with `AUDITOR_PEAK_RSS_FILE` set, writes the process's peak resident
 /// set size in bytes (Linux `VmHWM`) to that file at exit, and its CPU time on a second
 /// line.

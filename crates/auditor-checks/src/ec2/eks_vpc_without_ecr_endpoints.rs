@@ -51,6 +51,7 @@ declare_check! {
         service: Ec2,
         severity: Low,
         wa: ["SEC05-BP01"],
+        fsbp: ["EC2.55", "EC2.56"],
         reads: ["ec2:DescribeVpcEndpoints", "ec2:DescribeVpcs", "eks:DescribeCluster"],
     }
 }

@@ -37,7 +37,7 @@ declare_check! {
         service: Ec2,
         severity: High,
         wa: ["SEC05-BP02", "SEC06-BP05"],
-        fsbp: ["EC2.53"],
+        fsbp: ["EC2.19"],
         reads: [
             "ec2:DescribeSecurityGroups",
             "ec2:DescribeManagedPrefixLists",

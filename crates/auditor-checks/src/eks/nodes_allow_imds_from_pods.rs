@@ -38,6 +38,7 @@ declare_check! {
         service: Eks,
         severity: High,
         wa: ["SEC06-BP02", "SEC03-BP02"],
+        fsbp: ["EC2.170"],
         reads: [
             "eks:ListNodegroups",
             "eks:DescribeNodegroup",

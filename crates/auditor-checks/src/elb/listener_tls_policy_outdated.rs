@@ -37,6 +37,7 @@ declare_check! {
         service: Elb,
         severity: Medium,
         wa: ["SEC09-BP02"],
+        fsbp: ["ELB.17"],
         reads: [
             "elasticloadbalancing:DescribeLoadBalancers",
             "elasticloadbalancing:DescribeListeners",

@@ -50,6 +50,7 @@ declare_check! {
         service: S3,
         severity: Critical,
         wa: ["SEC08-BP04"],
+        fsbp: ["S3.2", "S3.3", "S3.6"],
         reads: [
             "s3:ListAllMyBuckets",
             "s3:GetBucketLocation",
