@@ -417,7 +417,16 @@ fn read_checks(c: &Map<String, Value>, s: &mut Settings, r: &mut Reader) {
                     unique.push(t);
                 }
             }
-            s.eks_required_log_types = unique;
+            if !unique.iter().any(|t| t == "audit") {
+                // An empty list would pass every cluster; EKS-003 is Security Hub's EKS.8.
+                r.err(
+                    "checks.eks.required_log_types",
+                    "must include 'audit' (to stop EKS-003, disable it in checks.disabled)"
+                        .to_owned(),
+                );
+            } else {
+                s.eks_required_log_types = unique;
+            }
         }
     }
     if let Some(t) = r.table(

@@ -1,6 +1,6 @@
 //! Security Hub's AWS Foundational Security Best Practices (FSBP): the controls for EKS,
-//! ECR, IAM, S3, EC2/VPC, CloudTrail, GuardDuty and ELB that reviewers compare an audit
-//! against. Each is covered by checks (their `fsbp` ids) or out of scope, with the reason.
+//! ECR, IAM, S3 and EC2/VPC that reviewers compare an audit against, and those of
+//! CloudTrail, GuardDuty and ELB that checks cover (not every control of those three). Each is covered by checks (their `fsbp` ids) or out of scope, with the reason.
 //! `auditor checks --standard fsbp` prints the mapping, CHECKS.md carries it, and a test
 //! keeps the two in step (a control is covered or out of scope, never both or neither).
 //! Titles are AWS's, from the Security Hub user guide's control pages.
@@ -73,7 +73,7 @@ pub const CONTROLS: &[Control] = &[
     Control {
         id: "IAM.4",
         title: "IAM root user access key should not exist",
-        out_of_scope: Some("the root user is account-level hygiene (AWS Organizations, Control Tower); the seeds' practices for an EKS platform do not reach it, and the credential report has no root row in the emulator"),
+        out_of_scope: None,
     },
     Control {
         id: "IAM.5",
@@ -83,7 +83,7 @@ pub const CONTROLS: &[Control] = &[
     Control {
         id: "IAM.6",
         title: "Hardware MFA should be enabled for the root user",
-        out_of_scope: Some("as IAM.4: the root user is outside the platform the seeds describe"),
+        out_of_scope: Some("IAM-008 fails a root user without MFA; whether the device is hardware is not in the account summary it reads"),
     },
     Control {
         id: "IAM.7",
@@ -103,7 +103,7 @@ pub const CONTROLS: &[Control] = &[
     Control {
         id: "S3.1",
         title: "S3 general purpose buckets should have block public access settings enabled",
-        out_of_scope: None,
+        out_of_scope: Some("S3-003 judges each state bucket's effective block (its own settings with the account's); the account setting alone is not a finding"),
     },
     Control {
         id: "S3.2",
@@ -203,12 +203,12 @@ pub const CONTROLS: &[Control] = &[
     Control {
         id: "EC2.10",
         title: "Amazon EC2 should be configured to use VPC endpoints that are created for the Amazon EC2 service",
-        out_of_scope: Some("an EC2 API endpoint is not among the endpoints EKS nodes need (EC2-007 checks ECR's and S3's)"),
+        out_of_scope: Some("an EC2 interface endpoint is needed by private clusters' nodes and the VPC CNI, but the control asks it of every VPC; EC2-007 checks the endpoints image pulls need"),
     },
     Control {
         id: "EC2.15",
         title: "Amazon EC2 subnets should not automatically assign public IP addresses",
-        out_of_scope: Some("EKS-011 fails node groups in public subnets; subnets' own auto-assign setting is not read"),
+        out_of_scope: None,
     },
     Control {
         id: "EC2.16",
@@ -223,7 +223,7 @@ pub const CONTROLS: &[Control] = &[
     Control {
         id: "EC2.18",
         title: "Security groups should only allow unrestricted incoming traffic for authorized ports",
-        out_of_scope: None,
+        out_of_scope: Some("EC2-001, EC2-002 and EC2-003 fail all traffic, administration ports and database ports open to the internet; other ports (which the control allows only as configured) are not judged"),
     },
     Control {
         id: "EC2.19",
@@ -258,7 +258,7 @@ pub const CONTROLS: &[Control] = &[
     Control {
         id: "EC2.25",
         title: "Amazon EC2 launch templates should not assign public IPs to network interfaces",
-        out_of_scope: Some("launch templates are read only where a node group uses them; their network interfaces' public IPs are not judged"),
+        out_of_scope: None,
     },
     Control {
         id: "EC2.51",
@@ -387,7 +387,8 @@ pub fn markdown() -> String {
         "## Security Hub: AWS Foundational Security Best Practices\n\n\
          The FSBP controls for the services audited, each covered by checks or out of scope \
          with the reason. Only Terraform state buckets are audited among S3 buckets, so the \
-         S3 controls are covered for those. `auditor checks --standard fsbp` prints the \
+         S3 controls are covered for those; S3.2 and S3.3 by the bucket policy (ACL grants are \
+         S3-007's: ACLs enabled at all). `auditor checks --standard fsbp` prints the \
          same.\n\n\
          | control | title | covered by | out of scope because |\n|---|---|---|---|\n",
     );

@@ -38,7 +38,6 @@ declare_check! {
         service: Ec2,
         severity: Critical,
         wa: ["SEC05-BP02"],
-        fsbp: ["EC2.18"],
         reads: [
             "ec2:DescribeSecurityGroups",
             "ec2:DescribeManagedPrefixLists",

@@ -39,7 +39,7 @@ declare_check! {
         service: Ec2,
         severity: High,
         wa: ["SEC05-BP02"],
-        fsbp: ["EC2.18", "EC2.19"],
+        fsbp: ["EC2.19"],
         reads: [
             "ec2:DescribeSecurityGroups",
             "ec2:DescribeManagedPrefixLists",

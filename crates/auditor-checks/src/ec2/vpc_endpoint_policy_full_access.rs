@@ -6,13 +6,17 @@ use auditor_policy::{PolicyDocument, StatementView};
 
 declare_check! {
     /// ## What it checks
-    /// Every gateway and interface VPC endpoint that has a policy (endpoints that are
-    /// deleted, rejected or failed, and services that take no endpoint policy, are not
-    /// judged). It fails when an `Allow` statement without a condition names every
-    /// principal (`"Principal": "*"` or `"AWS": "*"`), every action (`"Action": "*"`) and
-    /// every resource (`"Resource": "*"`): the policy AWS attaches when none is given. It
-    /// passes when each `Allow` is narrowed by its principals, actions, resources or
-    /// conditions. A policy that is not a JSON policy document is not assessed.
+    /// Every VPC endpoint that has a policy document (endpoints that are deleted, rejected
+    /// or failed, and those without a document, are not judged). It fails when the policy
+    /// has no `Deny` and an `Allow` statement without a condition names every principal
+    /// (`"Principal": "*"` or `"AWS": "*"`), every action (`"Action": "*"`, or the
+    /// endpoint service's own prefix such as `"s3:*"`) and every resource (`"Resource":
+    /// "*"`): the policy AWS attaches when none is given. It passes when a `Deny`, or each
+    /// `Allow`'s principals, actions, resources or conditions, narrow it (what a condition
+    /// or `Deny` leaves open is not decided further). A policy that is not a JSON policy
+    /// document is not assessed. Interface endpoints of the few services that take no
+    /// endpoint policy report AWS's default one and fail with it: suppress those
+    /// (`[[suppressions]]`), as no policy can be set on them.
     ///
     /// ## Why it matters
     /// An endpoint policy is where a VPC decides which of the service's resources its
@@ -42,13 +46,36 @@ declare_check! {
     }
 }
 
-/// Whether the statement allows everyone everything, unconditionally.
-fn full_access(s: &StatementView) -> bool {
+/// The endpoint service's action prefix: `s3` for `com.amazonaws.<region>.s3`, `ecr` for
+/// `...ecr.api`; `None` for a service not named by AWS's convention.
+fn action_prefix(service_name: &str) -> Option<&str> {
+    let rest = service_name.strip_prefix("com.amazonaws.")?;
+    let (_region, service) = rest.split_once('.')?;
+    service.split('.').next()
+}
+
+/// The service part of the endpoint's service name (`ecr.api`), else the whole name.
+fn service_label(service_name: &str) -> &str {
+    service_name
+        .strip_prefix("com.amazonaws.")
+        .and_then(|rest| rest.split_once('.'))
+        .map_or(service_name, |(_, service)| service)
+}
+
+/// Whether the statement allows everyone every action of the service, unconditionally.
+fn full_access(s: &StatementView, prefix: Option<&str>) -> bool {
     let star = |v: &[String]| v.iter().any(|x| x == "*");
+    let every_action = star(&s.action)
+        || prefix.is_some_and(|p| {
+            s.action.iter().any(|a| {
+                a.split_once(':')
+                    .is_some_and(|(svc, act)| svc.eq_ignore_ascii_case(p) && act == "*")
+            })
+        });
     s.allow
         && s.conditions.is_empty()
         && s.principal.as_ref().is_some_and(|p| p.is_everyone())
-        && star(&s.action)
+        && every_action
         && star(&s.resource)
 }
 
@@ -86,17 +113,22 @@ impl Check for VpcEndpointPolicyFullAccess {
                         return;
                     }
                 };
+                let prefix = action_prefix(&e.service_name);
+                let denies = doc.statements().iter().any(|s| !s.allow);
                 let open: Vec<_> = doc
                     .statements()
                     .iter()
-                    .filter(|s| full_access(s))
+                    .filter(|s| !denies && full_access(s, prefix))
                     .map(|s| {
                         ev(
                             format!("PolicyDocument.{}", s.label()),
-                            "Allow, Principal *, Action *, Resource *, no condition",
+                            format!(
+                                "Allow, Principal *, Action {}, Resource *, no condition, no Deny",
+                                s.action.join(", ")
+                            ),
                             format!(
                                 "any principal of any account can make any request to {} through the endpoint, on anyone's resources",
-                                e.service_name.splitn(4, '.').nth(3).unwrap_or(&e.service_name)
+                                service_label(&e.service_name)
                             ),
                         )
                     })
@@ -107,7 +139,11 @@ impl Check for VpcEndpointPolicyFullAccess {
                         vec![ev(
                             "PolicyDocument",
                             format!("{} statement(s)", doc.statements().len()),
-                            "every Allow is narrowed by its principals, actions, resources or conditions",
+                            if denies {
+                                "a Deny narrows what the endpoint carries"
+                            } else {
+                                "every Allow is narrowed by its principals, actions, resources or conditions"
+                            },
                         )],
                     );
                 } else {

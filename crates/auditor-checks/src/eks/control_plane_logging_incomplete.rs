@@ -8,8 +8,8 @@ declare_check! {
     /// Every EKS cluster's `logging.clusterLogging`. It fails when any of the `api`,
     /// `audit` and `authenticator` control-plane log types is not enabled, naming the
     /// missing ones; it passes when all three are sent to CloudWatch Logs. The types
-    /// required are `checks.eks.required_log_types` in config; list all five to require
-    /// `controllerManager` and `scheduler` too.
+    /// required are `checks.eks.required_log_types` in config (it must include `audit`);
+    /// list all five to require `controllerManager` and `scheduler` too.
     ///
     /// ## Why it matters
     /// The audit log records who did what through the Kubernetes API; the authenticator

@@ -32,7 +32,7 @@ declare_check! {
         service: Iam,
         severity: Medium,
         wa: ["SEC02-BP05", "SEC02-BP02"],
-        fsbp: ["IAM.3", "IAM.8"],
+        fsbp: ["IAM.3", "IAM.4", "IAM.8"],
         reads: ["iam:GetCredentialReport", "iam:GetAccountSummary"],
     }
 }

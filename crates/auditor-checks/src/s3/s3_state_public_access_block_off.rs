@@ -34,7 +34,7 @@ declare_check! {
         service: S3,
         severity: High,
         wa: ["SEC08-BP04", "SEC03-BP02"],
-        fsbp: ["S3.1", "S3.8"],
+        fsbp: ["S3.8"],
         reads: [
             "s3:ListAllMyBuckets",
             "s3:GetBucketLocation",

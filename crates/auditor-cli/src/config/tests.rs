@@ -70,7 +70,7 @@ fn every_problem_is_reported_at_once_with_its_key() {
         [checks.eks]
         cluster_admins = ["platform-admin"]
         node_role_policies = ["arn:aws:iam::aws:policy/AdministratorAccess"]
-        required_log_types = ["audit", "Scheduler"]
+        required_log_types = ["api", "Scheduler"]
     "#;
     let err = parse(Path::new("cfg.toml"), text).unwrap_err();
     let msg = err.to_string();
@@ -419,4 +419,24 @@ fn accounts_notify_and_sessions_are_read_and_every_problem_named() {
         !msg.contains("secret-path"),
         "the URL is not repeated: {msg}"
     );
+}
+
+#[test]
+fn required_log_types_must_include_audit_and_are_kept_once_each() {
+    let err = parse(
+        Path::new("cfg.toml"),
+        "[checks.eks]\nrequired_log_types = []\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(": checks.eks.required_log_types: must include 'audit'"),
+        "{err}"
+    );
+    let ok = parse(
+        Path::new("cfg.toml"),
+        "[checks.eks]\nrequired_log_types = [\"audit\", \"scheduler\", \"audit\"]\n",
+    )
+    .unwrap();
+    assert_eq!(ok.settings.eks_required_log_types, ["audit", "scheduler"]);
 }
