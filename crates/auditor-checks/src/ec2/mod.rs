@@ -68,6 +68,17 @@ pub(crate) struct Target<'a> {
     pub(crate) covers: Box<dyn Fn(&auditor_model::ec2::IpPermission) -> bool + 'a>,
 }
 
+/// One target per TCP port (EC2-002, EC2-003): the rules that reach it.
+pub(crate) fn port_targets(ports: &[u16]) -> Vec<Target<'static>> {
+    ports
+        .iter()
+        .map(|&p| Target {
+            label: format!("port {p}"),
+            covers: Box::new(move |perm| exposure::covers_tcp_port(perm, p)),
+        })
+        .collect()
+}
+
 /// The region's prefix lists by id, or the gap that kept them unread.
 pub(crate) fn prefix_lists(
     data: &Ec2Region,

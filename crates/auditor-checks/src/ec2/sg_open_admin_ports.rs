@@ -50,13 +50,7 @@ impl Check for SgOpenAdminPorts {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
         let ports = &ctx.settings.admin_ports;
         let what = format!("ports {}", super::ports_list(ports));
-        let targets: Vec<super::Target<'_>> = ports
-            .iter()
-            .map(|&p| super::Target {
-                label: format!("port {p}"),
-                covers: Box::new(move |perm| super::exposure::covers_tcp_port(perm, p)),
-            })
-            .collect();
+        let targets = super::port_targets(ports);
         super::check_world_exposure(
             ctx,
             out,

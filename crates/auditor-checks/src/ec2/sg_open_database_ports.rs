@@ -51,13 +51,7 @@ declare_check! {
 impl Check for SgOpenDatabasePorts {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
         let ports = &ctx.settings.database_ports;
-        let targets: Vec<super::Target<'_>> = ports
-            .iter()
-            .map(|&p| super::Target {
-                label: format!("port {p}"),
-                covers: Box::new(move |perm| super::exposure::covers_tcp_port(perm, p)),
-            })
-            .collect();
+        let targets = super::port_targets(ports);
         super::check_world_exposure(
             ctx,
             out,
