@@ -290,18 +290,20 @@ async fn regions_by_listing(
     }
     let lists: Option<Vec<_>> =
         futures::future::join_all(regions.iter().map(|region| async move {
-            let names = home
-                .list_buckets()
-                .bucket_region(region)
-                .max_buckets(10_000)
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Vec<_>>()
-                .await
-                .into_iter()
-                .collect::<Result<Vec<_>, _>>()
-                .ok()?;
+            // A refusal here is no gap: each bucket is then located by itself.
+            let names = auditor_aws::paged(
+                SERVICE,
+                None,
+                "s3:ListAllMyBuckets",
+                home.list_buckets()
+                    .bucket_region(region)
+                    .max_buckets(10_000)
+                    .into_paginator()
+                    .items()
+                    .send(),
+            )
+            .await
+            .ok()?;
             Some((region, names))
         }))
         .await
