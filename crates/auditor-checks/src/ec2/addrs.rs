@@ -177,7 +177,7 @@ impl Addrs {
     /// Which families' whole internet the set holds: `(IPv4, IPv6)`.
     pub(crate) fn admits_internet(&self) -> (bool, bool) {
         let (v4, v6) = internet();
-        (self.v4.contains_all(&v4), self.v6.contains_all(&v6))
+        (self.v4.contains_all(v4), self.v6.contains_all(v6))
     }
 }
 
@@ -190,8 +190,13 @@ pub(crate) fn is_public(r: Range) -> bool {
     }
 }
 
-/// The internet of each family (see the module's documentation).
-fn internet() -> (Set<u32>, Set<u128>) {
+/// The internet of each family (see the module's documentation), built once.
+fn internet() -> &'static (Set<u32>, Set<u128>) {
+    static INTERNET: std::sync::OnceLock<(Set<u32>, Set<u128>)> = std::sync::OnceLock::new();
+    INTERNET.get_or_init(build_internet)
+}
+
+fn build_internet() -> (Set<u32>, Set<u128>) {
     const NOT_GLOBAL_V4: [&str; 15] = [
         "0.0.0.0/8",
         "10.0.0.0/8",
