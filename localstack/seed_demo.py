@@ -565,6 +565,15 @@ def seed_iam(d, issuer):
         {"Sid": "LaunchAnything", "Effect": "Allow", "Action": ["iam:PassRole", "ec2:RunInstances"], "Resource": "*"}]})
     d.planted("IAM-014", "", "ci-runner", "fail", "iam:PassRole on * with ec2:RunInstances: run code as any role")
     d.planted("IAM-014", "", "reporting-reader", "pass", "read-only: no escalation path")
+    role("self-service-deployer", ec2_trust, inline={"Version": "2012-10-17", "Statement": [
+        {"Sid": "TuneOwnPolicy", "Effect": "Allow", "Action": "iam:PutRolePolicy",
+         "Resource": f"arn:aws:iam::{acct}:role/self-service-deployer"}]})
+    d.planted("IAM-014", "", "self-service-deployer", "fail",
+              "iam:PutRolePolicy on its own ARN only: it can write itself any permission (pathfinding.cloud iam-005)")
+    role("readonly-attacher", ec2_trust, inline={"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:AttachRolePolicy", "Resource": "*",
+         "Condition": {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess"}}}]})
+    d.planted("IAM-014", "", "readonly-attacher", "pass", "may attach only ReadOnlyAccess (iam:PolicyARN)")
 
     # Customer managed policies, left unattached so no principal's access changes: one grants
     # all of S3, its look-alike names the actions.

@@ -62,6 +62,29 @@ fn known_with_org(key: &str) -> bool {
     known(key) || key == "aws:principalorgid"
 }
 
+/// [`known`], and the keys an escalation request sets: the policy it attaches and the
+/// service it passes a role to (`iam:PolicyARN`, `iam:PassedToService`).
+fn known_escalation(key: &str) -> bool {
+    known(key) || matches!(key, "iam:policyarn" | "iam:passedtoservice")
+}
+
+/// [`known_escalation`], and the organisation id.
+fn known_escalation_with_org(key: &str) -> bool {
+    known_with_org(key) || matches!(key, "iam:policyarn" | "iam:passedtoservice")
+}
+
+/// [`principal_context`] for the requests of an escalation path: conditions on
+/// `iam:PolicyARN` and `iam:PassedToService` are evaluated against the values the request
+/// sets (absent when it sets none), not assumed met.
+pub(crate) fn escalation_context(inv: &Inventory, s: Subject<'_>) -> Context {
+    let c = principal_context(inv, s);
+    if org_id(inv).is_some() {
+        c.assume_unknown(known_escalation_with_org)
+    } else {
+        c.assume_unknown(known_escalation)
+    }
+}
+
 /// The context of a request by `s` over TLS: its ARN, account, type, user name and tags
 /// (and organisation when known); everything else assumed in its favour.
 pub(crate) fn principal_context(inv: &Inventory, s: Subject<'_>) -> Context {

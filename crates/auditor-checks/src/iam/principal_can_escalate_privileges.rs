@@ -1,47 +1,68 @@
 //! IAM-014: a principal can escalate its privileges.
 
 use crate::emit::ev;
-use crate::principals::principal_context;
+use crate::principals::{escalation_context, Subject};
 use crate::{declare_check, Check, CheckContext, Emitter};
+use auditor_model::iam::IamAccount;
 use auditor_model::Evidence;
 use auditor_policy::{decide, evaluate, Action, Context, Decision, PolicySet, Request};
 
 declare_check! {
     /// ## What it checks
     /// Every role and user (not service-linked roles), evaluated by the policy engine with
-    /// its identity policies, its groups' and its boundary, against the well-known
-    /// privilege-escalation paths. It fails when every action of one path is allowed:
+    /// its identity policies, its groups' and its boundary, against the privilege-escalation
+    /// paths of pathfinding.cloud (Datadog's maintained list, which builds on Rhino Security
+    /// Labs' methods). It fails when every action of one path is allowed, and the evidence
+    /// names the path by its pathfinding.cloud id.
     ///
-    /// - rewrite or swap a policy: `iam:CreatePolicyVersion`; `iam:SetDefaultPolicyVersion`
-    /// - grant yourself more: `iam:AttachUserPolicy`, `iam:AttachGroupPolicy`,
-    ///   `iam:AttachRolePolicy`, `iam:PutUserPolicy`, `iam:PutGroupPolicy`,
-    ///   `iam:PutRolePolicy`, `iam:AddUserToGroup`
+    /// First on the principal's own resources ("self-escalation"), with the real ARNs:
+    /// `iam:PutRolePolicy` / `iam:AttachRolePolicy` on its own role (iam-005, iam-009);
+    /// `iam:PutUserPolicy` / `iam:AttachUserPolicy` on its own user (iam-007, iam-008);
+    /// `iam:PutGroupPolicy` / `iam:AttachGroupPolicy` on a group it is in (iam-011, iam-010);
+    /// `iam:CreatePolicyVersion` on a customer-managed policy attached to it, directly or
+    /// through a group (iam-001). A grant scoped to exactly its own ARN fails here.
+    ///
+    /// Then on resources only a broad grant covers (another user, role, group or policy; a
+    /// new function, instance or stack):
+    /// - rewrite or swap a policy: `iam:CreatePolicyVersion` (iam-001);
+    ///   `iam:SetDefaultPolicyVersion` (Rhino Security Labs method 2)
+    /// - grant more: `iam:Attach{User,Group,Role}Policy`, `iam:Put{User,Group,Role}Policy`,
+    ///   `iam:AddUserToGroup` (iam-005 to iam-011, iam-013)
     /// - become someone else: `iam:CreateAccessKey`, `iam:CreateLoginProfile`,
-    ///   `iam:UpdateLoginProfile` (on other users); `iam:UpdateAssumeRolePolicy` with
-    ///   `sts:AssumeRole`; `sts:AssumeRole` on any role (`*`)
-    /// - run code as a more privileged role: `iam:PassRole` with `ec2:RunInstances`; with
-    ///   `lambda:CreateFunction` and `lambda:InvokeFunction` or
-    ///   `lambda:CreateEventSourceMapping`; with `glue:CreateDevEndpoint`; with
-    ///   `cloudformation:CreateStack`; with `datapipeline:CreatePipeline` and
-    ///   `datapipeline:PutPipelineDefinition`; and `lambda:UpdateFunctionCode`,
-    ///   `glue:UpdateDevEndpoint` on existing ones.
+    ///   `iam:UpdateLoginProfile` (iam-002, iam-004, iam-006); `iam:UpdateAssumeRolePolicy`
+    ///   with `sts:AssumeRole` (iam-012); `sts:AssumeRole` on any role (sts-001)
+    /// - run code as a more privileged role: `iam:PassRole` with `ec2:RunInstances`
+    ///   (ec2-001); with `lambda:CreateFunction` and `lambda:InvokeFunction` or
+    ///   `lambda:CreateEventSourceMapping` (lambda-001, lambda-002); with
+    ///   `glue:CreateDevEndpoint`, or `glue:CreateJob` and `glue:StartJobRun` (glue-001,
+    ///   glue-003); with `cloudformation:CreateStack` (cloudformation-001); with
+    ///   `datapipeline:CreatePipeline`, `PutPipelineDefinition` and `ActivatePipeline`
+    ///   (datapipeline-001); with `codebuild:CreateProject` and `codebuild:StartBuild`
+    ///   (codebuild-001); with `sagemaker:CreateNotebookInstance` (sagemaker-001); with
+    ///   `ecs:RegisterTaskDefinition` and `ecs:RunTask` (ecs-004); and
+    ///   `lambda:UpdateFunctionCode`, `glue:UpdateDevEndpoint` on existing ones (lambda-003,
+    ///   glue-002).
     ///
-    /// Each action is tried on a resource of the kind it acts on (another user, a role, a
-    /// policy, a function) that only a broad grant covers, as a request from the principal
-    /// itself (conditions on keys the caller chooses taken as met, and said so). Principals
-    /// that are already administrators (IAM-007) are not reported again here.
+    /// Each request is the one an attacker makes: an attach names
+    /// `arn:aws:iam::aws:policy/AdministratorAccess` in `iam:PolicyARN`, and a pass names the
+    /// service in `iam:PassedToService`, so grants fenced by those keys pass. Conditions on
+    /// other keys the caller chooses are taken as met, and said so. Principals that are
+    /// already administrators (IAM-007) are not reported again here.
     ///
     /// ## Why it matters
     /// A principal that can escalate has, in effect, administrator access: an attacker with
-    /// its credentials "brute-forces all of AWS' API methods", as the Terraform state threat model puts it, and finds
-    /// the way up.
+    /// its credentials "brute-forces all of AWS' API methods", as the Terraform state threat
+    /// model puts it, and finds the way up. A role allowed to write its own inline policy is
+    /// the shortest such way, and a scan that only tries `Resource: "*"` misses it.
     ///
     /// ## Remediation
-    /// Remove the IAM write actions from principals that do not administer IAM; scope
-    /// `iam:PassRole` to the roles the workload must pass (with `iam:PassedToService`); give
-    /// IAM administrators a permission boundary that forbids removing boundaries.
+    /// Remove the IAM write actions from principals that do not administer IAM, including
+    /// on their own ARN; fence `iam:Attach*Policy` with `iam:PolicyARN`; scope
+    /// `iam:PassRole` to the roles the workload must pass (with `iam:PassedToService`);
+    /// give IAM administrators a permission boundary that forbids removing boundaries.
     ///
     /// ## References
+    /// - https://pathfinding.cloud (pathfinding.cloud: AWS IAM privilege escalation paths, Datadog; source github.com/DataDog/pathfinding.cloud)
     /// - https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
     pub(crate) struct PrivilegeEscalation {
@@ -55,76 +76,201 @@ declare_check! {
     }
 }
 
-/// The well-known paths: a name and the actions that together make it.
-const PATHS: &[(&str, &[&str])] = &[
-    ("new policy version", &["iam:CreatePolicyVersion"]),
-    (
-        "switch default policy version",
+/// One known path: its id in pathfinding.cloud (or the Rhino Security Labs method, for the
+/// one pathfinding.cloud does not list), what it does, the actions that together make it,
+/// and the service a passed role goes to.
+struct Path {
+    id: &'static str,
+    name: &'static str,
+    actions: &'static [&'static str],
+    passed_to: Option<&'static str>,
+}
+
+const fn path(id: &'static str, name: &'static str, actions: &'static [&'static str]) -> Path {
+    Path {
+        id,
+        name,
+        actions,
+        passed_to: None,
+    }
+}
+
+const fn pass(
+    id: &'static str,
+    name: &'static str,
+    actions: &'static [&'static str],
+    service: &'static str,
+) -> Path {
+    Path {
+        id,
+        name,
+        actions,
+        passed_to: Some(service),
+    }
+}
+
+/// The paths tried on resources only a broad grant covers (another user, role, group or
+/// policy; a new function, instance, stack...).
+const PATHS: &[Path] = &[
+    path(
+        "iam-001",
+        "write a new default version of a policy",
+        &["iam:CreatePolicyVersion"],
+    ),
+    path(
+        "Rhino Security Labs method 2",
+        "switch a policy's default version",
         &["iam:SetDefaultPolicyVersion"],
     ),
-    ("attach a policy to a user", &["iam:AttachUserPolicy"]),
-    ("attach a policy to a group", &["iam:AttachGroupPolicy"]),
-    ("attach a policy to a role", &["iam:AttachRolePolicy"]),
-    ("write a user's inline policy", &["iam:PutUserPolicy"]),
-    ("write a group's inline policy", &["iam:PutGroupPolicy"]),
-    ("write a role's inline policy", &["iam:PutRolePolicy"]),
-    ("join a group", &["iam:AddUserToGroup"]),
-    ("create another user's access key", &["iam:CreateAccessKey"]),
-    (
+    path(
+        "iam-008",
+        "attach a policy to a user",
+        &["iam:AttachUserPolicy"],
+    ),
+    path(
+        "iam-010",
+        "attach a policy to a group",
+        &["iam:AttachGroupPolicy"],
+    ),
+    path(
+        "iam-009",
+        "attach a policy to a role",
+        &["iam:AttachRolePolicy"],
+    ),
+    path(
+        "iam-007",
+        "write a user's inline policy",
+        &["iam:PutUserPolicy"],
+    ),
+    path(
+        "iam-011",
+        "write a group's inline policy",
+        &["iam:PutGroupPolicy"],
+    ),
+    path(
+        "iam-005",
+        "write a role's inline policy",
+        &["iam:PutRolePolicy"],
+    ),
+    path("iam-013", "join a group", &["iam:AddUserToGroup"]),
+    path(
+        "iam-002",
+        "create another user's access key",
+        &["iam:CreateAccessKey"],
+    ),
+    path(
+        "iam-004",
         "set another user's console password",
         &["iam:CreateLoginProfile"],
     ),
-    (
+    path(
+        "iam-006",
         "change another user's console password",
         &["iam:UpdateLoginProfile"],
     ),
-    (
+    path(
+        "iam-012",
         "rewrite a role's trust and assume it",
         &["iam:UpdateAssumeRolePolicy", "sts:AssumeRole"],
     ),
-    ("assume any role", &["sts:AssumeRole"]),
-    (
+    path("sts-001", "assume any role", &["sts:AssumeRole"]),
+    pass(
+        "ec2-001",
         "pass a role to an EC2 instance",
         &["iam:PassRole", "ec2:RunInstances"],
+        "ec2.amazonaws.com",
     ),
-    (
+    pass(
+        "lambda-001",
         "pass a role to a Lambda function and invoke it",
         &[
             "iam:PassRole",
             "lambda:CreateFunction",
             "lambda:InvokeFunction",
         ],
+        "lambda.amazonaws.com",
     ),
-    (
+    pass(
+        "lambda-002",
         "pass a role to a Lambda function triggered by a stream",
         &[
             "iam:PassRole",
             "lambda:CreateFunction",
             "lambda:CreateEventSourceMapping",
         ],
+        "lambda.amazonaws.com",
     ),
-    (
+    path(
+        "lambda-003",
         "replace a Lambda function's code",
         &["lambda:UpdateFunctionCode"],
     ),
-    (
+    pass(
+        "glue-001",
         "pass a role to a Glue dev endpoint",
         &["iam:PassRole", "glue:CreateDevEndpoint"],
+        "glue.amazonaws.com",
     ),
-    ("take over a Glue dev endpoint", &["glue:UpdateDevEndpoint"]),
-    (
+    pass(
+        "glue-003",
+        "pass a role to a Glue job and run it",
+        &["iam:PassRole", "glue:CreateJob", "glue:StartJobRun"],
+        "glue.amazonaws.com",
+    ),
+    path(
+        "glue-002",
+        "take over a Glue dev endpoint",
+        &["glue:UpdateDevEndpoint"],
+    ),
+    pass(
+        "cloudformation-001",
         "pass a role to a CloudFormation stack",
         &["iam:PassRole", "cloudformation:CreateStack"],
+        "cloudformation.amazonaws.com",
     ),
-    (
+    pass(
+        "datapipeline-001",
         "pass a role to a Data Pipeline",
         &[
             "iam:PassRole",
             "datapipeline:CreatePipeline",
             "datapipeline:PutPipelineDefinition",
+            "datapipeline:ActivatePipeline",
         ],
+        "datapipeline.amazonaws.com",
+    ),
+    pass(
+        "codebuild-001",
+        "pass a role to a CodeBuild project and build it",
+        &[
+            "iam:PassRole",
+            "codebuild:CreateProject",
+            "codebuild:StartBuild",
+        ],
+        "codebuild.amazonaws.com",
+    ),
+    pass(
+        "sagemaker-001",
+        "pass a role to a SageMaker notebook",
+        &["iam:PassRole", "sagemaker:CreateNotebookInstance"],
+        "sagemaker.amazonaws.com",
+    ),
+    pass(
+        "ecs-004",
+        "pass a role to an ECS task and run it",
+        &[
+            "iam:PassRole",
+            "ecs:RegisterTaskDefinition",
+            "ecs:RunTask",
+        ],
+        "ecs-tasks.amazonaws.com",
     ),
 ];
+
+/// The policy an attacker would attach: what `iam:PolicyARN` holds in an attach request.
+fn administrator_policy(partition: &str) -> String {
+    format!("arn:{partition}:iam::aws:policy/AdministratorAccess")
+}
 
 /// A resource that only a broad grant covers, of the kind `action` acts on.
 fn probe_resource(action: &str, partition: &str, account: &str) -> String {
@@ -145,25 +291,124 @@ fn probe_resource(action: &str, partition: &str, account: &str) -> String {
         }
         "ec2:RunInstances" => regional("ec2", "instance/*"),
         a if a.starts_with("lambda:") => regional("lambda", "function:auditor-probe-function"),
+        "glue:CreateJob" | "glue:StartJobRun" => regional("glue", "job/auditor-probe"),
         a if a.starts_with("glue:") => regional("glue", "devEndpoint/auditor-probe"),
         a if a.starts_with("cloudformation:") => {
             regional("cloudformation", "stack/auditor-probe/1")
         }
+        a if a.starts_with("codebuild:") => regional("codebuild", "project/auditor-probe"),
+        a if a.starts_with("sagemaker:") => {
+            regional("sagemaker", "notebook-instance/auditor-probe")
+        }
+        "ecs:RegisterTaskDefinition" => regional("ecs", "task-definition/auditor-probe:1"),
+        a if a.starts_with("ecs:") => regional("ecs", "task/default/*"),
         _ => regional("datapipeline", "pipeline/auditor-probe"),
     }
 }
 
+/// A path on one of the principal's own resources (pathfinding.cloud's "self-escalation"):
+/// its id, what it does, the action and the resource.
+struct OwnPath {
+    id: &'static str,
+    name: String,
+    action: &'static str,
+    resource: String,
+}
+
+/// The self-escalation paths of `who` on its real resources: its own role or user, the
+/// groups it is in, and the customer-managed policies attached to it (directly or through
+/// a group).
+fn own_paths(iam: &IamAccount, who: &Subject<'_>) -> Vec<OwnPath> {
+    let mut out = Vec::new();
+    let mut attached: Vec<&String> = Vec::new();
+    let own = |id, name: String, action, resource: &str| OwnPath {
+        id,
+        name,
+        action,
+        resource: resource.to_owned(),
+    };
+    if who.kind == "role" {
+        out.push(own(
+            "iam-005",
+            "write an inline policy into its own role".into(),
+            "iam:PutRolePolicy",
+            who.arn,
+        ));
+        out.push(own(
+            "iam-009",
+            "attach a policy to its own role".into(),
+            "iam:AttachRolePolicy",
+            who.arn,
+        ));
+        if let Some(r) = iam.roles.get().ok().and_then(|rs| rs.iter().find(|r| r.arn == who.arn)) {
+            attached.extend(&r.attached_policies);
+        }
+    } else {
+        out.push(own(
+            "iam-007",
+            "write an inline policy into its own user".into(),
+            "iam:PutUserPolicy",
+            who.arn,
+        ));
+        out.push(own(
+            "iam-008",
+            "attach a policy to its own user".into(),
+            "iam:AttachUserPolicy",
+            who.arn,
+        ));
+        if let Some(u) = iam.users.get().ok().and_then(|us| us.iter().find(|u| u.arn == who.arn)) {
+            attached.extend(&u.attached_policies);
+            for g in iam.groups_of(u).unwrap_or_default() {
+                out.push(own(
+                    "iam-011",
+                    format!("write an inline policy into its group {}", g.group_name),
+                    "iam:PutGroupPolicy",
+                    &g.arn,
+                ));
+                out.push(own(
+                    "iam-010",
+                    format!("attach a policy to its group {}", g.group_name),
+                    "iam:AttachGroupPolicy",
+                    &g.arn,
+                ));
+                attached.extend(&g.attached_policies);
+            }
+        }
+    }
+    attached.sort();
+    attached.dedup();
+    for arn in attached.into_iter().filter(|a| !a.contains(":iam::aws:policy/")) {
+        out.push(own(
+            "iam-001",
+            format!("write a new default version of {arn}, which is attached to it"),
+            "iam:CreatePolicyVersion",
+            arn,
+        ));
+    }
+    out
+}
+
 /// Whether `who` may perform `action` on `resource`: the statements that grant it, and
-/// what was assumed on the way.
+/// what was assumed on the way. An attach request names AdministratorAccess; a PassRole
+/// request names the service the role goes to.
 fn allowed(
     set: &PolicySet<'_>,
     who: &str,
     context: &Context,
     action: &str,
     resource: &str,
+    partition: &str,
+    passed_to: Option<&str>,
 ) -> Option<(Vec<String>, Vec<String>)> {
+    let mut context = context.clone();
+    if action.starts_with("iam:Attach") {
+        context.insert("iam:PolicyARN", administrator_policy(partition).as_str());
+    }
+    if let (Some(service), "iam:PassRole") = (passed_to, action) {
+        context.insert("iam:PassedToService", service);
+    }
     let action = Action::new(action)?;
-    let req = Request::new(who, &action, resource, context);
+    let req = Request::new(who, &action, resource, &context);
     if decide(set, &req) != Decision::Allow {
         return None;
     }
@@ -180,6 +425,11 @@ fn allowed(
 impl Check for PrivilegeEscalation {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
         let inv = ctx.inventory;
+        let Ok(iam) = ctx.iam() else {
+            // One "not assessed" for the account, said by the walk itself.
+            return super::for_each_principal(ctx, out, |_, _, _, _| {});
+        };
+        let partition = inv.partition.as_str();
         super::for_each_principal(ctx, out, |res, who, policies, out| {
             let p = match policies {
                 Ok(p) => p,
@@ -190,15 +440,52 @@ impl Check for PrivilegeEscalation {
                 return;
             }
             let set = p.set();
-            let context = principal_context(inv, who);
+            let context = escalation_context(inv, who);
             let mut paths: Vec<Evidence> = Vec::new();
             let mut notes: Vec<String> = Vec::new();
-            for (name, actions) in PATHS {
+            let mut note = |a: Vec<String>| {
+                for a in a {
+                    if !notes.contains(&a) {
+                        notes.push(a);
+                    }
+                }
+            };
+            // On its own resources first: the exact request an attacker would make.
+            let own = own_paths(iam, &who);
+            let mut found_own: Vec<&str> = Vec::new();
+            for o in &own {
+                if let Some((g, a)) =
+                    allowed(&set, who.arn, &context, o.action, &o.resource, partition, None)
+                {
+                    paths.push(ev(
+                        "identity policies",
+                        format!("{} on {} by {}", o.action, o.resource, g.join(" + ")),
+                        format!("can {} (pathfinding.cloud {})", o.name, o.id),
+                    ));
+                    found_own.push(o.action);
+                    note(a);
+                }
+            }
+            for path in PATHS {
+                // Already found on its own resource: the broad grant adds nothing.
+                if let [only] = path.actions {
+                    if found_own.contains(only) {
+                        continue;
+                    }
+                }
                 let mut grants = Vec::new();
                 let mut assumed = Vec::new();
-                for action in *actions {
-                    let resource = probe_resource(action, &inv.partition, &inv.account_id);
-                    match allowed(&set, who.arn, &context, action, &resource) {
+                for action in path.actions {
+                    let resource = probe_resource(action, partition, &inv.account_id);
+                    match allowed(
+                        &set,
+                        who.arn,
+                        &context,
+                        action,
+                        &resource,
+                        partition,
+                        path.passed_to,
+                    ) {
                         Some((g, a)) => {
                             grants.push(format!("{action} by {}", g.join(" + ")));
                             assumed.extend(a);
@@ -206,17 +493,18 @@ impl Check for PrivilegeEscalation {
                         None => break,
                     }
                 }
-                if grants.len() == actions.len() {
+                if grants.len() == path.actions.len() {
+                    let source = if path.id.starts_with("Rhino") {
+                        path.id.to_owned()
+                    } else {
+                        format!("pathfinding.cloud {}", path.id)
+                    };
                     paths.push(ev(
                         "identity policies",
                         grants.join("; "),
-                        format!("can {name}"),
+                        format!("can {} ({source})", path.name),
                     ));
-                    for a in assumed {
-                        if !notes.contains(&a) {
-                            notes.push(a);
-                        }
-                    }
+                    note(assumed);
                 }
             }
             if paths.is_empty() {
@@ -224,7 +512,11 @@ impl Check for PrivilegeEscalation {
                     res,
                     vec![ev(
                         "identity policies",
-                        format!("{} known escalation paths tried", PATHS.len()),
+                        format!(
+                            "{} known escalation paths tried, {} of them on its own resources",
+                            PATHS.len() + own.len(),
+                            own.len()
+                        ),
                         "none is fully allowed",
                     )],
                 );
