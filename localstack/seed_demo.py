@@ -554,6 +554,21 @@ def seed_iam(d, issuer):
     role("github-platform-main", web(gh_provider, {"StringEquals": {f"{gh}:aud": "sts.amazonaws.com",
                                                                   f"{gh}:sub": "repo:acme/platform:ref:refs/heads/main"}}))
     d.planted("IAM-005", "", "github-platform-main", "pass", "GitHub OIDC trust scoped to one repository and branch")
+    role("github-acme-any-repo", web(gh_provider, {"StringEquals": {f"{gh}:aud": "sts.amazonaws.com"},
+                                                   "StringLike": {f"{gh}:sub": "repo:acme/*"}}))
+    d.planted("IAM-005", "", "github-acme-any-repo", "fail",
+              "repo:acme/* matches every repository of the organisation, a sandbox or fork included")
+    for host in ("gitlab.com", "app.terraform.io"):
+        iam.create_open_id_connect_provider(Url=f"https://{host}", ClientIDList=["sts.amazonaws.com"],
+                                            ThumbprintList=["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"])
+    role("gitlab-api-deployer", web(f"arn:aws:iam::{acct}:oidc-provider/gitlab.com", {"StringEquals": {
+        "gitlab.com:aud": "https://gitlab.com",
+        "gitlab.com:sub": "project_path:acme/platform/api:ref_type:branch:ref:main"}}))
+    d.planted("IAM-005", "", "gitlab-api-deployer", "pass", "GitLab trust scoped to one project and branch")
+    role("terraform-any-project", web(f"arn:aws:iam::{acct}:oidc-provider/app.terraform.io", {
+        "StringEquals": {"app.terraform.io:aud": "aws.workload.identity"},
+        "StringLike": {"app.terraform.io:sub": "organization:acme:project:*"}}))
+    d.planted("IAM-005", "", "terraform-any-project", "fail", "HCP Terraform trust open to every project of the organisation")
     ec2_trust = assume({"Service": "ec2.amazonaws.com"})
     role("ops-admin", ec2_trust, attach=["arn:aws:iam::aws:policy/AdministratorAccess"])
     d.planted("IAM-007", "", "ops-admin", "fail", "AdministratorAccess attached")

@@ -660,8 +660,33 @@ fn token_subjects_and_audiences() {
             Want::Open,
         ),
         (
-            "one org",
+            "every repository of one org",
             r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/*"}}"#,
+            Want::Open,
+        ),
+        (
+            "one repository, any ref",
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/infra:*"}}"#,
+            Want::Closed,
+        ),
+        (
+            "repository prefix",
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/infra*"}}"#,
+            Want::Open,
+        ),
+        (
+            "one character left open",
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/infr?:*"}}"#,
+            Want::Open,
+        ),
+        (
+            "two named repositories",
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":["repo:acme/infra:*","repo:acme/app:ref:refs/heads/main"]}}"#,
+            Want::Closed,
+        ),
+        (
+            "a literal star under StringEquals",
+            r#"{"StringEquals":{"token.actions.githubusercontent.com:sub":"repo:acme/*"}}"#,
             Want::Closed,
         ),
         (
@@ -742,12 +767,47 @@ fn token_subjects_and_audiences() {
             Want::Open,
         ),
         (
-            "owner id",
+            "owner id: every repository of the owner",
             r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"repository_owner_id:1234:*"}}"#,
+            Want::Open,
+        ),
+        (
+            "owner and repository ids",
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"repository_owner_id:1234:repository_id:5678:*"}}"#,
             Want::Closed,
+        ),
+        (
+            "owner and a claim every repository can have",
+            r#"{"StringEquals":{"token.actions.githubusercontent.com:sub":"repository_owner:acme:environment:prod"}}"#,
+            Want::Open,
         ),
     ] {
         expect(name, &tokens(&gh(cond), github, false), want);
+    }
+    // The subject formats of other CI systems: one project, or more than one.
+    let ci = |issuer: &str, cond: &str| {
+        format!(
+            r#"{{"Effect":"Allow","Principal":{{"Federated":"arn:aws:iam::123456789012:oidc-provider/{issuer}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringLike":{{"{issuer}:sub":"{cond}"}}}}}}"#
+        )
+    };
+    let any_ci = |i: &str| !i.starts_with("oidc.eks.");
+    let circle = "oidc.circleci.com/org/0c5e1a4e-1111-2222-3333-444455556666";
+    let bitbucket = "api.bitbucket.org/2.0/workspaces/acme/pipelines-config/identity/oidc";
+    for (name, issuer, sub, want) in [
+        ("gitlab group", "gitlab.com", "project_path:acme/*", Want::Open),
+        ("gitlab project prefix", "gitlab.com", "project_path:acme/platform/api*", Want::Open),
+        ("gitlab one project", "gitlab.com", "project_path:acme/platform/api:ref_type:branch:ref:main", Want::Closed),
+        ("gitlab one project, any ref", "gitlab.com", "project_path:acme/platform/api:*", Want::Closed),
+        ("terraform organisation", "app.terraform.io", "organization:acme:*", Want::Open),
+        ("terraform any project", "app.terraform.io", "organization:acme:project:*:workspace:net:run_phase:*", Want::Open),
+        ("terraform one project", "app.terraform.io", "organization:acme:project:networking:*", Want::Closed),
+        ("terraform any organisation", "app.terraform.io", "organization:*:project:networking:*", Want::Open),
+        ("circleci organisation", circle, "org/0c5e1a4e-1111-2222-3333-444455556666/*", Want::Open),
+        ("circleci one project", circle, "org/0c5e1a4e-1111-2222-3333-444455556666/project/9f00aa00-1111-2222-3333-444455556666/user/*", Want::Closed),
+        ("bitbucket one repository", bitbucket, "{5e1b8a3c-1111-2222-3333-444455556666}:*", Want::Closed),
+        ("bitbucket any repository", bitbucket, "{*}:*", Want::Open),
+    ] {
+        expect(name, &tokens(&ci(issuer, sub), any_ci, false), want);
     }
     // Second review: web identity providers IAM names without an OIDC provider.
     let web = |provider: &str, cond: &str| {

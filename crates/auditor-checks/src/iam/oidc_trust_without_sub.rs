@@ -6,25 +6,38 @@ use auditor_policy::reach::{Outsiders, Question};
 declare_check! {
     /// ## What it checks
     /// Roles whose trust policy federates a web identity provider other than an EKS cluster:
-    /// an OIDC provider (GitHub Actions `token.actions.githubusercontent.com`, GitLab,
-    /// Terraform Cloud, ...), or one IAM names directly (Amazon Cognito
+    /// an OIDC provider of a CI system, or one IAM names directly (Amazon Cognito
     /// `cognito-identity.amazonaws.com`, Google, Facebook, Login with Amazon). The policy
-    /// engine decides whether `sts:AssumeRoleWithWebIdentity` is allowed with a token of an
-    /// owner the policy does not name (another GitHub organisation, GitLab group, Terraform
-    /// Cloud organisation; another identity pool or application, the `aud` or `app_id`
-    /// claim), with any subject and any value, or none, of the other keys. It fails when
-    /// such a token is accepted, and shows its subject: no `:sub` condition, `*`, `repo:*`,
-    /// a pattern whose owner part holds a wildcard (`repo:acme*` admits the organisation
-    /// `acme-evil`), or a subject GitHub lets any repository produce (a customised subject
-    /// on `job_workflow_ref` names a reusable workflow anyone's workflow may call); for
-    /// Cognito and the others, no audience condition. A subject scoped to one owner
-    /// (`repo:acme/*`, AWS's recommended minimum, or `repository_owner_id:...`) and an
-    /// audience naming one's own pool or application pass.
+    /// engine decides whether `sts:AssumeRoleWithWebIdentity` is allowed with a token from a
+    /// repository or project the policy does not name, with any subject and any value, or
+    /// none, of the other keys. It decides by what the `sub` pattern can match, not by
+    /// whether it holds a `*`. The part of the subject that names the repository or project
+    /// is, per provider:
+    ///
+    /// - GitHub Actions: `repo:owner/name` (`repo:acme/infra:ref:refs/heads/main`), or
+    ///   `repository_owner_id:N:repository_id:M` in a customised subject;
+    /// - GitLab: `project_path:group/subgroup/project`;
+    /// - HCP Terraform: `organization:O:project:P`;
+    /// - CircleCI: `org/O/project/P`;
+    /// - Bitbucket Pipelines: the repository's `{uuid}`.
+    ///
+    /// It fails when a token of another repository or project is accepted, and shows its
+    /// subject: no `:sub` condition, `*`, `repo:*`, `repo:*/infra:*`, an owner prefix
+    /// (`repo:acme*` admits the organisation `acme-evil`), every repository of one owner
+    /// (`repo:acme/*`, `repository_owner_id:N:*`, `project_path:acme/*`,
+    /// `organization:acme:project:*`), a repository-name prefix (`repo:acme/infra*` admits
+    /// `acme/infra-sandbox`), or a subject any repository can produce (a customised subject
+    /// of the owner and a context, or a `job_workflow_ref` naming a reusable workflow
+    /// anyone's workflow may call). For Cognito and the others: no audience condition. A
+    /// subject scoped to named repositories or projects passes, with any ref
+    /// (`repo:acme/infra:*`), and so does an audience naming one's own pool or application.
+    /// Under `StringEquals` a `*` is a literal character and matches no other repository.
     ///
     /// ## Why it matters
     /// The provider signs tokens for every one of its users. For GitHub, without a `sub`
     /// condition any workflow of any repository on GitHub can assume the role: a well-known
-    /// way into AWS accounts. The platform's security review requires OIDC federation to be set up by the security
+    /// way into AWS accounts. Scoped to an organisation only, any repository its members
+    /// can create or push to (a fork, a sandbox, a newly created one) gets the role. The platform's security review requires OIDC federation to be set up by the security
     /// team for this reason.
     ///
     /// ## Remediation
@@ -36,6 +49,10 @@ declare_check! {
     /// ## References
     /// - https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html
+    /// - https://docs.gitlab.com/ci/cloud_services/aws/
+    /// - https://developer.hashicorp.com/terraform/cloud-docs/dynamic-provider-credentials/workload-identity-tokens
+    /// - https://circleci.com/docs/openid-connect-tokens/
+    /// - https://support.atlassian.com/bitbucket-cloud/docs/deploy-on-aws-using-bitbucket-pipelines-openid-connect/
     pub(crate) struct OidcTrustWithoutSub {
         code: "IAM-005",
         name: "oidc-trust-without-sub",
@@ -57,7 +74,7 @@ impl Check for OidcTrustWithoutSub {
         },
             action: "sts:AssumeRoleWithWebIdentity",
             trusted: &[],
-            fail_reason: "a token of an owner the policy does not name (another organisation or repository) is accepted",
+            fail_reason: "a token of a repository or project the policy does not name is accepted",
             nobody: None,
         };
         super::for_each_trust(ctx, out, |role, doc, res, out| {

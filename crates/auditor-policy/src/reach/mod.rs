@@ -31,9 +31,9 @@
 //!   `aws:Source*`, the time (`aws:CurrentTime` is when the account was read), and the
 //!   resource's own account and tags.
 //! - **Tokens** (`Federated` principals): the holder of a token from the provider chooses
-//!   its audience, and its subject within its own namespace (a GitHub organisation, a
-//!   GitLab group, a Kubernetes service account): an outsider's subject has an owner the
-//!   policy does not name.
+//!   its audience, and its subject within its own namespace (a GitHub repository, a GitLab
+//!   or HCP Terraform project, a Kubernetes service account): an outsider's subject names
+//!   a repository or project the policy does not name ([`subject_owner`]).
 //!
 //! The actions tried on S3 and ECR resources are the service's own ([`actions`]), so a
 //! witness names a real request.
@@ -213,12 +213,22 @@ const ABSENT: &str = "(absent)";
 /// A value an outsider sets to meet a condition that compares two of its keys.
 const OUTSIDER_VALUE: &str = "auditor-outsider";
 
-/// The owner part of a token subject: what an outsider cannot choose. `None` when the
-/// subject names nothing the provider ties to its caller: GitHub lets each repository
-/// choose the claims of its subjects ("customizing the subject claims"), and only the
-/// repository (`repo:owner/name`) and its owner (`repository_owner:`,
-/// `repository_owner_id:`) are the caller's; a `job_workflow_ref` names a reusable workflow
-/// that anyone's workflow may call.
+/// The part of a token subject that names what it comes from (a repository, a project, a
+/// service account): what an outsider cannot choose. A subject pattern that can match
+/// another one is unscoped, whatever wildcards it holds.
+///
+/// - EKS: the whole subject (one service account).
+/// - GitHub Actions: the repository, `repo:owner/name` (owner and repository names hold
+///   neither `:` nor `/`). A customised subject names it as `repository_id:N` after the
+///   owner (`repository_owner_id:N:repository_id:M`); one that names only the owner, or
+///   starts with anything else (a `job_workflow_ref` names a reusable workflow that
+///   anyone's workflow may call), names no repository: `None`.
+/// - GitLab: the project, `project_path:group/subgroup/project`.
+/// - HCP Terraform: the project, `organization:O:project:P` (or a workspace or module in
+///   the older forms).
+/// - CircleCI: the project, `org/O/project/P`.
+/// - Bitbucket: the repository, `{uuid}`.
+/// - Any other provider: the first path segment.
 pub(crate) fn subject_owner<'s>(issuer: &str, sub: &'s str) -> Option<&'s str> {
     let cut = |s: &'s str, sep: char, n: usize| -> &'s str {
         match s.match_indices(sep).nth(n) {
@@ -228,21 +238,29 @@ pub(crate) fn subject_owner<'s>(issuer: &str, sub: &'s str) -> Option<&'s str> {
     };
     Some(
         if issuer.starts_with("oidc.eks.") || sub.starts_with("system:serviceaccount:") {
-            // One service account: the whole subject.
             sub
-        } else if issuer.contains("app.terraform.io") {
-            cut(sub, ':', 1)
+        } else if issuer.contains("app.terraform.io") || sub.starts_with("organization:") {
+            cut(sub, ':', 3)
         } else if issuer.contains("circleci") {
-            cut(sub, '/', 1)
+            cut(sub, '/', 3)
         } else if issuer.contains("bitbucket") {
             cut(sub, ':', 0)
+        } else if sub.starts_with("project_path:") {
+            cut(sub, ':', 1)
         } else if issuer == "token.actions.githubusercontent.com" {
             if sub.starts_with("repo:") {
-                cut(sub, '/', 0)
-            } else if sub.starts_with("repository_owner:")
-                || sub.starts_with("repository_owner_id:")
-            {
                 cut(sub, ':', 1)
+            } else if sub.starts_with("repository_owner:") || sub.starts_with("repository_owner_id:")
+            {
+                // The owner, then the repository's id, or nothing that names one. A stem
+                // that stops inside this part names no more than it spells out.
+                let third = sub.split(':').nth(2);
+                match third {
+                    Some("repository_id") => cut(sub, ':', 3),
+                    None => sub,
+                    Some(t) if "repository_id".starts_with(t) => sub,
+                    Some(_) => return None,
+                }
             } else {
                 return None;
             }
@@ -252,12 +270,17 @@ pub(crate) fn subject_owner<'s>(issuer: &str, sub: &'s str) -> Option<&'s str> {
     )
 }
 
-/// What follows the owner part of a subject, when something can.
+/// What follows the part [`subject_owner`] names, when something can.
 pub(crate) fn subject_separator(issuer: &str, owner: &str) -> Option<char> {
     if issuer.starts_with("oidc.eks.") {
         None
+    } else if issuer.contains("circleci") {
+        Some('/')
     } else if issuer.contains("app.terraform.io")
         || issuer.contains("bitbucket")
+        || owner.starts_with("repo:")
+        || owner.starts_with("project_path:")
+        || owner.starts_with("organization:")
         || owner.starts_with("repository_owner")
     {
         Some(':')

@@ -791,7 +791,7 @@ impl<'a> Space<'a> {
         i
     }
 
-    /// The subjects of the owners the policy names (a GitHub organisation, an EKS service
+    /// The subjects of the repositories and projects the policy names (a GitHub repository, an EKS service
     /// account): an outsider's token has another owner.
     fn named_subjects(&mut self, issuer: &str, key: &str) -> Option<usize> {
         let mut owners: Vec<String> = Vec::new();
@@ -802,12 +802,14 @@ impl<'a> Space<'a> {
             .flat_map(|s| &s.conditions)
             .filter(|c| c.key_is(key))
         {
+            // Only the `Like` operators read `*` and `?` as wildcards.
+            let like = c.base_operator().to_ascii_lowercase().ends_with("like");
             for v in &c.values {
                 // The literal stem of a pattern names its owner when the wildcard comes
                 // after the owner part.
                 let stem = match v.find(['*', '?']) {
-                    Some(i) => &v[..i],
-                    None => v.as_str(),
+                    Some(i) if like => &v[..i],
+                    _ => v.as_str(),
                 };
                 if let Some(owner) = super::subject_owner(issuer, stem) {
                     if !owner.is_empty() && !owners.iter().any(|o| o == owner) {
