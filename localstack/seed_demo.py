@@ -687,6 +687,16 @@ def seed_s3(d):
                        ("S3-009", "an RDS password in plain text in the state")]:
         d.planted(check, SECONDARY, legacy, "fail", why)
 
+    # Open to Principal * but only through the account's own VPC endpoint: S3's definition of
+    # public counts a fixed aws:SourceVpce as not public, and so does S3-005.
+    cache = f"build-cache-tfstate-{acct}"
+    s3.create_bucket(Bucket=cache)
+    s3.put_object(Bucket=cache, Key="services/build-cache/tf.tfstate", Body=json.dumps(STATE_CLEAN).encode())
+    s3.put_bucket_policy(Bucket=cache, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "ReadThroughOwnEndpoint", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+         "Resource": f"arn:aws:s3:::{cache}/*", "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-0demo0build0cache"}}}]}))
+    d.planted("S3-005", PRIMARY, cache, "pass", "Principal * only through the account's own VPC endpoint (fixed aws:SourceVpce)")
+
     def role(name, team=None, inline=None, attach=()):
         tags = [{"Key": "team", "Value": team}] if team else []
         iam.create_role(RoleName=name, Tags=tags, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [

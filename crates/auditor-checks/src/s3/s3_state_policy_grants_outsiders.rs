@@ -20,10 +20,12 @@ declare_check! {
     /// `NotAction` leaves reads open. It passes naming the conditions, or the Deny
     /// statements, that refuse every outsider; an organisation id is compared with the
     /// account's organisation (`organizations:DescribeOrganization`; when that could not be
-    /// read and the verdict depends on it, the bucket is not assessed). Fixed
-    /// `aws:SourceVpce`, `aws:SourceVpc` and private or narrow `aws:SourceIp` values are
-    /// taken to be the account's own, as in S3's definition of public, and the evidence says
-    /// so. AWS's verdict (`GetBucketPolicyStatus` `IsPublic`) is added to the evidence when
+    /// read and the verdict depends on it, the bucket is not assessed). As in S3's own
+    /// definition of public ("The meaning of 'public'" in the S3 user guide), fixed
+    /// `aws:SourceVpce` and `aws:SourceVpc` values, and `aws:SourceIp` ranges of IPv4 `/8`
+    /// or narrower (IPv6 `/32`), are taken to be the account's own, and the evidence says
+    /// so; a wildcard (`vpc-*`), a wider range (`0.0.0.0/1`) or an `IfExists` that a request
+    /// without the key meets leaves the grant public. AWS's verdict (`GetBucketPolicyStatus` `IsPublic`) is added to the evidence when
     /// it says public. Service principals (CloudTrail, Config writing logs) are not
     /// outsiders. A bucket without a policy passes; a policy that does not parse, or whose
     /// conditions the engine cannot decide, is not assessed, with the reason.

@@ -27,7 +27,7 @@
 //!   `aws:SourceAccount` naming its own resources and account.
 //! - **Not**: the audited account's own network (the VPC endpoints, VPCs and addresses the
 //!   policy names under `aws:SourceVpce`, `aws:SourceVpc`, `aws:VpcSourceIp`, and
-//!   `aws:SourceIp` ranges narrower than S3's public `/8`), resources and account under
+//!   `aws:SourceIp` ranges S3 does not count as public: IPv4 `/8` or narrower, IPv6 `/32` or narrower), resources and account under
 //!   `aws:Source*`, the time (`aws:CurrentTime` is when the account was read), and the
 //!   resource's own account and tags.
 //! - **Tokens** (`Federated` principals): the holder of a token from the provider chooses
@@ -754,7 +754,7 @@ fn assumptions(doc: &PolicyDocument, inside: &Inside<'_>, own_ids: &[String]) ->
                     .collect();
                 if !narrow.is_empty() {
                     out.push(format!(
-                        "taking the addresses {} to be this account's (S3 counts ranges narrower than /8 as not public)",
+                        "taking the addresses {} to be this account's (S3 counts IPv4 ranges of /8 or narrower, and IPv6 ranges of /32 or narrower, as not public)",
                         narrow.join(", ")
                     ));
                 }
