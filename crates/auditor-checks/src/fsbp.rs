@@ -318,7 +318,7 @@ pub const CONTROLS: &[Control] = &[
     Control {
         id: "EC2.181",
         title: "EC2 launch templates should enable encryption for attached EBS volumes",
-        out_of_scope: Some("launch templates are read only where a node group uses them; their volumes' encryption is not judged (EC2-009 checks the account default)"),
+        out_of_scope: Some("EC2-011 reads every launch template's default and latest version but judges their metadata options only; volumes' encryption is not collected (EC2-009 checks the account default)"),
     },
     Control {
         id: "CloudTrail.1",

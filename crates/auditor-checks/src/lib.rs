@@ -144,6 +144,7 @@ pub const RESOURCE_PLACEHOLDERS: &[&str] = &[
     "trail",
     "load-balancer",
     "vpc-endpoint",
+    "launch-template",
 ];
 
 /// A check's remediation for one finding: the placeholders of [`RESOURCE_PLACEHOLDERS`]

@@ -24,6 +24,7 @@ static CHECKS: &[&dyn Check] = &[
     &ec2::instance_allows_imdsv1::InstanceAllowsImdsv1,
     &ec2::ebs_default_encryption_off::EbsDefaultEncryptionOff,
     &ec2::isolated_subnet_has_egress::IsolatedSubnetHasEgress,
+    &ec2::launch_template_allows_imdsv1::LaunchTemplateAllowsImdsv1,
     &ec2::vpc_endpoint_policy_full_access::VpcEndpointPolicyFullAccess,
     &ecr::ecr_tags_mutable::TagsMutable,
     &ecr::ecr_repository_not_scanned::RepositoryNotScanned,

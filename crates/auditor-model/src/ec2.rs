@@ -41,6 +41,10 @@ pub struct Ec2Region {
     /// security group's inbound rule refers to.
     #[serde(default)]
     pub prefix_lists: Collected<Vec<PrefixList>>,
+    /// DescribeLaunchTemplateVersions for `$Latest` and `$Default` of every launch template
+    /// in the region (one version when they are the same), whether anything uses it yet.
+    #[serde(default)]
+    pub launch_templates: Collected<Vec<LaunchTemplateVersion>>,
 }
 
 /// A managed prefix list: a named set of CIDRs that security group rules refer to.
@@ -108,6 +112,9 @@ pub struct LaunchTemplateVersion {
     /// The AMI, when the template sets one (a custom AMI for EKS).
     #[serde(default)]
     pub image_id: Option<String>,
+    /// The EC2 key pair installed on instances, when the template names one.
+    #[serde(default)]
+    pub key_name: Option<String>,
     /// Metadata options; absent when the template leaves them to the defaults.
     #[serde(default)]
     pub metadata_options: Option<MetadataOptions>,

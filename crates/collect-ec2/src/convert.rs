@@ -201,6 +201,7 @@ pub(crate) fn launch_template_version(
         default_version: v.default_version().unwrap_or(false),
         requested_as: Vec::new(),
         image_id: data.and_then(|d| owned(d.image_id())),
+        key_name: data.and_then(|d| owned(d.key_name())),
         metadata_options: data
             .and_then(|d| d.metadata_options())
             .map(|o| m::MetadataOptions {

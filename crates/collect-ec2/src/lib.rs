@@ -1,6 +1,7 @@
 //! The EC2/VPC collector: VPCs, subnets, route tables, security groups, network ACLs,
-//! flow logs, instances, VPC endpoints and the EBS encryption default, per region; and, for
-//! the EKS checks, the launch-template versions node groups use.
+//! flow logs, instances, VPC endpoints, prefix lists, the default and latest version of every
+//! launch template and the EBS encryption default, per region; and, for the EKS checks, the
+//! launch-template versions node groups use.
 //!
 //! Architecture invariant: this crate turns SDK outputs into `auditor_model::ec2` types at
 //! its boundary; nothing outside the collectors sees an SDK type. Every list call goes
@@ -86,6 +87,7 @@ pub async fn collect_region_with(c: &Client, region: &str) -> Ec2Region {
         ebs,
         vpc_endpoints,
         prefix_lists,
+        launch_templates,
     ) = futures::join!(
         paged(
             r,
@@ -176,6 +178,19 @@ pub async fn collect_region_with(c: &Client, region: &str) -> Ec2Region {
                 .items()
                 .send()
         ),
+        // With no template named, `$Latest` and `$Default` describe those versions of every
+        // template in the region (AWS's documented form), 200 a page.
+        paged(
+            r,
+            "ec2:DescribeLaunchTemplateVersions",
+            c.describe_launch_template_versions()
+                .versions("$Latest")
+                .versions("$Default")
+                .max_results(200)
+                .into_paginator()
+                .items()
+                .send()
+        ),
     );
     let security_groups = convert_all(security_groups, convert::security_group);
     let prefix_lists = match prefix_lists {
@@ -200,7 +215,40 @@ pub async fn collect_region_with(c: &Client, region: &str) -> Ec2Region {
         ebs_encryption_by_default: Collected::from_result(ebs),
         vpc_endpoints: convert_all(vpc_endpoints, convert::vpc_endpoint),
         prefix_lists,
+        launch_templates: Collected::from_result(launch_templates.map(|vs| current_versions(&vs))),
     }
+}
+
+/// The default and latest versions of each template, once each, marked with what they
+/// answer (`$Default`, `$Latest`). The latest is the highest version number answered for a
+/// template; an endpoint that repeats a version (moto does, when one is both) is read once.
+fn current_versions(items: &[aws_sdk_ec2::types::LaunchTemplateVersion]) -> Vec<LaunchTemplateVersion> {
+    let mut out: Vec<LaunchTemplateVersion> = Vec::new();
+    for v in items.iter().filter_map(convert::launch_template_version) {
+        match out.iter_mut().find(|o| {
+            o.launch_template_id == v.launch_template_id && o.version_number == v.version_number
+        }) {
+            Some(o) => o.default_version |= v.default_version,
+            None => out.push(v),
+        }
+    }
+    let mut latest: BTreeMap<String, i64> = BTreeMap::new();
+    for v in &out {
+        let n = latest.entry(v.launch_template_id.clone()).or_insert(v.version_number);
+        *n = (*n).max(v.version_number);
+    }
+    for v in &mut out {
+        if v.default_version {
+            v.requested_as.push("$Default".into());
+        }
+        if latest.get(&v.launch_template_id) == Some(&v.version_number) {
+            v.requested_as.push("$Latest".into());
+        }
+    }
+    out.sort_by(|a, b| {
+        (&a.launch_template_id, a.version_number).cmp(&(&b.launch_template_id, b.version_number))
+    });
+    out
 }
 
 /// The prefix lists, with the entries of each customer-managed one that a security group's
