@@ -387,6 +387,30 @@ def seed_eks(d):
     eks.create_nodegroup(clusterName="legacy-tools", nodegroupName="imdsv1", nodeRole=bad_node,
                          subnets=[public], launchTemplate={"id": lt["LaunchTemplateId"], "version": "1"})
     d.planted("EKS-010", r, "legacy-tools/imdsv1", "fail", "launch template allows IMDSv1 with hop limit 2")
+    d.planted("EC2-011", r, lt["LaunchTemplateId"], "fail", "default and latest version serve IMDSv1, hop limit 2")
+    d.planted("EKS-008", r, "legacy-tools/imdsv1", "pass",
+              "its launch template names no key pair (moto's invented remoteAccess key is not used)")
+    # A node group whose SSH comes from its launch template: a key pair, and a security group
+    # that admits port 22 from the internet.
+    ssh_sg = ec2.create_security_group(GroupName="legacy-ssh-nodes", Description="ssh to nodes",
+                                       VpcId=bad_vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=ssh_sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    ssh_lt = ec2.create_launch_template(LaunchTemplateName="legacy-ssh-nodes", LaunchTemplateData={
+        "KeyName": "legacy-ops", "SecurityGroupIds": [ssh_sg],
+        "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1}})["LaunchTemplate"]
+    eks.create_nodegroup(clusterName="legacy-tools", nodegroupName="ssh-template", nodeRole=bad_node,
+                         subnets=[public], launchTemplate={"id": ssh_lt["LaunchTemplateId"], "version": "$Latest"})
+    d.planted("EKS-008", r, "legacy-tools/ssh-template", "fail",
+              "its launch template installs key pair legacy-ops and its security group admits 22 from 0.0.0.0/0")
+    d.planted("EC2-011", r, ssh_lt["LaunchTemplateId"], "pass", "requires IMDSv2, hop limit 1")
+    # Stand-alone templates no node group uses yet: what the next instances will run.
+    batch = ec2.create_launch_template(LaunchTemplateName="batch-workers", LaunchTemplateData={
+        "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1}})["LaunchTemplate"]
+    ec2.create_launch_template_version(LaunchTemplateId=batch["LaunchTemplateId"], LaunchTemplateData={
+        "MetadataOptions": {"HttpTokens": "optional", "HttpPutResponseHopLimit": 1}})
+    d.planted("EC2-011", r, batch["LaunchTemplateId"], "fail",
+              "the default requires IMDSv2, but the latest version (2) serves IMDSv1")
 
     # moto does not offer ListAddons: the add-on checks must say so.
     for cluster in ("payments-prod", "legacy-tools"):
