@@ -715,7 +715,8 @@ def seed_s3(d):
     # public counts a fixed aws:SourceVpce as not public, and so does S3-005.
     cache = f"build-cache-tfstate-{acct}"
     s3.create_bucket(Bucket=cache)
-    s3.put_object(Bucket=cache, Key="services/build-cache/tf.tfstate", Body=json.dumps(STATE_CLEAN).encode())
+    # Outside the services/{team}/ layout: the build cache is no team's, so S3-008 leaves it be.
+    s3.put_object(Bucket=cache, Key="ci/build-cache.tfstate", Body=json.dumps(STATE_CLEAN).encode())
     s3.put_bucket_policy(Bucket=cache, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
         {"Sid": "ReadThroughOwnEndpoint", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
          "Resource": f"arn:aws:s3:::{cache}/*", "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-0demo0build0cache"}}}]}))

@@ -548,14 +548,16 @@ async fn the_audit_makes_only_read_only_calls_and_one_per_api_page() {
         expected.insert(api.to_owned(), n);
     }
     // EKS reads per cluster and per node group (no batch form exists): the seed has 2
-    // clusters with 3 node groups in us-east-1, one of which launches from a template, read
-    // with one DescribeLaunchTemplateVersions. moto's 404s for the EKS APIs it lacks
+    // clusters with 4 node groups in us-east-1, two of which launch from a template, read
+    // each with one DescribeLaunchTemplateVersions. moto's 404s for the EKS APIs it lacks
     // (versions, add-ons, access entries, pod identity) are not in its record.
     for (api, n) in [
         ("eks:DescribeCluster", 2),
         ("eks:ListNodegroups", 2),
-        ("eks:DescribeNodegroup", 3),
-        ("ec2:DescribeLaunchTemplateVersions", 1),
+        ("eks:DescribeNodegroup", 4),
+        // Every template's default and latest versions, listed once per region, and the
+        // two templates node groups launch from, read by id.
+        ("ec2:DescribeLaunchTemplateVersions", regions + 2),
         // The entries of the two customer-managed prefix lists inbound rules refer to.
         ("ec2:GetManagedPrefixListEntries", 2),
     ] {
@@ -564,9 +566,9 @@ async fn the_audit_makes_only_read_only_calls_and_one_per_api_page() {
     // moto answers this one with HTTP 500, so each region's call is tried twice.
     expected.insert("ecr:DescribePullThroughCacheRules".to_owned(), regions * 2);
     // IAM is global and read in pages, not per role: one GetAccountAuthorizationDetails
-    // page holds the seed's 24 roles, 2 users and 1 group. AWS managed policies in use are
+    // page holds the seed's 29 roles, 2 users and 1 group. AWS managed policies in use are
     // read once each (AdministratorAccess, ReadOnlyAccess and 4 EKS ones), OIDC providers
-    // once each (3).
+    // once each (5).
     // The credential report is requested until IAM says COMPLETE (STARTED, then COMPLETE).
     for (api, n) in [
         ("iam:GetAccountAuthorizationDetails", 1),
@@ -576,7 +578,7 @@ async fn the_audit_makes_only_read_only_calls_and_one_per_api_page() {
         ("iam:GetCredentialReport", 1),
         ("iam:GetAccountPasswordPolicy", 1),
         ("iam:ListOpenIDConnectProviders", 1),
-        ("iam:GetOpenIDConnectProvider", 3),
+        ("iam:GetOpenIDConnectProvider", 5),
         ("iam:GetAccountSummary", 1),
         // The account's organisation, once, for the policy checks' aws:PrincipalOrgID.
         ("organizations:DescribeOrganization", 1),
@@ -584,26 +586,26 @@ async fn the_audit_makes_only_read_only_calls_and_one_per_api_page() {
         expected.insert(api.to_owned(), n);
     }
     // S3 is read per bucket and, for state buckets, per setting (S3 has no batch form).
-    // The seed makes 7 buckets; moto's ListBuckets gives no BucketRegion (AWS's does), so
+    // The seed makes 8 buckets; moto's ListBuckets gives no BucketRegion (AWS's does), so
     // the buckets are listed once more per audited region (filtered by BucketRegion) rather
-    // than each asked its region; each listing fits one page. Two are state buckets, and
+    // than each asked its region; each listing fits one page. Three are state buckets, and
     // two receive the trails' logs (their public access read for CLOUDTRAIL-004). The
-    // opt-in scan (localstack/demo.toml) reads the 5 state objects (moto refuses 4 of them).
+    // opt-in scan (localstack/demo.toml) reads the 6 state objects (moto refuses 4 of them).
     for (api, n) in [
         ("s3:ListBuckets", 1 + regions),
         ("s3:GetAccountPublicAccessBlock", 1),
         // The trails' two buckets' regions are asked (a log bucket may be elsewhere).
         ("s3:GetBucketLocation", 2),
-        ("s3:ListObjectsV2", 7),
-        ("s3:GetBucketEncryption", 2),
-        ("s3:GetBucketVersioning", 2),
-        ("s3:GetPublicAccessBlock", 2 + 2),
-        ("s3:GetBucketPolicy", 2),
-        ("s3:GetBucketPolicyStatus", 2 + 2),
-        ("s3:GetBucketOwnershipControls", 2),
-        ("s3:GetBucketLogging", 2),
-        ("s3:GetObjectLockConfiguration", 2),
-        ("s3:GetObject", 5),
+        ("s3:ListObjectsV2", 8),
+        ("s3:GetBucketEncryption", 3),
+        ("s3:GetBucketVersioning", 3),
+        ("s3:GetPublicAccessBlock", 3 + 2),
+        ("s3:GetBucketPolicy", 3),
+        ("s3:GetBucketPolicyStatus", 3 + 2),
+        ("s3:GetBucketOwnershipControls", 3),
+        ("s3:GetBucketLogging", 3),
+        ("s3:GetObjectLockConfiguration", 3),
+        ("s3:GetObject", 6),
     ] {
         expected.insert(api.to_owned(), n);
     }

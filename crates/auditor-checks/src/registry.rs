@@ -471,6 +471,7 @@ mod tests {
             "team",
             "prefix",
             "service",
+            "new version",
         ];
         for c in CHECKS {
             let m = c.meta();

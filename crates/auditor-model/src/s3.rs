@@ -389,13 +389,16 @@ pub fn group_rows(matrices: &mut [StateAccessMatrix]) -> Vec<PrincipalGroup> {
     g.finish()
 }
 
-/// Read, write and delete, as found.
+/// Read, read past versions, write and delete, as found.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
 )]
 pub struct Access {
     /// s3:GetObject.
     pub read: bool,
+    /// s3:GetObjectVersion: every past version of a state file, in a versioned bucket.
+    #[serde(default)]
+    pub read_versions: bool,
     /// s3:PutObject.
     pub write: bool,
     /// s3:DeleteObject.
@@ -403,10 +406,11 @@ pub struct Access {
 }
 
 impl Access {
-    /// `read`, `read+write`, `read+write+delete`, ... or `none`.
+    /// `read`, `read+past versions`, `read+write`, `read+write+delete`, ... or `none`.
     pub fn label(&self) -> String {
         let parts: Vec<&str> = [
             (self.read, "read"),
+            (self.read_versions, "past versions"),
             (self.write, "write"),
             (self.delete, "delete"),
         ]
@@ -421,9 +425,9 @@ impl Access {
         }
     }
 
-    /// Any of the three.
+    /// Any of the four.
     pub fn any(&self) -> bool {
-        self.read || self.write || self.delete
+        self.read || self.read_versions || self.write || self.delete
     }
 }
 

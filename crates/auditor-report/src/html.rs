@@ -423,7 +423,7 @@ fn state_access(h: &mut String, r: &Report) {
         return;
     }
     h.push_str(
-        "<p>Who can read (R), write (W) and delete (D) each team's state, per state bucket, as IAM \
+        "<p>Who can read (R), read past versions of (V), write (W) and delete (D) each team's state, per state bucket, as IAM \
          and the bucket policy decide it. Principals that reach no team's state are not listed. \
          A row is <em>cross-team</em> when a principal reaches a team that is not its own.</p>",
     );
@@ -491,7 +491,7 @@ fn state_access(h: &mut String, r: &Report) {
             );
             for t in &m.teams {
                 let cell = row.access.get(&t.team).map_or(String::from("–"), |a| {
-                    let s: String = [(a.read, 'R'), (a.write, 'W'), (a.delete, 'D')]
+                    let s: String = [(a.read, 'R'), (a.read_versions, 'V'), (a.write, 'W'), (a.delete, 'D')]
                         .iter()
                         .filter(|(on, _)| *on)
                         .map(|(_, c)| *c)

@@ -16,7 +16,7 @@ pub const SCHEMA: &str = "auditor.report.v1";
 
 /// The value of the `schema_version` field: v1's minor version (fields only added; see
 /// `REPORT-V1.md`, "Versions").
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "1.2";
 
 /// Evidence items listed per finding, at most; `evidence_omitted` counts the rest.
 pub const EVIDENCE_CAP: usize = 50;

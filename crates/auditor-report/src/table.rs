@@ -239,11 +239,11 @@ fn totals(r: &crate::json_v1::Report) -> String {
     )
 }
 
-/// `rwd` style: read, write, delete, `-` for none.
+/// `rvwd` style: read, read past versions, write, delete, `-` for none.
 fn cell(a: Option<&auditor_model::s3::Access>) -> String {
     match a {
         None => "-".into(),
-        Some(a) => [(a.read, 'r'), (a.write, 'w'), (a.delete, 'd')]
+        Some(a) => [(a.read, 'r'), (a.read_versions, 'v'), (a.write, 'w'), (a.delete, 'd')]
             .iter()
             .map(|(on, c)| if *on { *c } else { '-' })
             .collect(),

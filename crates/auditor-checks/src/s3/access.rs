@@ -3,8 +3,9 @@
 //!
 //! For every state bucket, the teams are its key prefixes (from config, or from the key
 //! layout `services/{team}/`). For every role (but service-linked ones) and user of the
-//! account, the policy engine decides `s3:GetObject`, `s3:PutObject` and `s3:DeleteObject`
-//! on the team's state keys, with the principal's identity policies (a user's with its
+//! account, the policy engine decides `s3:GetObject`, `s3:GetObjectVersion` (every past
+//! version of a state, in a versioned bucket), `s3:PutObject` and `s3:DeleteObject` on the
+//! team's state keys, with the principal's identity policies (a user's with its
 //! groups'), its permission boundary and the bucket policy. The request carries what is
 //! known of the principal (`aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`,
 //! `aws:username`, `aws:PrincipalTag/*`, its organisation when known) and TLS
@@ -40,8 +41,9 @@ type Give = fn(&mut Access);
 pub(crate) type Undecided = (String, &'static str, String, String);
 
 /// The object actions evaluated, with what they give.
-const ACTIONS: [(&str, Give); 3] = [
+const ACTIONS: [(&str, Give); 4] = [
     ("s3:GetObject", |a| a.read = true),
+    ("s3:GetObjectVersion", |a| a.read_versions = true),
     ("s3:PutObject", |a| a.write = true),
     ("s3:DeleteObject", |a| a.delete = true),
 ];

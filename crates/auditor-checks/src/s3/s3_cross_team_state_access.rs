@@ -10,8 +10,10 @@ use std::sync::Arc;
 
 declare_check! {
     /// ## What it checks
-    /// For every state bucket, who can `s3:GetObject`, `s3:PutObject` or `s3:DeleteObject`
-    /// each team's state. Teams own key prefixes: those of `checks.s3.teams`, or else one
+    /// For every state bucket, who can `s3:GetObject`, `s3:GetObjectVersion`,
+    /// `s3:PutObject` or `s3:DeleteObject` each team's state. `s3:GetObjectVersion` reads
+    /// every past version of a state file: in a versioned bucket it is the quieter way to
+    /// another team's secrets, and a grant of it alone (no `GetObject`) fails too. Teams own key prefixes: those of `checks.s3.teams`, or else one
     /// per `{team}` in the key layout `checks.s3.team_layout` (`services/{team}/`). Every
     /// role (but service-linked ones) and user is evaluated with the policy engine against
     /// the team's state keys (up to 50 per team): its inline and attached policies (a
