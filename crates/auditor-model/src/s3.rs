@@ -453,6 +453,7 @@ mod tests {
                 team.to_owned(),
                 Access {
                     read,
+                    read_versions: false,
                     write,
                     delete: false,
                 },

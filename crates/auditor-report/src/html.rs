@@ -491,11 +491,16 @@ fn state_access(h: &mut String, r: &Report) {
             );
             for t in &m.teams {
                 let cell = row.access.get(&t.team).map_or(String::from("–"), |a| {
-                    let s: String = [(a.read, 'R'), (a.read_versions, 'V'), (a.write, 'W'), (a.delete, 'D')]
-                        .iter()
-                        .filter(|(on, _)| *on)
-                        .map(|(_, c)| *c)
-                        .collect();
+                    let s: String = [
+                        (a.read, 'R'),
+                        (a.read_versions, 'V'),
+                        (a.write, 'W'),
+                        (a.delete, 'D'),
+                    ]
+                    .iter()
+                    .filter(|(on, _)| *on)
+                    .map(|(_, c)| *c)
+                    .collect();
                     if s.is_empty() {
                         "–".into()
                     } else {

@@ -243,10 +243,15 @@ fn totals(r: &crate::json_v1::Report) -> String {
 fn cell(a: Option<&auditor_model::s3::Access>) -> String {
     match a {
         None => "-".into(),
-        Some(a) => [(a.read, 'r'), (a.read_versions, 'v'), (a.write, 'w'), (a.delete, 'd')]
-            .iter()
-            .map(|(on, c)| if *on { *c } else { '-' })
-            .collect(),
+        Some(a) => [
+            (a.read, 'r'),
+            (a.read_versions, 'v'),
+            (a.write, 'w'),
+            (a.delete, 'd'),
+        ]
+        .iter()
+        .map(|(on, c)| if *on { *c } else { '-' })
+        .collect(),
     }
 }
 

@@ -222,7 +222,9 @@ pub async fn collect_region_with(c: &Client, region: &str) -> Ec2Region {
 /// The default and latest versions of each template, once each, marked with what they
 /// answer (`$Default`, `$Latest`). The latest is the highest version number answered for a
 /// template; an endpoint that repeats a version (moto does, when one is both) is read once.
-fn current_versions(items: &[aws_sdk_ec2::types::LaunchTemplateVersion]) -> Vec<LaunchTemplateVersion> {
+fn current_versions(
+    items: &[aws_sdk_ec2::types::LaunchTemplateVersion],
+) -> Vec<LaunchTemplateVersion> {
     let mut out: Vec<LaunchTemplateVersion> = Vec::new();
     for v in items.iter().filter_map(convert::launch_template_version) {
         match out.iter_mut().find(|o| {
@@ -234,7 +236,9 @@ fn current_versions(items: &[aws_sdk_ec2::types::LaunchTemplateVersion]) -> Vec<
     }
     let mut latest: BTreeMap<String, i64> = BTreeMap::new();
     for v in &out {
-        let n = latest.entry(v.launch_template_id.clone()).or_insert(v.version_number);
+        let n = latest
+            .entry(v.launch_template_id.clone())
+            .or_insert(v.version_number);
         *n = (*n).max(v.version_number);
     }
     for v in &mut out {

@@ -57,8 +57,20 @@ declare_check! {
     }
 }
 
+/// A template's name, and its versions with why each is judged (`$Default`, `$Latest`, the
+/// node groups that pin it).
+type Template<'a> = (
+    Option<&'a str>,
+    Vec<(&'a LaunchTemplateVersion, Vec<String>)>,
+);
+
 /// Failing and passing evidence for one version's metadata options.
-fn judge(field: &str, md: Option<&MetadataOptions>, fail: &mut Vec<Evidence>, pass: &mut Vec<Evidence>) {
+fn judge(
+    field: &str,
+    md: Option<&MetadataOptions>,
+    fail: &mut Vec<Evidence>,
+    pass: &mut Vec<Evidence>,
+) {
     let Some(md) = md else {
         fail.push(ev(
             format!("{field}.MetadataOptions"),
@@ -118,8 +130,7 @@ impl Check for LaunchTemplateAllowsImdsv1 {
                 }
             };
             // Template id → (name, versions with why each is judged).
-            let mut templates: BTreeMap<&str, (Option<&str>, Vec<(&LaunchTemplateVersion, Vec<String>)>)> =
-                BTreeMap::new();
+            let mut templates: BTreeMap<&str, Template<'_>> = BTreeMap::new();
             for v in current {
                 let t = templates
                     .entry(v.launch_template_id.as_str())
@@ -134,11 +145,15 @@ impl Check for LaunchTemplateAllowsImdsv1 {
                     .map(|cs| {
                         cs.iter()
                             .flat_map(|c| {
-                                c.nodegroups.get().into_iter().flatten().filter_map(move |n| {
-                                    n.launch_template
-                                        .as_ref()
-                                        .map(|r| (format!("node group {}/{}", c.name, n.name), r))
-                                })
+                                c.nodegroups
+                                    .get()
+                                    .into_iter()
+                                    .flatten()
+                                    .filter_map(move |n| {
+                                        n.launch_template.as_ref().map(|r| {
+                                            (format!("node group {}/{}", c.name, n.name), r)
+                                        })
+                                    })
                             })
                             .collect()
                     })
@@ -152,7 +167,11 @@ impl Check for LaunchTemplateAllowsImdsv1 {
                     let t = templates
                         .entry(v.launch_template_id.as_str())
                         .or_insert((v.launch_template_name.as_deref(), Vec::new()));
-                    match t.1.iter_mut().find(|(o, _)| o.version_number == v.version_number) {
+                    match t
+                        .1
+                        .iter_mut()
+                        .find(|(o, _)| o.version_number == v.version_number)
+                    {
                         Some((_, why)) => why.extend(users),
                         None => t.1.push((v, users)),
                     }
@@ -160,13 +179,8 @@ impl Check for LaunchTemplateAllowsImdsv1 {
             }
             for (id, (name, mut versions)) in templates {
                 versions.sort_by_key(|(v, _)| v.version_number);
-                let res = super::resource(
-                    inv,
-                    region,
-                    "launch-template",
-                    id,
-                    name.map(str::to_owned),
-                );
+                let res =
+                    super::resource(inv, region, "launch-template", id, name.map(str::to_owned));
                 let (mut fail, mut pass) = (Vec::new(), Vec::new());
                 for (v, why) in &versions {
                     let mut why = why.clone();

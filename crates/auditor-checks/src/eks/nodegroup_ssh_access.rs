@@ -173,7 +173,10 @@ fn from_template(
             "SSH with this key pair, from wherever the template's security groups admit port 22 ({sgs})"
         );
         if !unknown.is_empty() {
-            why.push_str(&format!("; not known for all of them: {}", unknown.join("; ")));
+            why.push_str(&format!(
+                "; not known for all of them: {}",
+                unknown.join("; ")
+            ));
         }
         out.fail_at_most(Severity::Medium, res, vec![ev(field, key, why)]);
     } else {

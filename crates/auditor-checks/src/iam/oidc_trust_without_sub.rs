@@ -68,10 +68,10 @@ impl Check for OidcTrustWithoutSub {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
         let ask = super::TrustAsk {
             question: Question {
-            who: Outsiders::TokenHolders,
-            issuers: Some(super::is_other_issuer),
-            ..Question::default()
-        },
+                who: Outsiders::TokenHolders,
+                issuers: Some(super::is_other_issuer),
+                ..Question::default()
+            },
             action: "sts:AssumeRoleWithWebIdentity",
             trusted: &[],
             fail_reason: "a token of a repository or project the policy does not name is accepted",

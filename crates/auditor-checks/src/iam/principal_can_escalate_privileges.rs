@@ -258,11 +258,7 @@ const PATHS: &[Path] = &[
     pass(
         "ecs-004",
         "pass a role to an ECS task and run it",
-        &[
-            "iam:PassRole",
-            "ecs:RegisterTaskDefinition",
-            "ecs:RunTask",
-        ],
+        &["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"],
         "ecs-tasks.amazonaws.com",
     ),
 ];
@@ -340,7 +336,12 @@ fn own_paths(iam: &IamAccount, who: &Subject<'_>) -> Vec<OwnPath> {
             "iam:AttachRolePolicy",
             who.arn,
         ));
-        if let Some(r) = iam.roles.get().ok().and_then(|rs| rs.iter().find(|r| r.arn == who.arn)) {
+        if let Some(r) = iam
+            .roles
+            .get()
+            .ok()
+            .and_then(|rs| rs.iter().find(|r| r.arn == who.arn))
+        {
             attached.extend(&r.attached_policies);
         }
     } else {
@@ -356,7 +357,12 @@ fn own_paths(iam: &IamAccount, who: &Subject<'_>) -> Vec<OwnPath> {
             "iam:AttachUserPolicy",
             who.arn,
         ));
-        if let Some(u) = iam.users.get().ok().and_then(|us| us.iter().find(|u| u.arn == who.arn)) {
+        if let Some(u) = iam
+            .users
+            .get()
+            .ok()
+            .and_then(|us| us.iter().find(|u| u.arn == who.arn))
+        {
             attached.extend(&u.attached_policies);
             for g in iam.groups_of(u).unwrap_or_default() {
                 out.push(own(
@@ -377,7 +383,10 @@ fn own_paths(iam: &IamAccount, who: &Subject<'_>) -> Vec<OwnPath> {
     }
     attached.sort();
     attached.dedup();
-    for arn in attached.into_iter().filter(|a| !a.contains(":iam::aws:policy/")) {
+    for arn in attached
+        .into_iter()
+        .filter(|a| !a.contains(":iam::aws:policy/"))
+    {
         out.push(own(
             "iam-001",
             format!("write a new default version of {arn}, which is attached to it"),
@@ -454,9 +463,15 @@ impl Check for PrivilegeEscalation {
             let own = own_paths(iam, &who);
             let mut found_own: Vec<&str> = Vec::new();
             for o in &own {
-                if let Some((g, a)) =
-                    allowed(&set, who.arn, &context, o.action, &o.resource, partition, None)
-                {
+                if let Some((g, a)) = allowed(
+                    &set,
+                    who.arn,
+                    &context,
+                    o.action,
+                    &o.resource,
+                    partition,
+                    None,
+                ) {
                     paths.push(ev(
                         "identity policies",
                         format!("{} on {} by {}", o.action, o.resource, g.join(" + ")),

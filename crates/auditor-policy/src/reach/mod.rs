@@ -250,7 +250,8 @@ pub(crate) fn subject_owner<'s>(issuer: &str, sub: &'s str) -> Option<&'s str> {
         } else if issuer == "token.actions.githubusercontent.com" {
             if sub.starts_with("repo:") {
                 cut(sub, ':', 1)
-            } else if sub.starts_with("repository_owner:") || sub.starts_with("repository_owner_id:")
+            } else if sub.starts_with("repository_owner:")
+                || sub.starts_with("repository_owner_id:")
             {
                 // The owner, then the repository's id, or nothing that names one. A stem
                 // that stops inside this part names no more than it spells out.
