@@ -85,6 +85,27 @@ pub(crate) fn escalation_context(inv: &Inventory, s: Subject<'_>) -> Context {
     }
 }
 
+/// [`known`], and the prefix a listing asks for (`s3:prefix`).
+fn known_listing(key: &str) -> bool {
+    known(key) || key == "s3:prefix"
+}
+
+/// [`known_listing`], and the organisation id.
+fn known_listing_with_org(key: &str) -> bool {
+    known_with_org(key) || key == "s3:prefix"
+}
+
+/// [`principal_context`] for an `s3:ListBucket` request whose `s3:prefix` the caller sets:
+/// conditions on it are evaluated against that value, not assumed met.
+pub(crate) fn listing_context(inv: &Inventory, s: Subject<'_>, prefix: &str) -> Context {
+    let c = principal_context(inv, s).with("s3:prefix", prefix);
+    if org_id(inv).is_some() {
+        c.assume_unknown(known_listing_with_org)
+    } else {
+        c.assume_unknown(known_listing)
+    }
+}
+
 /// The context of a request by `s` over TLS: its ARN, account, type, user name and tags
 /// (and organisation when known); everything else assumed in its favour.
 pub(crate) fn principal_context(inv: &Inventory, s: Subject<'_>) -> Context {

@@ -16,7 +16,7 @@
 //! The analysis is computed once per audit (see `Memo`) and shared by S3-008 and the
 //! report.
 
-use crate::principals::{principal_context, Subject};
+use crate::principals::{listing_context, principal_context, Subject};
 use crate::{CheckContext, Settings};
 use auditor_model::ecr::filter_matches;
 use auditor_model::iam::{IamAccount, InlinePolicy};
@@ -26,7 +26,8 @@ use auditor_model::s3::{
 };
 use auditor_model::{Gap, Inventory};
 use auditor_policy::{
-    Action, Context, Decision, Named, Plan, PolicyDocument, PolicySet, StatementView,
+    decide, Action, Context, Decision, Named, Plan, PolicyDocument, PolicySet, Request,
+    StatementView,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -190,6 +191,10 @@ pub(crate) struct BucketAccess {
     reached: Vec<(u32, Arc<Reach>)>,
     /// Principals that could not be decided.
     pub(crate) undecided: Vec<Undecided>,
+    /// Who can list the keys under a team's prefix that is not its own (`s3:ListBucket`
+    /// with that `s3:prefix`): which states exist there, not what they hold. Per principal
+    /// (index into [`Analysis::members`]), the teams (indexes into `teams`).
+    listing: Vec<(u32, Vec<u16>)>,
 }
 
 /// The analysis of every state bucket. What a class of principals reaches is kept once
@@ -231,6 +236,24 @@ impl Analysis {
                 })
             })
             .collect()
+    }
+
+    /// A bucket's principals that can list the keys of teams not their own, in the
+    /// account's order: who they are, and those teams.
+    pub(crate) fn listing<'a>(
+        &'a self,
+        b: &'a BucketAccess,
+    ) -> impl Iterator<Item = (&'a Member, Vec<&'a TeamScope>)> + 'a {
+        b.listing.iter().filter_map(move |(m, teams)| {
+            let who = self.members.get(*m as usize)?;
+            Some((
+                who,
+                teams
+                    .iter()
+                    .filter_map(|t| b.teams.get(*t as usize))
+                    .collect(),
+            ))
+        })
     }
 
     /// The report's matrix of one bucket.
@@ -695,6 +718,8 @@ fn context(inv: &Inventory, p: &Principal) -> Context {
 
 /// A bucket ready for the principals: its teams' keys as resource ARNs and its policy.
 struct Target {
+    /// The bucket's ARN (what `s3:ListBucket` acts on).
+    bucket_arn: String,
     scopes: Vec<Scope>,
     /// Per scope, its prefix and keys, shared by every principal's reach.
     shared: Vec<(Arc<str>, Vec<Arc<str>>)>,
@@ -824,22 +849,145 @@ fn analyse_with(inv: &Inventory, settings: &Settings, grouping: bool) -> Analysi
                 .push((p.arn.clone(), p.kind, p.name.clone(), why.clone()));
         }
     }
+    let members: Vec<Member> = principals
+        .iter()
+        .map(|p| Member {
+            arn: p.arn.clone(),
+            kind: p.kind,
+            name: p.name.clone(),
+            membership: membership(settings, p),
+        })
+        .collect();
+    let listed = listing(inv, principals, &members, &targets, workers);
+    for (m, per_bucket) in listed.into_iter().enumerate() {
+        for (b, teams) in per_bucket {
+            out[b].listing.push((m as u32, teams));
+        }
+    }
     for b in &mut out {
         b.reached.shrink_to_fit();
+        b.listing.shrink_to_fit();
     }
     Analysis {
         buckets: out,
-        members: principals
-            .iter()
-            .map(|p| Member {
-                arn: p.arn.clone(),
-                kind: p.kind,
-                name: p.name.clone(),
-                membership: membership(settings, p),
-            })
-            .collect(),
+        members,
         classes,
     }
+}
+
+/// Whether a statement may allow `s3:ListBucket` on one of the state buckets (`arns`:
+/// their ARNs, lowercase and sorted). Conservative, as [`acts_on_objects`] is.
+fn may_list(s: &StatementView, arns: &Objects) -> bool {
+    let acts = (s.action.is_empty() && s.not_action.is_empty())
+        || !s.not_action.is_empty()
+        || s.action.iter().any(|a| {
+            let a = a.to_ascii_lowercase();
+            filter_matches(&a, "s3:listbucket") || (a.contains('?') && a.starts_with("s3:"))
+        });
+    s.allow
+        && acts
+        && (!s.not_resource.is_empty()
+            || s.resource.is_empty()
+            || s.resource.iter().any(|r| arns.may_match(r)))
+}
+
+/// For every principal, per bucket (index into the inventory's buckets), the teams not
+/// its own whose keys it can list: `s3:ListBucket` on the bucket with `s3:prefix` set to
+/// the team's prefix, decided with its identity policies, its boundary and the bucket
+/// policy. Only principals whose policies (or the bucket's) may allow a listing are
+/// decided; state admins list by right and are not asked.
+fn listing(
+    inv: &Inventory,
+    principals: &[Principal],
+    members: &[Member],
+    targets: &[(usize, Target)],
+    workers: usize,
+) -> Vec<Vec<(usize, Vec<u16>)>> {
+    let Some(action) = Action::new("s3:ListBucket") else {
+        return Vec::new();
+    };
+    let mut arns: Vec<String> = targets
+        .iter()
+        .map(|(_, t)| t.bucket_arn.to_ascii_lowercase())
+        .collect();
+    arns.sort();
+    arns.dedup();
+    let arns = Objects(arns);
+    let bucket_lists: Vec<bool> = targets
+        .iter()
+        .map(|(_, t)| {
+            t.policy
+                .as_ref()
+                .is_some_and(|r| r.doc.statements().iter().any(|s| may_list(s, &arns)))
+        })
+        .collect();
+    let one = |i: usize| -> Vec<(usize, Vec<u16>)> {
+        let (Some(p), Some(m)) = (principals.get(i), members.get(i)) else {
+            return Vec::new();
+        };
+        let own: &[String] = match &m.membership {
+            Membership::Admin(_) => return Vec::new(),
+            Membership::Teams(t, _) => t,
+            Membership::Unknown => &[],
+        };
+        let Ok((identity, boundary)) = &p.policies else {
+            return Vec::new();
+        };
+        let grants = identity
+            .iter()
+            .any(|r| r.doc.statements().iter().any(|s| may_list(s, &arns)));
+        let who = Subject {
+            arn: &p.arn,
+            kind: p.kind,
+            name: &p.name,
+            tags: &p.tags,
+        };
+        let mut out = Vec::new();
+        for ((b, t), policy_lists) in targets.iter().zip(&bucket_lists) {
+            if !grants && !policy_lists {
+                continue;
+            }
+            let set = PolicySet {
+                identity: identity.iter().map(Resolved::named).collect(),
+                boundary: boundary.as_ref().map(Resolved::named),
+                resource: t.policy.as_ref().map(Resolved::named),
+            };
+            let teams: Vec<u16> = t
+                .scopes
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| !own.contains(&s.team.team))
+                .filter(|(_, s)| {
+                    let ctx = listing_context(inv, who, &s.team.prefix);
+                    decide(&set, &Request::new(&p.arn, &action, &t.bucket_arn, &ctx))
+                        == Decision::Allow
+                })
+                .filter_map(|(i, _)| u16::try_from(i).ok())
+                .collect();
+            if !teams.is_empty() {
+                out.push((*b, teams));
+            }
+        }
+        out
+    };
+    let all: Vec<usize> = (0..principals.len()).collect();
+    let chunk = all.len().div_ceil(workers.max(1)).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = all
+            .chunks(chunk)
+            .map(|part| {
+                let one = &one;
+                scope.spawn(move || part.iter().map(|&i| one(i)).collect::<Vec<_>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(v) => v,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
 }
 
 /// A bucket's analysis before the principals: what it cannot be analysed for, or its
@@ -857,6 +1005,7 @@ fn prepare_bucket(
         principals_evaluated: 0,
         reached: Vec::new(),
         undecided: Vec::new(),
+        listing: Vec::new(),
     };
     let keys = match b.state.get() {
         Ok(k) => k,
@@ -916,6 +1065,7 @@ fn prepare_bucket(
     (
         out,
         Some(Target {
+            bucket_arn: b.arn.clone(),
             scopes,
             shared,
             resources,

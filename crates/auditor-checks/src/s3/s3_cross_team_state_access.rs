@@ -13,7 +13,13 @@ declare_check! {
     /// For every state bucket, who can `s3:GetObject`, `s3:GetObjectVersion`,
     /// `s3:PutObject` or `s3:DeleteObject` each team's state. `s3:GetObjectVersion` reads
     /// every past version of a state file: in a versioned bucket it is the quieter way to
-    /// another team's secrets, and a grant of it alone (no `GetObject`) fails too. Teams own key prefixes: those of `checks.s3.teams`, or else one
+    /// another team's secrets, and a grant of it alone (no `GetObject`) fails too.
+    ///
+    /// `s3:ListBucket` is decided separately, with `s3:prefix` set to each team's prefix:
+    /// a principal that can list another team's keys sees which of its states exist (not
+    /// what they hold). It is named in the principal's evidence, whatever its verdict, and
+    /// does not make it fail; a principal that can only list gets a passing finding that
+    /// says so. Teams own key prefixes: those of `checks.s3.teams`, or else one
     /// per `{team}` in the key layout `checks.s3.team_layout` (`services/{team}/`). Every
     /// role (but service-linked ones) and user is evaluated with the policy engine against
     /// the team's state keys (up to 50 per team): its inline and attached policies (a
@@ -242,6 +248,65 @@ struct Merged {
     fails: Lines,
     passes: Lines,
     undecided: Vec<String>,
+    listing: Listing,
+}
+
+/// The prefixes of other teams a principal can list, across buckets: reported beside the
+/// verdict, not in it.
+#[derive(Default)]
+struct Listing {
+    /// (team, prefix), in order.
+    teams: std::collections::BTreeSet<(String, String)>,
+    /// The first buckets (indexes), and how many in all.
+    named: Vec<usize>,
+    buckets: usize,
+}
+
+impl Listing {
+    fn add(&mut self, bucket: usize, teams: &[&auditor_model::s3::TeamScope]) {
+        for t in teams {
+            self.teams.insert((t.team.clone(), t.prefix.clone()));
+        }
+        self.buckets += 1;
+        if self.named.len() < BUCKETS_NAMED {
+            self.named.push(bucket);
+        }
+    }
+
+    /// One evidence line, or none.
+    fn evidence(&self, buckets: &[Bucket]) -> Option<Evidence> {
+        if self.teams.is_empty() {
+            return None;
+        }
+        let names: Vec<&str> = self
+            .named
+            .iter()
+            .filter_map(|&i| buckets.get(i).map(|b| b.name.as_str()))
+            .collect();
+        let more = self.buckets.saturating_sub(names.len());
+        let teams: Vec<String> = self
+            .teams
+            .iter()
+            .map(|(t, p)| format!("team {t} ({p})"))
+            .collect();
+        Some(crate::emit::ev(
+            "s3:ListBucket",
+            format!(
+                "can list the state keys of {} in {} state bucket{}: {}{}",
+                teams.join(", "),
+                self.buckets,
+                if self.buckets == 1 { "" } else { "s" },
+                names.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ),
+            "sees which of those teams' states exist (their keys, not their contents); \
+             reported beside the verdict, not in it",
+        ))
+    }
 }
 
 impl Check for CrossTeamStateAccess {
@@ -273,6 +338,17 @@ impl Check for CrossTeamStateAccess {
                 let m = by_principal.entry(arn.clone()).or_default();
                 (m.kind, m.name) = (kind, name.clone());
                 m.undecided.push(format!("bucket {}: {why}", b.name));
+            }
+            for (who, teams) in all.listing(a) {
+                if !by_principal.contains_key(&who.arn) {
+                    by_principal.insert(who.arn.clone(), Merged::default());
+                }
+                if let Some(m) = by_principal.get_mut(&who.arn) {
+                    if m.name.is_empty() {
+                        (m.kind, m.name) = (who.kind, who.name.clone());
+                    }
+                    m.listing.add(a.bucket_index, &teams);
+                }
             }
             for p in all.principals(a) {
                 if !by_principal.contains_key(p.arn) {
@@ -334,14 +410,30 @@ impl Check for CrossTeamStateAccess {
         }
         for (arn, m) in by_principal {
             let res = crate::iam::resource(ctx, &arn, m.kind, &m.name);
+            let listing = m.listing.evidence(buckets);
             if !m.fails.is_empty() {
                 let mut e = m.fails.evidence(buckets);
+                e.extend(listing);
                 e.push(crate::emit::unevaluated(true));
                 out.fail(res, e);
             } else if !m.undecided.is_empty() {
                 out.not_assessed_because(res, m.undecided.join("; "));
             } else if !m.passes.is_empty() {
-                out.pass(res, m.passes.evidence(buckets));
+                let mut e = m.passes.evidence(buckets);
+                e.extend(listing);
+                out.pass(res, e);
+            } else if let Some(l) = listing {
+                out.pass(
+                    res,
+                    vec![
+                        crate::emit::ev(
+                            "state objects",
+                            "reaches no team's state objects",
+                            "no s3:GetObject, s3:GetObjectVersion, s3:PutObject or s3:DeleteObject on any team's state",
+                        ),
+                        l,
+                    ],
+                );
             }
         }
     }
