@@ -777,6 +777,16 @@ fn token_subjects_and_audiences() {
             Want::Closed,
         ),
         (
+            "the owner alone, a whole customised subject",
+            r#"{"StringEquals":{"token.actions.githubusercontent.com:sub":"repository_owner:acme"}}"#,
+            Want::Open,
+        ),
+        (
+            "one repository id",
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"repository_id:5678:*"}}"#,
+            Want::Closed,
+        ),
+        (
             "owner and a claim every repository can have",
             r#"{"StringEquals":{"token.actions.githubusercontent.com:sub":"repository_owner:acme:environment:prod"}}"#,
             Want::Open,
@@ -791,6 +801,14 @@ fn token_subjects_and_audiences() {
         )
     };
     let any_ci = |i: &str| !i.starts_with("oidc.eks.");
+    // GitHub Enterprise's own issuers read the same subjects as github.com's.
+    for (name, issuer, sub, want) in [
+        ("enterprise issuer, one repository", "token.actions.githubusercontent.com/acme-corp", "repo:acme/infra:ref:refs/heads/main", Want::Closed),
+        ("enterprise issuer, every repository", "token.actions.githubusercontent.com/acme-corp", "repo:acme/*", Want::Open),
+        ("server issuer, one repository", "github.acme.example/_services/token", "repo:acme/infra:*", Want::Closed),
+    ] {
+        expect(name, &tokens(&ci(issuer, sub), any_ci, false), want);
+    }
     let circle = "oidc.circleci.com/org/0c5e1a4e-1111-2222-3333-444455556666";
     let bitbucket = "api.bitbucket.org/2.0/workspaces/acme/pipelines-config/identity/oidc";
     for (name, issuer, sub, want) in [

@@ -4,7 +4,7 @@ use crate::emit::ev;
 use crate::principals::{escalation_context, Subject};
 use crate::{declare_check, Check, CheckContext, Emitter};
 use auditor_model::iam::IamAccount;
-use auditor_model::Evidence;
+use auditor_model::{Evidence, Severity};
 use auditor_policy::{decide, evaluate, Action, Context, Decision, PolicySet, Request};
 
 declare_check! {
@@ -30,7 +30,8 @@ declare_check! {
     ///   `iam:AddUserToGroup` (iam-005 to iam-011, iam-013)
     /// - become someone else: `iam:CreateAccessKey`, `iam:CreateLoginProfile`,
     ///   `iam:UpdateLoginProfile` (iam-002, iam-004, iam-006); `iam:UpdateAssumeRolePolicy`
-    ///   with `sts:AssumeRole` (iam-012); `sts:AssumeRole` on any role (sts-001)
+    ///   (iam-012: a trust that names the caller lets it in without an identity grant);
+    ///   `sts:AssumeRole` on any role (sts-001)
     /// - run code as a more privileged role: `iam:PassRole` with `ec2:RunInstances`
     ///   (ec2-001); with `lambda:CreateFunction` and `lambda:InvokeFunction` or
     ///   `lambda:CreateEventSourceMapping` (lambda-001, lambda-002); with
@@ -43,11 +44,15 @@ declare_check! {
     ///   `lambda:UpdateFunctionCode`, `glue:UpdateDevEndpoint` on existing ones (lambda-003,
     ///   glue-002).
     ///
-    /// Each request is the one an attacker makes: an attach names
-    /// `arn:aws:iam::aws:policy/AdministratorAccess` in `iam:PolicyARN`, and a pass names the
-    /// service in `iam:PassedToService`, so grants fenced by those keys pass. Conditions on
-    /// other keys the caller chooses are taken as met, and said so. Principals that are
-    /// already administrators (IAM-007) are not reported again here.
+    /// Each request is the one an attacker makes: an attach is tried with
+    /// `AdministratorAccess`, `IAMFullAccess`, `PowerUserAccess` and a customer-managed policy
+    /// of the account in `iam:PolicyARN` (the first allowed is named), and a pass names the
+    /// service in `iam:PassedToService`, so grants fenced by those keys pass and a fence
+    /// that leaves one of them open does not. Conditions on other keys the caller chooses are
+    /// taken as met, and said so. A principal with a permissions boundary whose only paths
+    /// are on its own policies fails at medium severity, and the evidence names the boundary
+    /// (what it grants itself stops there). Principals that are already administrators
+    /// (IAM-007) are not reported again here.
     ///
     /// ## Why it matters
     /// A principal that can escalate has, in effect, administrator access: an attacker with
@@ -168,10 +173,12 @@ const PATHS: &[Path] = &[
         "change another user's console password",
         &["iam:UpdateLoginProfile"],
     ),
+    // A trust policy that names the caller's own ARN lets it in without an identity grant
+    // of sts:AssumeRole (same account): the rewrite is the whole path.
     path(
         "iam-012",
-        "rewrite a role's trust and assume it",
-        &["iam:UpdateAssumeRolePolicy", "sts:AssumeRole"],
+        "rewrite a role's trust to name itself, and assume the role",
+        &["iam:UpdateAssumeRolePolicy"],
     ),
     path("sts-001", "assume any role", &["sts:AssumeRole"]),
     pass(
@@ -263,9 +270,17 @@ const PATHS: &[Path] = &[
     ),
 ];
 
-/// The policy an attacker would attach: what `iam:PolicyARN` holds in an attach request.
-fn administrator_policy(partition: &str) -> String {
-    format!("arn:{partition}:iam::aws:policy/AdministratorAccess")
+/// The policies an attacker would attach, what `iam:PolicyARN` holds in an attach
+/// request: AWS's administrator policies, and a customer-managed policy of the account
+/// (one the attacker writes first, or one that exists). A grant fenced to one of them
+/// still lets the others in.
+fn attachable_policies(partition: &str, account: &str) -> [String; 4] {
+    [
+        format!("arn:{partition}:iam::aws:policy/AdministratorAccess"),
+        format!("arn:{partition}:iam::aws:policy/IAMFullAccess"),
+        format!("arn:{partition}:iam::aws:policy/PowerUserAccess"),
+        format!("arn:{partition}:iam::{account}:policy/auditor-probe-policy"),
+    ]
 }
 
 /// A resource that only a broad grant covers, of the kind `action` acts on.
@@ -296,8 +311,8 @@ fn probe_resource(action: &str, partition: &str, account: &str) -> String {
         a if a.starts_with("sagemaker:") => {
             regional("sagemaker", "notebook-instance/auditor-probe")
         }
-        "ecs:RegisterTaskDefinition" => regional("ecs", "task-definition/auditor-probe:1"),
-        a if a.starts_with("ecs:") => regional("ecs", "task/default/*"),
+        // RunTask is authorised on the task definition it runs.
+        a if a.starts_with("ecs:") => regional("ecs", "task-definition/auditor-probe:1"),
         _ => regional("datapipeline", "pipeline/auditor-probe"),
     }
 }
@@ -397,38 +412,52 @@ fn own_paths(iam: &IamAccount, who: &Subject<'_>) -> Vec<OwnPath> {
     out
 }
 
-/// Whether `who` may perform `action` on `resource`: the statements that grant it, and
-/// what was assumed on the way. An attach request names AdministratorAccess; a PassRole
-/// request names the service the role goes to.
+/// Whether `who` may perform `action` on `resource`: the statements that grant it (with the
+/// policy an attach names), and what was assumed on the way. An attach request is tried
+/// with each of [`attachable_policies`] in `iam:PolicyARN`, the first allowed named; a
+/// PassRole request names the service the role goes to.
 fn allowed(
     set: &PolicySet<'_>,
     who: &str,
     context: &Context,
     action: &str,
     resource: &str,
-    partition: &str,
+    (partition, account): (&str, &str),
     passed_to: Option<&str>,
 ) -> Option<(Vec<String>, Vec<String>)> {
     let mut context = context.clone();
-    if action.starts_with("iam:Attach") {
-        context.insert("iam:PolicyARN", administrator_policy(partition).as_str());
-    }
     if let (Some(service), "iam:PassRole") = (passed_to, action) {
         context.insert("iam:PassedToService", service);
     }
-    let action = Action::new(action)?;
-    let req = Request::new(who, &action, resource, &context);
-    if decide(set, &req) != Decision::Allow {
-        return None;
-    }
-    let e = evaluate(set, &req);
-    Some((
-        e.granted_by
+    let act = Action::new(action)?;
+    let attaches: Vec<Option<String>> = if action.starts_with("iam:Attach") {
+        attachable_policies(partition, account)
+            .into_iter()
+            .map(Some)
+            .collect()
+    } else {
+        vec![None]
+    };
+    for policy in attaches {
+        if let Some(arn) = &policy {
+            context.insert("iam:PolicyARN", arn.as_str());
+        }
+        let req = Request::new(who, &act, resource, &context);
+        if decide(set, &req) != Decision::Allow {
+            continue;
+        }
+        let e = evaluate(set, &req);
+        let mut grants: Vec<String> = e
+            .granted_by
             .iter()
             .map(|g| format!("{}.{}", g.policy, g.statement))
-            .collect(),
-        e.assumed.iter().map(super::assumption_note).collect(),
-    ))
+            .collect();
+        if let (Some(arn), Some(last)) = (&policy, grants.last_mut()) {
+            last.push_str(&format!(" (attaching {arn})"));
+        }
+        return Some((grants, e.assumed.iter().map(super::assumption_note).collect()));
+    }
+    None
 }
 
 impl Check for PrivilegeEscalation {
@@ -469,7 +498,7 @@ impl Check for PrivilegeEscalation {
                     &context,
                     o.action,
                     &o.resource,
-                    partition,
+                    (partition, &inv.account_id),
                     None,
                 ) {
                     paths.push(ev(
@@ -481,6 +510,7 @@ impl Check for PrivilegeEscalation {
                     note(a);
                 }
             }
+            let own_found = paths.len();
             for path in PATHS {
                 // Already found on its own resource: the broad grant adds nothing.
                 if let [only] = path.actions {
@@ -498,7 +528,7 @@ impl Check for PrivilegeEscalation {
                         &context,
                         action,
                         &resource,
-                        partition,
+                        (partition, &inv.account_id),
                         path.passed_to,
                     ) {
                         Some((g, a)) => {
@@ -536,12 +566,29 @@ impl Check for PrivilegeEscalation {
                     )],
                 );
             } else {
+                let only_own = paths.len() == own_found;
                 paths.extend(
                     notes
                         .into_iter()
                         .map(|n| ev("identity policies", n, "a condition the principal can meet")),
                 );
-                out.fail(res, paths);
+                // What it writes into its own policies still stops at its boundary.
+                match (&p.boundary, own_found > 0) {
+                    (Some((name, _)), true) => {
+                        paths.push(ev(
+                            "permissions boundary",
+                            name.as_str(),
+                            "caps what it can grant itself: the paths on its own resources \
+                             reach everything the boundary allows, not beyond",
+                        ));
+                        if only_own {
+                            out.fail_at_most(Severity::Medium, res, paths);
+                        } else {
+                            out.fail(res, paths);
+                        }
+                    }
+                    _ => out.fail(res, paths),
+                }
             }
         });
     }

@@ -229,13 +229,18 @@ const OUTSIDER_VALUE: &str = "auditor-outsider";
 /// - CircleCI: the project, `org/O/project/P`.
 /// - Bitbucket: the repository, `{uuid}`.
 /// - Any other provider: the first path segment.
-pub(crate) fn subject_owner<'s>(issuer: &str, sub: &'s str) -> Option<&'s str> {
+pub(crate) fn subject_owner<'s>(issuer: &str, sub: &'s str, stem: bool) -> Option<&'s str> {
     let cut = |s: &'s str, sep: char, n: usize| -> &'s str {
         match s.match_indices(sep).nth(n) {
             Some((i, _)) => &s[..i],
             None => s,
         }
     };
+    // GitHub's issuers: github.com's, an enterprise's own (`.../<slug>`), GitHub
+    // Enterprise Server's (`<host>/_services/token`).
+    let github = issuer.starts_with("token.actions.githubusercontent.com")
+        || issuer.ends_with("/_services/token")
+        || (issuer.starts_with("token.actions.") && issuer.ends_with(".ghe.com"));
     Some(
         if issuer.starts_with("oidc.eks.") || sub.starts_with("system:serviceaccount:") {
             sub
@@ -245,26 +250,25 @@ pub(crate) fn subject_owner<'s>(issuer: &str, sub: &'s str) -> Option<&'s str> {
             cut(sub, '/', 3)
         } else if issuer.contains("bitbucket") {
             cut(sub, ':', 0)
-        } else if sub.starts_with("project_path:") {
+        } else if sub.starts_with("project_path:") || sub.starts_with("repo:") {
             cut(sub, ':', 1)
-        } else if issuer == "token.actions.githubusercontent.com" {
-            if sub.starts_with("repo:") {
-                cut(sub, ':', 1)
-            } else if sub.starts_with("repository_owner:")
-                || sub.starts_with("repository_owner_id:")
-            {
-                // The owner, then the repository's id, or nothing that names one. A stem
-                // that stops inside this part names no more than it spells out.
-                let third = sub.split(':').nth(2);
-                match third {
-                    Some("repository_id") => cut(sub, ':', 3),
-                    None => sub,
-                    Some(t) if "repository_id".starts_with(t) => sub,
-                    Some(_) => return None,
-                }
-            } else {
-                return None;
+        } else if github && sub.starts_with("repository_id:") {
+            cut(sub, ':', 1)
+        } else if github
+            && (sub.starts_with("repository_owner:") || sub.starts_with("repository_owner_id:"))
+        {
+            // The owner, then the repository's id; or nothing that names one. A stem (a
+            // pattern's literal part before its wildcard) that stops inside this part names
+            // no more than it spells out; a whole value that names only the owner
+            // (`repository_owner:acme`, a customised subject) names no repository.
+            match sub.split(':').nth(2) {
+                Some("repository_id") => cut(sub, ':', 3),
+                None if stem => sub,
+                Some(t) if stem && "repository_id".starts_with(t) => sub,
+                _ => return None,
             }
+        } else if github {
+            return None;
         } else {
             cut(sub, '/', 0)
         },
@@ -283,6 +287,7 @@ pub(crate) fn subject_separator(issuer: &str, owner: &str) -> Option<char> {
         || owner.starts_with("project_path:")
         || owner.starts_with("organization:")
         || owner.starts_with("repository_owner")
+        || owner.starts_with("repository_id")
     {
         Some(':')
     } else {

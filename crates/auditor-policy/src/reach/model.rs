@@ -807,11 +807,11 @@ impl<'a> Space<'a> {
             for v in &c.values {
                 // The literal stem of a pattern names its owner when the wildcard comes
                 // after the owner part.
-                let stem = match v.find(['*', '?']) {
-                    Some(i) if like => &v[..i],
-                    _ => v.as_str(),
+                let (stem, cut) = match v.find(['*', '?']) {
+                    Some(i) if like => (&v[..i], true),
+                    _ => (v.as_str(), false),
                 };
-                if let Some(owner) = super::subject_owner(issuer, stem) {
+                if let Some(owner) = super::subject_owner(issuer, stem, cut) {
                     if !owner.is_empty() && !owners.iter().any(|o| o == owner) {
                         owners.push(owner.to_owned());
                     }
