@@ -115,6 +115,14 @@ pub struct LaunchTemplateVersion {
     /// The EC2 key pair installed on instances, when the template names one.
     #[serde(default)]
     pub key_name: Option<String>,
+    /// Who created the version (`CreatedBy`, an ARN): EKS's service-linked role for the
+    /// copies it makes of a managed node group's template.
+    #[serde(default)]
+    pub created_by: Option<String>,
+    /// The service that manages the template (`Operator.Principal` when `Operator.Managed`),
+    /// e.g. EKS Auto Mode: its settings are that service's, not to be edited.
+    #[serde(default)]
+    pub managed_by: Option<String>,
     /// Metadata options; absent when the template leaves them to the defaults.
     #[serde(default)]
     pub metadata_options: Option<MetadataOptions>,

@@ -803,9 +803,24 @@ fn token_subjects_and_audiences() {
     let any_ci = |i: &str| !i.starts_with("oidc.eks.");
     // GitHub Enterprise's own issuers read the same subjects as github.com's.
     for (name, issuer, sub, want) in [
-        ("enterprise issuer, one repository", "token.actions.githubusercontent.com/acme-corp", "repo:acme/infra:ref:refs/heads/main", Want::Closed),
-        ("enterprise issuer, every repository", "token.actions.githubusercontent.com/acme-corp", "repo:acme/*", Want::Open),
-        ("server issuer, one repository", "github.acme.example/_services/token", "repo:acme/infra:*", Want::Closed),
+        (
+            "enterprise issuer, one repository",
+            "token.actions.githubusercontent.com/acme-corp",
+            "repo:acme/infra:ref:refs/heads/main",
+            Want::Closed,
+        ),
+        (
+            "enterprise issuer, every repository",
+            "token.actions.githubusercontent.com/acme-corp",
+            "repo:acme/*",
+            Want::Open,
+        ),
+        (
+            "server issuer, one repository",
+            "github.acme.example/_services/token",
+            "repo:acme/infra:*",
+            Want::Closed,
+        ),
     ] {
         expect(name, &tokens(&ci(issuer, sub), any_ci, false), want);
     }

@@ -202,6 +202,11 @@ pub(crate) fn launch_template_version(
         requested_as: Vec::new(),
         image_id: data.and_then(|d| owned(d.image_id())),
         key_name: data.and_then(|d| owned(d.key_name())),
+        created_by: owned(v.created_by()),
+        managed_by: v
+            .operator()
+            .filter(|o| o.managed() == Some(true))
+            .map(|o| o.principal().unwrap_or("an AWS service").to_owned()),
         metadata_options: data
             .and_then(|d| d.metadata_options())
             .map(|o| m::MetadataOptions {

@@ -3,7 +3,7 @@
 use crate::emit::ev;
 use crate::{declare_check, Check, CheckContext, Emitter};
 use auditor_model::ec2::{LaunchTemplateVersion, MetadataOptions};
-use auditor_model::Evidence;
+use auditor_model::{Evidence, Severity};
 use std::collections::BTreeMap;
 
 declare_check! {
@@ -19,9 +19,15 @@ declare_check! {
     /// version that sets no metadata options fails too: its instances get the AMI's and
     /// the account's defaults, which serve IMDSv1 unless the AMI is marked
     /// `ImdsSupport: v2.0` or the account's metadata defaults require tokens, neither of
-    /// which the template controls. A disabled metadata endpoint passes. One finding per
-    /// template; the evidence names each version judged and why it is judged (default,
+    /// which the template controls. A disabled metadata endpoint passes. A template whose
+    /// only fault is the hop limit (IMDSv2 required) fails at medium severity. One finding
+    /// per template; the evidence names each version judged and why it is judged (default,
     /// latest, or the node groups that pin it).
+    ///
+    /// Templates a service manages are left to it: the copies EKS makes of a managed node
+    /// group's template (created by `AWSServiceRoleForAmazonEKSNodegroup`; EKS-010 judges
+    /// the node group) and templates with a managing operator (EKS Auto Mode). Templates
+    /// the account's settings hide from `Describe` calls are not seen.
     ///
     /// ## Why it matters
     /// IMDSv1 answers any plain GET, so a server-side request forgery in anything running
@@ -92,28 +98,33 @@ fn judge(
         ));
         return;
     }
-    let tokens = md.http_tokens.as_deref().unwrap_or("optional (not set)");
-    if tokens.eq_ignore_ascii_case("required") {
-        pass.push(ev(
+    match md.http_tokens.as_deref() {
+        Some(t) if t.eq_ignore_ascii_case("required") => pass.push(ev(
             format!("{field}.MetadataOptions.HttpTokens"),
-            tokens,
+            t,
             "only IMDSv2 is served",
-        ));
-    } else {
-        fail.push(ev(
+        )),
+        Some(t) => fail.push(ev(format!("{field}.MetadataOptions.HttpTokens"), t, IMDSV1)),
+        None => fail.push(ev(
             format!("{field}.MetadataOptions.HttpTokens"),
-            tokens,
-            "IMDSv1 is served: a plain GET reads the instance role's credentials",
-        ));
+            "(not set)",
+            "left to the AMI's and the account's defaults, which serve IMDSv1 unless the AMI \
+             is marked ImdsSupport v2.0 or the account requires tokens",
+        )),
     }
     if let Some(h) = md.http_put_response_hop_limit.filter(|h| *h > 1) {
         fail.push(ev(
             format!("{field}.MetadataOptions.HttpPutResponseHopLimit"),
             h.to_string(),
-            "metadata responses reach containers in their own network namespace",
+            HOPS,
         ));
     }
 }
+
+/// Why a version that serves IMDSv1 fails.
+const IMDSV1: &str = "IMDSv1 is served: a plain GET reads the instance role's credentials";
+/// Why a hop limit over 1 fails.
+const HOPS: &str = "metadata responses reach containers in their own network namespace";
 
 impl Check for LaunchTemplateAllowsImdsv1 {
     fn run(&self, ctx: &CheckContext<'_>, out: &mut Emitter<'_>) {
@@ -131,14 +142,26 @@ impl Check for LaunchTemplateAllowsImdsv1 {
             };
             // Template id → (name, versions with why each is judged).
             let mut templates: BTreeMap<&str, Template<'_>> = BTreeMap::new();
-            for v in current {
+            // Templates a service manages are its to set: EKS's copies of a managed node
+            // group's template (EKS-010 judges the node group), EKS Auto Mode's.
+            let managed = |v: &LaunchTemplateVersion| {
+                v.managed_by.is_some()
+                    || v.created_by
+                        .as_deref()
+                        .is_some_and(|c| c.contains("AWSServiceRoleForAmazonEKSNodegroup"))
+            };
+            for v in current.iter().filter(|v| !managed(v)) {
                 let t = templates
                     .entry(v.launch_template_id.as_str())
                     .or_insert((v.launch_template_name.as_deref(), Vec::new()));
                 t.1.push((v, v.requested_as.clone()));
             }
             // The versions node groups launch from, by the groups that use them.
+            let mut unread: Option<String> = None;
             if let Ok(eks) = ctx.eks(region) {
+                if let Err(gap) = eks.clusters.get().and(eks.launch_templates.get()) {
+                    unread = Some(gap.to_string());
+                }
                 let groups: Vec<(String, &auditor_model::eks::LaunchTemplateRef)> = eks
                     .clusters
                     .get()
@@ -158,7 +181,13 @@ impl Check for LaunchTemplateAllowsImdsv1 {
                             .collect()
                     })
                     .unwrap_or_default();
-                for v in eks.launch_templates.get().into_iter().flatten() {
+                for v in eks
+                    .launch_templates
+                    .get()
+                    .into_iter()
+                    .flatten()
+                    .filter(|v| !managed(v))
+                {
                     let users: Vec<String> = groups
                         .iter()
                         .filter(|(_, r)| v.answers(r))
@@ -184,6 +213,7 @@ impl Check for LaunchTemplateAllowsImdsv1 {
                 let (mut fail, mut pass) = (Vec::new(), Vec::new());
                 for (v, why) in &versions {
                     let mut why = why.clone();
+                    why.sort();
                     why.dedup();
                     let field = if why.is_empty() {
                         format!("version {}", v.version_number)
@@ -192,8 +222,25 @@ impl Check for LaunchTemplateAllowsImdsv1 {
                     };
                     judge(&field, v.metadata_options.as_ref(), &mut fail, &mut pass);
                 }
+                if let Some(gap) = &unread {
+                    let note = ev(
+                        "node groups",
+                        "not read",
+                        format!("the versions node groups pin were not known: {gap}"),
+                    );
+                    if fail.is_empty() {
+                        pass.push(note);
+                    } else {
+                        fail.push(note);
+                    }
+                }
                 if fail.is_empty() {
                     out.pass(res, pass);
+                } else if fail.iter().all(|e| {
+                    e.field.ends_with("HttpPutResponseHopLimit") || &*e.field == "node groups"
+                }) {
+                    // Only the hop limit: IMDSv2 holds, containers can still reach it.
+                    out.fail_at_most(Severity::Medium, res, fail);
                 } else {
                     out.fail(res, fail);
                 }

@@ -19,7 +19,8 @@ declare_check! {
     /// it fails when the template names a key pair (`KeyName`), at the check's severity
     /// when one of the template's security groups admits TCP 22 from the whole internet
     /// (sources joined as EC2-002 joins them), at medium severity otherwise; the evidence
-    /// names the groups. A `remoteAccess` the API reports beside a launch template is not
+    /// names the groups (the cluster security group when the template names none). A
+    /// `remoteAccess` the API reports beside a launch template is not
     /// used (the emulator invents one). It passes when no key pair is configured; it is
     /// not assessed when the template version could not be read.
     ///
@@ -54,7 +55,8 @@ impl Check for NodegroupSsh {
         super::for_each_nodegroup(ctx, out, |region, data, c, n, out| {
             let res = super::nodegroup_resource(inv, region, c, n);
             if let Some(r) = &n.launch_template {
-                return from_template(ctx, region, data, r, res, out);
+                let cluster_sg = c.vpc_config.cluster_security_group_id.as_deref();
+                return from_template(ctx, (region, data, cluster_sg), r, res, out);
             }
             match n.remote_access.as_ref().and_then(|r| {
                 r.ec2_ssh_key
@@ -99,8 +101,7 @@ impl Check for NodegroupSsh {
 /// the template's security groups admit port 22.
 fn from_template(
     ctx: &CheckContext<'_>,
-    region: &str,
-    data: &EksRegion,
+    (region, data, cluster_sg): (&str, &EksRegion, Option<&str>),
     r: &LaunchTemplateRef,
     res: Resource,
     out: &mut Emitter<'_>,
@@ -140,13 +141,19 @@ fn from_template(
             .map(|gs| (gs, crate::ec2::prefix_lists(e)))
             .map_err(Clone::clone)
     });
+    // A template that names no group leaves the nodes in the cluster security group.
+    let ids: Vec<&str> = if v.security_group_ids.is_empty() {
+        cluster_sg.into_iter().collect()
+    } else {
+        v.security_group_ids.iter().map(String::as_str).collect()
+    };
     let mut open = Vec::new();
     let mut unknown = Vec::new();
     match &groups {
         Err(gap) => unknown.push(gap.message.clone()),
         Ok((gs, lists)) => {
-            for id in &v.security_group_ids {
-                let Some(sg) = gs.iter().find(|g| &g.group_id == id) else {
+            for id in ids.iter().copied() {
+                let Some(sg) = gs.iter().find(|g| g.group_id == id) else {
                     unknown.push(format!("security group {id} was not found"));
                     continue;
                 };
@@ -156,17 +163,17 @@ fn from_template(
                     lists.as_ref().map_err(|g| *g),
                 );
                 if u.admits != (false, false) {
-                    open.push(id.as_str());
+                    open.push(id);
                 } else if !u.unread.is_empty() {
                     unknown.push(format!("{id}: a prefix list's entries were not read"));
                 }
             }
         }
     }
-    let sgs = if v.security_group_ids.is_empty() {
-        "(none: the cluster security group)".to_owned()
-    } else {
-        v.security_group_ids.join(", ")
+    let sgs = match (v.security_group_ids.is_empty(), cluster_sg) {
+        (false, _) => v.security_group_ids.join(", "),
+        (true, Some(c)) => format!("none named: the cluster security group {c}"),
+        (true, None) => "none named, and the cluster security group is not known".to_owned(),
     };
     if open.is_empty() {
         let mut why = format!(
@@ -186,7 +193,7 @@ fn from_template(
                 field,
                 key,
                 format!(
-                    "SSH with this key pair, and the template's security group(s) {} admit port 22 from the whole internet",
+                    "SSH with this key pair, and the nodes' security group(s) {} admit port 22 from the whole internet",
                     open.join(", ")
                 ),
             )],

@@ -455,7 +455,10 @@ fn allowed(
         if let (Some(arn), Some(last)) = (&policy, grants.last_mut()) {
             last.push_str(&format!(" (attaching {arn})"));
         }
-        return Some((grants, e.assumed.iter().map(super::assumption_note).collect()));
+        return Some((
+            grants,
+            e.assumed.iter().map(super::assumption_note).collect(),
+        ));
     }
     None
 }
