@@ -258,7 +258,7 @@ pub const CONTROLS: &[Control] = &[
     Control {
         id: "EC2.25",
         title: "Amazon EC2 launch templates should not assign public IPs to network interfaces",
-        out_of_scope: None,
+        out_of_scope: Some("judged in part: EKS-011 fails node groups whose launch template assigns public IPs, but the templates no node group uses are judged for their metadata options only (EC2-011)"),
     },
     Control {
         id: "EC2.51",

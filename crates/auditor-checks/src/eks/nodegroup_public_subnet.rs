@@ -34,7 +34,7 @@ declare_check! {
         service: Eks,
         severity: High,
         wa: ["SEC05-BP01"],
-        fsbp: ["EC2.15", "EC2.25"],
+        fsbp: ["EC2.15"],
         reads: [
             "eks:DescribeNodegroup",
             "ec2:DescribeSubnets",

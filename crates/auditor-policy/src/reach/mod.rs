@@ -250,9 +250,10 @@ pub(crate) fn subject_owner<'s>(issuer: &str, sub: &'s str, stem: bool) -> Optio
             cut(sub, '/', 3)
         } else if issuer.contains("bitbucket") {
             cut(sub, ':', 0)
-        } else if sub.starts_with("project_path:") || sub.starts_with("repo:") {
-            cut(sub, ':', 1)
-        } else if github && sub.starts_with("repository_id:") {
+        } else if sub.starts_with("project_path:")
+            || sub.starts_with("repo:")
+            || (github && sub.starts_with("repository_id:"))
+        {
             cut(sub, ':', 1)
         } else if github
             && (sub.starts_with("repository_owner:") || sub.starts_with("repository_owner_id:"))
