@@ -744,6 +744,15 @@ def seed_s3(d):
     role("payments-deployer", "payments", [{"Sid": "PaymentsState", "Effect": "Allow", "Action": "s3:*",
                                             "Resource": obj("services/payments/*")}])
     d.planted("S3-008", "", "payments-deployer", "pass", "its own prefix, fenced by the bucket policy's Deny")
+    role("crm-history-reader", "crm", [
+        {"Sid": "CrmState", "Effect": "Allow", "Action": "s3:GetObject", "Resource": obj("services/crm/*")},
+        {"Sid": "EveryPastVersion", "Effect": "Allow", "Action": "s3:GetObjectVersion", "Resource": obj("services/*")}])
+    d.planted("S3-008", "", "crm-history-reader", "fail",
+              "s3:GetObjectVersion on services/*: every past version of fraud-detection's state")
+    role("fraud-lister", "fraud-detection", [
+        {"Sid": "ListStateBucket", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{good}"}])
+    d.planted("S3-008", "", "fraud-lister", "pass",
+              "reads no state; s3:ListBucket shows it which crm and payments states exist (named beside the verdict)")
     role("terraform-pipeline", attach=["arn:aws:iam::aws:policy/AdministratorAccess"])
     d.planted("S3-008", "", "terraform-pipeline", "pass", "the state admin named in localstack/demo.toml")
 

@@ -566,7 +566,7 @@ async fn the_audit_makes_only_read_only_calls_and_one_per_api_page() {
     // moto answers this one with HTTP 500, so each region's call is tried twice.
     expected.insert("ecr:DescribePullThroughCacheRules".to_owned(), regions * 2);
     // IAM is global and read in pages, not per role: one GetAccountAuthorizationDetails
-    // page holds the seed's 29 roles, 2 users and 1 group. AWS managed policies in use are
+    // page holds the seed's 31 roles, 2 users and 1 group. AWS managed policies in use are
     // read once each (AdministratorAccess, ReadOnlyAccess and 4 EKS ones), OIDC providers
     // once each (5).
     // The credential report is requested until IAM says COMPLETE (STARTED, then COMPLETE).
