@@ -321,14 +321,14 @@ fn demo_account_fails_every_planted_misconfiguration_and_passes_every_look_alike
     assert_eq!(
         row("fraud-deployer")["access"],
         serde_json::json!({
-            "crm": {"read": true, "read_versions": false, "write": true, "delete": false},
-            "fraud-detection": {"read": true, "read_versions": false, "write": true, "delete": false}
+            "crm": {"read": true, "write": true, "delete": false},
+            "fraud-detection": {"read": true, "write": true, "delete": false}
         }),
         "payments is fenced by the bucket policy"
     );
     assert_eq!(
         row("crm-deployer")["access"],
-        serde_json::json!({"crm": {"read": true, "read_versions": false, "write": true, "delete": false}})
+        serde_json::json!({"crm": {"read": true, "write": true, "delete": false}})
     );
     assert_eq!(row("payments-deployer")["verdict"], "expected");
     // The scan names where the password is, and nothing prints or stores its value.

@@ -389,6 +389,10 @@ pub fn group_rows(matrices: &mut [StateAccessMatrix]) -> Vec<PrincipalGroup> {
     g.finish()
 }
 
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 /// Read, read past versions, write and delete, as found.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
@@ -397,7 +401,8 @@ pub struct Access {
     /// s3:GetObject.
     pub read: bool,
     /// s3:GetObjectVersion: every past version of a state file, in a versioned bucket.
-    #[serde(default)]
+    /// Written only when true (a large account's matrix has many cells).
+    #[serde(default, skip_serializing_if = "is_false")]
     pub read_versions: bool,
     /// s3:PutObject.
     pub write: bool,

@@ -67,6 +67,27 @@ fn healthy_rules() -> Vec<Rule> {
                 .ebs_encryption_by_default(true)
                 .build()
         }),
+        // Every template's $Latest and $Default: lt-1's differ; lt-2's one version is both,
+        // and is answered twice (as moto does).
+        mock!(Client::describe_launch_template_versions)
+            .match_requests(|r| r.launch_template_id().is_none() && r.launch_template_name().is_none())
+            .then_output(|| {
+                use aws_sdk_ec2::types::LaunchTemplateVersion as V;
+                let v = |id: &str, n: i64, default: bool| {
+                    V::builder()
+                        .launch_template_id(id)
+                        .launch_template_name(format!("{id}-name"))
+                        .version_number(n)
+                        .default_version(default)
+                        .build()
+                };
+                aws_sdk_ec2::operation::describe_launch_template_versions::DescribeLaunchTemplateVersionsOutput::builder()
+                    .launch_template_versions(v("lt-1", 3, false))
+                    .launch_template_versions(v("lt-1", 1, true))
+                    .launch_template_versions(v("lt-2", 1, true))
+                    .launch_template_versions(v("lt-2", 1, true))
+                    .build()
+            }),
     ]
 }
 
@@ -114,6 +135,29 @@ async fn access_denied_on_one_api_is_a_gap_in_that_part_only() {
             && r.route_tables.get().is_ok()
             && r.network_acls.get().is_ok()
             && r.vpc_endpoints.get().is_ok()
+    );
+    // Each template's current versions once, marked with what they answer.
+    let lts: Vec<(String, i64, Vec<String>)> = r
+        .launch_templates
+        .get()
+        .expect("launch templates")
+        .iter()
+        .map(|v| {
+            (
+                v.launch_template_id.clone(),
+                v.version_number,
+                v.requested_as.clone(),
+            )
+        })
+        .collect();
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        lts,
+        vec![
+            ("lt-1".to_string(), 1, s(&["$Default"])),
+            ("lt-1".to_string(), 3, s(&["$Latest"])),
+            ("lt-2".to_string(), 1, s(&["$Default", "$Latest"])),
+        ]
     );
 }
 
