@@ -174,9 +174,21 @@ fn minimum(inv: &Value, called: &BTreeMap<String, u64>) -> BTreeMap<String, u64>
                 add(api, 1);
             }
         }
-        if len(&inv["eks"][r]["launch_templates"]) > 0 {
-            add("ec2:DescribeLaunchTemplateVersions", 1);
-        }
+        // Every template's $Latest and $Default versions, 200 a page; then the templates
+        // node groups launch from, one call each (their versions in use).
+        add(
+            "ec2:DescribeLaunchTemplateVersions",
+            pages(len(&e["launch_templates"]), 200),
+        );
+        let used: std::collections::BTreeSet<&str> = inv["eks"][r]["launch_templates"]
+            .as_array()
+            .map(|vs| {
+                vs.iter()
+                    .filter_map(|v| v["launch_template_id"].as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        add("ec2:DescribeLaunchTemplateVersions", used.len() as u64);
         // Load balancers: listed in pages of 400, then listeners and attributes per load
         // balancer, rules per application HTTP listener, the TLS policies in use once.
         let lbs = inv["elb"][r]["load_balancers"]
