@@ -2,18 +2,25 @@
 
 use crate::emit::ev;
 use crate::{declare_check, Check, CheckContext, Emitter};
-use auditor_policy::{PolicyDocument, StatementView};
+use auditor_policy::{Condition, PolicyDocument, StatementView};
+use std::collections::BTreeSet;
 
 declare_check! {
     /// ## What it checks
     /// Every VPC endpoint that has a policy document (endpoints that are deleted, rejected
     /// or failed, and those without a document, are not judged). It fails when the policy
-    /// has no `Deny` and an `Allow` statement without a condition names every principal
+    /// has no `Deny` that narrows it and an `Allow` statement names every principal
     /// (`"Principal": "*"` or `"AWS": "*"`), every action (`"Action": "*"`, or the
     /// endpoint service's own prefix such as `"s3:*"`) and every resource (`"Resource":
-    /// "*"`): the policy AWS attaches when none is given. It passes when a `Deny`, or each
-    /// `Allow`'s principals, actions, resources or conditions, narrow it (what a condition
-    /// or `Deny` leaves open is not decided further). A policy that is not a JSON policy
+    /// "*"`) with no condition, or only conditions that restrict no one through an
+    /// endpoint (`aws:SecureTransport`, `aws:SourceIp`, `aws:SourceVpc`, `aws:SourceVpce`,
+    /// the time, the region, `aws:CalledVia`...): the policy AWS attaches when none is
+    /// given, or one that only looks narrowed. A `Deny` whose conditions all restrict no
+    /// one (deny without TLS) narrows nothing. It passes when a `Deny`, or each `Allow`'s
+    /// principals, actions, resources or conditions on who asks or whose resource it is
+    /// (`aws:PrincipalOrgID`, `aws:ResourceAccount`, a service's own keys, any key not
+    /// known to be harmless), narrow it; what such a condition leaves open is not decided
+    /// further. A policy that is not a JSON policy
     /// document is not assessed. Interface endpoints of the few services that take no
     /// endpoint policy report AWS's default one and fail with it: suppress those
     /// (`[[suppressions]]`), as no policy can be set on them.
@@ -62,7 +69,38 @@ fn service_label(service_name: &str) -> &str {
         .map_or(service_name, |(_, service)| service)
 }
 
-/// Whether the statement allows everyone every action of the service, unconditionally.
+/// Condition keys that restrict no one through an endpoint: every request a VPC endpoint
+/// carries comes from its own VPC and endpoint, and transport, time, region and the path
+/// through AWS services say nothing of who asks or whose resource it is.
+const RESTRICTS_NO_ONE: &[&str] = &[
+    "aws:securetransport",
+    "aws:sourceip",
+    "aws:vpcsourceip",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:sourcevpcarn",
+    "aws:currenttime",
+    "aws:epochtime",
+    "aws:requestedregion",
+    "aws:calledvia",
+    "aws:calledviafirst",
+    "aws:calledvialast",
+    "aws:viaawsservice",
+    "aws:useragent",
+    "aws:referer",
+    "aws:tokenissuetime",
+    "aws:multifactorauthpresent",
+    "aws:multifactorauthage",
+];
+
+/// Whether a condition restricts no one (see [`RESTRICTS_NO_ONE`]). A key not known to be
+/// harmless is taken to narrow, so that no policy fails on a guess.
+fn restricts_no_one(c: &Condition) -> bool {
+    RESTRICTS_NO_ONE.contains(&c.key.to_ascii_lowercase().as_str())
+}
+
+/// Whether the statement allows everyone every action of the service on every resource,
+/// with no condition that narrows who or what.
 fn full_access(s: &StatementView, prefix: Option<&str>) -> bool {
     let star = |v: &[String]| v.iter().any(|x| x == "*");
     let every_action = star(&s.action)
@@ -73,10 +111,30 @@ fn full_access(s: &StatementView, prefix: Option<&str>) -> bool {
             })
         });
     s.allow
-        && s.conditions.is_empty()
+        && s.conditions.iter().all(restricts_no_one)
         && s.principal.as_ref().is_some_and(|p| p.is_everyone())
         && every_action
         && star(&s.resource)
+}
+
+/// Whether a Deny narrows what the endpoint carries: one without a condition takes some
+/// actions, resources or principals away; one whose conditions all restrict no one (the
+/// usual `aws:SecureTransport` = `false`) refuses a kind of request, not anyone's access.
+fn narrows(s: &StatementView) -> bool {
+    !s.allow && (s.conditions.is_empty() || !s.conditions.iter().all(restricts_no_one))
+}
+
+/// What a full-access statement's conditions are, for the evidence.
+fn conditions_said(s: &StatementView) -> String {
+    if s.conditions.is_empty() {
+        "no condition".into()
+    } else {
+        let keys: BTreeSet<&str> = s.conditions.iter().map(|c| c.key.as_str()).collect();
+        format!(
+            "conditions only on {} (they restrict no one)",
+            keys.into_iter().collect::<Vec<_>>().join(", ")
+        )
+    }
 }
 
 impl Check for VpcEndpointPolicyFullAccess {
@@ -114,7 +172,7 @@ impl Check for VpcEndpointPolicyFullAccess {
                     }
                 };
                 let prefix = action_prefix(&e.service_name);
-                let denies = doc.statements().iter().any(|s| !s.allow);
+                let denies = doc.statements().iter().any(narrows);
                 let open: Vec<_> = doc
                     .statements()
                     .iter()
@@ -123,8 +181,9 @@ impl Check for VpcEndpointPolicyFullAccess {
                         ev(
                             format!("PolicyDocument.{}", s.label()),
                             format!(
-                                "Allow, Principal *, Action {}, Resource *, no condition, no Deny",
-                                s.action.join(", ")
+                                "Allow, Principal *, Action {}, Resource *, {}, no Deny that narrows it",
+                                s.action.join(", "),
+                                conditions_said(s)
                             ),
                             format!(
                                 "any principal of any account can make any request to {} through the endpoint, on anyone's resources",
