@@ -561,7 +561,7 @@ impl Check for PrivilegeEscalation {
                     vec![ev(
                         "identity policies",
                         format!(
-                            "{} known escalation paths tried, {} of them on its own resources",
+                            "{} paths tried ({} on its own resources)",
                             PATHS.len() + own.len(),
                             own.len()
                         ),

@@ -192,9 +192,9 @@ pub(crate) struct BucketAccess {
     /// Principals that could not be decided.
     pub(crate) undecided: Vec<Undecided>,
     /// Who can list the keys under a team's prefix that is not its own (`s3:ListBucket`
-    /// with that `s3:prefix`): which states exist there, not what they hold. Per principal
-    /// (index into [`Analysis::members`]), the teams (indexes into `teams`).
-    listing: Vec<(u32, Vec<u16>)>,
+    /// with that `s3:prefix`): which states exist there, not what they hold. Per listing
+    /// class (index into [`Analysis::list_classes`]), the teams (indexes into `teams`).
+    listing: Vec<(u32, Arc<[u16]>)>,
 }
 
 /// The analysis of every state bucket. What a class of principals reaches is kept once
@@ -207,6 +207,9 @@ pub(crate) struct Analysis {
     members: Vec<Member>,
     /// Each class's decided principals (indexes into `members`, ascending).
     classes: Vec<Vec<u32>>,
+    /// Each listing class's principals (indexes into `members`, ascending): principals
+    /// whose listing is decided once for all of them.
+    list_classes: Vec<Vec<u32>>,
 }
 
 impl Analysis {
@@ -244,8 +247,20 @@ impl Analysis {
         &'a self,
         b: &'a BucketAccess,
     ) -> impl Iterator<Item = (&'a Member, Vec<&'a TeamScope>)> + 'a {
-        b.listing.iter().filter_map(move |(m, teams)| {
-            let who = self.members.get(*m as usize)?;
+        let mut at: Vec<(u32, &Arc<[u16]>)> = b
+            .listing
+            .iter()
+            .flat_map(|(class, teams)| {
+                self.list_classes
+                    .get(*class as usize)
+                    .into_iter()
+                    .flatten()
+                    .map(move |m| (*m, teams))
+            })
+            .collect();
+        at.sort_unstable_by_key(|(m, _)| *m);
+        at.into_iter().filter_map(move |(m, teams)| {
+            let who = self.members.get(m as usize)?;
             Some((
                 who,
                 teams
@@ -858,10 +873,10 @@ fn analyse_with(inv: &Inventory, settings: &Settings, grouping: bool) -> Analysi
             membership: membership(settings, p),
         })
         .collect();
-    let listed = listing(inv, principals, &members, &targets, workers);
-    for (m, per_bucket) in listed.into_iter().enumerate() {
+    let (list_classes, listed) = listing(inv, principals, &members, &targets, (workers, grouping));
+    for (class, per_bucket) in listed.into_iter().enumerate() {
         for (b, teams) in per_bucket {
-            out[b].listing.push((m as u32, teams));
+            out[b].listing.push((class as u32, teams));
         }
     }
     for b in &mut out {
@@ -872,39 +887,101 @@ fn analyse_with(inv: &Inventory, settings: &Settings, grouping: bool) -> Analysi
         buckets: out,
         members,
         classes,
+        list_classes,
     }
 }
 
 /// Whether a statement may allow `s3:ListBucket` on one of the state buckets (`arns`:
 /// their ARNs, lowercase and sorted). Conservative, as [`acts_on_objects`] is.
 fn may_list(s: &StatementView, arns: &Objects) -> bool {
+    s.allow && touches_list(s, arns)
+}
+
+/// Whether a statement, Allow or Deny, may act on `s3:ListBucket` of a state bucket.
+fn touches_list(s: &StatementView, arns: &Objects) -> bool {
     let acts = (s.action.is_empty() && s.not_action.is_empty())
         || !s.not_action.is_empty()
         || s.action.iter().any(|a| {
             let a = a.to_ascii_lowercase();
             filter_matches(&a, "s3:listbucket") || (a.contains('?') && a.starts_with("s3:"))
         });
-    s.allow
-        && acts
-        && (!s.not_resource.is_empty()
-            || s.resource.is_empty()
-            || s.resource.iter().any(|r| arns.may_match(r)))
+    acts && (!s.not_resource.is_empty()
+        || s.resource.is_empty()
+        || s.resource.iter().any(|r| arns.may_match(r)))
 }
 
-/// For every principal, per bucket (index into the inventory's buckets), the teams not
-/// its own whose keys it can list: `s3:ListBucket` on the bucket with `s3:prefix` set to
-/// the team's prefix, decided with its identity policies, its boundary and the bucket
-/// policy. Only principals whose policies (or the bucket's) may allow a listing are
-/// decided; state admins list by right and are not asked.
+/// What makes two principals' listings the same: the statements that may allow
+/// `s3:ListBucket` on a state bucket (by document and position), their boundary, their kind
+/// and their own teams. Only principals whose such statements depend on nothing of theirs
+/// (conditions only on `s3:prefix`, the one key a listing sets, and no policy variable) get
+/// one; the others are decided alone.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ListKey {
+    kind: &'static str,
+    own: Vec<String>,
+    statements: Vec<(usize, usize)>,
+    boundary: Option<usize>,
+}
+
+fn list_key(p: &Principal, own: &[String], arns: &Objects) -> Option<ListKey> {
+    let (identity, boundary) = p.policies.as_ref().ok()?;
+    let same_for_all = |st: &StatementView| {
+        st.conditions.iter().all(|c| {
+            c.key.eq_ignore_ascii_case("s3:prefix") && !c.values.iter().any(|v| v.contains("${"))
+        }) && !st
+            .resource
+            .iter()
+            .chain(&st.not_resource)
+            .any(|r| r.contains("${"))
+    };
+    let mut statements = Vec::new();
+    for r in identity {
+        // Denies too: two principals whose Allows agree but whose Denies differ list
+        // differently.
+        for st in r
+            .doc
+            .statements()
+            .iter()
+            .filter(|st| touches_list(st, arns))
+        {
+            if !same_for_all(st) {
+                return None;
+            }
+            statements.push((Arc::as_ptr(&r.doc) as usize, st.index));
+        }
+    }
+    let boundary = match boundary {
+        Some(b) if !b.doc.statements().iter().all(same_for_all) => return None,
+        Some(b) => Some(Arc::as_ptr(&b.doc) as usize),
+        None => None,
+    };
+    let mut own = own.to_vec();
+    own.sort();
+    Some(ListKey {
+        kind: p.kind,
+        own,
+        statements,
+        boundary,
+    })
+}
+
+/// Per bucket (index into the inventory's buckets), the teams not their own whose keys the
+/// principals of each listing class can list: `s3:ListBucket` on the bucket with
+/// `s3:prefix` set to the team's prefix, decided with the identity policies, the boundary
+/// and the bucket policy. Principals whose listing cannot differ ([`ListKey`]) are decided
+/// once, by the first of them; only classes whose policies (or the bucket's) may allow a
+/// listing are decided; state admins list by right and are not asked. Returns the classes'
+/// members and each class's buckets.
+#[allow(clippy::type_complexity)]
 fn listing(
     inv: &Inventory,
     principals: &[Principal],
     members: &[Member],
     targets: &[(usize, Target)],
-    workers: usize,
-) -> Vec<Vec<(usize, Vec<u16>)>> {
+    (workers, grouping): (usize, bool),
+) -> (Vec<Vec<u32>>, Vec<Vec<(usize, Arc<[u16]>)>>) {
     let Some(action) = Action::new("s3:ListBucket") else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let mut arns: Vec<String> = targets
         .iter()
@@ -921,14 +998,49 @@ fn listing(
                 .is_some_and(|r| r.doc.statements().iter().any(|s| may_list(s, &arns)))
         })
         .collect();
-    let one = |i: usize| -> Vec<(usize, Vec<u16>)> {
+    let any_bucket_lists = bucket_lists.iter().any(|&b| b);
+    // A bucket policy that may tell principals apart turns grouping off, as for objects.
+    let grouping = grouping
+        && !targets.iter().any(|(_, t)| {
+            t.policy
+                .as_ref()
+                .is_some_and(|r| principal_sensitive(&r.doc))
+        });
+    // The principals to decide, by class: admins list by right, principals whose
+    // policies could not be read are reported as such, and principals that no policy may
+    // let list are left out.
+    let mut firsts: HashMap<ListKey, usize> = HashMap::new();
+    let mut class_of: Vec<Option<usize>> = vec![None; principals.len()];
+    for (i, (p, m)) in principals.iter().zip(members).enumerate() {
+        let own: &[String] = match &m.membership {
+            Membership::Admin(_) => continue,
+            Membership::Teams(t, _) => t,
+            Membership::Unknown => &[],
+        };
+        let Ok((identity, _)) = &p.policies else {
+            continue;
+        };
+        let grants = identity
+            .iter()
+            .any(|r| r.doc.statements().iter().any(|s| may_list(s, &arns)));
+        if !grants && !any_bucket_lists {
+            continue;
+        }
+        class_of[i] = Some(match list_key(p, own, &arns).filter(|_| grouping) {
+            Some(k) => *firsts.entry(k).or_insert(i),
+            None => i,
+        });
+    }
+    let todo: Vec<usize> = (0..principals.len())
+        .filter(|&i| class_of[i] == Some(i))
+        .collect();
+    let one = |i: usize| -> Vec<(usize, Arc<[u16]>)> {
         let (Some(p), Some(m)) = (principals.get(i), members.get(i)) else {
             return Vec::new();
         };
         let own: &[String] = match &m.membership {
-            Membership::Admin(_) => return Vec::new(),
             Membership::Teams(t, _) => t,
-            Membership::Unknown => &[],
+            _ => &[],
         };
         let Ok((identity, boundary)) = &p.policies else {
             return Vec::new();
@@ -965,15 +1077,14 @@ fn listing(
                 .filter_map(|(i, _)| u16::try_from(i).ok())
                 .collect();
             if !teams.is_empty() {
-                out.push((*b, teams));
+                out.push((*b, Arc::from(teams)));
             }
         }
         out
     };
-    let all: Vec<usize> = (0..principals.len()).collect();
-    let chunk = all.len().div_ceil(workers.max(1)).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = all
+    let chunk = todo.len().div_ceil(workers.max(1)).max(1);
+    let decided: Vec<Vec<(usize, Arc<[u16]>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = todo
             .chunks(chunk)
             .map(|part| {
                 let one = &one;
@@ -987,7 +1098,27 @@ fn listing(
                 Err(panic) => std::panic::resume_unwind(panic),
             })
             .collect()
-    })
+    });
+    // Each class's members in the account's order; classes that list nothing are dropped.
+    let mut number: Vec<u32> = vec![u32::MAX; principals.len()];
+    for (n, &first) in todo.iter().enumerate() {
+        number[first] = n as u32;
+    }
+    let mut classes: Vec<Vec<u32>> = vec![Vec::new(); todo.len()];
+    for (i, c) in class_of.iter().enumerate() {
+        if let Some(members) = c.and_then(|first| classes.get_mut(number[first] as usize)) {
+            members.push(i as u32);
+        }
+    }
+    let mut kept_classes = Vec::new();
+    let mut kept = Vec::new();
+    for (members, buckets) in classes.into_iter().zip(decided) {
+        if !buckets.is_empty() {
+            kept_classes.push(members);
+            kept.push(buckets);
+        }
+    }
+    (kept_classes, kept)
 }
 
 /// A bucket's analysis before the principals: what it cannot be analysed for, or its
@@ -1259,6 +1390,7 @@ mod tests {
     #[test]
     fn principals_decided_by_their_class_get_their_own_answers() {
         let mut grouped_somewhere = false;
+        let mut grouped_somewhere_listing = false;
         // Every bucket's analysis with its principals spelled out, as S3-008 and the
         // matrices read them.
         let expanded = |a: &Analysis| -> Vec<String> {
@@ -1266,13 +1398,16 @@ mod tests {
                 .iter()
                 .map(|b| {
                     format!(
-                        "{} {:?} {:?} {} {:?} {:?}",
+                        "{} {:?} {:?} {} {:?} {:?} {:?}",
                         b.bucket_index,
                         b.not_assessed,
                         b.teams,
                         b.principals_evaluated,
                         b.undecided,
-                        a.principals(b)
+                        a.principals(b),
+                        a.listing(b)
+                            .map(|(m, t)| (m.arn.clone(), t))
+                            .collect::<Vec<_>>()
                     )
                 })
                 .collect()
@@ -1282,6 +1417,10 @@ mod tests {
             let alone = analyse_with(&inv, &settings, false);
             assert_eq!(expanded(&grouped), expanded(&alone));
             assert!(alone.classes.iter().all(|c| c.len() == 1));
+            assert!(alone.list_classes.iter().all(|c| c.len() == 1));
+            // Someone lists another team's keys in the fixture (crm-lister), and its
+            // listing class has its copies.
+            grouped_somewhere_listing |= grouped.list_classes.iter().any(|c| c.len() > 1);
             // The grown accounts do share: a class decided once serves several principals,
             // and is kept once per bucket.
             grouped_somewhere |= grouped.buckets.iter().any(|b| {
@@ -1291,6 +1430,10 @@ mod tests {
             });
         }
         assert!(grouped_somewhere, "no class of several principals formed");
+        assert!(
+            grouped_somewhere_listing,
+            "no listing class of several principals formed"
+        );
     }
 
     #[test]

@@ -284,15 +284,12 @@ impl Listing {
             .filter_map(|&i| buckets.get(i).map(|b| b.name.as_str()))
             .collect();
         let more = self.buckets.saturating_sub(names.len());
-        let teams: Vec<String> = self
-            .teams
-            .iter()
-            .map(|(t, p)| format!("team {t} ({p})"))
-            .collect();
+        let teams: Vec<&str> = self.teams.iter().map(|(t, _)| t.as_str()).collect();
         Some(crate::emit::ev(
             "s3:ListBucket",
             format!(
-                "can list the state keys of {} in {} state bucket{}: {}{}",
+                "lists the state keys of team{} {} in {} state bucket{}: {}{}",
+                if teams.len() == 1 { "" } else { "s" },
                 teams.join(", "),
                 self.buckets,
                 if self.buckets == 1 { "" } else { "s" },
@@ -303,8 +300,7 @@ impl Listing {
                     String::new()
                 }
             ),
-            "sees which of those teams' states exist (their keys, not their contents); \
-             reported beside the verdict, not in it",
+            "sees which of their states exist, not what they hold (beside the verdict, not in it)",
         ))
     }
 }
