@@ -17,9 +17,9 @@ declare_check! {
     ///
     /// `s3:ListBucket` is decided separately, with `s3:prefix` set to each team's prefix:
     /// a principal that can list another team's keys sees which of its states exist (not
-    /// what they hold). It is named in the principal's evidence, whatever its verdict, and
-    /// does not make it fail; a principal that can only list gets a passing finding that
-    /// says so. Teams own key prefixes: those of `checks.s3.teams`, or else one
+    /// what they hold). Where it cannot also read them, that is named in its evidence,
+    /// whatever its verdict, and does not make it fail; a principal that can only list gets
+    /// a passing finding that says so. Teams own key prefixes: those of `checks.s3.teams`, or else one
     /// per `{team}` in the key layout `checks.s3.team_layout` (`services/{team}/`). Every
     /// role (but service-linked ones) and user is evaluated with the policy engine against
     /// the team's state keys (up to 50 per team): its inline and attached policies (a
@@ -288,7 +288,7 @@ impl Listing {
         Some(crate::emit::ev(
             "s3:ListBucket",
             format!(
-                "lists the state keys of team{} {} in {} state bucket{}: {}{}",
+                "lists the state keys of team{} {}, which it cannot read, in {} state bucket{}: {}{}",
                 if teams.len() == 1 { "" } else { "s" },
                 teams.join(", "),
                 self.buckets,
@@ -335,7 +335,19 @@ impl Check for CrossTeamStateAccess {
                 (m.kind, m.name) = (kind, name.clone());
                 m.undecided.push(format!("bucket {}: {why}", b.name));
             }
-            for (who, teams) in all.listing(a) {
+            let here = all.principals(a);
+            // Listing says something only of the teams whose state it cannot read here.
+            let reads: HashMap<&str, Vec<&String>> = here
+                .iter()
+                .map(|p| (p.arn, p.reach.keys().collect()))
+                .collect();
+            for (who, mut teams) in all.listing(a) {
+                if let Some(read) = reads.get(who.arn.as_str()) {
+                    teams.retain(|t| !read.contains(&&t.team));
+                }
+                if teams.is_empty() {
+                    continue;
+                }
                 if !by_principal.contains_key(&who.arn) {
                     by_principal.insert(who.arn.clone(), Merged::default());
                 }
@@ -346,7 +358,7 @@ impl Check for CrossTeamStateAccess {
                     m.listing.add(a.bucket_index, &teams);
                 }
             }
-            for p in all.principals(a) {
+            for p in here {
                 if !by_principal.contains_key(p.arn) {
                     by_principal.insert(p.arn.to_owned(), Merged::default());
                 }
