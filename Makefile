@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help demo test bench bench-one bench-peer unit lint fmt build emulator conformance-tools browser-tools conformance actions-data checks-md toolchain clean deploy-check man
+.PHONY: help demo test bench bench-one bench-peer unit lint fmt build emulator conformance-tools browser-tools postgres-tools conformance actions-data checks-md toolchain clean deploy-check man
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -11,8 +11,8 @@ help: ## List the targets
 demo: build emulator ## Seed the bundled demo account in moto, audit it, print the table, write reports/demo-report.json and demo-review.html
 	localstack/with-moto.sh demo -- localstack/demo.sh
 
-test: toolchain emulator conformance-tools browser-tools lint ## Every test: lint, unit, fixture, collector, conformance, browser and end-to-end tests against moto, and deploy/ checks
-	localstack/with-moto.sh test -- $(CARGO) test --workspace --locked
+test: toolchain emulator conformance-tools browser-tools postgres-tools lint ## Every test: lint, unit, fixture, collector, conformance, browser and end-to-end tests against moto and a throwaway PostgreSQL, and deploy/ checks
+	localstack/with-moto.sh test -- tests/pg/with-postgres.sh -- $(CARGO) test --workspace --locked
 	deploy/check.sh
 
 man: build ## Write the man page (target/man/auditor.1) and shell completions (target/completions/) from the clap definitions
@@ -39,6 +39,10 @@ browser-tools: ## Install Debian's Chromium and playwright-core (tests/browser) 
 	@command -v npm >/dev/null 2>&1 || { echo "npm is needed for the browser test: install Node.js with npm (Debian: apt-get install -y nodejs npm)" >&2; exit 1; }
 	@if [ ! -d tests/browser/node_modules/playwright-core ] || [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then \
 		npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; fi
+
+postgres-tools: ## Install Debian's PostgreSQL server binaries (initdb, pg_ctl) for the store tests, which start a throwaway server (tests/pg/with-postgres.sh)
+	@{ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || [ -n "$$PG_BIN" ]; } || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } || true
+	@{ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || [ -n "$$PG_BIN" ]; } || { echo "PostgreSQL's initdb and pg_ctl are needed for the store tests: install them (Debian: apt-get install -y postgresql) or set PG_BIN=/path/to/bin" >&2; exit 1; }
 
 CONFORMANCE_CASES ?= 60000
 conformance: conformance-tools ## The policy engine against the reference simulator on many more cases (CONFORMANCE_CASES, three seeds)

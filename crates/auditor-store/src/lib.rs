@@ -18,9 +18,14 @@
 //! - The database file is created readable by its owner only (0600), and tightened to that
 //!   when an existing one is opened for writing.
 //!
+//! [`rounds`] shares an organisation's rounds between daemon replicas through PostgreSQL:
+//! which round is due, and which replica audits which account, by lease.
+//!
 //! Architecture invariant: nothing already stored is lost. Writes are transactions; a
 //! database from a newer auditor is refused, not rewritten.
 #![deny(missing_docs)]
+
+pub mod rounds;
 
 use auditor_model::{AuditResult, Finding, Status};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
