@@ -807,38 +807,10 @@ fn analyse_with(inv: &Inventory, settings: &Settings, grouping: bool) -> Analysi
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8);
-    let chunk = todo.len().div_ceil(workers).max(1);
-    let decided: Vec<Outcome> = std::thread::scope(|scope| {
-        let handles: Vec<_> = todo
-            .chunks(chunk)
-            .map(|part| {
-                let targets = &targets;
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|&i| analyse_principal(inv, &principals[i], targets))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| match h.join() {
-                Ok(v) => v,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
+    let decided: Vec<Outcome> = in_parallel(&todo, workers, |i| {
+        analyse_principal(inv, &principals[i], &targets)
     });
-    // Each class's members, in the account's order; a class is numbered by its first.
-    let mut number: Vec<u32> = vec![u32::MAX; principals.len()];
-    for (n, &first) in todo.iter().enumerate() {
-        number[first] = n as u32;
-    }
-    let mut classes: Vec<Vec<u32>> = vec![Vec::new(); todo.len()];
-    for (i, &first) in class_of.iter().enumerate() {
-        if let Some(members) = classes.get_mut(number[first] as usize) {
-            members.push(i as u32);
-        }
-    }
+    let classes = members_of(&todo, class_of.iter().map(|&first| Some(first)));
     let mut failed: Vec<(u32, String)> = Vec::new();
     for (n, outcome) in decided.into_iter().enumerate() {
         let members = &classes[n];
@@ -889,6 +861,43 @@ fn analyse_with(inv: &Inventory, settings: &Settings, grouping: bool) -> Analysi
         classes,
         list_classes,
     }
+}
+
+/// `f` of each of `todo`, in order, decided on `workers` threads in chunks of consecutive
+/// items (each independent of the others).
+fn in_parallel<T: Send>(todo: &[usize], workers: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let chunk = todo.len().div_ceil(workers.max(1)).max(1);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = todo
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|&i| f(i)).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(v) => v,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
+/// Each class's members in the account's order: `firsts` are the classes' first members
+/// (a class is numbered by its position there), `class_of` each principal's class by its
+/// first member (`None`: in no class).
+fn members_of(firsts: &[usize], class_of: impl Iterator<Item = Option<usize>>) -> Vec<Vec<u32>> {
+    let number: HashMap<usize, usize> = firsts.iter().enumerate().map(|(n, &f)| (f, n)).collect();
+    let mut classes: Vec<Vec<u32>> = vec![Vec::new(); firsts.len()];
+    for (i, first) in class_of.enumerate() {
+        if let Some(members) = first
+            .and_then(|f| number.get(&f))
+            .and_then(|&n| classes.get_mut(n))
+        {
+            members.push(i as u32);
+        }
+    }
+    classes
 }
 
 /// Whether a statement may allow `s3:ListBucket` on one of the state buckets (`arns`:
@@ -1082,34 +1091,9 @@ fn listing(
         }
         out
     };
-    let chunk = todo.len().div_ceil(workers.max(1)).max(1);
-    let decided: Vec<Vec<(usize, Arc<[u16]>)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = todo
-            .chunks(chunk)
-            .map(|part| {
-                let one = &one;
-                scope.spawn(move || part.iter().map(|&i| one(i)).collect::<Vec<_>>())
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| match h.join() {
-                Ok(v) => v,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    });
-    // Each class's members in the account's order; classes that list nothing are dropped.
-    let mut number: Vec<u32> = vec![u32::MAX; principals.len()];
-    for (n, &first) in todo.iter().enumerate() {
-        number[first] = n as u32;
-    }
-    let mut classes: Vec<Vec<u32>> = vec![Vec::new(); todo.len()];
-    for (i, c) in class_of.iter().enumerate() {
-        if let Some(members) = c.and_then(|first| classes.get_mut(number[first] as usize)) {
-            members.push(i as u32);
-        }
-    }
+    let decided = in_parallel(&todo, workers, one);
+    // Classes that list nothing are dropped.
+    let classes = members_of(&todo, class_of.iter().copied());
     let mut kept_classes = Vec::new();
     let mut kept = Vec::new();
     for (members, buckets) in classes.into_iter().zip(decided) {
