@@ -212,22 +212,28 @@ pub(crate) struct Analysis {
     list_classes: Vec<Vec<u32>>,
 }
 
+/// Per-class entries (class index, value) spelled out per member of each class, in the
+/// account's order.
+fn by_member<'a, T>(classes: &'a [Vec<u32>], entries: &'a [(u32, T)]) -> Vec<(u32, &'a T)> {
+    let mut at: Vec<(u32, &T)> = entries
+        .iter()
+        .flat_map(|(class, v)| {
+            classes
+                .get(*class as usize)
+                .into_iter()
+                .flatten()
+                .map(move |m| (*m, v))
+        })
+        .collect();
+    at.sort_unstable_by_key(|(m, _)| *m);
+    at
+}
+
 impl Analysis {
     /// A bucket's principals that reach any team, in the account's order.
     pub(crate) fn principals<'a>(&'a self, b: &'a BucketAccess) -> Vec<PrincipalAccess<'a>> {
-        let mut at: Vec<(u32, &Arc<Reach>)> = b
-            .reached
-            .iter()
-            .flat_map(|(class, reach)| {
-                self.classes
-                    .get(*class as usize)
-                    .into_iter()
-                    .flatten()
-                    .map(move |m| (*m, reach))
-            })
-            .collect();
-        at.sort_unstable_by_key(|(m, _)| *m);
-        at.into_iter()
+        by_member(&self.classes, &b.reached)
+            .into_iter()
             .filter_map(|(m, reach)| {
                 let who = self.members.get(m as usize)?;
                 Some(PrincipalAccess {
@@ -247,28 +253,18 @@ impl Analysis {
         &'a self,
         b: &'a BucketAccess,
     ) -> impl Iterator<Item = (&'a Member, Vec<&'a TeamScope>)> + 'a {
-        let mut at: Vec<(u32, &Arc<[u16]>)> = b
-            .listing
-            .iter()
-            .flat_map(|(class, teams)| {
-                self.list_classes
-                    .get(*class as usize)
-                    .into_iter()
-                    .flatten()
-                    .map(move |m| (*m, teams))
+        by_member(&self.list_classes, &b.listing)
+            .into_iter()
+            .filter_map(move |(m, teams)| {
+                let who = self.members.get(m as usize)?;
+                Some((
+                    who,
+                    teams
+                        .iter()
+                        .filter_map(|t| b.teams.get(*t as usize))
+                        .collect(),
+                ))
             })
-            .collect();
-        at.sort_unstable_by_key(|(m, _)| *m);
-        at.into_iter().filter_map(move |(m, teams)| {
-            let who = self.members.get(m as usize)?;
-            Some((
-                who,
-                teams
-                    .iter()
-                    .filter_map(|t| b.teams.get(*t as usize))
-                    .collect(),
-            ))
-        })
     }
 
     /// The report's matrix of one bucket.
