@@ -23,7 +23,7 @@
 //! The whole protocol here is four statements.
 
 use std::time::Duration;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 /// The tables, created when missing, under an advisory lock (replicas start together).
 const SCHEMA: &str = r#"
@@ -58,8 +58,11 @@ const SCHEMA_LOCK: i64 = 0x0061_7564_6974_6f72;
 #[derive(Debug, thiserror::Error)]
 pub enum RoundsError {
     /// PostgreSQL refused, or the connection failed.
-    #[error("the rounds database: {0}")]
+    #[error("the rounds database: {}", crate::pg::message(.0))]
     Db(#[from] tokio_postgres::Error),
+    /// The database could not be reached, or its URL is wrong.
+    #[error("the rounds database: {0}")]
+    Connect(#[from] crate::pg::ConnectError),
 }
 
 /// A claimed account.
@@ -109,13 +112,10 @@ pub struct Rounds {
 
 impl Rounds {
     /// Connects as `replica` (a name unique among the replicas: host, PID and start) and
-    /// creates the tables when missing. The connection runs on the caller's tokio runtime.
+    /// creates the tables when missing. The connection runs on the caller's tokio runtime, with TLS when the URL asks for it
+    /// ([`crate::pg`]).
     pub async fn connect(url: &str, replica: &str) -> Result<Rounds, RoundsError> {
-        let (mut client, connection) = tokio_postgres::connect(url, NoTls).await?;
-        tokio::spawn(async move {
-            // Its error is the next query's.
-            let _ = connection.await;
-        });
+        let mut client = crate::pg::connect(url).await?;
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
             .await?;

@@ -1,6 +1,9 @@
-//! The store on a real SQLite file: migrations, the issue history across runs (new, still
-//! open, resolved, reopened, and never resolved by a run that could not see it), diffs, and
-//! what a run interrupted by a dead process leaves behind.
+//! The store on a real SQLite file and on a real PostgreSQL server (the one
+//! `tests/pg/with-postgres.sh` starts for `make test`, its URL in `AUDITOR_TEST_POSTGRES`):
+//! migrations, the issue history across runs (new, still open, resolved, reopened, and never
+//! resolved by a run that could not see it), diffs, and what a run interrupted by a dead
+//! process leaves behind. Each test that does not depend on SQLite's file runs on both;
+//! without a PostgreSQL server they fail, saying how to get one.
 
 // Test code: a failed unwrap is a failing test with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -8,7 +11,7 @@
 use auditor_model::{
     fingerprint, AuditResult, Evidence, Finding, Resource, Service, Severity, Status,
 };
-use auditor_store::{Store, StoreError, MIGRATIONS};
+use auditor_store::{Location, Store, StoreError, MIGRATIONS};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
@@ -80,11 +83,107 @@ fn codes(entries: &[auditor_store::DiffEntry]) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn history_across_runs() {
+/// A fresh store: a SQLite file in a temporary directory, or a new database on the test
+/// PostgreSQL server.
+struct Fresh {
+    location: Location,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn test_postgres() -> String {
+    std::env::var("AUDITOR_TEST_POSTGRES").unwrap_or_else(|_| {
+        panic!(
+            "AUDITOR_TEST_POSTGRES is not set: run the tests with `make test`, or wrap them \
+             in tests/pg/with-postgres.sh -- cargo test (it starts a throwaway PostgreSQL \
+             from the machine's initdb and pg_ctl; Debian: apt-get install -y postgresql)"
+        )
+    })
+}
+
+/// Runs `f` with a client of the database at `url`, on a runtime of its own.
+fn with_client<T>(url: &str, f: impl AsyncFnOnce(&tokio_postgres::Client) -> T) -> T {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL at {url}: {e}"));
+        tokio::spawn(conn);
+        f(&client).await
+    })
+}
+
+/// A new, empty database on the test server, as a URL.
+fn fresh_database(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let url = test_postgres();
+    let name = format!(
+        "{prefix}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    );
+    with_client(&url, async |c| {
+        c.batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap()
+    });
+    let (base, _) = url.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
+}
+
+/// One fresh store of each kind.
+fn fresh_stores() -> Vec<Fresh> {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("auditor.db");
-    let mut store = Store::open(&path).unwrap();
+    vec![
+        Fresh {
+            location: Location::File(dir.path().join("auditor.db")),
+            _dir: Some(dir),
+        },
+        Fresh {
+            location: Location::Postgres(fresh_database("store")),
+            _dir: None,
+        },
+    ]
+}
+
+/// Runs `sql` (no parameters) on the store's database directly, as another writer would.
+fn raw(location: &Location, sql: &str) {
+    match location {
+        Location::File(p) => rusqlite_conn(p).execute_batch(sql).unwrap(),
+        Location::Postgres(url) => with_client(url, async |c| c.batch_execute(sql).await.unwrap()),
+    }
+}
+
+/// The text the query `sql` answers, read directly.
+fn raw_text(location: &Location, sql: &str) -> String {
+    match location {
+        Location::File(p) => rusqlite_conn(p).query_row(sql, [], |r| r.get(0)).unwrap(),
+        Location::Postgres(url) => with_client(url, async |c| {
+            c.query_one(sql, &[]).await.unwrap().get::<_, String>(0)
+        }),
+    }
+}
+
+/// Tests run on a SQLite file and on PostgreSQL: `fn name(loc) { ... }`.
+macro_rules! on_both {
+    ($(fn $name:ident($loc:ident) $body:block)*) => {$(
+        #[test]
+        fn $name() {
+            for fresh in fresh_stores() {
+                let $loc: &Location = &fresh.location;
+                eprintln!("on {}", $loc);
+                $body
+            }
+        }
+    )*};
+}
+
+on_both! {
+fn history_across_runs(loc) {
+    let mut store = Store::open_at(loc).unwrap();
     assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
     let checks = ["EC2-001", "EC2-002"];
     let t0 = datetime!(2026-11-20 10:00 UTC);
@@ -173,7 +272,7 @@ fn history_across_runs() {
 
     // Everything survives a reopen, and the stored report is the result as written.
     drop(store);
-    let store = Store::open(&path).unwrap();
+    let store = Store::open_at(loc).unwrap();
     assert_eq!(store.runs(None).unwrap().len(), 4);
     assert_eq!(store.result(run2).unwrap(), r2);
     let row = store.run(run4).unwrap().unwrap();
@@ -182,13 +281,11 @@ fn history_across_runs() {
         (row.status.as_str(), row.fail, row.pass),
         ("complete", 3, 0)
     );
-}
+}}
 
-#[test]
-fn a_run_left_running_is_failed_at_the_next_open_and_nothing_else_changes() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("auditor.db");
-    let mut store = Store::open(&path).unwrap();
+on_both! {
+fn a_run_left_running_is_failed_at_the_next_open_and_nothing_else_changes(loc) {
+    let mut store = Store::open_at(loc).unwrap();
     let t0 = datetime!(2026-11-20 10:00 UTC);
     let r1 = result(
         t0,
@@ -202,11 +299,11 @@ fn a_run_left_running_is_failed_at_the_next_open_and_nothing_else_changes() {
     drop(store); // the process dies here
 
     // A reader leaves it alone (its writer might still be at work)...
-    let reader = Store::open(&path).unwrap();
+    let reader = Store::open_at(loc).unwrap();
     assert_eq!(reader.run(run2).unwrap().unwrap().status, "running");
     drop(reader);
     // ...a writer finds its process gone (this one, which no longer writes it) and fails it.
-    let store = Store::open_for_writing(&path).unwrap();
+    let store = Store::open_at_for_writing(loc).unwrap();
     assert_eq!(store.recovered(), [run2]);
     let row = store.run(run2).unwrap().unwrap();
     assert_eq!(row.status, "failed");
@@ -224,31 +321,28 @@ fn a_run_left_running_is_failed_at_the_next_open_and_nothing_else_changes() {
     assert_eq!(store.result(run1).unwrap(), r1);
     // Opening again recovers nothing more.
     drop(store);
-    assert!(Store::open_for_writing(&path)
+    assert!(Store::open_at_for_writing(loc)
         .unwrap()
         .recovered()
         .is_empty());
-}
+}}
 
-#[test]
-fn a_store_from_a_newer_auditor_is_refused_untouched() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("auditor.db");
-    drop(Store::open(&path).unwrap());
-    {
-        let conn = rusqlite_conn(&path);
-        conn.pragma_update(None, "user_version", 99).unwrap();
-    }
-    let err = Store::open(&path).unwrap_err();
+on_both! {
+fn a_store_from_a_newer_auditor_is_refused_untouched(loc) {
+    drop(Store::open_at(loc).unwrap());
+    let (set, get) = match loc {
+        Location::File(_) => ("PRAGMA user_version = 99", "SELECT CAST(user_version AS TEXT) FROM pragma_user_version"),
+        Location::Postgres(_) => (
+            "UPDATE auditor_schema SET version = 99",
+            "SELECT version::text FROM auditor_schema",
+        ),
+    };
+    raw(loc, set);
+    let err = Store::open_at(loc).unwrap_err();
     assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
     assert!(err.to_string().contains("use a newer auditor"));
-    assert_eq!(
-        rusqlite_conn(&path)
-            .pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))
-            .unwrap(),
-        99
-    );
-}
+    assert_eq!(raw_text(loc, get), "99");
+}}
 
 #[test]
 fn a_file_that_is_not_a_database_is_a_clear_error() {
@@ -268,10 +362,9 @@ fn rusqlite_conn(path: &std::path::Path) -> rusqlite::Connection {
     rusqlite::Connection::open(path).unwrap()
 }
 
-#[test]
-fn an_issue_a_run_could_not_see_stays_open_as_unknown_until_seen_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("auditor.db")).unwrap();
+on_both! {
+fn an_issue_a_run_could_not_see_stays_open_as_unknown_until_seen_again(loc) {
+    let mut store = Store::open_at(loc).unwrap();
     let t0 = datetime!(2026-11-20 10:00 UTC);
     let fail = finding("EC2-002", "sg-a", Status::Fail, "0.0.0.0/0 -> 22");
     let unseen = finding("EC2-002", "sg-a", Status::NotAssessed, "");
@@ -323,47 +416,41 @@ fn an_issue_a_run_could_not_see_stays_open_as_unknown_until_seen_again() {
         (i.state(), i.resolved_run, i.unknown_since_run),
         ("resolved", Some(run5), None)
     );
-}
+}}
 
 /// Rewrites who writes run `id` and when it last said so, as another container would have.
-fn set_writer(path: &std::path::Path, id: i64, owner: &str, pid: i64, beat: OffsetDateTime) {
-    rusqlite_conn(path)
-        .execute(
-            "UPDATE runs SET owner = ?2, owner_pid = ?3, heartbeat_at = ?4 WHERE id = ?1",
-            rusqlite::params![
-                id,
-                owner,
-                pid,
-                beat.format(&time::format_description::well_known::Rfc3339)
-                    .unwrap()
-            ],
-        )
+fn set_writer(location: &Location, id: i64, owner: &str, pid: i64, beat: OffsetDateTime) {
+    let beat = beat
+        .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
+    raw(
+        location,
+        &format!(
+            "UPDATE runs SET owner = '{owner}', owner_pid = {pid}, heartbeat_at = '{beat}' \
+             WHERE id = {id}"
+        ),
+    );
 }
 
-#[test]
-fn a_live_run_of_another_container_is_judged_by_its_lease_not_by_a_pid() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("auditor.db");
-    let mut store = Store::open_for_writing(&path).unwrap();
+on_both! {
+fn a_live_run_of_another_container_is_judged_by_its_lease_not_by_a_pid(loc) {
+    let mut store = Store::open_at_for_writing(loc).unwrap();
     let t0 = datetime!(2026-11-20 10:00 UTC);
     let id = store.begin_run(ACCOUNT, &[], &["ec2".into()], t0).unwrap();
-    let ours: String = rusqlite_conn(&path)
-        .query_row("SELECT owner FROM runs WHERE id = ?1", [id], |r| r.get(0))
-        .unwrap();
+    let ours = raw_text(loc, &format!("SELECT owner FROM runs WHERE id = {id}"));
     drop(store);
     // Another container on the same volume: its PID means nothing here (no such process
     // in this namespace), but it renewed its lease a moment ago.
     let other = "auditor-7f9c/pid:[4026532999]/1/1764583200000000000";
-    set_writer(&path, id, other, 999_999_999, OffsetDateTime::now_utc());
-    let store = Store::open_for_writing(&path).unwrap();
+    set_writer(loc, id, other, 999_999_999, OffsetDateTime::now_utc());
+    let store = Store::open_at_for_writing(loc).unwrap();
     assert!(store.recovered().is_empty());
     assert_eq!(store.run(id).unwrap().unwrap().status, "running");
     drop(store);
     // Its lease lapsed: it is gone, and says so.
     let stale = OffsetDateTime::now_utc() - auditor_store::LEASE - Duration::seconds(1);
-    set_writer(&path, id, other, 999_999_999, stale);
-    let mut store = Store::open_for_writing(&path).unwrap();
+    set_writer(loc, id, other, 999_999_999, stale);
+    let mut store = Store::open_at_for_writing(loc).unwrap();
     assert_eq!(store.recovered(), [id]);
     let row = store.run(id).unwrap().unwrap();
     assert_eq!(row.status, "failed");
@@ -373,39 +460,27 @@ fn a_live_run_of_another_container_is_judged_by_its_lease_not_by_a_pid() {
     assert!(store.finish_run(id, &r).is_err());
     // Ours, taken for dead while it was paused: the finished result is still stored.
     drop(store);
-    rusqlite_conn(&path)
-        .execute(
-            "UPDATE runs SET owner = ?2 WHERE id = ?1",
-            rusqlite::params![id, ours],
-        )
-        .unwrap();
-    let mut store = Store::open(&path).unwrap();
+    raw(
+        loc,
+        &format!("UPDATE runs SET owner = '{ours}' WHERE id = {id}"),
+    );
+    let mut store = Store::open_at(loc).unwrap();
     store.finish_run(id, &r).unwrap();
     assert_eq!(store.run(id).unwrap().unwrap().status, "complete");
-}
+}}
 
-#[test]
-fn a_heartbeat_renews_the_lease_of_a_running_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("auditor.db");
-    let mut store = Store::open_for_writing(&path).unwrap();
+on_both! {
+fn a_heartbeat_renews_the_lease_of_a_running_run(loc) {
+    let mut store = Store::open_at_for_writing(loc).unwrap();
     let id = store
         .begin_run(ACCOUNT, &[], &["ec2".into()], OffsetDateTime::now_utc())
         .unwrap();
-    let beat = || -> String {
-        rusqlite_conn(&path)
-            .query_row("SELECT heartbeat_at FROM runs WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .unwrap()
-    };
-    rusqlite_conn(&path)
-        .execute(
-            "UPDATE runs SET heartbeat_at = '2000-01-01T00:00:00Z' WHERE id = ?1",
-            [id],
-        )
-        .unwrap();
-    let hb = auditor_store::Heartbeat::start(&path, id, std::time::Duration::from_millis(20));
+    let beat = || raw_text(loc, &format!("SELECT heartbeat_at FROM runs WHERE id = {id}"));
+    raw(
+        loc,
+        &format!("UPDATE runs SET heartbeat_at = '2000-01-01T00:00:00Z' WHERE id = {id}"),
+    );
+    let hb = store.heartbeat(id, std::time::Duration::from_millis(20));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while beat().starts_with("2000") {
         assert!(std::time::Instant::now() < deadline, "no heartbeat written");
@@ -413,7 +488,7 @@ fn a_heartbeat_renews_the_lease_of_a_running_run() {
     }
     drop(hb);
     assert!(beat().starts_with("20"), "{}", beat());
-}
+}}
 
 #[cfg(unix)]
 #[test]
@@ -469,10 +544,9 @@ fn a_finished_run_waits_out_a_busy_store_instead_of_being_lost() {
     assert_eq!(store.result(id).unwrap(), r);
 }
 
-#[test]
-fn a_gap_that_cost_a_check_data_keeps_its_issues_unknown_even_where_it_passed() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("auditor.db")).unwrap();
+on_both! {
+fn a_gap_that_cost_a_check_data_keeps_its_issues_unknown_even_where_it_passed(loc) {
+    let mut store = Store::open_at(loc).unwrap();
     let t0 = datetime!(2026-11-20 10:00 UTC);
     let mut global = finding(
         "S3-008",
@@ -528,12 +602,11 @@ fn a_gap_that_cost_a_check_data_keeps_its_issues_unknown_even_where_it_passed() 
     let d = store.diff(1, run2).unwrap();
     assert_eq!(codes(&d.resolved), ["EC2-002 sg-a"]);
     assert_eq!(codes(&d.not_assessed), ["S3-008 deployer"]);
-}
+}}
 
-#[test]
-fn an_issue_outside_a_runs_scope_is_left_as_it_was() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("auditor.db")).unwrap();
+on_both! {
+fn an_issue_outside_a_runs_scope_is_left_as_it_was(loc) {
+    let mut store = Store::open_at(loc).unwrap();
     let t0 = datetime!(2026-11-20 10:00 UTC);
     store_run(
         &mut store,
@@ -552,12 +625,11 @@ fn an_issue_outside_a_runs_scope_is_left_as_it_was() {
     assert_eq!((c.resolved, c.unknown), (0, 0));
     let i = store.issues(Some(ACCOUNT), None, None).unwrap().remove(0);
     assert_eq!((i.state(), i.unknown_since_run), ("open", None));
-}
+}}
 
-#[test]
-fn prune_keeps_the_newest_runs_and_pending_announcements_follow_their_issues() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("auditor.db")).unwrap();
+on_both! {
+fn prune_keeps_the_newest_runs_and_pending_announcements_follow_their_issues(loc) {
+    let mut store = Store::open_at(loc).unwrap();
     let t0 = datetime!(2026-11-20 10:00 UTC);
     let fail = finding("EC2-002", "sg-a", Status::Fail, "0.0.0.0/0 -> 22");
     let (_, c1) = store_run(&mut store, &result(t0, &["EC2-002"], vec![fail.clone()]));
@@ -598,6 +670,80 @@ fn prune_keeps_the_newest_runs_and_pending_announcements_follow_their_issues() {
     );
     let issue = store.issues(Some(ACCOUNT), None, None).unwrap().remove(0);
     assert_eq!(issue.first_seen_run, 1, "history stays whole");
-    Store::probe_writable(&dir.path().join("auditor.db")).unwrap();
-    assert!(Store::probe_writable(&dir.path().join("missing.db")).is_err());
+    Store::probe_writable_at(loc).unwrap();
+    let missing = match loc {
+        Location::File(p) => Location::File(p.with_file_name("missing.db")),
+        Location::Postgres(url) => Location::Postgres(format!("{url}_missing")),
+    };
+    assert!(Store::probe_writable_at(&missing).is_err());
+}}
+
+#[test]
+fn replicas_writing_one_postgres_store_at_once_lose_nothing() {
+    let url = fresh_database("replicas");
+    let location = Location::Postgres(url);
+    drop(Store::open_at_for_writing(&location).unwrap());
+    let t0 = datetime!(2026-11-20 10:00 UTC);
+    // Three replicas, each storing runs of its own accounts at the same time. (They are
+    // opened first: in one process they share a PID, which a replica opening later would
+    // take for an earlier process's, reused.)
+    let stores: Vec<Store> = (0..3)
+        .map(|_| Store::open_at_for_writing(&location).unwrap())
+        .collect();
+    let ids: Vec<Vec<i64>> = std::thread::scope(|s| {
+        let handles: Vec<_> = stores
+            .into_iter()
+            .enumerate()
+            .map(|(replica, mut store)| {
+                s.spawn(move || {
+                    (0..5)
+                        .map(|i| {
+                            let mut r = result(
+                                t0,
+                                &["EC2-002"],
+                                vec![finding("EC2-002", "sg-a", Status::Fail, "x")],
+                            );
+                            r.account_id = format!("{:012}", replica * 100 + i);
+                            store_run(&mut store, &r).0
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let store = Store::open_at(&location).unwrap();
+    let mut all: Vec<i64> = ids.into_iter().flatten().collect();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), 15, "every run its own id");
+    let runs = store.runs(None).unwrap();
+    assert_eq!(runs.len(), 15);
+    assert!(runs.iter().all(|r| r.status == "complete"));
+    assert_eq!(store.issues(None, Some("open"), None).unwrap().len(), 15);
+}
+
+#[test]
+fn a_postgres_store_never_shows_its_password() {
+    let url = fresh_database("secret");
+    // The test server trusts every login, so a password is accepted and ignored.
+    let with_password = url.replacen("://auditor@", "://auditor:s3cret-pw@", 1);
+    assert_ne!(with_password, url, "the test URL names its user");
+    let location = Location::Postgres(with_password.clone());
+    let mut store = Store::open_at_for_writing(&location).unwrap();
+    assert!(!store.location().to_string().contains("s3cret-pw"));
+    let err = store.result(42).unwrap_err().to_string();
+    assert!(err.contains("auditor:***@"), "{err}");
+    assert!(!err.contains("s3cret-pw"), "{err}");
+    store
+        .begin_run(ACCOUNT, &[], &["ec2".into()], OffsetDateTime::now_utc())
+        .unwrap();
+    // A server that is not there: the error names it, without the password.
+    let gone = Location::Postgres("postgres://auditor:s3cret-pw@127.0.0.1:1/auditor".into());
+    let err = Store::open_at(&gone).unwrap_err().to_string();
+    assert!(
+        err.contains("postgres://auditor:***@127.0.0.1:1/auditor"),
+        "{err}"
+    );
+    assert!(!err.contains("s3cret-pw"), "{err}");
 }
