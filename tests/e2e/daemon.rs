@@ -14,7 +14,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// A plain HTTP/1.1 GET with the bearer token, if any: (status, body).
-fn get(addr: &str, path: &str, token: Option<&str>) -> (u16, String) {
+pub(crate) fn get(addr: &str, path: &str, token: Option<&str>) -> (u16, String) {
     let auth = token
         .map(|t| format!("Authorization: Bearer {t}"))
         .unwrap_or_else(|| "X-No-Token: 1".to_owned());
@@ -43,7 +43,7 @@ fn get_with(addr: &str, path: &str, header: &str) -> (u16, String, String) {
 }
 
 /// Starts the daemon; returns it and the address it listens on (from its first line).
-fn start(
+pub(crate) fn start(
     config: &Path,
     envs: &[(&'static str, String)],
 ) -> (Child, String, mpsc::Receiver<String>) {
@@ -86,7 +86,7 @@ fn start(
     (child, addr, rx)
 }
 
-fn wait_for(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
+pub(crate) fn wait_for(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(secs);
     while !done() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -106,7 +106,7 @@ fn complete_runs(addr: &str, token: Option<&str>) -> usize {
         .unwrap_or(0)
 }
 
-fn signal(child: &Child, sig: &str) {
+pub(crate) fn signal(child: &Child, sig: &str) {
     let ok = std::process::Command::new("kill")
         .args([sig, &child.id().to_string()])
         .status()

@@ -15,6 +15,7 @@ mod faults;
 mod formats;
 mod notify;
 mod org;
+mod replicas;
 mod store;
 
 use std::path::Path;

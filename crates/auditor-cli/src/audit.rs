@@ -108,10 +108,11 @@ pub(crate) struct AuditArgs {
     /// Audit a saved inventory instead of calling AWS.
     #[arg(long, conflicts_with_all = ["profile", "endpoint_url", "role_name", "regions"])]
     from_inventory: Option<PathBuf>,
-    /// Record the run in this findings store (SQLite; created if missing): its findings and
-    /// each failing finding's history. See `auditor runs`, `report` and `diff`.
-    #[arg(long, env = "AUDITOR_STORE")]
-    store: Option<PathBuf>,
+    /// Record the run in this findings store (a SQLite file, created if missing, or a
+    /// `postgres://` URL): its findings and each failing finding's history. See `auditor
+    /// runs`, `report` and `diff`.
+    #[arg(long, env = "AUDITOR_STORE", value_parser = crate::stored::parse_store)]
+    store: Option<auditor_store::Location>,
 }
 
 /// The configuration file with the flags laid over it, validated once: the services

@@ -33,11 +33,19 @@ pub(crate) async fn run(cfg: Config, max_rounds: Option<u32>) -> Result<u8, Fail
         current: Mutex::new(None),
         deadline: cfg.deadline,
         reports_dir: d.reports_dir.clone(),
-        store_path: d.store.clone(),
+        store_at: d.store.clone(),
         scheduler_tick: Mutex::new(Instant::now()),
+        rounds: Mutex::new(None),
     });
+    let replica_of = match &d.store {
+        auditor_store::Location::Postgres(url) => Some(url.clone()),
+        auditor_store::Location::File(_) => None,
+    };
     // What the store knows of earlier runs: /metrics and /readyz are right from the start.
-    crate::state::restore(&mut lock(&shared.metrics), &lock(&shared.store));
+    // A replica's metrics are its own (the store holds every replica's runs).
+    if replica_of.is_none() {
+        crate::state::restore(&mut lock(&shared.metrics), &lock(&shared.store));
+    }
     let listener = tokio::net::TcpListener::bind(d.listen)
         .await
         .map_err(|e| Failure {
@@ -45,8 +53,10 @@ pub(crate) async fn run(cfg: Config, max_rounds: Option<u32>) -> Result<u8, Fail
             message: format!("cannot listen on {}: {e}", d.listen),
         })?;
     let addr = listener.local_addr().unwrap_or(d.listen);
-    restore_reports(&shared, &d.reports_dir);
-    tracing::info!(target: "auditor::daemon", listen = %addr, accounts = ?d.accounts, schedule = %d.schedule, store = %d.store.display(), "daemon started");
+    if replica_of.is_none() {
+        restore_reports(&shared, &d.reports_dir);
+    }
+    tracing::info!(target: "auditor::daemon", listen = %addr, accounts = ?d.accounts, schedule = %d.schedule, store = %d.store, "daemon started");
     if !crate::fail::json_logs() {
         eprintln!(
             "auditor: daemon listening on http://{addr}; auditing {} {}",
@@ -61,6 +71,13 @@ pub(crate) async fn run(cfg: Config, max_rounds: Option<u32>) -> Result<u8, Fail
 
     let mut stop = stop_rx.clone();
     let mut round = 0u32;
+    if let Some(url) = &replica_of {
+        let outcome = crate::replicas::run(&cfg, &d, url, &shared, stop_rx.clone()).await;
+        let _ = stop_tx.send(true);
+        let _ = server.await;
+        tracing::info!(target: "auditor::daemon", "daemon stopped");
+        return outcome.map(|()| 0);
+    }
     'rounds: loop {
         let wait = next_wait(&d.schedule, round == 0) + jitter(d.jitter);
         // Waits in steps, each one a sign of life for /readyz.
@@ -142,7 +159,7 @@ async fn signals(stop: watch::Sender<bool>) {
 
 /// How long until the next round: an interval starts with a round at once; cron waits for
 /// its next occurrence (UTC).
-fn next_wait(schedule: &Schedule, first: bool) -> Duration {
+pub(crate) fn next_wait(schedule: &Schedule, first: bool) -> Duration {
     match schedule {
         Schedule::Every(_) if first => Duration::ZERO,
         Schedule::Every(i) => *i,
@@ -171,7 +188,7 @@ fn jitter(max: Duration) -> Duration {
 /// This round's accounts, each with the reason it cannot be audited (suspended) if any.
 /// With `accounts = "org"` the organisation is listed anew each round; when that fails the
 /// round audits nothing, says why, and the schedule goes on.
-async fn round_accounts(
+pub(crate) async fn round_accounts(
     cfg: &Config,
     d: &DaemonConfig,
     shared: &Shared,
@@ -204,7 +221,7 @@ async fn round_accounts(
 }
 
 /// An account of the organisation that cannot be audited: a failed run with the reason.
-fn not_assessed(cfg: &Config, shared: &Shared, account: &str, why: &str) {
+pub(crate) fn not_assessed(cfg: &Config, shared: &Shared, account: &str, why: &str) {
     let services: Vec<String> = cfg
         .services
         .clone()
@@ -235,8 +252,13 @@ fn not_assessed(cfg: &Config, shared: &Shared, account: &str, why: &str) {
 }
 
 /// One account's audit: recorded, stored, reported. Never panics the daemon: a failure is
-/// a failed run.
-async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Arc<Shared>) {
+/// a failed run. The run's id (when it was recorded) and whether it completed.
+pub(crate) async fn audit_account(
+    cfg: Config,
+    d: DaemonConfig,
+    account: String,
+    shared: Arc<Shared>,
+) -> (Option<i64>, bool) {
     let started = Instant::now();
     let started_at = time::OffsetDateTime::now_utc();
     let services: Vec<auditor_model::Service> = cfg
@@ -256,7 +278,7 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
         Err(f) => {
             tracing::error!(target: "auditor::daemon", account, error = %f.message, "cannot record the run");
             count(&shared, &account, "failed");
-            return;
+            return (None, false);
         }
     };
     let id = recorded.id.unwrap_or_default();
@@ -306,7 +328,7 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
                 )
                 .await;
             }
-            return;
+            return (recorded.id, false);
         }
     };
     // The report is written first: a store that cannot take the run (busy past its
@@ -344,7 +366,7 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
                 &format!("cannot store the run: {}{kept}", e.message),
             );
             tracing::error!(target: "auditor::daemon", run = id, account, error = %e.message, report = %file.display(), "cannot store the run");
-            return;
+            return (recorded.id, false);
         }
     };
     if let Some(keep) = d.keep_reports {
@@ -404,6 +426,7 @@ async fn audit_account(cfg: Config, d: DaemonConfig, account: String, shared: Ar
             file.display()
         );
     }
+    (recorded.id, true)
 }
 
 /// Writes again, from the store, the report of each account's latest complete run when its

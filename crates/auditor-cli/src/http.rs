@@ -91,6 +91,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/api/runs", get(runs))
         .route("/api/runs/{id}", get(run))
         .route("/api/findings", get(findings))
+        .route("/api/rounds", get(rounds))
         .layer(middleware::from_fn_with_state(shared.clone(), auth))
         // Probes need no token: they reveal no finding.
         .route("/healthz", get(|| async { "ok\n" }))
@@ -232,8 +233,8 @@ async fn readyz(State(s): State<Arc<Shared>>, headers: axum::http::HeaderMap) ->
     } else {
         Ok(())
     };
-    let path = s.store_path.clone();
-    let store = tokio::task::spawn_blocking(move || auditor_store::Store::probe_writable(&path))
+    let at = s.store_at.clone();
+    let store = tokio::task::spawn_blocking(move || auditor_store::Store::probe_writable_at(&at))
         .await
         .map_err(|e| e.to_string())
         .and_then(|r| r.map_err(|e| e.to_string()));
@@ -260,6 +261,42 @@ async fn readyz(State(s): State<Arc<Shared>>, headers: axum::http::HeaderMap) ->
         "running": running,
     });
     (code, Json(body)).into_response()
+}
+
+/// `/api/rounds`: the newest rounds (10) and where each stands, and the newest round's
+/// accounts with their state and holder. Any replica answers for all: it is read from the
+/// shared database. 404 when the store is not PostgreSQL (there are no rounds).
+async fn rounds(State(s): State<Arc<Shared>>) -> Response {
+    let Some(r) = lock(&s.rounds).clone() else {
+        return (
+            StatusCode::NOT_FOUND,
+            "no rounds: the daemon's store is not PostgreSQL (daemon.store = \"postgres://...\")\n",
+        )
+            .into_response();
+    };
+    let recent = match r.recent(10).await {
+        Ok(v) => v,
+        Err(e) => return internal(e),
+    };
+    let accounts = match recent.first() {
+        Some(p) => match r.accounts(p.round).await {
+            Ok(a) => a,
+            Err(e) => return internal(e),
+        },
+        None => Vec::new(),
+    };
+    let accounts: Vec<serde_json::Value> = accounts
+        .into_iter()
+        .map(|(account, state, holder)| {
+            serde_json::json!({"account": account, "state": state, "holder": holder})
+        })
+        .collect();
+    Json(serde_json::json!({
+        "replica": r.replica(),
+        "rounds": recent,
+        "latest_accounts": accounts,
+    }))
+    .into_response()
 }
 
 async fn runs(State(s): State<Arc<Shared>>) -> Response {
@@ -684,6 +721,19 @@ async fn metrics(State(s): State<Arc<Shared>>) -> Response {
         "auditor_org_listing_failures_total {}",
         m.org_listing_failures
     );
+    if let Some(r) = &m.replica {
+        let replica = label(&r.name);
+        for (name, kind, help, v) in [
+            ("auditor_replica_leases_held", "gauge", "Accounts this replica holds a lease on right now.", r.leases_held),
+            ("auditor_replica_accounts_audited_total", "counter", "Accounts of a round this replica audited to the end (complete or failed).", r.accounts_audited),
+            ("auditor_replica_lease_takeovers_total", "counter", "Accounts this replica took over from a replica that stopped renewing its lease.", r.takeovers),
+            ("auditor_replica_leases_lost_total", "counter", "Accounts taken from this replica while it audited them (it was paused past its lease); their runs are aborted.", r.leases_lost),
+            ("auditor_replica_rounds_opened_total", "counter", "Rounds this replica opened (the schedule is decided by one replica each time).", r.rounds_opened),
+        ] {
+            family_into(&mut out, name, kind, help);
+            let _ = writeln!(out, "{name}{{replica=\"{replica}\"}} {v}");
+        }
+    }
     family_into(
         &mut out,
         "auditor_coverage_gaps",

@@ -26,6 +26,7 @@ mod org;
 mod output;
 mod policy;
 mod progress;
+mod replicas;
 mod run;
 mod state;
 mod stored;
@@ -118,6 +119,18 @@ enum Cmd {
         #[arg(long, hide = true)]
         max_rounds: Option<u32>,
     },
+    /// The daemon replicas' rounds in a PostgreSQL store, newest first: how many accounts
+    /// of each are pending, held, complete and failed, and the newest round's accounts.
+    Rounds {
+        #[command(flatten)]
+        store: StoreArg,
+        /// How many rounds.
+        #[arg(long, default_value_t = 10)]
+        last: i64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// List the runs recorded in a findings store, newest first.
     Runs {
         #[command(flatten)]
@@ -197,9 +210,10 @@ enum ChecksFormat {
 
 #[derive(Args)]
 struct StoreArg {
-    /// The findings store (SQLite) that `audit --store` writes.
-    #[arg(long, env = "AUDITOR_STORE")]
-    store: PathBuf,
+    /// The findings store that `audit --store` writes: a SQLite file, or a
+    /// `postgres://` URL (better from the environment: it may hold a password).
+    #[arg(long, env = "AUDITOR_STORE", value_parser = stored::parse_store)]
+    store: auditor_store::Location,
 }
 
 fn main() -> ExitCode {
@@ -264,12 +278,21 @@ fn main() -> ExitCode {
             format: Format::Csv | Format::Sarif | Format::Asff | Format::Ocsf | Format::Html,
             ..
         }
+        | Cmd::Rounds {
+            format: Format::Csv | Format::Sarif | Format::Asff | Format::Ocsf | Format::Html,
+            ..
+        }
         | Cmd::Diff {
             format: Format::Csv | Format::Sarif | Format::Asff | Format::Ocsf | Format::Html,
             ..
         } => Err(usage(
-            "--format csv, sarif, asff, ocsf and html are for findings: `audit` and `report` (runs and diff: table or json)",
+            "--format csv, sarif, asff, ocsf and html are for findings: `audit` and `report` (runs, rounds and diff: table or json)",
         )),
+        Cmd::Rounds {
+            store,
+            last,
+            format,
+        } => replicas::rounds_command(&store.store, last, format == Format::Json),
         Cmd::Runs {
             store,
             account,

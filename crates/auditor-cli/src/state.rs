@@ -21,11 +21,13 @@ pub(crate) struct Shared {
     pub(crate) deadline: Option<std::time::Duration>,
     /// Where the daemon writes run reports (`daemon.reports_dir`), served from there.
     pub(crate) reports_dir: std::path::PathBuf,
-    /// The store's file, for `/readyz`'s write probe.
-    pub(crate) store_path: std::path::PathBuf,
+    /// Where the store is, for `/readyz`'s write probe.
+    pub(crate) store_at: auditor_store::Location,
     /// When the scheduler last showed it is alive (it wakes at least every
     /// [`SCHEDULER_TICK`], and before each account's run).
     pub(crate) scheduler_tick: Mutex<Instant>,
+    /// With a PostgreSQL store: the shared rounds, for `/api/rounds`.
+    pub(crate) rounds: Mutex<Option<std::sync::Arc<auditor_store::rounds::Rounds>>>,
 }
 
 /// How often the scheduler wakes while it waits for the next round.
@@ -59,6 +61,8 @@ pub(crate) struct Metrics {
     pub(crate) api: BTreeMap<String, BTreeMap<String, auditor_aws::counting::Counts>>,
     /// Rounds whose organisation listing failed (`accounts = "org"`).
     pub(crate) org_listing_failures: u64,
+    /// With a PostgreSQL store: this replica's leases, audits and takeovers.
+    pub(crate) replica: Option<crate::replicas::ReplicaMetrics>,
 }
 
 pub(crate) fn count(shared: &Shared, account: &str, status: &str) {

@@ -4,8 +4,7 @@
 
 use crate::fail::Failure;
 use auditor_model::AuditResult;
-use auditor_store::{DiffEntry, RunChanges, Store, StoreError};
-use std::path::Path;
+use auditor_store::{DiffEntry, Location, RunChanges, Store, StoreError};
 use std::sync::Mutex;
 use tabled::builder::Builder;
 
@@ -19,19 +18,27 @@ fn failure(e: StoreError) -> Failure {
     }
 }
 
+/// `--store`: a `postgres://` URL, or else a SQLite file. Never refused here: a URL that
+/// is wrong is reported when the store is opened, without its password (clap would repeat
+/// the value whole).
+pub(crate) fn parse_store(s: &str) -> Result<Location, std::convert::Infallible> {
+    Ok(Location::parse(s))
+}
+
 /// Opens the store to record a run, creating its directory and file when missing.
-pub(crate) fn open(path: &Path) -> Result<Store, Failure> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| Failure {
-            code: 4,
-            message: format!("cannot create {} for the store: {e}", dir.display()),
-        })?;
+pub(crate) fn open(at: &Location) -> Result<Store, Failure> {
+    if let Location::File(path) = at {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Failure {
+                code: 4,
+                message: format!("cannot create {} for the store: {e}", dir.display()),
+            })?;
+        }
     }
-    let store = Store::open_for_writing(path).map_err(failure)?;
+    let store = Store::open_at_for_writing(at).map_err(failure)?;
     for id in store.recovered() {
         crate::fail::warn(&format!(
-            "run {id} in {} was interrupted before it was stored; it is marked failed",
-            path.display()
+            "run {id} in {at} was interrupted before it was stored; it is marked failed"
         ));
     }
     Ok(store)
@@ -79,8 +86,7 @@ impl<'s> Recorded<'s> {
                 let id = s
                     .begin_run(account, regions, services, started_at)
                     .map_err(failure)?;
-                let hb =
-                    auditor_store::Heartbeat::start(s.path(), id, auditor_store::HEARTBEAT_EVERY);
+                let hb = s.heartbeat(id, auditor_store::HEARTBEAT_EVERY);
                 (Some(id), Some(hb))
             }
             None => (None, None),
@@ -118,7 +124,7 @@ impl<'s> Recorded<'s> {
         if let (Some(c), Some(st), Some(id)) = (&changes, self.store, self.id) {
             crate::fail::say(&format!(
                 "run {id} stored in {}: {} new, {} still open, {} resolved, {} reopened, {} not seen (kept open, unknown)",
-                lock(st).path().display(),
+                lock(st).location(),
                 c.new,
                 c.still_open,
                 c.resolved,
@@ -130,22 +136,24 @@ impl<'s> Recorded<'s> {
     }
 }
 
-fn existing(path: &Path) -> Result<Store, Failure> {
-    if !path.exists() {
-        return Err(Failure {
-            code: 2,
-            message: format!(
-                "no findings store at {} (create one with `auditor audit --store {}`)",
-                path.display(),
-                path.display()
-            ),
-        });
+fn existing(at: &Location) -> Result<Store, Failure> {
+    if let Location::File(path) = at {
+        if !path.exists() {
+            return Err(Failure {
+                code: 2,
+                message: format!(
+                    "no findings store at {} (create one with `auditor audit --store {}`)",
+                    path.display(),
+                    path.display()
+                ),
+            });
+        }
     }
-    Store::open(path).map_err(failure)
+    Store::open_at(at).map_err(failure)
 }
 
 /// `auditor runs`.
-pub(crate) fn runs(path: &Path, account: Option<&str>, json: bool) -> Result<u8, Failure> {
+pub(crate) fn runs(path: &Location, account: Option<&str>, json: bool) -> Result<u8, Failure> {
     let store = existing(path)?;
     let runs = store.runs(account).map_err(failure)?;
     if json {
@@ -156,7 +164,7 @@ pub(crate) fn runs(path: &Path, account: Option<&str>, json: bool) -> Result<u8,
         return Ok(0);
     }
     if runs.is_empty() {
-        println!("No runs recorded in {}.", path.display());
+        println!("No runs recorded in {}.", path);
         return Ok(0);
     }
     let mut b = Builder::default();
@@ -182,7 +190,7 @@ pub(crate) fn runs(path: &Path, account: Option<&str>, json: bool) -> Result<u8,
 
 /// `auditor report --run ID`.
 pub(crate) fn report(
-    path: &Path,
+    path: &Location,
     run: i64,
     format: crate::audit::Format,
     table: auditor_report::table::TableOptions,
@@ -242,7 +250,7 @@ pub(crate) fn report(
 
 /// `auditor diff`.
 pub(crate) fn diff(
-    path: &Path,
+    path: &Location,
     from: Option<i64>,
     to: Option<i64>,
     json: bool,
@@ -257,7 +265,7 @@ pub(crate) fn diff(
             .1
             .ok_or_else(|| Failure {
                 code: 2,
-                message: format!("no complete run in {}", path.display()),
+                message: format!("no complete run in {}", path),
             })?,
     };
     let from = match from {
@@ -269,7 +277,7 @@ pub(crate) fn diff(
                 .map(|r| r.account)
                 .ok_or_else(|| Failure {
                     code: 2,
-                    message: format!("no run {to} in {}", path.display()),
+                    message: format!("no run {to} in {}", path),
                 })?;
             store
                 .previous_complete(&account, Some(to))

@@ -588,6 +588,14 @@ impl Store {
         Ok(())
     }
 
+    /// Marks as `failed` the runs left `running` by writers that are gone (as a writer does
+    /// when it opens the store); their ids. Daemon replicas sharing a database call it as
+    /// they go: a replica that died mid-run leaves its run to the others.
+    pub fn recover_interrupted(&mut self) -> Result<Vec<i64>, StoreError> {
+        self.recover()?;
+        Ok(self.recovered.clone())
+    }
+
     /// Records the start of a run; returns its id.
     pub fn begin_run(
         &mut self,

@@ -132,6 +132,55 @@ impl Rounds {
         &self.replica
     }
 
+    /// Whether a round is due (or none was ever opened): a read, to spare listing the
+    /// accounts when none is. [`Rounds::open_due_round`] decides.
+    pub async fn is_due(&self) -> Result<bool, RoundsError> {
+        let row = self
+            .client
+            .query_opt(
+                "SELECT next_due <= now() FROM auditor_schedule WHERE id = 1",
+                &[],
+            )
+            .await?;
+        Ok(row.is_none_or(|r| r.get::<_, bool>(0)))
+    }
+
+    /// Gives back a claimed account that this replica will not audit (it is stopping): pending
+    /// again, for another replica to claim at once rather than after its lease.
+    pub async fn release(&self, c: &Claim) -> Result<bool, RoundsError> {
+        let n = self
+            .client
+            .execute(
+                "UPDATE auditor_round_accounts \
+                 SET state = 'pending', holder = NULL, lease_until = NULL \
+                 WHERE round_id = $1 AND account = $2 AND holder = $3 AND state = 'running'",
+                &[&c.round, &c.account, &self.replica],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    /// The newest `n` rounds, newest first, with where each stands.
+    pub async fn recent(&self, n: i64) -> Result<Vec<RoundProgress>, RoundsError> {
+        let ids: Vec<i64> = self
+            .client
+            .query(
+                "SELECT id FROM auditor_rounds ORDER BY id DESC LIMIT $1",
+                &[&n],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(p) = self.progress(id).await? {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
     /// Opens a round of `accounts` when one is due (and none was ever opened, the first),
     /// then makes the next due `every` later. `None` when no round is due, or another
     /// replica is deciding it right now.

@@ -13,6 +13,8 @@ pub(super) const KEYS: &[&str] = &[
     "cron",
     "jitter",
     "store",
+    "store_env",
+    "lease",
     "reports_dir",
     "upload_to",
     "listen",
@@ -59,6 +61,7 @@ pub(super) fn section(w: &mut Reader, d: &Map<String, Value>) -> Option<DaemonCo
     let interval = d.get("interval").and_then(|_| dur("interval", "0s"));
     let jitter = dur("jitter", "0s");
     let grace = dur("grace_period", "5m");
+    let lease = dur("lease", "60s");
     let cron = w.string(d, "cron", "daemon");
     let schedule = match (d.get("interval").is_some(), cron) {
         (true, Some(_)) => {
@@ -91,9 +94,40 @@ pub(super) fn section(w: &mut Reader, d: &Map<String, Value>) -> Option<DaemonCo
             None
         }
     };
-    let store = w
-        .string(d, "store", "daemon")
-        .unwrap_or_else(|| "auditor.db".into());
+    // A PostgreSQL URL holds a password: `store_env` names the variable that holds it (a
+    // Kubernetes Secret), and no message repeats it.
+    let store = match (
+        w.string(d, "store", "daemon"),
+        w.string(d, "store_env", "daemon"),
+    ) {
+        (Some(_), Some(_)) => {
+            w.err("daemon", "set either store or store_env, not both");
+            None
+        }
+        (Some(s), None) => Some(s),
+        (None, Some(var)) => match std::env::var(&var) {
+            Ok(v) if !v.is_empty() => Some(v),
+            _ => {
+                w.err(
+                    "daemon.store_env",
+                    format!("the environment variable {var} is not set"),
+                );
+                None
+            }
+        },
+        (None, None) => Some("auditor.db".into()),
+    }
+    .map(|s| auditor_store::Location::parse(&s));
+    if let Some(auditor_store::Location::Postgres(url)) = &store {
+        if let Err(e) = auditor_store::pg::check(url) {
+            w.err("daemon.store", e.to_string());
+        }
+    }
+    if let Some(l) = lease {
+        if l < std::time::Duration::from_secs(2) {
+            w.err("daemon.lease", "must be at least 2s");
+        }
+    }
     let reports_dir = w
         .string(d, "reports_dir", "daemon")
         .unwrap_or_else(|| "reports".into());
@@ -156,7 +190,8 @@ pub(super) fn section(w: &mut Reader, d: &Map<String, Value>) -> Option<DaemonCo
         accounts: accounts?,
         schedule: schedule?,
         jitter: jitter?,
-        store: PathBuf::from(store),
+        store: store?,
+        lease: lease?,
         reports_dir: PathBuf::from(reports_dir),
         upload_to,
         listen: listen?,

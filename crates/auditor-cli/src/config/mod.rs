@@ -115,7 +115,11 @@ pub(crate) struct DaemonConfig {
     pub(crate) accounts: Accounts,
     pub(crate) schedule: Schedule,
     pub(crate) jitter: std::time::Duration,
-    pub(crate) store: PathBuf,
+    /// A SQLite file, or a PostgreSQL database shared by replicas (`store`/`store_env`).
+    pub(crate) store: auditor_store::Location,
+    /// With PostgreSQL: how long a replica's claim on an account lasts without a heartbeat
+    /// before another replica takes the account over.
+    pub(crate) lease: std::time::Duration,
     pub(crate) reports_dir: PathBuf,
     pub(crate) upload_to: Option<(String, String)>,
     pub(crate) listen: std::net::SocketAddr,

@@ -1,0 +1,353 @@
+//! The daemon as one of several replicas sharing a PostgreSQL store
+//! (`daemon.store = "postgres://..."`): rounds and leases from `auditor_store::rounds`.
+//!
+//! Each replica, in a loop:
+//! 1. When a round is due (one row decides it for all), lists the accounts and tries to open
+//!    the round; one replica does. Accounts that cannot be audited (suspended) are recorded
+//!    as failed runs by that replica.
+//! 2. Claims accounts of the newest round one at a time, each by a lease it renews every
+//!    third of [`DaemonConfig::lease`] while it audits; finishes each as `complete` or
+//!    `failed` with its run's id. A lease it finds taken over (it was paused past its lease)
+//!    ends its run as aborted, so the account is not audited twice to completion.
+//! 3. Marks failed the runs that replicas which died left running (by PID on this host and
+//!    PID namespace, by the store's lease elsewhere), then waits a little and looks again.
+//!
+//! On SIGTERM a run in progress may finish within the grace period; otherwise it is aborted
+//! and its account given back for another replica to claim at once.
+
+use crate::config::{Config, DaemonConfig, Schedule};
+use crate::fail::Failure;
+use crate::state::{count, Shared};
+use crate::stored::lock;
+use auditor_store::rounds::{Claim, Rounds};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// This replica's name among the others: its host (the pod's name on Kubernetes) and PID.
+pub(crate) fn replica_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "unknown-host".into());
+    format!("{host}/{}", std::process::id())
+}
+
+/// Per-replica counters for `/metrics`.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct ReplicaMetrics {
+    /// This replica's name.
+    pub(crate) name: String,
+    /// Accounts it holds right now (0 or 1).
+    pub(crate) leases_held: u64,
+    /// Accounts it audited (claimed and finished, complete or failed).
+    pub(crate) accounts_audited: u64,
+    /// Accounts it took over from a replica whose lease ran out.
+    pub(crate) takeovers: u64,
+    /// Accounts taken from it while it audited them (it was paused past its lease).
+    pub(crate) leases_lost: u64,
+    /// Rounds it opened.
+    pub(crate) rounds_opened: u64,
+}
+
+fn failure(e: impl std::fmt::Display) -> Failure {
+    Failure {
+        code: 4,
+        message: e.to_string(),
+    }
+}
+
+/// How long until the round after one opened now.
+fn every(schedule: &Schedule) -> Duration {
+    match schedule {
+        Schedule::Every(i) => *i,
+        Schedule::Cron(..) => crate::daemon::next_wait(schedule, false),
+    }
+}
+
+/// Runs this replica until `stop`.
+pub(crate) async fn run(
+    cfg: &Config,
+    d: &DaemonConfig,
+    url: &str,
+    shared: &Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) -> Result<(), Failure> {
+    let name = replica_name();
+    // One connection opens rounds (a transaction needs it alone); the other claims, renews
+    // and answers `/api/rounds`.
+    let mut opener = Rounds::connect(url, &name).await.map_err(failure)?;
+    let worker = Arc::new(Rounds::connect(url, &name).await.map_err(failure)?);
+    *lock(&shared.rounds) = Some(worker.clone());
+    lock(&shared.metrics).replica = Some(crate::replicas::ReplicaMetrics {
+        name: name.clone(),
+        ..Default::default()
+    });
+    let poll = (d.lease / 2).clamp(Duration::from_secs(1), Duration::from_secs(10));
+    tracing::info!(target: "auditor::daemon", replica = %name, lease_seconds = d.lease.as_secs(), "replica started");
+    loop {
+        *lock(&shared.scheduler_tick) = Instant::now();
+        if *stop.borrow() {
+            break;
+        }
+        if let Err(e) = open_if_due(cfg, d, shared, &mut opener).await {
+            tracing::error!(target: "auditor::daemon", error = %e.message, "cannot open the due round");
+        }
+        let recovered = tokio::task::block_in_place(|| lock(&shared.store).recover_interrupted());
+        if let Ok(ids) = recovered {
+            for id in ids {
+                tracing::warn!(target: "auditor::daemon", run = id, "a run whose replica stopped is marked failed");
+            }
+        }
+        match work(cfg, d, shared, &worker, &mut stop).await {
+            Ok(true) => break,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::error!(target: "auditor::daemon", error = %e.message, "cannot claim accounts")
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(poll) => {}
+            _ = stop.wait_for(|s| *s) => break,
+        }
+    }
+    Ok(())
+}
+
+/// Opens the due round, if one is due and no other replica opens it first.
+async fn open_if_due(
+    cfg: &Config,
+    d: &DaemonConfig,
+    shared: &Shared,
+    opener: &mut Rounds,
+) -> Result<(), Failure> {
+    if !opener.is_due().await.map_err(failure)? {
+        return Ok(());
+    }
+    let accounts = crate::daemon::round_accounts(cfg, d, shared).await;
+    let active: Vec<String> = accounts
+        .iter()
+        .filter(|(_, inactive)| inactive.is_none())
+        .map(|(a, _)| a.clone())
+        .collect();
+    let Some(round) = opener
+        .open_due_round(every(&d.schedule), &active)
+        .await
+        .map_err(failure)?
+    else {
+        return Ok(());
+    };
+    if let Some(r) = lock(&shared.metrics).replica.as_mut() {
+        r.rounds_opened += 1;
+    }
+    tracing::info!(target: "auditor::daemon", round, accounts = active.len(), "round opened");
+    for (account, inactive) in &accounts {
+        if let Some(why) = inactive {
+            crate::daemon::not_assessed(cfg, shared, account, why);
+        }
+    }
+    Ok(())
+}
+
+/// Claims and audits accounts of the newest round until none is left; true when stopped.
+async fn work(
+    cfg: &Config,
+    d: &DaemonConfig,
+    shared: &Arc<Shared>,
+    rounds: &Arc<Rounds>,
+    stop: &mut watch::Receiver<bool>,
+) -> Result<bool, Failure> {
+    let Some(round) = rounds.latest().await.map_err(failure)? else {
+        return Ok(false);
+    };
+    loop {
+        if *stop.borrow() {
+            return Ok(true);
+        }
+        let Some(claim) = rounds.claim(round, d.lease).await.map_err(failure)? else {
+            return Ok(false);
+        };
+        set_metric(shared, |m| {
+            m.leases_held = 1;
+            if claim.takeover {
+                m.takeovers += 1;
+            }
+        });
+        if claim.takeover {
+            tracing::warn!(target: "auditor::daemon", round, account = %claim.account, "account taken over: its replica stopped renewing its lease");
+            let _ = tokio::task::block_in_place(|| lock(&shared.store).recover_interrupted());
+        }
+        let stopped = audit_claimed(cfg, d, shared, rounds, &claim, stop).await;
+        set_metric(shared, |m| m.leases_held = 0);
+        if stopped {
+            return Ok(true);
+        }
+    }
+}
+
+fn set_metric(shared: &Shared, f: impl FnOnce(&mut ReplicaMetrics)) {
+    if let Some(r) = lock(&shared.metrics).replica.as_mut() {
+        f(r);
+    }
+}
+
+/// Audits a claimed account while renewing its lease; true when stopped by a signal.
+async fn audit_claimed(
+    cfg: &Config,
+    d: &DaemonConfig,
+    shared: &Arc<Shared>,
+    rounds: &Rounds,
+    claim: &Claim,
+    stop: &mut watch::Receiver<bool>,
+) -> bool {
+    *lock(&shared.scheduler_tick) = Instant::now();
+    let task = crate::daemon::audit_account(
+        cfg.clone(),
+        d.clone(),
+        claim.account.clone(),
+        shared.clone(),
+    );
+    tokio::pin!(task);
+    // Renews the lease; ends when it is found taken over.
+    let lost = async {
+        loop {
+            tokio::time::sleep(d.lease / 3).await;
+            match rounds.heartbeat(claim, d.lease).await {
+                Ok(true) => {}
+                Ok(false) => break,
+                // A renewal that fails is tried again; the lease is three renewals long.
+                Err(e) => {
+                    tracing::warn!(target: "auditor::daemon", account = %claim.account, error = %e, "cannot renew the lease")
+                }
+            }
+        }
+    };
+    tokio::pin!(lost);
+    let outcome = tokio::select! {
+        o = &mut task => Some(o),
+        _ = &mut lost => {
+            let why = "aborted: its lease was taken over by another replica (this one was paused past it)";
+            abort_current(shared, &claim.account, why);
+            set_metric(shared, |m| m.leases_lost += 1);
+            return false;
+        }
+        _ = stop.wait_for(|s| *s) => {
+            // Stopping: the run may finish within the grace period (renewing its lease).
+            tokio::select! {
+                r = tokio::time::timeout(d.grace_period, &mut task) => r.ok(),
+                _ = &mut lost => None,
+            }
+        }
+    };
+    let stopped = *stop.borrow();
+    match outcome {
+        Some((run, complete)) => match rounds.finish(claim, complete, run).await {
+            Ok(true) => set_metric(shared, |m| m.accounts_audited += 1),
+            Ok(false) => {
+                tracing::warn!(target: "auditor::daemon", account = %claim.account, "the account's lease was taken over before its run was recorded in the round")
+            }
+            Err(e) => {
+                tracing::error!(target: "auditor::daemon", account = %claim.account, error = %e, "cannot record the account's run in the round; its lease runs out and another replica audits it")
+            }
+        },
+        None => {
+            let why = format!(
+                "stopped by a signal; the run did not finish within the grace period of {}s",
+                d.grace_period.as_secs()
+            );
+            abort_current(shared, &claim.account, &why);
+            let _ = rounds.release(claim).await;
+        }
+    }
+    stopped
+}
+
+/// Ends the run in progress as aborted, with why.
+fn abort_current(shared: &Shared, account: &str, why: &str) {
+    if let Some(id) = lock(&shared.current).take().map(|c| c.id) {
+        let _ = lock(&shared.store).end_run_without_result(id, "aborted", why);
+        count(shared, account, "aborted");
+        tracing::warn!(target: "auditor::daemon", run = id, account, reason = why, "run aborted");
+    }
+}
+
+/// `auditor rounds`: the newest `last` rounds and the newest round's accounts.
+pub(crate) fn rounds_command(
+    at: &auditor_store::Location,
+    last: i64,
+    json: bool,
+) -> Result<u8, Failure> {
+    let auditor_store::Location::Postgres(url) = at else {
+        return Err(crate::fail::usage(format!(
+            "--store {at}: rounds are kept by daemon replicas in a PostgreSQL store (a postgres:// URL), not in a SQLite file"
+        )));
+    };
+    if last < 1 {
+        return Err(crate::fail::usage("--last must be at least 1"));
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(failure)?;
+    let (recent, accounts) = rt.block_on(async {
+        let r = Rounds::connect(url, &replica_name())
+            .await
+            .map_err(failure)?;
+        let recent = r.recent(last).await.map_err(failure)?;
+        let accounts = match recent.first() {
+            Some(p) => r.accounts(p.round).await.map_err(failure)?,
+            None => Vec::new(),
+        };
+        Ok::<_, Failure>((recent, accounts))
+    })?;
+    if json {
+        let accounts: Vec<serde_json::Value> = accounts
+            .into_iter()
+            .map(|(account, state, holder)| {
+                serde_json::json!({"account": account, "state": state, "holder": holder})
+            })
+            .collect();
+        let v = serde_json::json!({"rounds": recent, "latest_accounts": accounts});
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return Ok(0);
+    }
+    if recent.is_empty() {
+        println!("No rounds in {at}.");
+        return Ok(0);
+    }
+    let mut b = tabled::builder::Builder::default();
+    b.push_record([
+        "ROUND",
+        "OPENED",
+        "BY",
+        "PENDING",
+        "RUNNING",
+        "COMPLETE",
+        "FAILED",
+        "TAKEOVERS",
+        "DONE",
+    ]);
+    for p in &recent {
+        b.push_record([
+            p.round.to_string(),
+            p.opened_at.clone(),
+            p.opened_by.clone(),
+            p.pending.to_string(),
+            p.running.to_string(),
+            p.complete.to_string(),
+            p.failed.to_string(),
+            p.takeovers.to_string(),
+            if p.is_complete() { "yes" } else { "no" }.to_owned(),
+        ]);
+    }
+    println!("{}", auditor_report::table::sharp(b));
+    let held: Vec<String> = accounts
+        .iter()
+        .filter(|(_, state, _)| state == "running")
+        .map(|(a, _, h)| format!("{a} ({})", h.as_deref().unwrap_or("?")))
+        .collect();
+    if !held.is_empty() {
+        let round = recent.first().map(|p| p.round).unwrap_or_default();
+        println!("Held now in round {round}: {}", held.join(", "));
+    }
+    Ok(0)
+}

@@ -1,0 +1,299 @@
+//! Three `auditor daemon` replicas against one PostgreSQL store (the server
+//! `tests/pg/with-postgres.sh` starts for `make test`) and the emulator, with 30 accounts:
+//! a round is audited exactly once per account, shared between the replicas; then a replica
+//! is SIGKILLed while it holds an account, and another finishes that account once its lease
+//! runs out, with no run lost and no account audited twice to completion.
+
+use crate::daemon::{get, signal, start, wait_for};
+use crate::{auditor, run};
+use auditor_testkit::{unique_account, Emulator};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Child;
+use std::time::Duration;
+
+const TOKEN: &str = "6f1c0e9a4b2d7f3e8a5c1b9d0e4f7a2c";
+
+fn test_postgres() -> String {
+    std::env::var("AUDITOR_TEST_POSTGRES").unwrap_or_else(|_| {
+        panic!(
+            "AUDITOR_TEST_POSTGRES is not set: run the tests with `make test`, or wrap them \
+             in tests/pg/with-postgres.sh -- cargo test (it starts a throwaway PostgreSQL \
+             from the machine's initdb and pg_ctl; Debian: apt-get install -y postgresql)"
+        )
+    })
+}
+
+/// Runs `sql` on the database at `url`; the rows' first columns, as text.
+fn sql(url: &str, sql: &str) -> Vec<String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL at {url}: {e}"));
+        tokio::spawn(conn);
+        client
+            .simple_query(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .into_iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => {
+                    Some(r.get(0).unwrap_or_default().to_owned())
+                }
+                _ => None,
+            })
+            .collect()
+    })
+}
+
+/// A new database on the test server, as a URL.
+fn fresh_database() -> String {
+    let url = test_postgres();
+    let name = format!("replicas_{}", unique_account());
+    sql(&url, &format!("CREATE DATABASE {name}"));
+    let (base, _) = url.rsplit_once('/').expect("a URL with a database");
+    format!("{base}/{name}")
+}
+
+/// `/api/rounds` of a replica.
+fn rounds(addr: &str) -> Value {
+    let (code, body) = get(addr, "/api/rounds", Some(TOKEN));
+    assert_eq!(code, 200, "{body}");
+    serde_json::from_str(&body).expect("json")
+}
+
+/// The newest round's progress, once it is round `n`.
+fn round(addr: &str, n: i64) -> Option<Value> {
+    let v = rounds(addr);
+    let newest = v["rounds"].get(0)?.clone();
+    (newest["round"].as_i64() == Some(n)).then_some(newest)
+}
+
+fn done(p: &Value) -> bool {
+    p["pending"] == 0 && p["running"] == 0
+}
+
+/// Every run in the store, as (account, status).
+fn runs(url: &str) -> Vec<(String, String)> {
+    sql(url, "SELECT account || ' ' || status FROM runs ORDER BY id")
+        .iter()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(a, s)| (a.to_owned(), s.to_owned()))
+        .collect()
+}
+
+fn complete_per_account(url: &str) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for (a, s) in runs(url) {
+        if s == "complete" {
+            *out.entry(a).or_default() += 1;
+        }
+    }
+    out
+}
+
+/// A replica's metric, from `/metrics`.
+fn metric(addr: &str, name: &str) -> u64 {
+    let (code, body) = get(addr, "/metrics", Some(TOKEN));
+    assert_eq!(code, 200, "{body}");
+    body.lines()
+        .find(|l| l.starts_with(&format!("{name}{{")))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{name} is not in /metrics:\n{body}"))
+}
+
+#[test]
+fn three_replicas_share_rounds_and_finish_what_a_killed_one_held() {
+    let emu = Emulator::shared();
+    let url = fresh_database();
+    let accounts: Vec<String> = (0..30).map(|_| unique_account()).collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let list = accounts
+        .iter()
+        .map(|a| format!("\"{a}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // The URL comes from the environment, as from a Kubernetes Secret.
+    let mut env = emu.cli_env();
+    env.push(("AUDITOR_STORE_URL", url.clone()));
+    let mut logs = Vec::new();
+    let mut replicas: Vec<(Child, String)> = (0..3)
+        .map(|i| {
+            let config = dir.path().join(format!("replica-{i}.toml"));
+            std::fs::write(
+                &config,
+                format!(
+                    "[aws]\nendpoint_url = \"{}\"\nregions = [\"us-east-1\"]\nmax_attempts = 2\n\
+                     [audit]\nservices = [\"ec2\"]\n\
+                     [daemon]\naccounts = [{list}]\ninterval = \"1h\"\n\
+                     store_env = \"AUDITOR_STORE_URL\"\nlease = \"3s\"\n\
+                     reports_dir = \"{}\"\nlisten = \"127.0.0.1:0\"\ntoken = \"{TOKEN}\"\n",
+                    emu.endpoint(),
+                    dir.path().join(format!("reports-{i}")).display()
+                ),
+            )
+            .expect("config");
+            // Its standard error is read as long as it runs (a closed pipe would end it).
+            let (child, addr, lines) = start(&config, &env);
+            logs.push(lines);
+            (child, addr)
+        })
+        .collect();
+    let addr = replicas[0].1.clone();
+
+    // Round 1: opened once, every account audited exactly once, the work shared.
+    wait_for("round 1 to complete", 240, || {
+        round(&addr, 1).is_some_and(|p| done(&p))
+    });
+    let r1 = round(&addr, 1).expect("round 1");
+    assert_eq!(
+        (
+            r1["complete"].as_i64(),
+            r1["failed"].as_i64(),
+            r1["takeovers"].as_i64()
+        ),
+        (Some(30), Some(0), Some(0)),
+        "{r1}"
+    );
+    let per_account = complete_per_account(&url);
+    assert_eq!(
+        per_account.keys().cloned().collect::<BTreeSet<_>>(),
+        accounts.iter().cloned().collect::<BTreeSet<_>>()
+    );
+    assert!(per_account.values().all(|n| *n == 1), "{per_account:?}");
+    let holders: BTreeSet<String> = rounds(&addr)["latest_accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .filter_map(|a| a["holder"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        holders.len() >= 2,
+        "one replica did all the work: {holders:?}"
+    );
+    let audited: u64 = replicas
+        .iter()
+        .map(|(_, a)| metric(a, "auditor_replica_accounts_audited_total"))
+        .sum();
+    assert_eq!(
+        audited, 30,
+        "each replica's /metrics counts its own accounts"
+    );
+    let opened: u64 = replicas
+        .iter()
+        .map(|(_, a)| metric(a, "auditor_replica_rounds_opened_total"))
+        .sum();
+    assert_eq!(opened, 1, "the schedule is decided once");
+    // `auditor rounds` reads the same from the database.
+    let cli = run(auditor()
+        .env("AUDITOR_STORE", &url)
+        .args(["rounds", "--format", "json"]));
+    assert_eq!(cli.code, 0, "{}", cli.stderr);
+    let v: Value = serde_json::from_str(&cli.stdout).expect("json");
+    assert_eq!(v["rounds"][0]["complete"], 30, "{v}");
+
+    // Round 2, due now. A replica is frozen while it holds an account, then killed.
+    sql(&url, "UPDATE auditor_schedule SET next_due = now()");
+    let (victim, account) = loop {
+        let held = rounds(&addr);
+        let running = held["rounds"][0]["round"] == 2
+            && held["latest_accounts"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x["state"] == "running"));
+        if !running {
+            std::thread::sleep(Duration::from_millis(100));
+            continue;
+        }
+        // Frozen first, so that what it holds cannot change before it is killed.
+        let i = (1..3).find(|i| {
+            let (child, _) = &replicas[*i];
+            signal(child, "-STOP");
+            let pid = child.id().to_string();
+            let holds = sql(
+                &url,
+                &format!(
+                    "SELECT account FROM auditor_round_accounts WHERE round_id = 2 \
+                         AND state = 'running' AND holder LIKE '%/{pid}'"
+                ),
+            );
+            if holds.is_empty() {
+                signal(child, "-CONT");
+            }
+            !holds.is_empty()
+        });
+        if let Some(i) = i {
+            let pid = replicas[i].0.id().to_string();
+            let account = sql(
+                &url,
+                &format!(
+                    "SELECT account FROM auditor_round_accounts WHERE round_id = 2 \
+                     AND state = 'running' AND holder LIKE '%/{pid}'"
+                ),
+            );
+            break (i, account.into_iter().next().expect("held"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let (mut killed, _) = replicas.remove(victim);
+    killed.kill().expect("SIGKILL");
+    killed.wait().expect("reaped");
+
+    wait_for(
+        "round 2 to complete without the killed replica",
+        240,
+        || round(&addr, 2).is_some_and(|p| done(&p)),
+    );
+    let r2 = round(&addr, 2).expect("round 2");
+    assert_eq!(
+        (r2["complete"].as_i64(), r2["failed"].as_i64()),
+        (Some(30), Some(0)),
+        "{r2}"
+    );
+    assert!(r2["takeovers"].as_i64() >= Some(1), "{r2}");
+    let finisher = sql(
+        &url,
+        &format!(
+            "SELECT holder FROM auditor_round_accounts WHERE round_id = 2 AND account = '{account}'"
+        ),
+    );
+    assert!(
+        !finisher
+            .first()
+            .is_some_and(|h| h.ends_with(&format!("/{}", killed.id()))),
+        "{account} was finished by another replica: {finisher:?}"
+    );
+    // No account audited twice to completion in a round; the killed run is not lost
+    // but failed (its replica is gone), once a surviving replica has looked.
+    let per_account = complete_per_account(&url);
+    assert!(per_account.values().all(|n| *n == 2), "{per_account:?}");
+    wait_for("the killed replica's run to be marked failed", 30, || {
+        runs(&url).iter().all(|(_, s)| s != "running")
+    });
+    let of_account: Vec<String> = runs(&url)
+        .into_iter()
+        .filter(|(a, _)| *a == account)
+        .map(|(_, s)| s)
+        .collect();
+    assert_eq!(of_account, ["complete", "failed", "complete"], "{account}");
+    let takeovers: u64 = replicas
+        .iter()
+        .map(|(_, a)| metric(a, "auditor_replica_lease_takeovers_total"))
+        .sum();
+    assert!(takeovers >= 1);
+
+    for (child, _) in &replicas {
+        signal(child, "-TERM");
+    }
+    for (mut child, _) in replicas {
+        let status = child.wait().expect("exit");
+        assert!(
+            status.success(),
+            "a replica stopped by SIGTERM exits 0: {status}"
+        );
+    }
+}
