@@ -32,17 +32,19 @@ binary="${AUDITOR_BIN:-$root/target/debug/auditor}"
 
 # A tiny saved inventory: loading a configuration is all the auditor is asked to do.
 echo '{"account_id": "111122223333", "services": ["iam"], "iam": {}}' > "$tmp/inventory.json"
-for form in daemon cronjob; do
+for form in daemon cronjob replicas; do
   kubectl kustomize "$here/kubernetes/$form" > "$tmp/$form.yaml"
   "$venv/bin/kubernetes-validate" --strict --kubernetes-version 1.31.0 "$tmp/$form.yaml"
   "$venv/bin/python" "$here/hardening.py" "$tmp/$form.yaml"
   # The configuration the form ships loads without a problem (the daemon's with a token,
-  # as its Secret gives it).
+  # and the replicas' with a database URL, as their Secrets give them).
   "$venv/bin/python" -c 'import sys, yaml
 for d in yaml.safe_load_all(open(sys.argv[1])):
     if d and d["kind"] == "ConfigMap":
         open(sys.argv[2], "w").write(d["data"]["auditor.toml"])' "$tmp/$form.yaml" "$tmp/$form.toml"
-  AUDITOR_DAEMON_TOKEN=6f1c0e9a4b2d7f3e8a5c1b9d0e4f7a2c "$binary" audit --quiet --fail-on none --format json \
+  AUDITOR_DAEMON_TOKEN=6f1c0e9a4b2d7f3e8a5c1b9d0e4f7a2c \
+  AUDITOR_STORE_URL='postgres://auditor:secret@db.internal:5432/auditor' \
+    "$binary" audit --quiet --fail-on none --format json \
     --config "$tmp/$form.toml" --from-inventory "$tmp/inventory.json" > /dev/null \
     || { echo "deploy/check.sh: the $form form's auditor.toml does not load (above)" >&2; exit 1; }
 done
