@@ -40,7 +40,8 @@ browser-tools: ## Install Debian's Chromium and playwright-core (tests/browser) 
 	@if [ ! -d tests/browser/node_modules/playwright-core ] || [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then \
 		npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; fi
 
-postgres-tools: ## Install Debian's PostgreSQL server binaries (initdb, pg_ctl) for the store tests, which start a throwaway server (tests/pg/with-postgres.sh)
+postgres-tools: ## Install Debian's PostgreSQL server binaries (initdb, pg_ctl) and openssl (the test server's TLS certificates) for the store tests, which start a throwaway server (tests/pg/with-postgres.sh)
+	@command -v openssl >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null; } || { echo "openssl is needed to make the test PostgreSQL's TLS certificates (Debian: apt-get install -y openssl)" >&2; exit 1; }
 	@{ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || [ -n "$$PG_BIN" ]; } || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } || true
 	@{ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || [ -n "$$PG_BIN" ]; } || { echo "PostgreSQL's initdb and pg_ctl are needed for the store tests: install them (Debian: apt-get install -y postgresql) or set PG_BIN=/path/to/bin" >&2; exit 1; }
 

@@ -747,3 +747,64 @@ fn a_postgres_store_never_shows_its_password() {
     );
     assert!(!err.contains("s3cret-pw"), "{err}");
 }
+
+/// The URL of a fresh database with `query` added (TLS settings).
+fn with_query(url: &str, query: &str) -> String {
+    format!("{url}?{query}")
+}
+
+fn ca_file(var: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| {
+        panic!("{var} is not set: run the tests under tests/pg/with-postgres.sh (make test), which makes the test server's certificates")
+    })
+}
+
+/// Connections to the database `name` that use TLS, seen by the server.
+fn tls_connections(name: &str) -> String {
+    raw_text(
+        &Location::Postgres(test_postgres()),
+        &format!(
+            "SELECT count(*)::text FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+             WHERE s.ssl AND a.datname = '{name}'"
+        ),
+    )
+}
+
+#[test]
+fn tls_to_postgres_verifies_the_server_when_the_url_asks_for_it() {
+    let url = fresh_database("tls");
+    let name = url.rsplit('/').next().unwrap().to_owned();
+    let ca = ca_file("AUDITOR_TEST_POSTGRES_CA");
+    // Verified against the CA that signed the server's certificate (for 127.0.0.1).
+    let verified = Location::Postgres(with_query(
+        &url,
+        &format!("sslmode=verify-full&sslrootcert={ca}"),
+    ));
+    let mut store = Store::open_at_for_writing(&verified).unwrap();
+    store
+        .begin_run(ACCOUNT, &[], &["ec2".into()], OffsetDateTime::now_utc())
+        .unwrap();
+    assert_eq!(tls_connections(&name), "1", "the store's connection is TLS");
+    drop(store);
+    // `require` verifies too: against a CA that did not sign the certificate, refused,
+    // saying why, without the password.
+    let other = ca_file("AUDITOR_TEST_POSTGRES_OTHER_CA");
+    let wrong = Location::Postgres(with_query(
+        &url.replacen("://auditor@", "://auditor:s3cret-pw@", 1),
+        &format!("sslmode=require&sslrootcert={other}"),
+    ));
+    let err = Store::open_at(&wrong).unwrap_err().to_string();
+    assert!(err.to_lowercase().contains("certificate"), "{err}");
+    assert!(!err.contains("s3cret-pw"), "{err}");
+    // Without sslmode, no TLS (libpq's `prefer` would try it; a plain connection is made).
+    let plain = Store::open_at(&Location::Postgres(url.clone())).unwrap();
+    assert_eq!(tls_connections(&name), "0");
+    drop(plain);
+    // A CA file that is not there is the URL's problem, named.
+    let missing = Location::Postgres(with_query(
+        &url,
+        "sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
+    ));
+    let err = Store::open_at(&missing).unwrap_err().to_string();
+    assert!(err.contains("sslrootcert /nonexistent/ca.pem"), "{err}");
+}
