@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 
-.PHONY: help demo test bench bench-one bench-peer unit lint fmt build emulator conformance-tools browser-tools postgres-tools conformance actions-data checks-md toolchain clean deploy-check man
+.PHONY: help demo test bench bench-one bench-peer bench-rounds unit lint fmt build emulator conformance-tools browser-tools postgres-tools conformance actions-data checks-md toolchain clean deploy-check man
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -65,6 +65,11 @@ bench-one: emulator ## One bench run at SCALE (e.g. SCALE=0.1 for a quick smoke 
 	$(CARGO) build --release --locked -p auditor-cli -p auditor-testkit --bin auditor --bin auditor-bench
 	mkdir -p target/bench
 	target/release/auditor-bench --auditor target/release/auditor --scale $(SCALE) --out target/bench/scale-$(SCALE).json -- $(BENCH_ARGS)
+
+bench-rounds: emulator postgres-tools ## Rounds of 30 and 100 emulator accounts with 1, 2 and 3 daemon replicas on a throwaway PostgreSQL: round wall, peak RSS and CPU per replica, emulator CPU (BENCHMARKS.md)
+	$(CARGO) build --release --locked -p auditor-cli --bin auditor
+	mkdir -p target/bench
+	localstack/with-moto.sh bench-rounds -- tests/pg/with-postgres.sh -- python3 localstack/bench_rounds.py
 
 bench-peer: emulator ## The bench account at SCALE audited by the auditor, then by Prowler (pinned, from PyPI, in its own venv) on the same moto: the ratios
 	$(CARGO) build --release --locked -p auditor-cli -p auditor-testkit --bin auditor --bin auditor-bench

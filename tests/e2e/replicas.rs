@@ -118,9 +118,12 @@ fn three_replicas_share_rounds_and_finish_what_a_killed_one_held() {
         .map(|a| format!("\"{a}\""))
         .collect::<Vec<_>>()
         .join(", ");
-    // The URL comes from the environment, as from a Kubernetes Secret.
+    // The URL comes from the environment, as from a Kubernetes Secret, with a password
+    // (the test server accepts any): it must appear nowhere the replicas write or serve.
+    let secret_url = url.replacen("://auditor@", "://auditor:s3cret-pw@", 1);
+    assert_ne!(secret_url, url);
     let mut env = emu.cli_env();
-    env.push(("AUDITOR_STORE_URL", url.clone()));
+    env.push(("AUDITOR_STORE_URL", secret_url.clone()));
     let mut logs = Vec::new();
     let mut replicas: Vec<(Child, String)> = (0..3)
         .map(|i| {
@@ -189,13 +192,39 @@ fn three_replicas_share_rounds_and_finish_what_a_killed_one_held() {
         .map(|(_, a)| metric(a, "auditor_replica_rounds_opened_total"))
         .sum();
     assert_eq!(opened, 1, "the schedule is decided once");
-    // `auditor rounds` reads the same from the database.
+    // `auditor rounds` reads the same from the database; `runs` and `report` work on it
+    // as on a file.
     let cli = run(auditor()
-        .env("AUDITOR_STORE", &url)
+        .env("AUDITOR_STORE", &secret_url)
         .args(["rounds", "--format", "json"]));
     assert_eq!(cli.code, 0, "{}", cli.stderr);
     let v: Value = serde_json::from_str(&cli.stdout).expect("json");
     assert_eq!(v["rounds"][0]["complete"], 30, "{v}");
+    let listed = run(auditor()
+        .env("AUDITOR_STORE", &secret_url)
+        .args(["runs", "--format", "json"]));
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    let listed: Value = serde_json::from_str(&listed.stdout).expect("json");
+    assert_eq!(listed.as_array().map(Vec::len), Some(30));
+    let first = listed[0]["id"].as_i64().expect("id").to_string();
+    let report = run(auditor()
+        .env("AUDITOR_STORE", &secret_url)
+        .args(["report", "--run", &first, "--format", "json"]));
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    let report: Value = serde_json::from_str(&report.stdout).expect("json");
+    let audited = report["account"].as_str().unwrap_or_default().to_owned();
+    assert!(accounts.contains(&audited), "{audited}");
+    // A database that is not there: one line, naming the URL without its password.
+    let gone = run(auditor()
+        .env("AUDITOR_STORE", "postgres://auditor:s3cret-pw@127.0.0.1:1/auditor")
+        .args(["runs"]));
+    assert_eq!(gone.code, 4, "{}", gone.stderr);
+    assert!(
+        gone.stderr.contains("postgres://auditor:***@127.0.0.1:1/auditor"),
+        "{}",
+        gone.stderr
+    );
+    assert!(!gone.stderr.contains("s3cret-pw"), "{}", gone.stderr);
 
     // Round 2, due now. A replica is frozen while it holds an account, then killed.
     sql(&url, "UPDATE auditor_schedule SET next_due = now()");
@@ -286,6 +315,12 @@ fn three_replicas_share_rounds_and_finish_what_a_killed_one_held() {
         .sum();
     assert!(takeovers >= 1);
 
+    for (_, addr) in &replicas {
+        for path in ["/metrics", "/readyz", "/api/rounds", "/api/runs"] {
+            let (_, body) = get(addr, path, Some(TOKEN));
+            assert!(!body.contains("s3cret-pw"), "{path} shows the password");
+        }
+    }
     for (child, _) in &replicas {
         signal(child, "-TERM");
     }
@@ -296,4 +331,13 @@ fn three_replicas_share_rounds_and_finish_what_a_killed_one_held() {
             "a replica stopped by SIGTERM exits 0: {status}"
         );
     }
+    let said: Vec<String> = logs.iter().flat_map(|l| l.try_iter()).collect();
+    assert!(
+        said.iter().any(|l| l.contains("round opened")),
+        "the replicas log their rounds: {said:?}"
+    );
+    assert!(
+        said.iter().all(|l| !l.contains("s3cret-pw")),
+        "a replica logged the password"
+    );
 }
