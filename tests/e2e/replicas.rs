@@ -216,16 +216,30 @@ fn three_replicas_share_rounds_and_finish_what_a_killed_one_held() {
     assert!(accounts.contains(&audited), "{audited}");
     // A database that is not there: one line, naming the URL without its password.
     let gone = run(auditor()
-        .env("AUDITOR_STORE", "postgres://auditor:s3cret-pw@127.0.0.1:1/auditor")
+        .env(
+            "AUDITOR_STORE",
+            "postgres://auditor:s3cret-pw@127.0.0.1:1/auditor",
+        )
         .args(["runs"]));
     assert_eq!(gone.code, 4, "{}", gone.stderr);
     assert!(
-        gone.stderr.contains("postgres://auditor:***@127.0.0.1:1/auditor"),
+        gone.stderr
+            .contains("postgres://auditor:***@127.0.0.1:1/auditor"),
         "{}",
         gone.stderr
     );
     assert!(!gone.stderr.contains("s3cret-pw"), "{}", gone.stderr);
 
+    // The server ends every connection to the database (as a restart or a failover would):
+    // the replicas connect again.
+    let name = url.rsplit('/').next().expect("database").to_owned();
+    sql(
+        &test_postgres(),
+        &format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        ),
+    );
     // Round 2, due now. A replica is frozen while it holds an account, then killed.
     sql(&url, "UPDATE auditor_schedule SET next_due = now()");
     let (victim, account) = loop {

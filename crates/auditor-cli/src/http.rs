@@ -267,23 +267,16 @@ async fn readyz(State(s): State<Arc<Shared>>, headers: axum::http::HeaderMap) ->
 /// accounts with their state and holder. Any replica answers for all: it is read from the
 /// shared database. 404 when the store is not PostgreSQL (there are no rounds).
 async fn rounds(State(s): State<Arc<Shared>>) -> Response {
-    let Some(r) = lock(&s.rounds).clone() else {
+    let auditor_store::Location::Postgres(url) = &s.store_at else {
         return (
             StatusCode::NOT_FOUND,
             "no rounds: the daemon's store is not PostgreSQL (daemon.store = \"postgres://...\")\n",
         )
             .into_response();
     };
-    let recent = match r.recent(10).await {
+    let (replica, recent, accounts) = match crate::replicas::view(&s, url, 10).await {
         Ok(v) => v,
         Err(e) => return internal(e),
-    };
-    let accounts = match recent.first() {
-        Some(p) => match r.accounts(p.round).await {
-            Ok(a) => a,
-            Err(e) => return internal(e),
-        },
-        None => Vec::new(),
     };
     let accounts: Vec<serde_json::Value> = accounts
         .into_iter()
@@ -292,7 +285,7 @@ async fn rounds(State(s): State<Arc<Shared>>) -> Response {
         })
         .collect();
     Json(serde_json::json!({
-        "replica": r.replica(),
+        "replica": replica,
         "rounds": recent,
         "latest_accounts": accounts,
     }))

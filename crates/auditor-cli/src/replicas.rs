@@ -75,9 +75,10 @@ pub(crate) async fn run(
     let name = replica_name();
     // One connection opens rounds (a transaction needs it alone); the other claims, renews
     // and answers `/api/rounds`.
+    // Both are connected again when their connection is lost (`reconnect`).
     let mut opener = Rounds::connect(url, &name).await.map_err(failure)?;
-    let worker = Arc::new(Rounds::connect(url, &name).await.map_err(failure)?);
-    *lock(&shared.rounds) = Some(worker.clone());
+    let first = Arc::new(Rounds::connect(url, &name).await.map_err(failure)?);
+    *lock(&shared.rounds) = Some(first);
     lock(&shared.metrics).replica = Some(crate::replicas::ReplicaMetrics {
         name: name.clone(),
         ..Default::default()
@@ -89,6 +90,17 @@ pub(crate) async fn run(
         if *stop.borrow() {
             break;
         }
+        if opener.is_closed() {
+            if let Some(r) = connect_again(url, &name).await {
+                opener = r;
+            }
+        }
+        let Some(claimer) = worker(shared, url, &name).await else {
+            tokio::select! {
+                _ = tokio::time::sleep(poll) => continue,
+                _ = stop.wait_for(|s| *s) => break,
+            }
+        };
         if let Err(e) = open_if_due(cfg, d, shared, &mut opener).await {
             tracing::error!(target: "auditor::daemon", error = %e.message, "cannot open the due round");
         }
@@ -98,7 +110,7 @@ pub(crate) async fn run(
                 tracing::warn!(target: "auditor::daemon", run = id, "a run whose replica stopped is marked failed");
             }
         }
-        match work(cfg, d, shared, &worker, &mut stop).await {
+        match work(cfg, d, shared, url, &claimer, &mut stop).await {
             Ok(true) => break,
             Ok(false) => {}
             Err(e) => {
@@ -111,6 +123,67 @@ pub(crate) async fn run(
         }
     }
     Ok(())
+}
+
+/// A new connection to the rounds, or `None` (said in the log) when it cannot be made.
+async fn connect_again(url: &str, name: &str) -> Option<Rounds> {
+    match Rounds::connect(url, name).await {
+        Ok(r) => {
+            tracing::info!(target: "auditor::daemon", "connected to the rounds database again");
+            Some(r)
+        }
+        Err(e) => {
+            tracing::error!(target: "auditor::daemon", error = %e, "cannot connect to the rounds database");
+            None
+        }
+    }
+}
+
+/// The connection that claims and renews (and answers `/api/rounds`), made again when it
+/// was lost.
+async fn worker(shared: &Shared, url: &str, name: &str) -> Option<Arc<Rounds>> {
+    let current = lock(&shared.rounds).clone();
+    match current {
+        Some(r) if !r.is_closed() => Some(r),
+        _ => {
+            let r = Arc::new(connect_again(url, name).await?);
+            *lock(&shared.rounds) = Some(r.clone());
+            Some(r)
+        }
+    }
+}
+
+/// What `/api/rounds` shows: the replica's name, the newest `last` rounds, and the newest
+/// round's accounts (account, state, holder). A connection found lost is made again, and
+/// the reading tried once more.
+pub(crate) type RoundsView = (
+    String,
+    Vec<auditor_store::rounds::RoundProgress>,
+    Vec<(String, String, Option<String>)>,
+);
+
+pub(crate) async fn view(shared: &Shared, url: &str, last: i64) -> Result<RoundsView, String> {
+    let name = replica_name();
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let r = worker(shared, url, &name)
+            .await
+            .ok_or_else(|| "cannot connect to the rounds database".to_owned())?;
+        let read = async {
+            let recent = r.recent(last).await?;
+            let accounts = match recent.first() {
+                Some(p) => r.accounts(p.round).await?,
+                None => Vec::new(),
+            };
+            Ok::<_, auditor_store::rounds::RoundsError>((recent, accounts))
+        };
+        match read.await {
+            Ok((recent, accounts)) => return Ok((r.replica().to_owned(), recent, accounts)),
+            Err(_) if r.is_closed() && tries < 2 => continue,
+            Err(e) => return Err(e.to_string()),
+        }
+    }
 }
 
 /// Opens the due round, if one is due and no other replica opens it first.
@@ -153,6 +226,7 @@ async fn work(
     cfg: &Config,
     d: &DaemonConfig,
     shared: &Arc<Shared>,
+    url: &str,
     rounds: &Arc<Rounds>,
     stop: &mut watch::Receiver<bool>,
 ) -> Result<bool, Failure> {
@@ -176,7 +250,7 @@ async fn work(
             tracing::warn!(target: "auditor::daemon", round, account = %claim.account, "account taken over: its replica stopped renewing its lease");
             let _ = tokio::task::block_in_place(|| lock(&shared.store).recover_interrupted());
         }
-        let stopped = audit_claimed(cfg, d, shared, rounds, &claim, stop).await;
+        let stopped = audit_claimed(cfg, d, shared, url, &claim, stop).await;
         set_metric(shared, |m| m.leases_held = 0);
         if stopped {
             return Ok(true);
@@ -195,10 +269,11 @@ async fn audit_claimed(
     cfg: &Config,
     d: &DaemonConfig,
     shared: &Arc<Shared>,
-    rounds: &Rounds,
+    url: &str,
     claim: &Claim,
     stop: &mut watch::Receiver<bool>,
 ) -> bool {
+    let name = replica_name();
     *lock(&shared.scheduler_tick) = Instant::now();
     let task = crate::daemon::audit_account(
         cfg.clone(),
@@ -211,6 +286,10 @@ async fn audit_claimed(
     let lost = async {
         loop {
             tokio::time::sleep(d.lease / 3).await;
+            // A lost connection is made again here too: the lease must not lapse for it.
+            let Some(rounds) = worker(shared, url, &name).await else {
+                continue;
+            };
             match rounds.heartbeat(claim, d.lease).await {
                 Ok(true) => {}
                 Ok(false) => break,
@@ -239,6 +318,10 @@ async fn audit_claimed(
         }
     };
     let stopped = *stop.borrow();
+    let Some(rounds) = worker(shared, url, &name).await else {
+        tracing::error!(target: "auditor::daemon", account = %claim.account, "cannot record the account's run in the round; its lease runs out and another replica audits it");
+        return stopped;
+    };
     match outcome {
         Some((run, complete)) => match rounds.finish(claim, complete, run).await {
             Ok(true) => set_metric(shared, |m| m.accounts_audited += 1),

@@ -457,48 +457,79 @@ fn serve(
         }
     };
     let _ = ready.send(Ok(()));
+    let mut client = client;
     let mut prepared: HashMap<String, tokio_postgres::Statement> = HashMap::new();
+    // Whether a transaction is open on this connection: a connection lost inside one is not
+    // replaced until it is rolled back, so that no statement of it runs outside it.
+    let mut in_tx = false;
     while let Ok(req) = incoming.recv() {
-        let answer = rt.block_on(async {
-            if let Ask::Batch = req.ask {
-                return client
-                    .batch_execute(&req.sql)
-                    .await
-                    .map(|()| Answer::Done)
-                    .map_err(|e| pg_error(&e));
+        let mut got = rt.block_on(answer(&client, &mut prepared, &req));
+        // The connection was lost (the server restarted, failed over, or ended it): outside
+        // a transaction, a new one is made and the statement asked again, once.
+        if got.is_err() && client.is_closed() && !in_tx {
+            if let Ok(c) = rt.block_on(crate::pg::connect(url)) {
+                client = c;
+                prepared.clear();
+                got = rt.block_on(answer(&client, &mut prepared, &req));
             }
-            let stmt = match prepared.get(&req.sql) {
-                Some(s) => s.clone(),
-                None => {
-                    let s = client
-                        .prepare(&dollar_params(&req.sql))
-                        .await
-                        .map_err(|e| pg_error(&e))?;
-                    prepared.insert(req.sql.clone(), s.clone());
-                    s
-                }
-            };
-            let refs: Vec<&(dyn ToSql + Sync)> = req
-                .params
-                .iter()
-                .map(|v| v as &(dyn ToSql + Sync))
-                .collect();
-            match req.ask {
-                Ask::Exec => client
-                    .execute(&stmt, &refs)
-                    .await
-                    .map(Answer::Count)
-                    .map_err(|e| pg_error(&e)),
-                _ => {
-                    let rows = client.query(&stmt, &refs).await.map_err(|e| pg_error(&e))?;
-                    rows.iter()
-                        .map(pg_row)
-                        .collect::<Result<Vec<Row>, DbError>>()
-                        .map(Answer::Rows)
-                }
+        }
+        if let (Ask::Batch, Ok(_)) = (req.ask, &got) {
+            match req.sql.trim() {
+                "BEGIN" => in_tx = true,
+                "COMMIT" | "ROLLBACK" => in_tx = false,
+                _ => {}
             }
-        });
-        let _ = req.reply.send(answer);
+        }
+        if let (Ask::Batch, "ROLLBACK") = (req.ask, req.sql.trim()) {
+            // A rollback ends the transaction even when the connection it was on is gone.
+            in_tx = false;
+        }
+        let _ = req.reply.send(got);
+    }
+}
+
+/// Runs one request on `client`, preparing its statement once.
+async fn answer(
+    client: &tokio_postgres::Client,
+    prepared: &mut HashMap<String, tokio_postgres::Statement>,
+    req: &Request,
+) -> Result<Answer, DbError> {
+    if let Ask::Batch = req.ask {
+        return client
+            .batch_execute(&req.sql)
+            .await
+            .map(|()| Answer::Done)
+            .map_err(|e| pg_error(&e));
+    }
+    let stmt = match prepared.get(&req.sql) {
+        Some(s) => s.clone(),
+        None => {
+            let s = client
+                .prepare(&dollar_params(&req.sql))
+                .await
+                .map_err(|e| pg_error(&e))?;
+            prepared.insert(req.sql.clone(), s.clone());
+            s
+        }
+    };
+    let refs: Vec<&(dyn ToSql + Sync)> = req
+        .params
+        .iter()
+        .map(|v| v as &(dyn ToSql + Sync))
+        .collect();
+    match req.ask {
+        Ask::Exec => client
+            .execute(&stmt, &refs)
+            .await
+            .map(Answer::Count)
+            .map_err(|e| pg_error(&e)),
+        _ => {
+            let rows = client.query(&stmt, &refs).await.map_err(|e| pg_error(&e))?;
+            rows.iter()
+                .map(pg_row)
+                .collect::<Result<Vec<Row>, DbError>>()
+                .map(Answer::Rows)
+        }
     }
 }
 

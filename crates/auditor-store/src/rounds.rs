@@ -1,8 +1,10 @@
 //! Rounds shared by daemon replicas through PostgreSQL: which round is due, and which
 //! replica audits which account of it, by lease.
 //!
-//! - **The schedule is decided once.** One row holds when the next round is due. A replica
-//!   that finds it due locks it (`FOR UPDATE SKIP LOCKED`: a replica that finds it locked
+//! - **The schedule is decided once.** One row holds when the next round is due. A round is
+//!   not opened while the one before is unfinished (a round that takes longer than the
+//!   interval delays the next, as a CronJob that forbids overlap would). A replica that
+//!   finds it due locks it (`FOR UPDATE SKIP LOCKED`: a replica that finds it locked
 //!   goes on), opens the round with one row per account, and moves the due time on, in one
 //!   transaction: however many replicas look at once, one round is opened.
 //! - **An account is audited by one replica at a time.** A replica claims the first pending
@@ -49,6 +51,10 @@ CREATE TABLE IF NOT EXISTS auditor_round_accounts (
     PRIMARY KEY (round_id, account)
 );
 "#;
+
+/// True when the newest round (if any) has no account pending or held.
+const PREVIOUS_FINISHED: &str = "NOT EXISTS (SELECT 1 FROM auditor_round_accounts \
+     WHERE round_id = (SELECT max(id) FROM auditor_rounds) AND state IN ('pending', 'running'))";
 
 /// The advisory lock key under which the schema is created ("auditor" in ASCII).
 const SCHEMA_LOCK: i64 = 0x0061_7564_6974_6f72;
@@ -127,18 +133,24 @@ impl Rounds {
         })
     }
 
+    /// Whether its connection is lost (the server restarted, failed over, or ended it):
+    /// connect again.
+    pub fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
     /// This replica's name.
     pub fn replica(&self) -> &str {
         &self.replica
     }
 
-    /// Whether a round is due (or none was ever opened): a read, to spare listing the
-    /// accounts when none is. [`Rounds::open_due_round`] decides.
+    /// Whether a round is due (or none was ever opened) and the one before is finished: a
+    /// read, to spare listing the accounts when none is. [`Rounds::open_due_round`] decides.
     pub async fn is_due(&self) -> Result<bool, RoundsError> {
         let row = self
             .client
             .query_opt(
-                "SELECT next_due <= now() FROM auditor_schedule WHERE id = 1",
+                &format!("SELECT next_due <= now() AND {PREVIOUS_FINISHED} FROM auditor_schedule WHERE id = 1"),
                 &[],
             )
             .await?;
@@ -197,7 +209,10 @@ impl Rounds {
         .await?;
         let due = tx
             .query_opt(
-                "SELECT next_due <= now() FROM auditor_schedule WHERE id = 1 FOR UPDATE SKIP LOCKED",
+                &format!(
+                    "SELECT next_due <= now() AND {PREVIOUS_FINISHED} FROM auditor_schedule \
+                     WHERE id = 1 FOR UPDATE SKIP LOCKED"
+                ),
                 &[],
             )
             .await?

@@ -175,3 +175,51 @@ async fn a_failed_run_completes_the_round_as_failed() {
     assert!(p.is_complete());
     assert_eq!(r.progress(round + 1).await.unwrap(), None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_round_is_not_opened_while_the_one_before_is_unfinished_and_a_release_gives_back() {
+    let url = database().await;
+    let mut a = Rounds::connect(&url, "replica-a").await.unwrap();
+    let b = Rounds::connect(&url, "replica-b").await.unwrap();
+    // Due again at once (a zero interval), but round 1 has an account left.
+    let round = a
+        .open_due_round(Duration::ZERO, &accounts(2))
+        .await
+        .unwrap()
+        .unwrap();
+    let lease = Duration::from_secs(60);
+    let c1 = a.claim(round, lease).await.unwrap().unwrap();
+    assert!(a.finish(&c1, true, None).await.unwrap());
+    assert!(!a.is_due().await.unwrap());
+    assert_eq!(
+        a.open_due_round(Duration::ZERO, &accounts(2))
+            .await
+            .unwrap(),
+        None
+    );
+    // A replica that stops gives its account back: pending again, claimed at once by another.
+    let c2 = a.claim(round, lease).await.unwrap().unwrap();
+    assert!(a.release(&c2).await.unwrap());
+    assert!(!a.heartbeat(&c2, lease).await.unwrap(), "no longer its");
+    let again = b.claim(round, lease).await.unwrap().unwrap();
+    assert_eq!(
+        (again.account.as_str(), again.takeover),
+        (c2.account.as_str(), false)
+    );
+    assert!(b.finish(&again, false, None).await.unwrap());
+    // Round 1 finished (one complete, one failed): round 2 opens.
+    assert!(a.is_due().await.unwrap());
+    let next = a
+        .open_due_round(Duration::from_secs(3600), &accounts(2))
+        .await
+        .unwrap();
+    assert_eq!(next, Some(round + 1));
+    let recent = b.recent(5).await.unwrap();
+    assert_eq!(
+        recent
+            .iter()
+            .map(|p| (p.round, p.complete, p.failed, p.pending))
+            .collect::<Vec<_>>(),
+        [(round + 1, 0, 0, 2), (round, 1, 1, 0)]
+    );
+}

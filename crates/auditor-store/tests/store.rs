@@ -808,3 +808,24 @@ fn tls_to_postgres_verifies_the_server_when_the_url_asks_for_it() {
     let err = Store::open_at(&missing).unwrap_err().to_string();
     assert!(err.contains("sslrootcert /nonexistent/ca.pem"), "{err}");
 }
+
+#[test]
+fn a_postgres_store_connects_again_when_its_connection_is_lost() {
+    let url = fresh_database("reconnect");
+    let name = url.rsplit('/').next().unwrap().to_owned();
+    let location = Location::Postgres(url);
+    let mut store = Store::open_at_for_writing(&location).unwrap();
+    let t0 = datetime!(2026-11-20 10:00 UTC);
+    store_run(&mut store, &result(t0, &["EC2-002"], vec![]));
+    // The server ends every connection to the database, as a restart or a failover would.
+    raw(
+        &Location::Postgres(test_postgres()),
+        &format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        ),
+    );
+    let (id, _) = store_run(&mut store, &result(t0, &["EC2-002"], vec![]));
+    assert_eq!(store.run(id).unwrap().unwrap().status, "complete");
+    assert_eq!(store.runs(None).unwrap().len(), 2);
+}
