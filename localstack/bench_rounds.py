@@ -23,7 +23,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AUDITOR = os.environ.get("AUDITOR_BIN", os.path.join(ROOT, "target/release/auditor"))
 ENDPOINT = os.environ["AUDITOR_TEST_ENDPOINT"]
 PG = os.environ["AUDITOR_TEST_POSTGRES"]
-SERVICES = os.environ.get("ROUND_SERVICES", "ec2,iam,s3,eks,ecr").split(",")
+# ECR is left out by default: moto answers DescribePullThroughCacheRules with a 500, and the
+# SDK's retry back-off then waits about 6 s per account, which would time the back-off,
+# not the rounds (ROUND_SERVICES=ec2,iam,s3,eks,ecr to include it).
+SERVICES = os.environ.get("ROUND_SERVICES", "ec2,iam,s3,eks").split(",")
 TOKEN = "6f1c0e9a4b2d7f3e8a5c1b9d0e4f7a2c"
 TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -134,7 +134,7 @@ fn three_replicas_share_rounds_and_finish_what_a_killed_one_held() {
                     "[aws]\nendpoint_url = \"{}\"\nregions = [\"us-east-1\"]\nmax_attempts = 2\n\
                      [audit]\nservices = [\"ec2\"]\n\
                      [daemon]\naccounts = [{list}]\ninterval = \"1h\"\n\
-                     store_env = \"AUDITOR_STORE_URL\"\nlease = \"3s\"\n\
+                     store_env = \"AUDITOR_STORE_URL\"\nlease = \"5s\"\n\
                      reports_dir = \"{}\"\nlisten = \"127.0.0.1:0\"\ntoken = \"{TOKEN}\"\n",
                     emu.endpoint(),
                     dir.path().join(format!("reports-{i}")).display()
@@ -261,7 +261,7 @@ fn three_replicas_share_rounds_and_finish_what_a_killed_one_held() {
                 &url,
                 &format!(
                     "SELECT account FROM auditor_round_accounts WHERE round_id = 2 \
-                         AND state = 'running' AND holder LIKE '%/{pid}'"
+                         AND state = 'running' AND holder LIKE '%/{pid}/%'"
                 ),
             );
             if holds.is_empty() {
@@ -275,7 +275,7 @@ fn three_replicas_share_rounds_and_finish_what_a_killed_one_held() {
                 &url,
                 &format!(
                     "SELECT account FROM auditor_round_accounts WHERE round_id = 2 \
-                     AND state = 'running' AND holder LIKE '%/{pid}'"
+                     AND state = 'running' AND holder LIKE '%/{pid}/%'"
                 ),
             );
             break (i, account.into_iter().next().expect("held"));
@@ -307,7 +307,7 @@ fn three_replicas_share_rounds_and_finish_what_a_killed_one_held() {
     assert!(
         !finisher
             .first()
-            .is_some_and(|h| h.ends_with(&format!("/{}", killed.id()))),
+            .is_some_and(|h| h.contains(&format!("/{}/", killed.id()))),
         "{account} was finished by another replica: {finisher:?}"
     );
     // No account audited twice to completion in a round; the killed run is not lost

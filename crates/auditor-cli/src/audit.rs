@@ -111,7 +111,7 @@ pub(crate) struct AuditArgs {
     /// Record the run in this findings store (a SQLite file, created if missing, or a
     /// `postgres://` URL): its findings and each failing finding's history. See `auditor
     /// runs`, `report` and `diff`.
-    #[arg(long, env = "AUDITOR_STORE", value_parser = crate::stored::parse_store)]
+    #[arg(long, env = "AUDITOR_STORE", hide_env_values = true, value_parser = crate::stored::parse_store)]
     store: Option<auditor_store::Location>,
 }
 

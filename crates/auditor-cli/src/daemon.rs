@@ -105,7 +105,13 @@ pub(crate) async fn run(cfg: Config, max_rounds: Option<u32>) -> Result<u8, Fail
             }
             *lock(&shared.scheduler_tick) = Instant::now();
             // Run in place (not spawned): dropping the future is what aborts it.
-            let task = audit_account(cfg.clone(), d.clone(), account.clone(), shared.clone());
+            let task = audit_account(
+                cfg.clone(),
+                d.clone(),
+                account.clone(),
+                shared.clone(),
+                None,
+            );
             tokio::pin!(task);
             tokio::select! {
                 _ = &mut task => {}
@@ -252,12 +258,14 @@ pub(crate) fn not_assessed(cfg: &Config, shared: &Shared, account: &str, why: &s
 }
 
 /// One account's audit: recorded, stored, reported. Never panics the daemon: a failure is
-/// a failed run. The run's id (when it was recorded) and whether it completed.
+/// a failed run. The run's id (when it was recorded) and whether it completed (was stored).
+/// A replica passes its claim on the account: the run is stored only while it holds it.
 pub(crate) async fn audit_account(
     cfg: Config,
     d: DaemonConfig,
     account: String,
     shared: Arc<Shared>,
+    guard: Option<auditor_store::LeaseGuard>,
 ) -> (Option<i64>, bool) {
     let started = Instant::now();
     let started_at = time::OffsetDateTime::now_utc();
@@ -348,7 +356,7 @@ pub(crate) async fn audit_account(
     }
     // The commit may wait out a busy store: off the async workers, and without the metrics
     // lock (the HTTP side reads the store on the blocking pool and never waits behind it).
-    let stored = tokio::task::block_in_place(|| recorded.finish(&result));
+    let stored = tokio::task::block_in_place(|| recorded.finish_guarded(&result, guard.as_ref()));
     if stored.is_ok() {
         record_complete(&mut lock(&shared.metrics), &account, started, &result);
     }

@@ -212,7 +212,7 @@ enum ChecksFormat {
 struct StoreArg {
     /// The findings store that `audit --store` writes: a SQLite file, or a
     /// `postgres://` URL (better from the environment: it may hold a password).
-    #[arg(long, env = "AUDITOR_STORE", value_parser = stored::parse_store)]
+    #[arg(long, env = "AUDITOR_STORE", hide_env_values = true, value_parser = stored::parse_store)]
     store: auditor_store::Location,
 }
 

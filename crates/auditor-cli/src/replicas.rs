@@ -5,10 +5,12 @@
 //! 1. When a round is due (one row decides it for all), lists the accounts and tries to open
 //!    the round; one replica does. Accounts that cannot be audited (suspended) are recorded
 //!    as failed runs by that replica.
-//! 2. Claims accounts of the newest round one at a time, each by a lease it renews every
-//!    third of [`DaemonConfig::lease`] while it audits; finishes each as `complete` or
-//!    `failed` with its run's id. A lease it finds taken over (it was paused past its lease)
-//!    ends its run as aborted, so the account is not audited twice to completion.
+//! 2. Claims accounts of the newest round one at a time, each by a lease that a task of its
+//!    own renews every third of [`DaemonConfig::lease`] while it audits. The run is stored
+//!    only while the claim is still this replica's, in the transaction that finishes the
+//!    account in the round (`auditor_store::LeaseGuard`), so an account is never audited
+//!    twice to completion in a round; a failed run finishes it as `failed`. A lease found
+//!    taken over (this replica was paused past it) ends its run as aborted.
 //! 3. Marks failed the runs that replicas which died left running (by PID on this host and
 //!    PID namespace, by the store's lease elsewhere), then waits a little and looks again.
 //!
@@ -24,12 +26,21 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
-/// This replica's name among the others: its host (the pod's name on Kubernetes) and PID.
+/// This replica's name among the others: its host (the pod's name on Kubernetes), PID and
+/// start (UNIX seconds: a restarted container, PID 1 again, is another replica).
 pub(crate) fn replica_name() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_else(|_| "unknown-host".into());
-    format!("{host}/{}", std::process::id())
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_owned())
+            .unwrap_or_else(|_| "unknown-host".into());
+        let start = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        format!("{host}/{}/{start}", std::process::id())
+    })
+    .clone()
 }
 
 /// Per-replica counters for `/metrics`.
@@ -264,7 +275,7 @@ fn set_metric(shared: &Shared, f: impl FnOnce(&mut ReplicaMetrics)) {
     }
 }
 
-/// Audits a claimed account while renewing its lease; true when stopped by a signal.
+/// Audits a claimed account while its lease is renewed; true when stopped by a signal.
 async fn audit_claimed(
     cfg: &Config,
     d: &DaemonConfig,
@@ -273,72 +284,109 @@ async fn audit_claimed(
     claim: &Claim,
     stop: &mut watch::Receiver<bool>,
 ) -> bool {
-    let name = replica_name();
     *lock(&shared.scheduler_tick) = Instant::now();
+    let name = replica_name();
+    // The run is stored only while the claim is this replica's, and finishes the account in
+    // the round in the same transaction.
+    let guard = auditor_store::LeaseGuard {
+        round: claim.round,
+        account: claim.account.clone(),
+        holder: name.clone(),
+    };
     let task = crate::daemon::audit_account(
         cfg.clone(),
         d.clone(),
         claim.account.clone(),
         shared.clone(),
+        Some(guard),
     );
     tokio::pin!(task);
-    // Renews the lease; ends when it is found taken over.
-    let lost = async {
-        loop {
-            tokio::time::sleep(d.lease / 3).await;
-            // A lost connection is made again here too: the lease must not lapse for it.
-            let Some(rounds) = worker(shared, url, &name).await else {
-                continue;
-            };
-            match rounds.heartbeat(claim, d.lease).await {
-                Ok(true) => {}
-                Ok(false) => break,
-                // A renewal that fails is tried again; the lease is three renewals long.
-                Err(e) => {
-                    tracing::warn!(target: "auditor::daemon", account = %claim.account, error = %e, "cannot renew the lease")
+    // The lease is renewed by a task of its own, so that nothing the run does (storing its
+    // result blocks its thread) holds the renewals back; it says when the claim is lost.
+    let (lost_tx, mut lost) = watch::channel(false);
+    let renewer = {
+        let (shared, url, claim, lease) = (shared.clone(), url.to_owned(), claim.clone(), d.lease);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(lease / 3).await;
+                // A lost connection is made again here too: the lease must not lapse for it.
+                let Some(rounds) = worker(&shared, &url, &replica_name()).await else {
+                    continue;
+                };
+                match rounds.heartbeat(&claim, lease).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        let _ = lost_tx.send(true);
+                        break;
+                    }
+                    // A renewal that fails is tried again; the lease is three renewals long.
+                    Err(e) => {
+                        tracing::warn!(target: "auditor::daemon", account = %claim.account, error = %e, "cannot renew the lease")
+                    }
                 }
             }
-        }
+        })
     };
-    tokio::pin!(lost);
+    let mut lost_in_grace = lost.clone();
     let outcome = tokio::select! {
         o = &mut task => Some(o),
-        _ = &mut lost => {
+        _ = lost.wait_for(|l| *l) => {
+            renewer.abort();
             let why = "aborted: its lease was taken over by another replica (this one was paused past it)";
             abort_current(shared, &claim.account, why);
             set_metric(shared, |m| m.leases_lost += 1);
             return false;
         }
         _ = stop.wait_for(|s| *s) => {
-            // Stopping: the run may finish within the grace period (renewing its lease).
+            // Stopping: the run may finish within the grace period (its lease renewed).
             tokio::select! {
                 r = tokio::time::timeout(d.grace_period, &mut task) => r.ok(),
-                _ = &mut lost => None,
+                _ = lost_in_grace.wait_for(|l| *l) => None,
             }
         }
     };
+    renewer.abort();
     let stopped = *stop.borrow();
-    let Some(rounds) = worker(shared, url, &name).await else {
-        tracing::error!(target: "auditor::daemon", account = %claim.account, "cannot record the account's run in the round; its lease runs out and another replica audits it");
-        return stopped;
-    };
     match outcome {
-        Some((run, complete)) => match rounds.finish(claim, complete, run).await {
-            Ok(true) => set_metric(shared, |m| m.accounts_audited += 1),
-            Ok(false) => {
-                tracing::warn!(target: "auditor::daemon", account = %claim.account, "the account's lease was taken over before its run was recorded in the round")
+        // Stored, and finished in the round with it.
+        Some((_, true)) => set_metric(shared, |m| m.accounts_audited += 1),
+        Some((run, false)) => {
+            // Failed (or could not be stored): the round records it failed, unless the
+            // claim was lost meanwhile (the other replica's run counts).
+            let mut recorded = None;
+            for _ in 0..2 {
+                let Some(rounds) = worker(shared, url, &name).await else {
+                    continue;
+                };
+                match rounds.finish(claim, false, run).await {
+                    Ok(ours) => {
+                        recorded = Some(ours);
+                        break;
+                    }
+                    Err(e) => {
+                        tracing::warn!(target: "auditor::daemon", account = %claim.account, error = %e, "cannot record the failed run in the round")
+                    }
+                }
             }
-            Err(e) => {
-                tracing::error!(target: "auditor::daemon", account = %claim.account, error = %e, "cannot record the account's run in the round; its lease runs out and another replica audits it")
+            match recorded {
+                Some(true) => set_metric(shared, |m| m.accounts_audited += 1),
+                Some(false) => {
+                    tracing::warn!(target: "auditor::daemon", account = %claim.account, "the account's lease was taken over before its failed run was recorded in the round")
+                }
+                None => {
+                    tracing::error!(target: "auditor::daemon", account = %claim.account, "cannot record the account's run in the round; its lease runs out and another replica audits it")
+                }
             }
-        },
+        }
         None => {
             let why = format!(
                 "stopped by a signal; the run did not finish within the grace period of {}s",
                 d.grace_period.as_secs()
             );
             abort_current(shared, &claim.account, &why);
-            let _ = rounds.release(claim).await;
+            if let Some(rounds) = worker(shared, url, &name).await {
+                let _ = rounds.release(claim).await;
+            }
         }
     }
     stopped

@@ -100,8 +100,21 @@ impl<'s> Recorded<'s> {
 
     /// Stores the finished run's findings and history; what changed.
     pub(crate) fn finish(&self, result: &AuditResult) -> Result<Option<RunChanges>, Failure> {
+        self.finish_guarded(result, None)
+    }
+
+    /// [`Recorded::finish`], for a daemon replica: only while it holds its claim on the
+    /// account (see `auditor_store::LeaseGuard`).
+    pub(crate) fn finish_guarded(
+        &self,
+        result: &AuditResult,
+        guard: Option<&auditor_store::LeaseGuard>,
+    ) -> Result<Option<RunChanges>, Failure> {
         match (self.store, self.id) {
-            (Some(st), Some(id)) => lock(st).finish_run(id, result).map(Some).map_err(failure),
+            (Some(st), Some(id)) => lock(st)
+                .finish_run_guarded(id, result, guard)
+                .map(Some)
+                .map_err(failure),
             _ => Ok(None),
         }
     }

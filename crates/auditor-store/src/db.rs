@@ -64,6 +64,8 @@ pub(crate) enum DbError {
     },
     /// A value not of the type the store wrote.
     Decode(String),
+    /// A replica's lease on the account it stores a run of was taken over.
+    LeaseLost,
 }
 
 impl From<rusqlite::Error> for DbError {
@@ -82,7 +84,7 @@ impl DbError {
                 Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
             ),
             DbError::Postgres { retry, .. } => *retry,
-            DbError::Decode(_) => false,
+            DbError::Decode(_) | DbError::LeaseLost => false,
         }
     }
 }
@@ -93,6 +95,7 @@ impl std::fmt::Display for DbError {
             DbError::Sqlite(e) => e.fmt(f),
             DbError::Postgres { message, .. } => f.write_str(message),
             DbError::Decode(m) => f.write_str(m),
+            DbError::LeaseLost => f.write_str("the lease on the account was taken over"),
         }
     }
 }
@@ -463,14 +466,32 @@ fn serve(
     // replaced until it is rolled back, so that no statement of it runs outside it.
     let mut in_tx = false;
     while let Ok(req) = incoming.recv() {
+        // The connection is driven only while a request is answered: let it read what came
+        // meanwhile (a server that ended it says so), and replace one found closed before
+        // anything is sent on it (outside a transaction).
+        rt.block_on(async {
+            tokio::task::yield_now().await;
+            tokio::task::yield_now().await;
+        });
+        if client.is_closed() && !in_tx {
+            if let Ok(c) = rt.block_on(crate::pg::connect(url)) {
+                client = c;
+                prepared.clear();
+            }
+        }
         let mut got = rt.block_on(answer(&client, &mut prepared, &req));
         // The connection was lost (the server restarted, failed over, or ended it): outside
-        // a transaction, a new one is made and the statement asked again, once.
+        // a transaction, a new one is made. A read, or a `BEGIN`, is asked again at once; a
+        // write is not (the server may have done it before the connection went), so it fails
+        // and its caller decides.
         if got.is_err() && client.is_closed() && !in_tx {
             if let Ok(c) = rt.block_on(crate::pg::connect(url)) {
                 client = c;
                 prepared.clear();
-                got = rt.block_on(answer(&client, &mut prepared, &req));
+                let sql = req.sql.trim_start();
+                if sql.starts_with("SELECT") || sql == "BEGIN" {
+                    got = rt.block_on(answer(&client, &mut prepared, &req));
+                }
             }
         }
         if let (Ask::Batch, Ok(_)) = (req.ask, &got) {

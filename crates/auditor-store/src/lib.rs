@@ -167,6 +167,17 @@ pub enum StoreError {
     /// A run that does not exist or is not complete.
     #[error("{0}")]
     NoSuchRun(String),
+    /// A replica's run of an account whose lease another replica took over: not stored, so
+    /// that the account is not audited twice to completion.
+    #[error("run {run}: the lease on account {account} in round {round} was taken over by another replica, which audits it; this run is not stored")]
+    LeaseLost {
+        /// The run.
+        run: i64,
+        /// The account.
+        account: String,
+        /// The round.
+        round: i64,
+    },
     /// A stored value that does not decode.
     #[error("the store {store}: run {run}: {message}")]
     Corrupt {
@@ -376,6 +387,19 @@ impl std::fmt::Debug for Location {
     }
 }
 
+/// A daemon replica's claim on an account of a round ([`rounds`]): a run stored with it is
+/// stored only while the claim is the replica's, and finishes the account in the round in
+/// the same transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseGuard {
+    /// The round.
+    pub round: i64,
+    /// The account.
+    pub account: String,
+    /// The replica holding it.
+    pub holder: String,
+}
+
 /// The findings store.
 #[derive(Debug)]
 pub struct Store {
@@ -403,6 +427,24 @@ fn postgres_sql(sql: &str) -> String {
     )
     .replace("INTEGER", "BIGINT")
     .replace("TEXT", "TEXT COLLATE \"C\"")
+}
+
+/// The schema version: SQLite's `user_version`; PostgreSQL's `auditor_schema` (0 before it
+/// exists).
+fn version_of(c: &Conn) -> Result<i64, DbError> {
+    match c {
+        Conn::Sqlite(s) => Ok(s.pragma_query_value(None, "user_version", |r| r.get(0))?),
+        Conn::Postgres(_) => {
+            let exists = c
+                .row("SELECT to_regclass('auditor_schema') IS NOT NULL", &[])?
+                .map_or(Ok(0), |r| r.int(0))?;
+            if exists == 0 {
+                return Ok(0);
+            }
+            c.row("SELECT version FROM auditor_schema WHERE id = 1", &[])?
+                .map_or(Ok(0), |r| r.int(0))
+        }
+    }
 }
 
 /// The advisory lock under which PostgreSQL's schema is migrated (replicas start together).
@@ -493,23 +535,28 @@ impl Store {
 
     /// The schema version.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        match &self.conn {
-            Conn::Sqlite(c) => c
-                .pragma_query_value(None, "user_version", |r| r.get(0))
-                .map_err(|e| self.err(DbError::Sqlite(e))),
-            Conn::Postgres(_) => self
-                .conn
-                .row("SELECT version FROM auditor_schema WHERE id = 1", &[])
-                .and_then(|r| r.map_or(Ok(0), |r| r.int(0)))
-                .map_err(|e| self.err(e)),
-        }
+        version_of(&self.conn).map_err(|e| self.err(e))
     }
 
+    /// Applies the migrations the database lacks. One that is current is only read (a reader
+    /// of a read-only file, or one opening while a writer commits, never waits to write).
     fn migrate(&mut self) -> Result<(), StoreError> {
         let known = MIGRATIONS.len() as i64;
         let location = self.location.clone();
         let postgres = location.is_postgres();
+        let current = self.schema_version()?;
+        if current > known {
+            return Err(StoreError::TooNew {
+                store: location.to_string(),
+                found: current,
+                known,
+            });
+        }
+        if current == known {
+            return Ok(());
+        }
         let outcome = self.conn.tx(|c| {
+            // Read again inside: another process may have migrated meanwhile.
             let found = if postgres {
                 c.exec("SELECT pg_advisory_xact_lock(?1)", params![MIGRATE_LOCK])?;
                 c.batch(
@@ -517,13 +564,9 @@ impl Store {
                          id INT PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL);
                      INSERT INTO auditor_schema VALUES (1, 0) ON CONFLICT DO NOTHING",
                 )?;
-                c.row("SELECT version FROM auditor_schema WHERE id = 1", &[])?
-                    .map_or(Ok(0), |r| r.int(0))?
+                version_of(c)?
             } else {
-                match c {
-                    Conn::Sqlite(s) => s.pragma_query_value(None, "user_version", |r| r.get(0))?,
-                    Conn::Postgres(_) => 0,
-                }
+                version_of(c)?
             };
             if found > known {
                 return Ok(Some(found));
@@ -649,6 +692,19 @@ impl Store {
 
     /// Stores a finished run's result and updates the issue history, in one transaction.
     pub fn finish_run(&mut self, id: i64, result: &AuditResult) -> Result<RunChanges, StoreError> {
+        self.finish_run_guarded(id, result, None)
+    }
+
+    /// [`Store::finish_run`], for a daemon replica with its claim on the account (PostgreSQL):
+    /// stored only while the claim is still its own (the round's row locked for the
+    /// transaction), and the account finished in the round in the same transaction.
+    /// [`StoreError::LeaseLost`] when the claim was taken over: nothing is written.
+    pub fn finish_run_guarded(
+        &mut self,
+        id: i64,
+        result: &AuditResult,
+        guard: Option<&LeaseGuard>,
+    ) -> Result<RunChanges, StoreError> {
         let json = serde_json::to_string(result).map_err(|e| StoreError::Corrupt {
             store: self.location.to_string(),
             run: id,
@@ -684,8 +740,37 @@ impl Store {
                 )))
             }
         }
-        let outcome = self.conn.tx(|tx| write_run(tx, id, result, &json));
-        outcome.map_err(|e| self.err(e))
+        let outcome = self.conn.tx(|tx| {
+            if let Some(g) = guard {
+                let held = tx.row(
+                    "SELECT 1 FROM auditor_round_accounts
+                     WHERE round_id = ?1 AND account = ?2 AND holder = ?3 AND state = 'running'
+                     FOR UPDATE",
+                    params![g.round, &g.account, &g.holder],
+                )?;
+                if held.is_none() {
+                    return Err(DbError::LeaseLost);
+                }
+            }
+            let changes = write_run(tx, id, result, &json)?;
+            if let Some(g) = guard {
+                tx.exec(
+                    "UPDATE auditor_round_accounts
+                     SET state = 'complete', run_id = ?4, finished_at = now(), lease_until = NULL
+                     WHERE round_id = ?1 AND account = ?2 AND holder = ?3",
+                    params![g.round, &g.account, &g.holder, id],
+                )?;
+            }
+            Ok(changes)
+        });
+        match (outcome, guard) {
+            (Err(DbError::LeaseLost), Some(g)) => Err(StoreError::LeaseLost {
+                run: id,
+                account: g.account.clone(),
+                round: g.round,
+            }),
+            (outcome, _) => outcome.map_err(|e| self.err(e)),
+        }
     }
 
     /// Keeps the newest `keep` finished runs of `account` (their findings go with the rest,
@@ -1286,6 +1371,13 @@ impl Drop for Heartbeat {
     }
 }
 
+/// Findings written per `INSERT` (8 parameters each: within SQLite's and PostgreSQL's
+/// limits).
+const FINDINGS_PER_INSERT: usize = 200;
+
+/// The first key of the advisory lock that serialises writers of one account's issues.
+const ISSUES_LOCK: i64 = 0x6175_6469;
+
 /// The columns [`run_row`] reads.
 const RUN_COLUMNS: &str = "id, account, regions, services, started_at, finished_at, \
      tool_version, status, error, fail, pass, not_assessed, gaps";
@@ -1333,12 +1425,40 @@ fn write_run(tx: &Conn, id: i64, result: &AuditResult, json: &str) -> Result<Run
             "run {id} was no longer running when its result was written"
         )));
     }
-    for f in &result.findings {
+    let account = &result.account_id;
+    if let Conn::Postgres(_) = tx {
+        // One writer of an account's issue history at a time (SQLite's `BEGIN IMMEDIATE`
+        // serialises every writer; PostgreSQL's transactions would not).
         tx.exec(
+            "SELECT pg_advisory_xact_lock(?1, hashtext(?2))",
+            params![ISSUES_LOCK, account],
+        )?;
+    }
+    // Many rows per statement: a large account has tens of thousands of findings, and a
+    // database across a network would otherwise take a round trip for each.
+    for chunk in result.findings.chunks(FINDINGS_PER_INSERT) {
+        let mut sql = String::from(
             "INSERT INTO findings
-             (run_id, fingerprint, code, status, severity, resource_arn, region, title)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
-            params![
+             (run_id, fingerprint, code, status, severity, resource_arn, region, title) VALUES ",
+        );
+        let mut values = Vec::with_capacity(chunk.len() * 8);
+        for (i, f) in chunk.iter().enumerate() {
+            let n = i * 8;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5,
+                n + 6,
+                n + 7,
+                n + 8
+            ));
+            values.extend_from_slice(params![
                 id,
                 &f.fingerprint,
                 &*f.code,
@@ -1347,10 +1467,11 @@ fn write_run(tx: &Conn, id: i64, result: &AuditResult, json: &str) -> Result<Run
                 &f.resource.arn,
                 f.resource.region.as_deref(),
                 &*f.title
-            ],
-        )?;
+            ]);
+        }
+        sql.push_str(" ON CONFLICT DO NOTHING");
+        tx.exec(&sql, &values)?;
     }
-    let account = &result.account_id;
     let mut changes = RunChanges::default();
     let fails: BTreeMap<&str, &Finding> = result
         .findings

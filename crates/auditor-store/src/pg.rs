@@ -33,36 +33,41 @@ pub enum ConnectError {
     },
 }
 
-/// Whether `s` names a PostgreSQL database rather than a file.
+/// Whether `s` names a PostgreSQL database rather than a file: it starts `postgres:` or
+/// `postgresql:` (a mistyped URL too, so that it is refused as one, its password hidden,
+/// rather than taken for a file name).
 pub fn is_url(s: &str) -> bool {
+    let lower = s.get(..11).unwrap_or(s).to_ascii_lowercase();
+    lower.starts_with("postgres:") || lower.starts_with("postgresql:")
+}
+
+fn well_formed(s: &str) -> bool {
     s.starts_with("postgres://") || s.starts_with("postgresql://")
 }
 
 /// `url` with its password (in the user part, or a `password` parameter) replaced by `***`.
+/// Everything before the last `@` is taken as the user part (a password may hold `?`, `/`
+/// or `&`); what may be a password is hidden rather than shown.
 pub fn redacted(url: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b.to_owned(), Some(q)),
-        None => (url.to_owned(), None),
+    let (scheme, rest) = match url.split_once("://") {
+        Some((s, r)) => (format!("{s}://"), r),
+        None => (String::new(), url),
     };
-    let base = match base.split_once("://") {
-        Some((scheme, rest)) => {
-            let (auth, host) = match rest.rsplit_once('@') {
-                Some((a, h)) => (Some(a), h),
-                None => (None, rest),
+    let (user, rest) = match rest.rfind('@') {
+        Some(at) => {
+            let creds = rest.get(..at).unwrap_or_default();
+            let shown = match creds.split_once(':') {
+                Some((user, _)) => format!("{user}:***@"),
+                None if scheme.is_empty() => "***@".to_owned(),
+                None => format!("{creds}@"),
             };
-            match auth {
-                Some(a) => match a.split_once(':') {
-                    Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-                    None => format!("{scheme}://{a}@{host}"),
-                },
-                None => format!("{scheme}://{host}"),
-            }
+            (shown, rest.get(at + 1..).unwrap_or_default())
         }
-        None => base,
+        None => (String::new(), rest),
     };
-    match query {
-        None => base,
-        Some(q) => {
+    let rest = match rest.split_once('?') {
+        None => rest.to_owned(),
+        Some((base, q)) => {
             let params: Vec<String> = q
                 .split('&')
                 .map(|p| match p.split_once('=') {
@@ -72,7 +77,8 @@ pub fn redacted(url: &str) -> String {
                 .collect();
             format!("{base}?{}", params.join("&"))
         }
-    }
+    };
+    format!("{scheme}{user}{rest}")
 }
 
 /// How to connect: tokio-postgres's configuration, and the TLS to use.
@@ -86,21 +92,19 @@ struct TlsSetting {
 }
 
 fn percent_decoded(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
+    let mut out = Vec::with_capacity(s.len());
+    let mut bytes = s.bytes();
+    while let Some(b) = bytes.next() {
         let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
-            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
-                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
+        if b == b'%' {
+            let mut ahead = bytes.clone();
+            if let (Some(h), Some(l)) = (ahead.next().and_then(hex), ahead.next().and_then(hex)) {
+                out.push((h * 16 + l) as u8);
+                bytes = ahead;
+                continue;
             }
         }
+        out.push(b);
     }
     String::from_utf8_lossy(&out).into_owned()
 }
@@ -110,7 +114,7 @@ fn target(url: &str) -> Result<Target, ConnectError> {
         url: redacted(url),
         message,
     };
-    if !is_url(url) {
+    if !well_formed(url) {
         return Err(bad("is not a postgres:// or postgresql:// URL".to_owned()));
     }
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
@@ -151,6 +155,12 @@ fn target(url: &str) -> Result<Target, ConnectError> {
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(std::time::Duration::from_secs(10));
     }
+    // A server that stops answering without closing the connection (a host lost, a
+    // network cut) is noticed: TCP keepalives, and unacknowledged data given up after 2
+    // minutes, rather than a statement hanging while it holds the store.
+    config.keepalives(true);
+    config.keepalives_idle(std::time::Duration::from_secs(30));
+    config.tcp_user_timeout(std::time::Duration::from_secs(120));
     Ok(Target { config, tls })
 }
 
@@ -291,5 +301,12 @@ mod tests {
             .to_string();
         assert!(e.contains("sslrootcert /nonexistent/ca.pem"), "{e}");
         assert!(check("postgres://u:s3cret@h:5432/d?sslmode=disable").is_ok());
+        let e = check("postgresql:/u:s3cret@h/d").unwrap_err().to_string();
+        assert!(
+            e.contains("is not a postgres:// or postgresql:// URL"),
+            "{e}"
+        );
+        assert!(!e.contains("s3cret"), "{e}");
+        assert!(is_url("PostgreSQL:/typo") && !is_url("auditor.db") && !is_url("postgres.db"));
     }
 }

@@ -12,7 +12,8 @@
 //!   take the same row) and holds it by a lease it renews ([`Rounds::heartbeat`]). An
 //!   account whose lease ran out (its holder crashed, was OOM-killed, lost its node) is
 //!   handed out again, and the takeover counted; its former holder can neither renew nor
-//!   finish it any more.
+//!   finish it any more, nor store its run (`Store::finish_run_guarded`). An account whose
+//!   lease ran out [`MAX_CLAIMS`] times is failed instead, so that the round finishes.
 //! - **A round is complete** when every account has a finished (`complete`) or `failed`
 //!   run.
 //!
@@ -55,6 +56,9 @@ CREATE TABLE IF NOT EXISTS auditor_round_accounts (
 /// True when the newest round (if any) has no account pending or held.
 const PREVIOUS_FINISHED: &str = "NOT EXISTS (SELECT 1 FROM auditor_round_accounts \
      WHERE round_id = (SELECT max(id) FROM auditor_rounds) AND state IN ('pending', 'running'))";
+
+/// How many replicas may hold an account of a round, each dying on it, before it is failed.
+pub const MAX_CLAIMS: i32 = 3;
 
 /// The advisory lock key under which the schema is created ("auditor" in ASCII).
 const SCHEMA_LOCK: i64 = 0x0061_7564_6974_6f72;
@@ -121,7 +125,32 @@ impl Rounds {
     /// creates the tables when missing. The connection runs on the caller's tokio runtime, with TLS when the URL asks for it
     /// ([`crate::pg`]).
     pub async fn connect(url: &str, replica: &str) -> Result<Rounds, RoundsError> {
+        Rounds::connect_with(url, replica, true).await
+    }
+
+    /// Connects to read the rounds (`auditor rounds`): the tables are not created; without
+    /// them, there are no rounds ([`Rounds::exists`]).
+    pub async fn connect_reader(url: &str) -> Result<Rounds, RoundsError> {
+        Rounds::connect_with(url, "reader", false).await
+    }
+
+    /// Whether the rounds' tables exist (a replica has started on this database).
+    pub async fn exists(&self) -> Result<bool, RoundsError> {
+        let row = self
+            .client
+            .query_one("SELECT to_regclass('auditor_rounds') IS NOT NULL", &[])
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    async fn connect_with(url: &str, replica: &str, create: bool) -> Result<Rounds, RoundsError> {
         let mut client = crate::pg::connect(url).await?;
+        if !create {
+            return Ok(Rounds {
+                client,
+                replica: replica.to_owned(),
+            });
+        }
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
             .await?;
@@ -154,7 +183,10 @@ impl Rounds {
                 &[],
             )
             .await?;
-        Ok(row.is_none_or(|r| r.get::<_, bool>(0)))
+        match row {
+            None => Ok(true),
+            Some(r) => Ok(r.try_get::<_, bool>(0)?),
+        }
     }
 
     /// Gives back a claimed account that this replica will not audit (it is stopping): pending
@@ -182,8 +214,8 @@ impl Rounds {
             )
             .await?
             .iter()
-            .map(|r| r.get(0))
-            .collect();
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(p) = self.progress(id).await? {
@@ -216,7 +248,8 @@ impl Rounds {
                 &[],
             )
             .await?
-            .map(|r| r.get::<_, bool>(0));
+            .map(|r| r.try_get::<_, bool>(0))
+            .transpose()?;
         if due != Some(true) {
             tx.commit().await?;
             return Ok(None);
@@ -227,7 +260,7 @@ impl Rounds {
                 &[&self.replica],
             )
             .await?
-            .get(0);
+            .try_get(0)?;
         tx.execute(
             "INSERT INTO auditor_round_accounts (round_id, account, state) \
              SELECT $1, a, 'pending' FROM unnest($2::text[]) AS a ON CONFLICT DO NOTHING",
@@ -244,8 +277,19 @@ impl Rounds {
     }
 
     /// Claims the first account of `round` that is pending, or whose lease ran out, for
-    /// `lease`; `None` when there is none (all taken, or finished).
+    /// `lease`; `None` when there is none (all taken, or finished). An account whose lease
+    /// ran out [`MAX_CLAIMS`] times (each holder died on it: one that runs every replica
+    /// out of memory) is failed instead, so that the round can finish.
     pub async fn claim(&self, round: i64, lease: Duration) -> Result<Option<Claim>, RoundsError> {
+        self.client
+            .execute(
+                "UPDATE auditor_round_accounts \
+                 SET state = 'failed', lease_until = NULL, finished_at = now() \
+                 WHERE round_id = $1 AND state = 'running' AND lease_until < now() \
+                   AND claims >= $2",
+                &[&round, &MAX_CLAIMS],
+            )
+            .await?;
         let row = self
             .client
             .query_opt(
@@ -263,22 +307,27 @@ impl Rounds {
                 &[&round, &self.replica, &lease.as_secs_f64()],
             )
             .await?;
-        Ok(row.map(|r| Claim {
-            round,
-            account: r.get(0),
-            takeover: r.get::<_, String>(1) == "running",
-        }))
+        row.map(|r| {
+            Ok(Claim {
+                round,
+                account: r.try_get(0)?,
+                takeover: r.try_get::<_, String>(1)? == "running",
+            })
+        })
+        .transpose()
     }
 
-    /// Renews this replica's lease on a claimed account; false when it is no longer this
-    /// replica's (it ran out and another took it over, or it was finished).
+    /// Renews this replica's lease on a claimed account (while it is running); false when
+    /// the account is no longer this replica's (its lease ran out and another took it over,
+    /// or it was given back). An account this replica finished is still its own.
     pub async fn heartbeat(&self, c: &Claim, lease: Duration) -> Result<bool, RoundsError> {
         let n = self
             .client
             .execute(
                 "UPDATE auditor_round_accounts \
-                 SET lease_until = now() + make_interval(secs => $4) \
-                 WHERE round_id = $1 AND account = $2 AND holder = $3 AND state = 'running'",
+                 SET lease_until = CASE WHEN state = 'running' \
+                     THEN now() + make_interval(secs => $4) ELSE lease_until END \
+                 WHERE round_id = $1 AND account = $2 AND holder = $3",
                 &[&c.round, &c.account, &self.replica, &lease.as_secs_f64()],
             )
             .await?;
@@ -313,7 +362,7 @@ impl Rounds {
             .client
             .query_one("SELECT max(id) FROM auditor_rounds", &[])
             .await?;
-        Ok(row.get(0))
+        Ok(row.try_get(0)?)
     }
 
     /// Where `round` stands; `None` when there is no such round.
@@ -333,16 +382,19 @@ impl Rounds {
                 &[&round],
             )
             .await?;
-        Ok(row.map(|r| RoundProgress {
-            round,
-            opened_at: r.get(0),
-            opened_by: r.get(1),
-            pending: r.get(2),
-            running: r.get(3),
-            complete: r.get(4),
-            failed: r.get(5),
-            takeovers: r.get(6),
-        }))
+        row.map(|r| {
+            Ok(RoundProgress {
+                round,
+                opened_at: r.try_get(0)?,
+                opened_by: r.try_get(1)?,
+                pending: r.try_get(2)?,
+                running: r.try_get(3)?,
+                complete: r.try_get(4)?,
+                failed: r.try_get(5)?,
+                takeovers: r.try_get(6)?,
+            })
+        })
+        .transpose()
     }
 
     /// The accounts of `round` with their state and holder, in account order.
@@ -358,9 +410,8 @@ impl Rounds {
                 &[&round],
             )
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
-            .collect())
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
     }
 }

@@ -223,3 +223,29 @@ async fn a_round_is_not_opened_while_the_one_before_is_unfinished_and_a_release_
         [(round + 1, 0, 0, 2), (round, 1, 1, 0)]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_every_holder_dies_on_is_failed_so_the_round_finishes() {
+    let url = database().await;
+    let mut a = Rounds::connect(&url, "replica-a").await.unwrap();
+    let round = a
+        .open_due_round(Duration::from_secs(3600), &accounts(1))
+        .await
+        .unwrap()
+        .unwrap();
+    let lease = Duration::from_millis(300);
+    // Claimed, and left to lapse, by MAX_CLAIMS replicas in turn.
+    for i in 0..auditor_store::rounds::MAX_CLAIMS {
+        let r = Rounds::connect(&url, &format!("doomed-{i}")).await.unwrap();
+        assert!(r.claim(round, lease).await.unwrap().is_some(), "claim {i}");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    assert_eq!(
+        a.claim(round, lease).await.unwrap(),
+        None,
+        "not handed out again"
+    );
+    let p = a.progress(round).await.unwrap().unwrap();
+    assert_eq!((p.failed, p.running, p.pending), (1, 0, 0));
+    assert!(p.is_complete());
+}

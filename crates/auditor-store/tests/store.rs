@@ -829,3 +829,107 @@ fn a_postgres_store_connects_again_when_its_connection_is_lost() {
     assert_eq!(store.run(id).unwrap().unwrap().status, "complete");
     assert_eq!(store.runs(None).unwrap().len(), 2);
 }
+
+#[test]
+fn two_runs_of_one_account_stored_at_once_on_postgres_both_land_whole() {
+    let location = Location::Postgres(fresh_database("same_account"));
+    let mut stores: Vec<Store> = (0..2)
+        .map(|_| Store::open_at_for_writing(&location).unwrap())
+        .collect();
+    let t0 = datetime!(2026-11-20 10:00 UTC);
+    let r = result(
+        t0,
+        &["EC2-002"],
+        (0..50)
+            .map(|i| finding("EC2-002", &format!("sg-{i}"), Status::Fail, "x"))
+            .collect(),
+    );
+    let ids: Vec<i64> = stores
+        .iter_mut()
+        .map(|s| s.begin_run(ACCOUNT, &[], &["ec2".into()], t0).unwrap())
+        .collect();
+    // Both write the same account's 50 new issues at the same time: one waits for the other.
+    let changes: Vec<auditor_store::RunChanges> = std::thread::scope(|scope| {
+        let handles: Vec<_> = stores
+            .iter_mut()
+            .zip(&ids)
+            .map(|(s, id)| {
+                let r = &r;
+                scope.spawn(move || s.finish_run(*id, r).unwrap())
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut news: Vec<usize> = changes.iter().map(|c| c.new).collect();
+    news.sort_unstable();
+    assert_eq!(
+        news,
+        [0, 50],
+        "one run saw them first, the other still open"
+    );
+    let store = Store::open_at(&location).unwrap();
+    assert_eq!(store.issues(None, Some("open"), None).unwrap().len(), 50);
+    for id in ids {
+        assert_eq!(store.result(id).unwrap().findings.len(), 50);
+    }
+}
+
+#[test]
+fn a_replicas_run_is_stored_only_while_it_holds_the_account() {
+    let url = fresh_database("guarded");
+    let location = Location::Postgres(url.clone());
+    let mut store = Store::open_at_for_writing(&location).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (a, b, round) = rt.block_on(async {
+        let mut a = auditor_store::rounds::Rounds::connect(&url, "replica-a")
+            .await
+            .unwrap();
+        let b = auditor_store::rounds::Rounds::connect(&url, "replica-b")
+            .await
+            .unwrap();
+        let round = a
+            .open_due_round(std::time::Duration::from_secs(3600), &[ACCOUNT.to_owned()])
+            .await
+            .unwrap()
+            .unwrap();
+        (a, b, round)
+    });
+    let lease = std::time::Duration::from_secs(1);
+    let claim = rt.block_on(a.claim(round, lease)).unwrap().unwrap();
+    let t0 = datetime!(2026-11-20 10:00 UTC);
+    let r = result(
+        t0,
+        &["EC2-002"],
+        vec![finding("EC2-002", "sg-a", Status::Fail, "x")],
+    );
+    let guard = |holder: &str| auditor_store::LeaseGuard {
+        round,
+        account: ACCOUNT.to_owned(),
+        holder: holder.to_owned(),
+    };
+    // Replica a's lease runs out and b takes the account over: a's run is refused, whole.
+    let id_a = store.begin_run(ACCOUNT, &[], &["ec2".into()], t0).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let taken = rt.block_on(b.claim(round, lease)).unwrap().unwrap();
+    assert!(taken.takeover);
+    let err = store
+        .finish_run_guarded(id_a, &r, Some(&guard("replica-a")))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::LeaseLost { .. }), "{err}");
+    assert!(err.to_string().contains("taken over"), "{err}");
+    assert_eq!(store.run(id_a).unwrap().unwrap().status, "running");
+    assert!(store.issues(None, None, None).unwrap().is_empty());
+    assert!(!rt.block_on(a.heartbeat(&claim, lease)).unwrap());
+    // b's run is stored, and finishes the account in the round in the same transaction.
+    let id_b = store.begin_run(ACCOUNT, &[], &["ec2".into()], t0).unwrap();
+    store
+        .finish_run_guarded(id_b, &r, Some(&guard("replica-b")))
+        .unwrap();
+    let p = rt.block_on(b.progress(round)).unwrap().unwrap();
+    assert_eq!((p.complete, p.running, p.takeovers), (1, 0, 1));
+    // Its heartbeat still finds the account its own (finished by it).
+    assert!(rt.block_on(b.heartbeat(&taken, lease)).unwrap());
+}
