@@ -242,7 +242,12 @@ fn three_replicas_share_rounds_and_finish_what_a_killed_one_held() {
     );
     // Round 2, due now. A replica is frozen while it holds an account, then killed.
     sql(&url, "UPDATE auditor_schedule SET next_due = now()");
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
     let (victim, account) = loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "round 2 never had an account held by replica 1 or 2 to kill"
+        );
         let held = rounds(&addr);
         let running = held["rounds"][0]["round"] == 2
             && held["latest_accounts"]

@@ -1073,6 +1073,7 @@ impl Store {
             })
             .map_err(|e| self.err(e))
     }
+
     /// What changed from run `from` to run `to` (both complete, same account).
     pub fn diff(&self, from: i64, to: i64) -> Result<Diff, StoreError> {
         let a = self.result(from)?;
