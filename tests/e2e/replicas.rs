@@ -134,7 +134,7 @@ fn three_replicas_share_rounds_and_finish_what_a_killed_one_held() {
                     "[aws]\nendpoint_url = \"{}\"\nregions = [\"us-east-1\"]\nmax_attempts = 2\n\
                      [audit]\nservices = [\"ec2\"]\n\
                      [daemon]\naccounts = [{list}]\ninterval = \"1h\"\n\
-                     store_env = \"AUDITOR_STORE_URL\"\nlease = \"5s\"\n\
+                     store_env = \"AUDITOR_STORE_URL\"\nlease = \"10s\"\n\
                      reports_dir = \"{}\"\nlisten = \"127.0.0.1:0\"\ntoken = \"{TOKEN}\"\n",
                     emu.endpoint(),
                     dir.path().join(format!("reports-{i}")).display()
@@ -257,8 +257,17 @@ fn three_replicas_share_rounds_and_finish_what_a_killed_one_held() {
             std::thread::sleep(Duration::from_millis(100));
             continue;
         }
-        // Frozen first, so that what it holds cannot change before it is killed.
-        let i = (1..3).find(|i| {
+        // A replica seen holding an account is frozen, so that what it holds cannot change
+        // before it is killed, and looked at again (the others are never stopped).
+        let holders = sql(
+            &url,
+            "SELECT holder FROM auditor_round_accounts WHERE round_id = 2 AND state = 'running'",
+        );
+        let holding = |i: usize| {
+            let pid = replicas[i].0.id();
+            holders.iter().any(|h| h.contains(&format!("/{pid}/")))
+        };
+        let i = (1..3).filter(|i| holding(*i)).find(|i| {
             let (child, _) = &replicas[*i];
             signal(child, "-STOP");
             let pid = child.id().to_string();
@@ -297,10 +306,21 @@ fn three_replicas_share_rounds_and_finish_what_a_killed_one_held() {
         || round(&addr, 2).is_some_and(|p| done(&p)),
     );
     let r2 = round(&addr, 2).expect("round 2");
+    // What the replicas said so far, to explain a failure.
+    let mut said: Vec<String> = logs.iter().flat_map(|l| l.try_iter()).collect();
+    let trouble = || -> String {
+        said.iter()
+            .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     assert_eq!(
         (r2["complete"].as_i64(), r2["failed"].as_i64()),
         (Some(30), Some(0)),
-        "{r2}"
+        "{r2}\n{}",
+        trouble()
     );
     assert!(r2["takeovers"].as_i64() >= Some(1), "{r2}");
     let finisher = sql(
@@ -350,7 +370,7 @@ fn three_replicas_share_rounds_and_finish_what_a_killed_one_held() {
             "a replica stopped by SIGTERM exits 0: {status}"
         );
     }
-    let said: Vec<String> = logs.iter().flat_map(|l| l.try_iter()).collect();
+    said.extend(logs.iter().flat_map(|l| l.try_iter()));
     assert!(
         said.iter().any(|l| l.contains("round opened")),
         "the replicas log their rounds: {said:?}"
