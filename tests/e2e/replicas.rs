@@ -347,7 +347,16 @@ fn three_replicas_share_rounds_and_finish_what_a_killed_one_held() {
         .filter(|(a, _)| *a == account)
         .map(|(_, s)| s)
         .collect();
-    assert_eq!(of_account, ["complete", "failed", "complete"], "{account}");
+    // Its round-1 run, the killed run (failed, not lost), and another replica's.
+    assert_eq!(
+        of_account.iter().filter(|s| *s == "complete").count(),
+        2,
+        "{account}: {of_account:?}"
+    );
+    assert!(
+        of_account.iter().any(|s| s == "failed"),
+        "{account}: {of_account:?}"
+    );
     let takeovers: u64 = replicas
         .iter()
         .map(|(_, a)| metric(a, "auditor_replica_lease_takeovers_total"))

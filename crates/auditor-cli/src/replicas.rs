@@ -354,7 +354,10 @@ async fn audit_claimed(
             // Failed (or could not be stored): the round records it failed, unless the
             // claim was lost meanwhile (the other replica's run counts).
             let mut recorded = None;
-            for _ in 0..2 {
+            for attempt in 0..3 {
+                if attempt > 0 {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
                 let Some(rounds) = worker(shared, url, &name).await else {
                     continue;
                 };
@@ -420,9 +423,10 @@ pub(crate) fn rounds_command(
         .build()
         .map_err(failure)?;
     let (recent, accounts) = rt.block_on(async {
-        let r = Rounds::connect(url, &replica_name())
-            .await
-            .map_err(failure)?;
+        let r = Rounds::connect_reader(url).await.map_err(failure)?;
+        if !r.exists().await.map_err(failure)? {
+            return Ok((Vec::new(), Vec::new()));
+        }
         let recent = r.recent(last).await.map_err(failure)?;
         let accounts = match recent.first() {
             Some(p) => r.accounts(p.round).await.map_err(failure)?,

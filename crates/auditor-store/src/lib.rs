@@ -169,7 +169,7 @@ pub enum StoreError {
     NoSuchRun(String),
     /// A replica's run of an account whose lease another replica took over: not stored, so
     /// that the account is not audited twice to completion.
-    #[error("run {run}: the lease on account {account} in round {round} was taken over by another replica, which audits it; this run is not stored")]
+    #[error("run {run}: the lease on account {account} in round {round} is no longer this replica's (it ran out: another replica took the account over, or it was failed after too many lapses); this run is not stored")]
     LeaseLost {
         /// The run.
         run: i64,
@@ -1372,9 +1372,24 @@ impl Drop for Heartbeat {
     }
 }
 
-/// Findings written per `INSERT` (8 parameters each: within SQLite's and PostgreSQL's
-/// limits).
-const FINDINGS_PER_INSERT: usize = 200;
+/// Rows written per `INSERT` (8 parameters each: within SQLite's and PostgreSQL's limits),
+/// largest first: a remainder is written in the smaller sizes, so that a connection
+/// prepares at most four shapes of the statement.
+const FINDINGS_PER_INSERT: [usize; 4] = [200, 50, 10, 1];
+
+/// `findings` in slices of the sizes of [`FINDINGS_PER_INSERT`].
+fn chunked(findings: &[Finding]) -> Vec<&[Finding]> {
+    let mut out = Vec::new();
+    let mut rest = findings;
+    for size in FINDINGS_PER_INSERT {
+        while rest.len() >= size {
+            let (head, tail) = rest.split_at(size);
+            out.push(head);
+            rest = tail;
+        }
+    }
+    out
+}
 
 /// The first key of the advisory lock that serialises writers of one account's issues.
 const ISSUES_LOCK: i64 = 0x6175_6469;
@@ -1437,7 +1452,7 @@ fn write_run(tx: &Conn, id: i64, result: &AuditResult, json: &str) -> Result<Run
     }
     // Many rows per statement: a large account has tens of thousands of findings, and a
     // database across a network would otherwise take a round trip for each.
-    for chunk in result.findings.chunks(FINDINGS_PER_INSERT) {
+    for chunk in chunked(&result.findings) {
         let mut sql = String::from(
             "INSERT INTO findings
              (run_id, fingerprint, code, status, severity, resource_arn, region, title) VALUES ",

@@ -46,39 +46,56 @@ fn well_formed(s: &str) -> bool {
 }
 
 /// `url` with its password (in the user part, or a `password` parameter) replaced by `***`.
-/// Everything before the last `@` is taken as the user part (a password may hold `?`, `/`
-/// or `&`); what may be a password is hidden rather than shown.
+/// A `password` parameter is hidden wherever it is (its key compared decoded, in any case);
+/// then everything before the last `@` is taken as the user part, so a password holding
+/// `?`, `/`, `&` or `@` is hidden too: what may be a password is hidden rather than shown.
 pub fn redacted(url: &str) -> String {
-    let (scheme, rest) = match url.split_once("://") {
-        Some((s, r)) => (format!("{s}://"), r),
-        None => (String::new(), url),
+    // Parameters first, split at every `?` and `&` (the separators kept).
+    let mut hidden = String::with_capacity(url.len());
+    let mut piece = String::new();
+    let flush = |piece: &mut String, out: &mut String| {
+        match piece.split_once('=') {
+            Some((k, _)) if percent_decoded(k).eq_ignore_ascii_case("password") => {
+                out.push_str(k);
+                out.push_str("=***");
+            }
+            _ => out.push_str(piece),
+        }
+        piece.clear();
     };
-    let (user, rest) = match rest.rfind('@') {
+    let is_password = |piece: &str| {
+        piece
+            .split_once('=')
+            .is_some_and(|(k, _)| percent_decoded(k).eq_ignore_ascii_case("password"))
+    };
+    for c in url.chars() {
+        // A password's value runs to the next `&` (a `?` may be part of it).
+        if c == '&' || (c == '?' && !is_password(&piece)) {
+            flush(&mut piece, &mut hidden);
+            hidden.push(c);
+        } else {
+            piece.push(c);
+        }
+    }
+    flush(&mut piece, &mut hidden);
+    let (scheme, rest) = match hidden.split_once("://") {
+        Some((s, r)) => (format!("{s}://"), r.to_owned()),
+        None => (String::new(), hidden.clone()),
+    };
+    match rest.rfind('@') {
         Some(at) => {
             let creds = rest.get(..at).unwrap_or_default();
             let shown = match creds.split_once(':') {
-                Some((user, _)) => format!("{user}:***@"),
-                None if scheme.is_empty() => "***@".to_owned(),
-                None => format!("{creds}@"),
+                Some((user, _)) if !user.contains(['/', '?']) => format!("{user}:***@"),
+                None if !scheme.is_empty() && !creds.contains(['/', '?', '&', '=']) => {
+                    format!("{creds}@")
+                }
+                _ => "***@".to_owned(),
             };
-            (shown, rest.get(at + 1..).unwrap_or_default())
+            format!("{scheme}{shown}{}", rest.get(at + 1..).unwrap_or_default())
         }
-        None => (String::new(), rest),
-    };
-    let rest = match rest.split_once('?') {
-        None => rest.to_owned(),
-        Some((base, q)) => {
-            let params: Vec<String> = q
-                .split('&')
-                .map(|p| match p.split_once('=') {
-                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
-                    _ => p.to_owned(),
-                })
-                .collect();
-            format!("{base}?{}", params.join("&"))
-        }
-    };
-    format!("{scheme}{user}{rest}")
+        None => format!("{scheme}{rest}"),
+    }
 }
 
 /// How to connect: tokio-postgres's configuration, and the TLS to use.

@@ -13,7 +13,7 @@
 //!   account whose lease ran out (its holder crashed, was OOM-killed, lost its node) is
 //!   handed out again, and the takeover counted; its former holder can neither renew nor
 //!   finish it any more, nor store its run (`Store::finish_run_guarded`). An account whose
-//!   lease ran out [`MAX_CLAIMS`] times is failed instead, so that the round finishes.
+//!   lease ran out [`MAX_LAPSES`] times is failed instead, so that the round finishes.
 //! - **A round is complete** when every account has a finished (`complete`) or `failed`
 //!   run.
 //!
@@ -57,8 +57,9 @@ CREATE TABLE IF NOT EXISTS auditor_round_accounts (
 const PREVIOUS_FINISHED: &str = "NOT EXISTS (SELECT 1 FROM auditor_round_accounts \
      WHERE round_id = (SELECT max(id) FROM auditor_rounds) AND state IN ('pending', 'running'))";
 
-/// How many replicas may hold an account of a round, each dying on it, before it is failed.
-pub const MAX_CLAIMS: i32 = 3;
+/// How many times an account's lease may run out in a round (each holder died on it)
+/// before it is failed.
+pub const MAX_LAPSES: i32 = 3;
 
 /// The advisory lock key under which the schema is created ("auditor" in ASCII).
 const SCHEMA_LOCK: i64 = 0x0061_7564_6974_6f72;
@@ -278,16 +279,16 @@ impl Rounds {
 
     /// Claims the first account of `round` that is pending, or whose lease ran out, for
     /// `lease`; `None` when there is none (all taken, or finished). An account whose lease
-    /// ran out [`MAX_CLAIMS`] times (each holder died on it: one that runs every replica
+    /// ran out [`MAX_LAPSES`] times (each holder died on it: one that runs every replica
     /// out of memory) is failed instead, so that the round can finish.
     pub async fn claim(&self, round: i64, lease: Duration) -> Result<Option<Claim>, RoundsError> {
         self.client
             .execute(
                 "UPDATE auditor_round_accounts \
-                 SET state = 'failed', lease_until = NULL, finished_at = now() \
+                 SET state = 'failed', holder = NULL, lease_until = NULL, finished_at = now() \
                  WHERE round_id = $1 AND state = 'running' AND lease_until < now() \
-                   AND claims >= $2",
-                &[&round, &MAX_CLAIMS],
+                   AND takeovers + 1 >= $2",
+                &[&round, &MAX_LAPSES],
             )
             .await?;
         let row = self
@@ -301,7 +302,7 @@ impl Rounds {
                  FROM (SELECT account, state AS was FROM auditor_round_accounts \
                        WHERE round_id = $1 \
                          AND (state = 'pending' OR (state = 'running' AND lease_until < now())) \
-                       ORDER BY account LIMIT 1 FOR UPDATE SKIP LOCKED) c \
+                       ORDER BY state = 'running', account LIMIT 1 FOR UPDATE SKIP LOCKED) c \
                  WHERE r.round_id = $1 AND r.account = c.account \
                  RETURNING r.account, c.was",
                 &[&round, &self.replica, &lease.as_secs_f64()],

@@ -234,8 +234,8 @@ async fn an_account_every_holder_dies_on_is_failed_so_the_round_finishes() {
         .unwrap()
         .unwrap();
     let lease = Duration::from_millis(300);
-    // Claimed, and left to lapse, by MAX_CLAIMS replicas in turn.
-    for i in 0..auditor_store::rounds::MAX_CLAIMS {
+    // Claimed, and left to lapse, by MAX_LAPSES replicas in turn.
+    for i in 0..auditor_store::rounds::MAX_LAPSES {
         let r = Rounds::connect(&url, &format!("doomed-{i}")).await.unwrap();
         assert!(r.claim(round, lease).await.unwrap().is_some(), "claim {i}");
         tokio::time::sleep(Duration::from_millis(400)).await;

@@ -919,7 +919,7 @@ fn a_replicas_run_is_stored_only_while_it_holds_the_account() {
         .finish_run_guarded(id_a, &r, Some(&guard("replica-a")))
         .unwrap_err();
     assert!(matches!(err, StoreError::LeaseLost { .. }), "{err}");
-    assert!(err.to_string().contains("taken over"), "{err}");
+    assert!(err.to_string().contains("no longer this replica"), "{err}");
     assert_eq!(store.run(id_a).unwrap().unwrap().status, "running");
     assert!(store.issues(None, None, None).unwrap().is_empty());
     assert!(!rt.block_on(a.heartbeat(&claim, lease)).unwrap());
