@@ -274,20 +274,14 @@ async fn rounds(State(s): State<Arc<Shared>>) -> Response {
         )
             .into_response();
     };
-    let (replica, recent, accounts) = match crate::replicas::view(&s, url, 10).await {
+    let (replica, overview) = match crate::replicas::view(&s, url, 10).await {
         Ok(v) => v,
         Err(e) => return internal(e),
     };
-    let accounts: Vec<serde_json::Value> = accounts
-        .into_iter()
-        .map(|(account, state, holder)| {
-            serde_json::json!({"account": account, "state": state, "holder": holder})
-        })
-        .collect();
     Json(serde_json::json!({
         "replica": replica,
-        "rounds": recent,
-        "latest_accounts": accounts,
+        "rounds": overview.rounds,
+        "latest_accounts": overview.latest_accounts,
     }))
     .into_response()
 }

@@ -31,9 +31,7 @@ use tokio::sync::watch;
 pub(crate) fn replica_name() -> String {
     static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     NAME.get_or_init(|| {
-        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map(|h| h.trim().to_owned())
-            .unwrap_or_else(|_| "unknown-host".into());
+        let host = auditor_store::host_name();
         let start = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -164,16 +162,14 @@ async fn worker(shared: &Shared, url: &str, name: &str) -> Option<Arc<Rounds>> {
     }
 }
 
-/// What `/api/rounds` shows: the replica's name, the newest `last` rounds, and the newest
-/// round's accounts (account, state, holder). A connection found lost is made again, and
-/// the reading tried once more.
-pub(crate) type RoundsView = (
-    String,
-    Vec<auditor_store::rounds::RoundProgress>,
-    Vec<(String, String, Option<String>)>,
-);
-
-pub(crate) async fn view(shared: &Shared, url: &str, last: i64) -> Result<RoundsView, String> {
+/// What `/api/rounds` shows: the replica's name, and the newest `last` rounds with the
+/// newest round's accounts. A connection found lost is made again, and the reading tried
+/// once more.
+pub(crate) async fn view(
+    shared: &Shared,
+    url: &str,
+    last: i64,
+) -> Result<(String, auditor_store::rounds::Overview), String> {
     let name = replica_name();
     let mut tries = 0;
     loop {
@@ -181,16 +177,8 @@ pub(crate) async fn view(shared: &Shared, url: &str, last: i64) -> Result<Rounds
         let r = worker(shared, url, &name)
             .await
             .ok_or_else(|| "cannot connect to the rounds database".to_owned())?;
-        let read = async {
-            let recent = r.recent(last).await?;
-            let accounts = match recent.first() {
-                Some(p) => r.accounts(p.round).await?,
-                None => Vec::new(),
-            };
-            Ok::<_, auditor_store::rounds::RoundsError>((recent, accounts))
-        };
-        match read.await {
-            Ok((recent, accounts)) => return Ok((r.replica().to_owned(), recent, accounts)),
+        match r.overview(last).await {
+            Ok(o) => return Ok((r.replica().to_owned(), o)),
             Err(_) if r.is_closed() && tries < 2 => continue,
             Err(e) => return Err(e.to_string()),
         }
@@ -422,29 +410,24 @@ pub(crate) fn rounds_command(
         .enable_all()
         .build()
         .map_err(failure)?;
-    let (recent, accounts) = rt.block_on(async {
+    let overview = rt.block_on(async {
         let r = Rounds::connect_reader(url).await.map_err(failure)?;
         if !r.exists().await.map_err(failure)? {
-            return Ok((Vec::new(), Vec::new()));
+            return Ok(auditor_store::rounds::Overview::default());
         }
-        let recent = r.recent(last).await.map_err(failure)?;
-        let accounts = match recent.first() {
-            Some(p) => r.accounts(p.round).await.map_err(failure)?,
-            None => Vec::new(),
-        };
-        Ok::<_, Failure>((recent, accounts))
+        r.overview(last).await.map_err(failure)
     })?;
     if json {
-        let accounts: Vec<serde_json::Value> = accounts
-            .into_iter()
-            .map(|(account, state, holder)| {
-                serde_json::json!({"account": account, "state": state, "holder": holder})
-            })
-            .collect();
-        let v = serde_json::json!({"rounds": recent, "latest_accounts": accounts});
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&overview).unwrap_or_default()
+        );
         return Ok(0);
     }
+    let auditor_store::rounds::Overview {
+        rounds: recent,
+        latest_accounts: accounts,
+    } = overview;
     if recent.is_empty() {
         println!("No rounds in {at}.");
         return Ok(0);
@@ -477,8 +460,8 @@ pub(crate) fn rounds_command(
     println!("{}", auditor_report::table::sharp(b));
     let held: Vec<String> = accounts
         .iter()
-        .filter(|(_, state, _)| state == "running")
-        .map(|(a, _, h)| format!("{a} ({})", h.as_deref().unwrap_or("?")))
+        .filter(|a| a.state == "running")
+        .map(|a| format!("{} ({})", a.account, a.holder.as_deref().unwrap_or("?")))
         .collect();
     if !held.is_empty() {
         let round = recent.first().map(|p| p.round).unwrap_or_default();

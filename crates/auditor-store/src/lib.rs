@@ -1233,6 +1233,14 @@ fn owner_id() -> String {
     .clone()
 }
 
+/// This machine's host name (a pod's name on Kubernetes), `/` replaced by `_`; `?` when it
+/// cannot be read.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().replace('/', "_"))
+        .unwrap_or_else(|_| "?".into())
+}
+
 /// `host/pid-namespace` of this process (`?` where it cannot be read). The host is its name
 /// and boot id: two machines of the same name, each with PID namespace 1 (the same inode
 /// number everywhere), are still told apart.
@@ -1244,7 +1252,7 @@ fn host_and_namespace() -> String {
     };
     let host = format!(
         "{}@{}",
-        read("/proc/sys/kernel/hostname"),
+        host_name(),
         read("/proc/sys/kernel/random/boot_id")
     );
     let ns = std::fs::read_link("/proc/self/ns/pid")

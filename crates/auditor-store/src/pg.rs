@@ -108,22 +108,12 @@ struct TlsSetting {
     root_cert: Option<String>,
 }
 
+/// `%XX` sequences decoded (through `percent-encoding`, as the policy engine and the S3
+/// collector decode).
 fn percent_decoded(s: &str) -> String {
-    let mut out = Vec::with_capacity(s.len());
-    let mut bytes = s.bytes();
-    while let Some(b) = bytes.next() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if b == b'%' {
-            let mut ahead = bytes.clone();
-            if let (Some(h), Some(l)) = (ahead.next().and_then(hex), ahead.next().and_then(hex)) {
-                out.push((h * 16 + l) as u8);
-                bytes = ahead;
-                continue;
-            }
-        }
-        out.push(b);
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 fn target(url: &str) -> Result<Target, ConnectError> {

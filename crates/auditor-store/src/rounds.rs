@@ -115,6 +115,27 @@ impl RoundProgress {
     }
 }
 
+/// An account of a round: its state, and the replica that holds it (or finished it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RoundAccount {
+    /// The account.
+    pub account: String,
+    /// `pending`, `running`, `complete` or `failed`.
+    pub state: String,
+    /// The replica holding it, or that finished it.
+    pub holder: Option<String>,
+}
+
+/// The newest rounds and the newest round's accounts: what `/api/rounds` and `auditor
+/// rounds` show.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Overview {
+    /// The newest rounds, newest first.
+    pub rounds: Vec<RoundProgress>,
+    /// The newest round's accounts, in account order.
+    pub latest_accounts: Vec<RoundAccount>,
+}
+
 /// A replica's connection to the shared rounds.
 pub struct Rounds {
     client: Client,
@@ -398,11 +419,21 @@ impl Rounds {
         .transpose()
     }
 
+    /// The newest `last` rounds, and the newest one's accounts.
+    pub async fn overview(&self, last: i64) -> Result<Overview, RoundsError> {
+        let rounds = self.recent(last).await?;
+        let latest_accounts = match rounds.first() {
+            Some(p) => self.accounts(p.round).await?,
+            None => Vec::new(),
+        };
+        Ok(Overview {
+            rounds,
+            latest_accounts,
+        })
+    }
+
     /// The accounts of `round` with their state and holder, in account order.
-    pub async fn accounts(
-        &self,
-        round: i64,
-    ) -> Result<Vec<(String, String, Option<String>)>, RoundsError> {
+    pub async fn accounts(&self, round: i64) -> Result<Vec<RoundAccount>, RoundsError> {
         let rows = self
             .client
             .query(
@@ -412,7 +443,13 @@ impl Rounds {
             )
             .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .map(|r| {
+                Ok(RoundAccount {
+                    account: r.try_get(0)?,
+                    state: r.try_get(1)?,
+                    holder: r.try_get(2)?,
+                })
+            })
             .collect()
     }
 }

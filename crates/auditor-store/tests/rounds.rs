@@ -144,7 +144,11 @@ async fn a_lease_left_to_run_out_is_taken_over_and_its_former_holder_cannot_fini
     let p = b.progress(round).await.unwrap().unwrap();
     assert_eq!((p.complete, p.takeovers), (1, 1));
     let rows = b.accounts(round).await.unwrap();
-    assert_eq!(rows[0].2.as_deref(), Some("replica-b"));
+    assert_eq!(rows[0].holder.as_deref(), Some("replica-b"));
+    assert_eq!(
+        (rows[0].account.as_str(), rows[0].state.as_str()),
+        (taken.account.as_str(), "complete")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
