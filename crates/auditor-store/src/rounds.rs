@@ -315,16 +315,21 @@ impl Rounds {
         let row = self
             .client
             .query_opt(
-                "UPDATE auditor_round_accounts r \
+                // The account is chosen in a CTE materialised once: a sub-select in the
+                // UPDATE's FROM may be scanned again (a join's inner side, a recheck after a
+                // concurrent update), and each scan would skip the row it has just claimed
+                // and claim the next one.
+                "WITH c AS MATERIALIZED ( \
+                     SELECT account, state AS was FROM auditor_round_accounts \
+                     WHERE round_id = $1 \
+                       AND (state = 'pending' OR (state = 'running' AND lease_until < now())) \
+                     ORDER BY state = 'running', account LIMIT 1 FOR UPDATE SKIP LOCKED) \
+                 UPDATE auditor_round_accounts r \
                  SET state = 'running', holder = $2, \
                      lease_until = now() + make_interval(secs => $3), \
                      claims = r.claims + 1, \
                      takeovers = r.takeovers + CASE WHEN c.was = 'running' THEN 1 ELSE 0 END \
-                 FROM (SELECT account, state AS was FROM auditor_round_accounts \
-                       WHERE round_id = $1 \
-                         AND (state = 'pending' OR (state = 'running' AND lease_until < now())) \
-                       ORDER BY state = 'running', account LIMIT 1 FOR UPDATE SKIP LOCKED) c \
-                 WHERE r.round_id = $1 AND r.account = c.account \
+                 FROM c WHERE r.round_id = $1 AND r.account = c.account \
                  RETURNING r.account, c.was",
                 &[&round, &self.replica, &lease.as_secs_f64()],
             )

@@ -253,3 +253,77 @@ async fn an_account_every_holder_dies_on_is_failed_so_the_round_finishes() {
     assert_eq!((p.failed, p.running, p.pending), (1, 0, 0));
     assert!(p.is_complete());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_claiming_and_renewing_at_once_each_claim_takes_one_account() {
+    let url = database().await;
+    let mut first = Rounds::connect(&url, "replica-0").await.unwrap();
+    let round = first
+        .open_due_round(Duration::from_secs(3600), &accounts(200))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut replicas = vec![first];
+    for i in 1..4 {
+        replicas.push(
+            Rounds::connect(&url, &format!("replica-{i}"))
+                .await
+                .unwrap(),
+        );
+    }
+    let lease = Duration::from_secs(60);
+    // Each replica claims, renews its lease (as its renewer does, on the same connection)
+    // and finishes, as fast as it can: every claim must take exactly one account.
+    let claimed = futures::future::join_all(replicas.iter().map(|r| async move {
+        let mut mine = Vec::new();
+        loop {
+            let c = match r.claim(round, lease).await {
+                Ok(Some(c)) => c,
+                Ok(None) => break,
+                Err(e) => panic!("a claim failed: {e}"),
+            };
+            let (beat, _) = futures::join!(r.heartbeat(&c, lease), r.progress(round));
+            assert!(beat.unwrap());
+            assert!(r.finish(&c, true, None).await.unwrap());
+            mine.push(c.account);
+        }
+        mine
+    }))
+    .await;
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for a in claimed.iter().flatten() {
+        *seen.entry(a.clone()).or_default() += 1;
+    }
+    assert_eq!(seen.len(), 200);
+    assert!(seen.values().all(|&n| n == 1), "{seen:?}");
+    let p = replicas[0].progress(round).await.unwrap().unwrap();
+    assert_eq!((p.complete, p.running, p.pending), (200, 0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_takes_one_account_whatever_plan_the_server_picks() {
+    let url = database().await;
+    // Nested loops only: a subquery on a join's inner side may be scanned again for each
+    // outer row, and each scan would pick (and claim) another account.
+    let forced = format!("{url}?options=-c%20enable_hashjoin%3Doff%20-c%20enable_mergejoin%3Doff");
+    let mut r = Rounds::connect(&forced, "replica-a").await.unwrap();
+    let round = r
+        .open_due_round(Duration::from_secs(3600), &accounts(30))
+        .await
+        .unwrap()
+        .unwrap();
+    for n in 1..=3 {
+        let c = r
+            .claim(round, Duration::from_secs(60))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!c.takeover);
+        let p = r.progress(round).await.unwrap().unwrap();
+        assert_eq!(
+            (p.running, p.pending),
+            (n, 30 - n),
+            "claim {n} took one account"
+        );
+    }
+}
